@@ -1,0 +1,145 @@
+//! JSON shape of the wire types against the RFSAPI reference examples, and path rules.
+
+use super::*;
+use serde_json::json;
+
+/// The directory listing from the RFSAPI reference documentation, verbatim.
+const RFSAPI_ROOT_EXAMPLE: &str = r#"{
+  "writes_supported": false,
+  "is_root": true,
+  "is_file": false,
+  "files": [
+    {"mime_type": "application/zip", "name": "ndis2-15.6.1.zip",
+     "last_modified": "2020-04-13T19:12:22.695457919Z", "size": 31387, "is_file": true},
+    {"mime_type": "text/directory", "name": "works",
+     "last_modified": "2020-04-22T13:03:33.898025702Z", "size": 0, "is_file": false},
+    {"mime_type": "text/plain", "name": "a.txt",
+     "last_modified": "2020-04-22T13:02:57.928406978Z", "size": 7, "is_file": true}
+  ]
+}"#;
+
+#[test]
+fn parses_the_rfsapi_reference_listing() {
+    let data: FilesetData = serde_json::from_str(RFSAPI_ROOT_EXAMPLE).expect("valid listing");
+    assert!(data.is_root && !data.is_file && !data.writes_supported);
+    assert_eq!(data.files.len(), 3);
+    let works = &data.files[1];
+    assert_eq!(works.name, "works");
+    assert!(works.is_dir());
+    assert_eq!(works.mime_type, DIRECTORY_MIME);
+    assert_eq!(data.files[0].size, 31387);
+    assert_eq!(data.files[2].last_modified, "2020-04-22T13:02:57.928406978Z");
+    assert_eq!(data.files[2].id, None);
+}
+
+#[test]
+fn plain_entries_serialize_without_extension_fields() {
+    let entry = RawFileData {
+        mime_type: "text/plain".into(),
+        name: "a.txt".into(),
+        last_modified: "2020-04-22T17:55:18.159945230Z".into(),
+        size: 12,
+        is_file: true,
+        id: None,
+        etag: None,
+    };
+    let value = serde_json::to_value(FilesetData {
+        writes_supported: false,
+        is_root: false,
+        is_file: true,
+        files: vec![entry],
+    })
+    .expect("serializes");
+    assert_eq!(
+        value,
+        json!({
+            "writes_supported": false, "is_root": false, "is_file": true,
+            "files": [{"mime_type": "text/plain", "name": "a.txt",
+                       "last_modified": "2020-04-22T17:55:18.159945230Z",
+                       "size": 12, "is_file": true}]
+        })
+    );
+}
+
+#[test]
+fn extension_fields_round_trip() {
+    let text = r#"{"mime_type":"text/plain","name":"b","last_modified":"2020-01-01T00:00:00Z",
+        "size":1,"is_file":true,"id":"7d0c","etag":"\"1-2\""}"#;
+    let entry: RawFileData = serde_json::from_str(text).expect("parses");
+    assert_eq!(entry.id.as_deref(), Some("7d0c"));
+    assert_eq!(entry.etag.as_deref(), Some("\"1-2\""));
+}
+
+#[test]
+fn discovery_omits_features_that_are_off() {
+    let discovery = Discovery {
+        version: 1,
+        tree: "/".into(),
+        uploads: None,
+        metadata: None,
+        raw: None,
+        storages: None,
+        auth: Some(AuthScheme::None),
+        max_chunk: None,
+    };
+    let value = serde_json::to_value(&discovery).expect("serializes");
+    assert_eq!(value, json!({"version": 1, "tree": "/", "auth": "none"}));
+    let full: Discovery = serde_json::from_value(json!({
+        "version": 1, "tree": "/", "uploads": "/.skiff/v1/files",
+        "metadata": "/.skiff/api/storage/metadata", "raw": "/.skiff/raw",
+        "storages": "/.skiff/api/storages", "auth": "bearer", "max_chunk": 8388608
+    }))
+    .expect("parses the PROTOCOL.md example");
+    assert_eq!(full.auth, Some(AuthScheme::Bearer));
+    assert_eq!(full.max_chunk, Some(8 << 20));
+}
+
+#[test]
+fn error_body_shape() {
+    let value = serde_json::to_value(ErrorBody::new("not_found", "no such file")).expect("ok");
+    assert_eq!(value, json!({"error": {"code": "not_found", "message": "no such file"}}));
+}
+
+#[test]
+fn url_paths_round_trip_hostile_names() {
+    for name in ["😀.bin", "file\n1.txt", "a b#c?d%e", "+plus", "ü", &"x".repeat(255)] {
+        let path = TreePath::root().child("dir").and_then(|p| p.child(name)).expect("safe name");
+        let url = path.to_url_path();
+        assert!(!url[1..].contains("//"));
+        assert_eq!(TreePath::parse_url_path(&url), Ok(path.clone()), "{name:?} via {url}");
+    }
+}
+
+#[test]
+fn unsafe_url_paths_are_refused() {
+    let cases = [
+        ("a", PathError::NotAbsolute),
+        ("/a//b", PathError::EmptySegment),
+        ("/..", PathError::DotSegment),
+        ("/a/../b", PathError::DotSegment),
+        ("/%2e%2e/b", PathError::DotSegment),
+        ("/%2E", PathError::DotSegment),
+        ("/a%2fb", PathError::ForbiddenCharacter),
+        ("/a%5cb", PathError::ForbiddenCharacter),
+        ("/a\\b", PathError::ForbiddenCharacter),
+        ("/a%00", PathError::ForbiddenCharacter),
+        ("/a%zz", PathError::BadEncoding),
+        ("/a%2", PathError::BadEncoding),
+        ("/%ff", PathError::BadEncoding),
+    ];
+    for (raw, expected) in cases {
+        assert_eq!(TreePath::parse_url_path(raw), Err(expected), "{raw}");
+    }
+}
+
+#[test]
+fn root_and_directory_urls() {
+    assert_eq!(TreePath::parse_url_path("/"), Ok(TreePath::root()));
+    assert_eq!(TreePath::root().to_url_path(), "/");
+    let dir = TreePath::parse_url_path("/a%20b/").expect("dir url");
+    assert_eq!(dir.segments(), ["a b"]);
+    assert_eq!(dir.to_dir_url_path(), "/a%20b/");
+    assert_eq!(dir.parent(), Some(TreePath::root()));
+    assert_eq!(dir.to_string(), "/a b");
+    assert!(TreePath::root().child("..").is_err());
+}

@@ -1,0 +1,1 @@
+//! skiff-server: serves a directory over the Skiff protocol.

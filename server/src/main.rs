@@ -1,0 +1,2 @@
+//! `skiff-server` command line.
+fn main() {}

@@ -1,0 +1,2 @@
+//! `cargo xtask`: the project's one entry point for setup, build, serve, test and bench.
+fn main() {}
