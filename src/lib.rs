@@ -1,8 +1,17 @@
-//! The Skiff app.
-use leptos::prelude::*;
+//! Skiff: a file manager that runs entirely in the browser and browses any server
+//! speaking RFSAPI (see PROTOCOL.md).
+//!
+//! `model`, `route` and `tree_state` are pure logic (tested natively); `api` does all
+//! HTTP; `location` owns the address bar; `state` is the shared reactive state;
+//! `components` are the views.
 
-/// The whole application.
-#[component]
-pub fn App() -> impl IntoView {
-    view! { <p>"Skiff"</p> }
-}
+pub mod api;
+pub mod components;
+pub mod errors;
+pub mod location;
+pub mod model;
+pub mod route;
+pub mod state;
+pub mod tree_state;
+
+pub use components::app::{App, Skiff};

@@ -75,7 +75,10 @@ impl TreePath {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let segments = segments.into_iter().map(Into::into).collect::<Vec<String>>();
+        let segments = segments
+            .into_iter()
+            .map(Into::into)
+            .collect::<Vec<String>>();
         for segment in &segments {
             check_segment(segment)?;
         }
@@ -93,7 +96,9 @@ impl TreePath {
     /// The enclosing directory; `None` for the root.
     pub fn parent(&self) -> Option<Self> {
         let (_, parent) = self.segments.split_last()?;
-        Some(Self { segments: parent.to_vec() })
+        Some(Self {
+            segments: parent.to_vec(),
+        })
     }
 
     /// The last segment; `None` for the root.

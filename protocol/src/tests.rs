@@ -28,7 +28,10 @@ fn parses_the_rfsapi_reference_listing() {
     assert!(works.is_dir());
     assert_eq!(works.mime_type, DIRECTORY_MIME);
     assert_eq!(data.files[0].size, 31387);
-    assert_eq!(data.files[2].last_modified, "2020-04-22T13:02:57.928406978Z");
+    assert_eq!(
+        data.files[2].last_modified,
+        "2020-04-22T13:02:57.928406978Z"
+    );
     assert_eq!(data.files[2].id, None);
 }
 
@@ -97,16 +100,33 @@ fn discovery_omits_features_that_are_off() {
 #[test]
 fn error_body_shape() {
     let value = serde_json::to_value(ErrorBody::new("not_found", "no such file")).expect("ok");
-    assert_eq!(value, json!({"error": {"code": "not_found", "message": "no such file"}}));
+    assert_eq!(
+        value,
+        json!({"error": {"code": "not_found", "message": "no such file"}})
+    );
 }
 
 #[test]
 fn url_paths_round_trip_hostile_names() {
-    for name in ["😀.bin", "file\n1.txt", "a b#c?d%e", "+plus", "ü", &"x".repeat(255)] {
-        let path = TreePath::root().child("dir").and_then(|p| p.child(name)).expect("safe name");
+    for name in [
+        "😀.bin",
+        "file\n1.txt",
+        "a b#c?d%e",
+        "+plus",
+        "ü",
+        &"x".repeat(255),
+    ] {
+        let path = TreePath::root()
+            .child("dir")
+            .and_then(|p| p.child(name))
+            .expect("safe name");
         let url = path.to_url_path();
         assert!(!url[1..].contains("//"));
-        assert_eq!(TreePath::parse_url_path(&url), Ok(path.clone()), "{name:?} via {url}");
+        assert_eq!(
+            TreePath::parse_url_path(&url),
+            Ok(path.clone()),
+            "{name:?} via {url}"
+        );
     }
 }
 

@@ -1,1 +1,25 @@
-//! skiff-server: serves a directory over the Skiff protocol.
+//! skiff-server: serves a directory over the Skiff protocol (`PROTOCOL.md`).
+//!
+//! The crate is a library so tests can drive [`app`] with `oneshot` and no socket;
+//! `main.rs` only hands the command line to [`cli::run`].
+
+mod app_shell;
+pub mod cli;
+mod conditional;
+pub mod config;
+mod discovery;
+mod entry;
+mod error;
+mod files;
+mod json;
+mod listing;
+mod paths;
+mod routes;
+mod server;
+mod state;
+
+pub use app_shell::embedded_app_has_index;
+pub use config::{Config, ConfigError};
+pub use routes::app;
+pub use server::{serve, ServeError};
+pub use state::AppState;

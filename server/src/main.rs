@@ -1,2 +1,5 @@
-//! `skiff-server` command line.
-fn main() {}
+//! `skiff-server` command line: everything lives in [`skiff_server::cli`].
+
+fn main() -> std::process::ExitCode {
+    skiff_server::cli::run()
+}

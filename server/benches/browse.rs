@@ -1,0 +1,2 @@
+//! Benchmark placeholder; see xtask.
+fn main() {}

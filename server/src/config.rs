@@ -1,0 +1,60 @@
+//! What the server was asked to do, checked once at startup.
+//!
+//! Later features (`--writable`, `--token`, size limits, session TTL) become more
+//! fields here; handlers only ever see the validated [`crate::AppState`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Where to listen in `127.0.0.1:8080` form when `--listen` is not given.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// Settings for one `serve` run, as given on the command line.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The directory served as the tree (must exist and be a directory).
+    pub root: PathBuf,
+    /// Address to bind; port 0 asks the OS for a free port.
+    pub listen: SocketAddr,
+    /// Serve the app from this Trunk `dist` directory instead of the embedded copy.
+    pub app_dir: Option<PathBuf>,
+    /// Origins allowed to call the server cross-origin (`*` for any); empty = no CORS.
+    pub cors_origins: Vec<String>,
+}
+
+impl Config {
+    /// A configuration serving `root` on the default address, with no extras.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self {
+            root: root.into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            app_dir: None,
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+/// A configuration the server refuses to start with (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// ROOT is missing or unreadable.
+    #[error("ROOT {path:?} cannot be opened: {source}")]
+    RootUnreadable {
+        /// The path as given.
+        path: PathBuf,
+        /// Why it could not be resolved.
+        source: std::io::Error,
+    },
+    /// ROOT exists but is a file or something else.
+    #[error("ROOT {0:?} is not a directory")]
+    RootNotDirectory(PathBuf),
+    /// `--app DIR` is missing or not a directory.
+    #[error("--app {path:?} is not a readable directory")]
+    AppDirUnusable {
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// A `--cors-origin` value that cannot be an `Origin` header.
+    #[error("--cors-origin {0:?} is not a valid origin")]
+    BadCorsOrigin(String),
+}

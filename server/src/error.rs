@@ -1,0 +1,120 @@
+//! [`AppError`]: every way a request can fail, and the JSON error body it becomes.
+//!
+//! Clients get `{"error": {"code", "message"}}` with a fitting status; the detail
+//! (OS errors, paths on disk) goes to the log only.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use skiff_protocol::{ErrorBody, PathError};
+
+use crate::json::json_response;
+
+/// Methods the read-only tree answers, for `Allow` on 405.
+pub const TREE_METHODS: &str = "GET, HEAD";
+
+/// A request that cannot be served.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The URL path failed the lexical checks of `TreePath::parse_url_path`.
+    #[error("bad path: {0}")]
+    BadPath(#[from] PathError),
+    /// The path resolves (through a symlink) outside the served root.
+    #[error("the path leads outside the served folder")]
+    OutsideRoot,
+    /// Nothing at this path (or it is hidden, like `.skiff`).
+    #[error("not found")]
+    NotFound,
+    /// An attempt to change the reserved `.skiff` name.
+    #[error("the name .skiff is reserved")]
+    Reserved,
+    /// The OS refused access.
+    #[error("permission denied")]
+    PermissionDenied,
+    /// The method is not served here; `allow` lists those that are.
+    #[error("method not allowed")]
+    MethodNotAllowed {
+        /// Value of the `Allow` header.
+        allow: &'static str,
+    },
+    /// A `Range` that starts past the end of the file.
+    #[error("range not satisfiable")]
+    RangeNotSatisfiable {
+        /// The file's size, for `Content-Range: bytes */SIZE`.
+        size: u64,
+    },
+    /// Anything else the filesystem threw at us.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl AppError {
+    /// Maps a filesystem error on a user path to what the client should see.
+    pub fn from_fs(error: std::io::Error) -> Self {
+        use std::io::ErrorKind;
+        match error.kind() {
+            ErrorKind::NotFound | ErrorKind::NotADirectory => Self::NotFound,
+            ErrorKind::PermissionDenied => Self::PermissionDenied,
+            // A symlink loop is a dead link, and a too-long name cannot exist:
+            // both are "nothing here" as far as the client is concerned.
+            _ if matches!(error.raw_os_error(), Some(ELOOP | ENAMETOOLONG)) => Self::NotFound,
+            _ => Self::Io(error),
+        }
+    }
+
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::BadPath(_) => (StatusCode::BAD_REQUEST, "bad_path"),
+            Self::OutsideRoot => (StatusCode::FORBIDDEN, "outside_root"),
+            Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Reserved => (StatusCode::FORBIDDEN, "reserved"),
+            Self::PermissionDenied => (StatusCode::FORBIDDEN, "permission_denied"),
+            Self::MethodNotAllowed { .. } => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            Self::RangeNotSatisfiable { .. } => {
+                (StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable")
+            }
+            Self::Io(_) => (StatusCode::INTERNAL_SERVER_ERROR, "io_error"),
+        }
+    }
+}
+
+// errno values; std has no stable `ErrorKind` for them on our MSRV.
+#[cfg(target_os = "linux")]
+const ELOOP: i32 = 40;
+#[cfg(target_os = "linux")]
+const ENAMETOOLONG: i32 = 36;
+#[cfg(not(target_os = "linux"))]
+const ELOOP: i32 = 62;
+#[cfg(not(target_os = "linux"))]
+const ENAMETOOLONG: i32 = 63;
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = match &self {
+            // Never echo OS detail (it may hold real paths); the log has it.
+            Self::Io(error) => {
+                tracing::error!(%error, "request failed");
+                "the server could not read the file system".to_owned()
+            }
+            other => {
+                tracing::debug!(error = %other, "request refused");
+                other.to_string()
+            }
+        };
+        let mut response = json_response(status, &ErrorBody::new(code, message));
+        match self {
+            Self::MethodNotAllowed { allow } => {
+                response
+                    .headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static(allow));
+            }
+            Self::RangeNotSatisfiable { size } => {
+                if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                    response.headers_mut().insert(header::CONTENT_RANGE, value);
+                }
+            }
+            _ => {}
+        }
+        response
+    }
+}

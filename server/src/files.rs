@@ -1,0 +1,97 @@
+//! A file's bytes (PROTOCOL.md §1 without the RFSAPI header): streamed from disk,
+//! with validators, conditional GETs and single byte ranges.
+
+use std::io::SeekFrom;
+use std::path::Path;
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::Response;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio_util::io::ReaderStream;
+
+use crate::conditional::{is_not_modified, requested_range, RangeRequest};
+use crate::entry::{etag, http_date, mime_for_name, modified};
+use crate::error::AppError;
+
+/// Read size of the file stream.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Serves the regular file at canonical `path`; `name` (the requested name, which
+/// for a symlink is the link's) picks the content type.
+pub async fn serve_file(
+    path: &Path,
+    name: &str,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    let mut file = tokio::fs::File::open(path)
+        .await
+        .map_err(AppError::from_fs)?;
+    // Validators come from the opened handle, so they describe the bytes we send.
+    let metadata = file.metadata().await.map_err(AppError::from_fs)?;
+    let size = metadata.len();
+    let etag = etag(&metadata);
+    let modified = modified(&metadata);
+
+    let mut response = Response::new(Body::empty());
+    let response_headers = response.headers_mut();
+    insert(response_headers, header::ETAG, &etag);
+    insert(
+        response_headers,
+        header::LAST_MODIFIED,
+        &http_date(modified),
+    );
+    // Files change in a file manager; the validators make revalidation cheap.
+    response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+
+    if is_not_modified(headers, &etag, modified) {
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        return Ok(response);
+    }
+
+    let (status, start, length) = match requested_range(headers, size, &etag, modified) {
+        RangeRequest::Full => (StatusCode::OK, 0, size),
+        RangeRequest::Partial { start, end } => {
+            let content_range = format!("bytes {start}-{end}/{size}");
+            insert(
+                response.headers_mut(),
+                header::CONTENT_RANGE,
+                &content_range,
+            );
+            (StatusCode::PARTIAL_CONTENT, start, end - start + 1)
+        }
+        RangeRequest::Unsatisfiable => return Err(AppError::RangeNotSatisfiable { size }),
+    };
+    *response.status_mut() = status;
+    let response_headers = response.headers_mut();
+    response_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    insert(response_headers, header::CONTENT_TYPE, &mime_for_name(name));
+    insert(
+        response_headers,
+        header::CONTENT_LENGTH,
+        &length.to_string(),
+    );
+
+    if method != Method::HEAD {
+        if start > 0 {
+            file.seek(SeekFrom::Start(start))
+                .await
+                .map_err(AppError::from_fs)?;
+        }
+        // `take` keeps us to the promised length even if the file grows meanwhile.
+        let stream = ReaderStream::with_capacity(file.take(length), READ_CHUNK);
+        *response.body_mut() = Body::from_stream(stream);
+    }
+    Ok(response)
+}
+
+/// Inserts a header whose value we built; values that cannot be headers are dropped.
+fn insert(headers: &mut HeaderMap, name: header::HeaderName, value: &str) {
+    match HeaderValue::from_str(value) {
+        Ok(value) => {
+            headers.insert(name, value);
+        }
+        Err(_) => tracing::warn!(%name, value, "dropping an invalid header value"),
+    }
+}

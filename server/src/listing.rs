@@ -1,0 +1,234 @@
+//! RFSAPI responses (PROTOCOL.md §1): directory listings and single-file entries.
+//!
+//! A listing streams: a blocking task walks `read_dir`, stats each entry and sends
+//! serialised JSON in chunks through a bounded channel into the response body, so a
+//! 100,000-entry folder costs neither a giant `Vec` nor a blocked async worker, and
+//! a client that hangs up stops the walk.
+
+use std::convert::Infallible;
+use std::fs::{DirEntry, Metadata, ReadDir};
+use std::path::{Path, PathBuf};
+
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use skiff_protocol::{FilesetData, RawFileData, RESERVED_NAME};
+use tokio::sync::mpsc;
+
+use crate::entry::describe;
+use crate::error::AppError;
+use crate::json::{json_response, JSON_CONTENT_TYPE};
+use crate::paths::check_contained;
+
+/// `X-Raw-Filesystem-API` as a header name (`skiff_protocol::RFSAPI_HEADER`, lowercased).
+pub const RFSAPI: HeaderName = HeaderName::from_static("x-raw-filesystem-api");
+
+/// Bytes gathered before a chunk is handed to the body.
+const CHUNK_BYTES: usize = 32 * 1024;
+/// Chunks buffered ahead of a slow client.
+const CHUNKS_IN_FLIGHT: usize = 8;
+
+/// The RFSAPI answer for a file: `is_file`, not root, and exactly its own entry.
+pub fn file_entry(name: &str, metadata: &Metadata, writes_supported: bool) -> Response {
+    let fileset = FilesetData {
+        writes_supported,
+        is_root: false,
+        is_file: true,
+        files: vec![describe(name, metadata)],
+    };
+    let mut response = json_response(StatusCode::OK, &fileset);
+    add_rfsapi_headers(&mut response);
+    response
+}
+
+/// Streams the RFSAPI listing of the directory at canonical path `dir` (only the
+/// headers without `with_body`, for HEAD). Fails before any byte is sent if the
+/// directory cannot be opened.
+pub async fn directory(
+    root: &Path,
+    dir: PathBuf,
+    is_root: bool,
+    writes_supported: bool,
+    with_body: bool,
+) -> Result<Response, AppError> {
+    let head = FilesetData {
+        writes_supported,
+        is_root,
+        is_file: false,
+        files: Vec::new(),
+    };
+    let prefix = listing_prefix(&head)?;
+    let root = root.to_path_buf();
+    let opened = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || std::fs::read_dir(dir))
+    };
+    let read_dir = opened
+        .await
+        .map_err(join_error)?
+        .map_err(AppError::from_fs)?;
+    if !with_body {
+        let mut response = Response::new(Body::empty());
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, JSON_CONTENT_TYPE);
+        add_rfsapi_headers(&mut response);
+        return Ok(response);
+    }
+
+    let (sender, mut receiver) = mpsc::channel::<Bytes>(CHUNKS_IN_FLIGHT);
+    let walk = Walk {
+        root_hides_reserved: dir == root,
+        root,
+        sender,
+    };
+    tokio::task::spawn_blocking(move || walk.run(read_dir, prefix));
+
+    let chunks = futures_util::stream::poll_fn(move |cx| {
+        receiver
+            .poll_recv(cx)
+            .map(|chunk| chunk.map(Ok::<_, Infallible>))
+    });
+    let mut response = Response::new(Body::from_stream(chunks));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, JSON_CONTENT_TYPE);
+    add_rfsapi_headers(&mut response);
+    Ok(response)
+}
+
+/// `{"writes_supported":..,"is_root":..,"is_file":false,"files":[` — produced by
+/// serde from the protocol type itself so field names can never drift.
+fn listing_prefix(head: &FilesetData) -> Result<Vec<u8>, AppError> {
+    let mut json = serde_json::to_vec(head).map_err(|error| AppError::Io(error.into()))?;
+    if !json.ends_with(b"[]}") {
+        return Err(AppError::Io(std::io::Error::other(
+            "FilesetData must end with `files`",
+        )));
+    }
+    json.truncate(json.len() - 2);
+    Ok(json)
+}
+
+fn add_rfsapi_headers(response: &mut Response) {
+    let headers = response.headers_mut();
+    headers.insert(RFSAPI, HeaderValue::from_static("1"));
+    // Listings change under the client's feet; always revalidate.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+}
+
+fn join_error(error: tokio::task::JoinError) -> AppError {
+    AppError::Io(std::io::Error::other(error))
+}
+
+/// One directory walk, run on a blocking thread.
+struct Walk {
+    root: PathBuf,
+    /// Whether this is the root folder, whose `.skiff` is never listed.
+    root_hides_reserved: bool,
+    sender: mpsc::Sender<Bytes>,
+}
+
+impl Walk {
+    fn run(self, read_dir: ReadDir, prefix: Vec<u8>) {
+        let mut buffer = prefix;
+        let mut first = true;
+        for entry in read_dir {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    tracing::warn!(%error, "skipping an unreadable directory entry");
+                    continue;
+                }
+            };
+            let Some(data) = self.describe(&entry) else {
+                continue;
+            };
+            if !first {
+                buffer.push(b',');
+            }
+            first = false;
+            if let Err(error) = serde_json::to_writer(&mut buffer, &data) {
+                tracing::error!(%error, "cannot serialise a listing entry");
+                return;
+            }
+            if buffer.len() >= CHUNK_BYTES && !self.send(std::mem::take(&mut buffer)) {
+                return;
+            }
+        }
+        buffer.extend_from_slice(b"]}");
+        self.send(buffer);
+    }
+
+    /// Hands a chunk to the body; false once the client has gone away.
+    fn send(&self, chunk: Vec<u8>) -> bool {
+        self.sender.blocking_send(Bytes::from(chunk)).is_ok()
+    }
+
+    /// The entry as listed, or `None` for what must stay invisible.
+    fn describe(&self, entry: &DirEntry) -> Option<RawFileData> {
+        let file_name = entry.file_name();
+        let Some(name) = file_name.to_str() else {
+            tracing::debug!(name = ?file_name, "not listing a name that is not UTF-8");
+            return None;
+        };
+        if self.root_hides_reserved && name == RESERVED_NAME {
+            return None;
+        }
+        if name.contains('\\') {
+            // Legal on Unix, but no URL can reach it (PROTOCOL.md forbids `\` in paths).
+            tracing::debug!(name, "not listing a name with a backslash");
+            return None;
+        }
+        let metadata = match self.metadata(entry) {
+            Ok(metadata) => metadata,
+            Err(reason) => {
+                tracing::debug!(name, reason, "not listing an entry");
+                return None;
+            }
+        };
+        if !metadata.is_file() && !metadata.is_dir() {
+            tracing::debug!(name, "not listing a special file");
+            return None;
+        }
+        Some(describe(name, &metadata))
+    }
+
+    /// The entry's metadata; a symlink's target's, if that target stays inside the root.
+    fn metadata(&self, entry: &DirEntry) -> Result<Metadata, &'static str> {
+        let file_type = entry.file_type().map_err(|_| "cannot read its type")?;
+        if !file_type.is_symlink() {
+            return entry.metadata().map_err(|_| "cannot stat it");
+        }
+        let target = std::fs::canonicalize(entry.path()).map_err(|_| "broken symlink")?;
+        check_contained(&self.root, &target).map_err(|_| "symlink leaves the root")?;
+        std::fs::metadata(&target).map_err(|_| "cannot stat the symlink's target")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_name_is_the_protocol_constant() {
+        assert!(RFSAPI
+            .as_str()
+            .eq_ignore_ascii_case(skiff_protocol::RFSAPI_HEADER));
+    }
+
+    #[test]
+    fn prefix_opens_the_files_array() {
+        let head = FilesetData {
+            writes_supported: false,
+            is_root: true,
+            is_file: false,
+            files: vec![],
+        };
+        let prefix = listing_prefix(&head).expect("prefix");
+        assert_eq!(
+            String::from_utf8(prefix).expect("utf-8"),
+            r#"{"writes_supported":false,"is_root":true,"is_file":false,"files":["#
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! The router: which URL goes to which module, plus the layers every response gets.
+//!
+//! Only discovery and the app's assets are routes of their own; every other path
+//! is the tree, parsed from the raw (still percent-encoded) path so encoded
+//! tricks meet the same lexical checks as literal ones.
+
+use std::any::Any;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, Method, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use skiff_protocol::DISCOVERY_PATH;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::app_shell::{self, ASSET_PREFIX};
+use crate::discovery::discovery;
+use crate::error::{AppError, TREE_METHODS};
+use crate::files::serve_file;
+use crate::listing::{self, RFSAPI};
+use crate::paths::{is_reserved, parse_tree_path, resolve};
+use crate::state::AppState;
+
+/// The whole server as a `Router`, ready for `axum::serve` or `oneshot`.
+pub fn app(state: AppState) -> Router {
+    let cors = cors_layer(&state);
+    let mut router = Router::new()
+        .route(DISCOVERY_PATH, any(discovery))
+        .route(&format!("{ASSET_PREFIX}/{{*file}}"), any(app_shell::asset))
+        .fallback(tree)
+        .with_state(state)
+        .layer(CatchPanicLayer::custom(panic_response));
+    if let Some(cors) = cors {
+        router = router.layer(cors);
+    }
+    router
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Every tree path: RFSAPI, bytes, or the app shell.
+async fn tree(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    match serve_tree(&state, &method, &uri, &headers).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn serve_tree(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    // Lexical checks first: a bad path is refused before the disk is touched.
+    let path = parse_tree_path(uri.path())?;
+    let is_read = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if is_reserved(&path) {
+        return Err(if is_read {
+            AppError::NotFound
+        } else {
+            AppError::Reserved
+        });
+    }
+    if method != Method::GET && method != Method::HEAD {
+        return Err(AppError::MethodNotAllowed {
+            allow: TREE_METHODS,
+        });
+    }
+    let rfsapi = wants_rfsapi(headers);
+    let canonical = match resolve(state.root(), &path).await {
+        Ok(canonical) => canonical,
+        // A browser navigating to a path that does not exist (yet) gets the app,
+        // which shows its own "not found" at that deep link.
+        Err(AppError::NotFound) if !rfsapi && accepts_html(headers) => {
+            return Ok(app_shell::shell(state, method).await);
+        }
+        Err(error) => return Err(error),
+    };
+    let metadata = tokio::fs::metadata(&canonical)
+        .await
+        .map_err(AppError::from_fs)?;
+    let mut response = if metadata.is_dir() {
+        if rfsapi {
+            let is_root = path.is_root();
+            let with_body = method != Method::HEAD;
+            listing::directory(
+                state.root(),
+                canonical,
+                is_root,
+                state.writes_supported(),
+                with_body,
+            )
+            .await?
+        } else {
+            app_shell::shell(state, method).await
+        }
+    } else if metadata.is_file() {
+        // The root is a directory, so a file always has a name.
+        let name = path.name().ok_or(AppError::NotFound)?;
+        if rfsapi {
+            listing::file_entry(name, &metadata, state.writes_supported())
+        } else {
+            serve_file(&canonical, name, method, headers).await?
+        }
+    } else {
+        // FIFOs, sockets and devices: reading them could block or never end.
+        return Err(AppError::NotFound);
+    };
+    // One URL, three representations (listing, bytes or shell): caches must key on both.
+    response.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static("x-raw-filesystem-api, accept"),
+    );
+    Ok(response)
+}
+
+/// `X-Raw-Filesystem-API: 1` asks for RFSAPI JSON instead of bytes or the app.
+fn wants_rfsapi(headers: &HeaderMap) -> bool {
+    headers
+        .get(RFSAPI)
+        .is_some_and(|value| value.as_bytes().trim_ascii() == b"1")
+}
+
+/// Whether this looks like a browser navigation.
+fn accepts_html(headers: &HeaderMap) -> bool {
+    headers.get_all(header::ACCEPT).iter().any(|value| {
+        value
+            .as_bytes()
+            .windows(b"text/html".len())
+            .any(|w| w.eq_ignore_ascii_case(b"text/html"))
+    })
+}
+
+/// CORS for the origins given with `--cors-origin`; none without the flag.
+fn cors_layer(state: &AppState) -> Option<CorsLayer> {
+    let origins = if state.cors_any() {
+        AllowOrigin::any()
+    } else if state.cors_origins().is_empty() {
+        return None;
+    } else {
+        AllowOrigin::list(state.cors_origins().iter().cloned())
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(origins)
+            .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+            .allow_headers([
+                RFSAPI,
+                header::RANGE,
+                header::IF_NONE_MATCH,
+                header::IF_MODIFIED_SINCE,
+                header::IF_RANGE,
+                header::AUTHORIZATION,
+            ])
+            .expose_headers([
+                header::ETAG,
+                RFSAPI,
+                header::CONTENT_RANGE,
+                header::CONTENT_LENGTH,
+                header::LAST_MODIFIED,
+            ])
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
+/// A bug must still answer with the JSON error body, not a dropped connection.
+fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(detail, "handler panicked");
+    AppError::Io(std::io::Error::other("handler panicked")).into_response()
+}

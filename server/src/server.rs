@@ -1,0 +1,53 @@
+//! Binding the socket and running the app until shutdown.
+
+use std::future::Future;
+use std::io::Write;
+
+use crate::config::{Config, ConfigError};
+use crate::routes::app;
+use crate::state::AppState;
+
+/// Why the server could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The configuration was refused before binding.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Binding or serving failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: std::net::SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The accept loop failed.
+    #[error("server error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Validates `config`, binds, prints `skiff-server listening on http://ADDR/` on
+/// stdout (tests and tools parse it to learn the port), and serves until `shutdown`.
+pub async fn serve(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let state = AppState::new(&config)?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr()?;
+    tracing::info!(root = %state.root().display(), %addr, "serving");
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "skiff-server listening on http://{addr}/")?;
+        stdout.flush()?;
+    }
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! All HTTP the app does: RFSAPI listings (PROTOCOL.md §1) and discovery (§0).
+
+use crate::errors::ApiError;
+use crate::location::Config;
+use crate::model::Listing;
+use skiff_protocol::{
+    Discovery, ErrorBody, FilesetData, RawFileData, TreePath, DISCOVERY_PATH, RFSAPI_HEADER,
+};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Headers, Request, RequestInit, Response};
+
+/// What a path turned out to be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fetched {
+    /// A directory and its entries.
+    Directory(Listing),
+    /// A single file (the route named a file, not a folder).
+    File(RawFileData),
+}
+
+/// The URL of `path` on the configured server.
+pub fn url_of(config: &Config, path: &TreePath) -> String {
+    format!("{}{}", config.server, path.to_url_path())
+}
+
+/// Fetches the RFSAPI listing of `path`; `signal` aborts it when the user moves on.
+pub async fn fetch_listing(
+    config: &Config,
+    path: &TreePath,
+    signal: Option<&AbortSignal>,
+) -> Result<Fetched, ApiError> {
+    let url = format!("{}{}", config.server, path.to_dir_url_path());
+    let response = get(config, &url, signal).await?;
+    mark("skiff:listing-received");
+    let speaks_rfsapi = response
+        .headers()
+        .get(RFSAPI_HEADER)
+        .ok()
+        .flatten()
+        .is_some();
+    if !response.ok() {
+        return Err(http_error(config, path, &response, speaks_rfsapi).await);
+    }
+    if !speaks_rfsapi {
+        return Err(not_rfsapi(
+            config,
+            format!("no {RFSAPI_HEADER} header in the response"),
+        ));
+    }
+    let text = response_text(config, &response).await?;
+    let data: FilesetData = serde_json::from_str(&text)
+        .map_err(|error| not_rfsapi(config, format!("the listing is not valid JSON: {error}")))?;
+    if data.is_file {
+        let file = data
+            .files
+            .into_iter()
+            .next()
+            .ok_or_else(|| not_rfsapi(config, "a file response without its entry".into()))?;
+        return Ok(Fetched::File(file));
+    }
+    Ok(Fetched::Directory(Listing::new(
+        path.clone(),
+        data.is_root,
+        data.writes_supported,
+        data.files,
+    )))
+}
+
+/// `GET /.well-known/skiff`; `Ok(None)` when the server is plain RFSAPI (404 or no JSON).
+pub async fn discover(config: &Config) -> Result<Option<Discovery>, ApiError> {
+    let url = format!("{}{}", config.server, DISCOVERY_PATH);
+    let response = get(config, &url, None).await?;
+    if !response.ok() {
+        return Ok(None);
+    }
+    let text = response_text(config, &response).await?;
+    Ok(serde_json::from_str(&text).ok())
+}
+
+async fn get(
+    config: &Config,
+    url: &str,
+    signal: Option<&AbortSignal>,
+) -> Result<Response, ApiError> {
+    let unreachable = || ApiError::Unreachable {
+        server: config.server_label(),
+    };
+    let headers = Headers::new().map_err(|_| unreachable())?;
+    headers.set(RFSAPI_HEADER, "1").map_err(|_| unreachable())?;
+    headers
+        .set("Accept", "application/json")
+        .map_err(|_| unreachable())?;
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_headers(&headers);
+    init.set_signal(signal);
+    let request = Request::new_with_str_and_init(url, &init).map_err(|_| unreachable())?;
+    let window = web_sys::window().ok_or_else(unreachable)?;
+    let response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| unreachable())?;
+    response.dyn_into::<Response>().map_err(|_| unreachable())
+}
+
+async fn response_text(config: &Config, response: &Response) -> Result<String, ApiError> {
+    let unreachable = || ApiError::Unreachable {
+        server: config.server_label(),
+    };
+    let promise = response.text().map_err(|_| unreachable())?;
+    let text = JsFuture::from(promise).await.map_err(|_| unreachable())?;
+    text.as_string().ok_or_else(unreachable)
+}
+
+async fn http_error(
+    config: &Config,
+    path: &TreePath,
+    response: &Response,
+    speaks_rfsapi: bool,
+) -> ApiError {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get("Content-Type")
+        .ok()
+        .flatten()
+        .is_some_and(|value| value.contains("json"));
+    let body = if is_json {
+        response_text(config, response).await.ok()
+    } else {
+        None
+    };
+    let message = body
+        .as_deref()
+        .and_then(|text| serde_json::from_str::<ErrorBody>(text).ok())
+        .map(|body| body.error.message)
+        .unwrap_or_else(|| response.status_text());
+    match status {
+        404 if speaks_rfsapi || is_json || !path.is_root() => {
+            ApiError::NotFound { path: path.clone() }
+        }
+        404 => not_rfsapi(config, "the root answered 404 without RFSAPI".into()),
+        _ => ApiError::Http { status, message },
+    }
+}
+
+fn not_rfsapi(config: &Config, detail: String) -> ApiError {
+    ApiError::NotRfsapi {
+        server: config.server_label(),
+        detail,
+    }
+}
+
+/// Records a `performance.mark` (read by `cargo xtask bench`).
+pub fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+        let _ = performance.mark(name);
+    }
+}

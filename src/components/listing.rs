@@ -1,0 +1,308 @@
+//! The centre pane: the current folder as a sortable, filterable, virtualised grid,
+//! with its loading, empty, error and no-match states.
+
+use crate::components::icons::{EntryIcon, IconKind};
+use crate::components::virtual_window::VirtualWindow;
+use crate::model::{human_size, Sort, SortKey};
+use crate::state::Browser;
+use leptos::ev::KeyboardEvent;
+use leptos::prelude::*;
+use stylance::classes;
+
+stylance::import_crate_style!(style, "src/components/listing.module.css");
+
+/// Row height in CSS pixels; must match `.row` in listing.module.css.
+const ROW_HEIGHT: f64 = 32.0;
+
+/// The listing grid of the current folder.
+#[component]
+pub fn Listing() -> impl IntoView {
+    let browser = expect_context::<Browser>();
+    let window = VirtualWindow::new(ROW_HEIGHT);
+    let count = Memo::new(move |_| browser.order.with(|order| order.len()));
+    let selected_position = Memo::new(move |_| {
+        let name = browser.route.with(|route| route.selected.clone())?;
+        browser.listing.with(|listing| {
+            let listing = listing.as_ref()?;
+            let index = listing.position_of(&name)? as u32;
+            browser
+                .order
+                .with(|order| order.iter().position(|&i| i == index))
+        })
+    });
+
+    // A deep link or "go up" selects a row that may be far down: bring it into view once shown.
+    Effect::new(move |_| {
+        if let Some(position) = selected_position.get() {
+            request_animation_frame(move || window.scroll_into_view(position));
+        }
+    });
+
+    let select_position = move |position: usize| {
+        let name = browser.listing.with_untracked(|listing| {
+            let listing = listing.as_ref()?;
+            let index = browser
+                .order
+                .with_untracked(|order| order.get(position).copied())?;
+            Some(listing.entries[index as usize].name.clone())
+        });
+        if name.is_some() {
+            browser.select(name);
+            window.scroll_into_view(position);
+        }
+    };
+
+    let on_keydown = move |event: KeyboardEvent| {
+        let total = count.get_untracked();
+        if total == 0 || event.alt_key() || event.ctrl_key() || event.meta_key() {
+            return;
+        }
+        let current = selected_position.get_untracked();
+        let last = total - 1;
+        let target = match event.key().as_str() {
+            "ArrowDown" => current.map_or(0, |p| (p + 1).min(last)),
+            "ArrowUp" => current.map_or(0, |p| p.saturating_sub(1)),
+            "Home" => 0,
+            "End" => last,
+            "PageDown" => current.map_or(0, |p| (p + window.page_rows()).min(last)),
+            "PageUp" => current.map_or(0, |p| p.saturating_sub(window.page_rows())),
+            "Enter" => {
+                if let Some(entry) = browser.selected_entry() {
+                    event.prevent_default();
+                    browser.open_entry(&entry);
+                }
+                return;
+            }
+            "Escape" => {
+                browser.select(None);
+                return;
+            }
+            _ => return,
+        };
+        event.prevent_default();
+        select_position(target);
+    };
+
+    let active_descendant = move || selected_position.get().map(|p| format!("row-{p}"));
+    let label = move || {
+        format!(
+            "Contents of {}",
+            browser.route.with(|route| route.dir.to_string())
+        )
+    };
+
+    view! {
+        <section class=style::listing aria-label="Files">
+            <div
+                role="grid"
+                class=style::grid
+                tabindex="0"
+                aria-label=label
+                aria-rowcount=move || count.get() + 1
+                aria-colcount="4"
+                aria-activedescendant=active_descendant
+                aria-busy=move || browser.loading.get().to_string()
+                on:keydown=on_keydown
+            >
+                <div role="rowgroup" class=style::head>
+                    <div role="row" class=style::head_row aria-rowindex="1">
+                        {SortKey::ALL.into_iter().map(|key| view! { <ColumnHeader key=key/> }).collect_view()}
+                    </div>
+                </div>
+                <div
+                    role="rowgroup"
+                    class=style::body
+                    node_ref=window.container
+                    on:scroll=move |_| window.measure()
+                >
+                    <div class=style::spacer style:height=move || window.total_height(count.get())>
+                        <For
+                            each=move || {
+                                let range = window.visible(count.get());
+                                browser.order.with(|order| {
+                                    range.map(|position| (position, order[position])).collect::<Vec<_>>()
+                                })
+                            }
+                            key=|row| *row
+                            children=move |(position, index)| view! {
+                                <Row position=position index=index as usize window=window select=select_position/>
+                            }
+                        />
+                    </div>
+                    <ListingState/>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+/// A sortable column heading.
+#[component]
+fn ColumnHeader(
+    /// The column this heading sorts by.
+    key: SortKey,
+) -> impl IntoView {
+    let browser = expect_context::<Browser>();
+    let aria_sort = move || {
+        let sort = browser.sort.get();
+        match (sort.key == key, sort.ascending) {
+            (false, _) => "none",
+            (true, true) => "ascending",
+            (true, false) => "descending",
+        }
+    };
+    let arrow = move || {
+        let sort = browser.sort.get();
+        match (sort.key == key, sort.ascending) {
+            (false, _) => "",
+            (true, true) => "▲",
+            (true, false) => "▼",
+        }
+    };
+    let column_class = column_class(key);
+    view! {
+        <div role="columnheader" class=classes!(style::cell, column_class) aria-sort=aria_sort>
+            <button
+                type="button"
+                class=style::sort_button
+                on:click=move |_| browser.sort.update(|sort: &mut Sort| *sort = sort.toggled(key))
+            >
+                {key.label()}
+                <span class=style::sort_arrow aria-hidden="true">{arrow}</span>
+            </button>
+        </div>
+    }
+}
+
+fn column_class(key: SortKey) -> &'static str {
+    match key {
+        SortKey::Name => style::col_name,
+        SortKey::Size => style::col_size,
+        SortKey::Modified => style::col_modified,
+        SortKey::Type => style::col_type,
+    }
+}
+
+/// One entry of the grid, absolutely positioned at its place in the scroll area.
+#[component]
+fn Row(
+    /// Position in display order (0-based).
+    position: usize,
+    /// Index into the listing's entries.
+    index: usize,
+    /// The scrolling window this row lives in.
+    window: VirtualWindow,
+    /// Selects the row at a display position.
+    select: impl Fn(usize) + Copy + 'static,
+) -> impl IntoView {
+    let browser = expect_context::<Browser>();
+    let Some((entry, modified)) = browser.listing.with_untracked(|listing| {
+        listing.as_ref().and_then(|l| {
+            l.entries
+                .get(index)
+                .map(|e| (e.clone(), l.modified_ms(index)))
+        })
+    }) else {
+        return ().into_any();
+    };
+    let name = entry.name.clone();
+    let is_selected = {
+        let name = name.clone();
+        Memo::new(move |_| {
+            browser
+                .route
+                .with(|route| route.selected.as_deref() == Some(name.as_str()))
+        })
+    };
+    let size = if entry.is_dir() {
+        "—".to_owned()
+    } else {
+        human_size(entry.size)
+    };
+    let kind = IconKind::of(entry.is_dir(), &entry.mime_type);
+    let type_label = if entry.is_dir() {
+        "Folder".to_owned()
+    } else {
+        entry.mime_type.clone()
+    };
+    let open_entry = entry.clone();
+    view! {
+        <div
+            role="row"
+            id=format!("row-{position}")
+            class=move || classes!(style::row, is_selected.get().then_some(style::row_selected))
+            style:transform=window.offset(position)
+            aria-rowindex=position + 2
+            aria-selected=move || is_selected.get().to_string()
+            data-name=name.clone()
+            on:click=move |_| select(position)
+            on:dblclick=move |_| browser.open_entry(&open_entry)
+        >
+            <div role="gridcell" class=classes!(style::cell, style::col_name) title=name.clone()>
+                <EntryIcon kind=kind/>
+                <span class=style::name>{name.clone()}</span>
+            </div>
+            <div role="gridcell" class=classes!(style::cell, style::col_size)>{size}</div>
+            <div role="gridcell" class=classes!(style::cell, style::col_modified)>
+                {modified.map(crate::components::format_local_time).unwrap_or_default()}
+            </div>
+            <div role="gridcell" class=classes!(style::cell, style::col_type)>{type_label}</div>
+        </div>
+    }
+    .into_any()
+}
+
+/// Loading, error, empty and no-match messages over the grid body.
+#[component]
+fn ListingState() -> impl IntoView {
+    let browser = expect_context::<Browser>();
+    move || {
+        if let Some(error) = browser.error.get() {
+            let up = browser.route.with(|route| route.up());
+            return view! {
+                <div class=style::state role="alert">
+                    <h2>{error.title()}</h2>
+                    <p>{error.to_string()}</p>
+                    <div class=style::state_actions>
+                        <button type="button" on:click=move |_| browser.retry()>"Retry"</button>
+                        {up.map(|up| view! {
+                            <a href=browser.href_of(&up) on:click=move |event| {
+                                event.prevent_default();
+                                browser.navigate(up.clone());
+                            }>"Go to parent folder"</a>
+                        })}
+                    </div>
+                </div>
+            }
+            .into_any();
+        }
+        if browser.loading.get() && browser.listing.with(Option::is_none) {
+            return view! {
+                <div class=style::state role="status">
+                    <span class=style::spinner aria-hidden="true"></span>
+                    "Loading…"
+                </div>
+            }
+            .into_any();
+        }
+        let total = browser
+            .listing
+            .with(|l| l.as_ref().map_or(0, |l| l.entries.len()));
+        let shown = browser.order.with(|order| order.len());
+        if browser.listing.with(Option::is_some) && total == 0 {
+            return view! { <div class=style::state role="status">"This folder is empty."</div> }
+                .into_any();
+        }
+        if total > 0 && shown == 0 {
+            let filter = browser.filter.get();
+            return view! {
+                <div class=style::state role="status">
+                    {format!("No items match “{}”.", filter.trim())}
+                    <button type="button" on:click=move |_| browser.filter.set(String::new())>"Clear filter"</button>
+                </div>
+            }
+            .into_any();
+        }
+        ().into_any()
+    }
+}

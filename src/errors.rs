@@ -1,0 +1,65 @@
+//! What can go wrong while talking to a server, in words a person can act on.
+
+use skiff_protocol::TreePath;
+use std::fmt;
+
+/// A failed request, classified by what the user should do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// No HTTP answer at all: the server is down, unreachable, or blocked by CORS.
+    Unreachable {
+        /// The server the app tried to reach.
+        server: String,
+    },
+    /// The server answered, but not in RFSAPI.
+    NotRfsapi {
+        /// The server the app tried to reach.
+        server: String,
+        /// What was wrong with the answer.
+        detail: String,
+    },
+    /// The path does not exist on the server.
+    NotFound {
+        /// The missing path.
+        path: TreePath,
+    },
+    /// Any other HTTP error, with the server's own message when it sent one.
+    Http {
+        /// HTTP status code.
+        status: u16,
+        /// The server's message or the status text.
+        message: String,
+    },
+}
+
+impl ApiError {
+    /// A short heading for the error state.
+    pub fn title(&self) -> &'static str {
+        match self {
+            ApiError::Unreachable { .. } => "Can't reach the server",
+            ApiError::NotRfsapi { .. } => "This server doesn't speak RFSAPI",
+            ApiError::NotFound { .. } => "Folder not found",
+            ApiError::Http { .. } => "The server returned an error",
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Unreachable { server } => write!(
+                f,
+                "No answer from {server}. Check that the server is running and reachable, then retry."
+            ),
+            ApiError::NotRfsapi { server, detail } => write!(
+                f,
+                "{server} answered, but not with the X-Raw-Filesystem-API protocol Skiff needs \
+                 ({detail}). Point Skiff at a server such as skiff-server."
+            ),
+            ApiError::NotFound { path } => write!(f, "There is no folder at {path}."),
+            ApiError::Http { status, message } => write!(f, "HTTP {status}: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}

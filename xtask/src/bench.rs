@@ -1,0 +1,109 @@
+//! `cargo xtask bench`: the browse benchmark (server and app on 100,000 entries) plus the
+//! app bundle size, as one Markdown table printed and written to `target/bench.md`.
+
+use crate::{build, setup, util};
+use anyhow::{bail, Context, Result};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+const HEADER: &str = "| Measurement | Value |\n|---|---|";
+
+pub fn run() -> Result<()> {
+    setup::run()?;
+    let artifacts = build::run()?;
+    let mut rows = browse_bench(&artifacts)?;
+    rows.extend(bundle_rows(&artifacts.dist)?);
+
+    let table = format!("{HEADER}\n{}\n", rows.join("\n"));
+    let report = util::target_dir().join("bench.md");
+    std::fs::write(&report, &table).with_context(|| format!("writing {}", report.display()))?;
+    println!("\n{table}\nbench: written to {}", report.display());
+    Ok(())
+}
+
+/// Runs `server/benches/browse.rs`, echoing its output, and keeps the rows of the Markdown
+/// table it prints (every line starting with `|` except its header).
+fn browse_bench(artifacts: &build::Artifacts) -> Result<Vec<String>> {
+    let mut command = util::cargo();
+    command
+        .args(["bench", "-p", "skiff-server", "--bench", "browse"])
+        .envs(artifacts.test_env())
+        .stdout(Stdio::piped());
+    println!("$ {}", util::describe(&command));
+    let mut child = command.spawn().context("could not start cargo bench")?;
+    let Some(stdout) = child.stdout.take() else {
+        bail!("no stdout pipe to cargo bench");
+    };
+    let mut rows = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.context("reading cargo bench output")?;
+        println!("{line}");
+        let is_header = HEADER.lines().any(|header| header == line.trim());
+        if line.starts_with('|') && !is_header {
+            rows.push(line);
+        }
+    }
+    let status = child.wait().context("waiting for cargo bench")?;
+    if !status.success() {
+        bail!("cargo bench failed ({status})");
+    }
+    if rows.is_empty() {
+        bail!("the browse benchmark printed no table rows");
+    }
+    Ok(rows)
+}
+
+/// Raw and `gzip -9` sizes of the app's wasm, js and css, and their total.
+fn bundle_rows(dist: &Path) -> Result<Vec<String>> {
+    let mut files = Vec::new();
+    collect_files(dist, &mut files)?;
+    let mut rows = Vec::new();
+    let (mut total_raw, mut total_gzip) = (0, 0);
+    for kind in ["wasm", "js", "css"] {
+        let (mut raw, mut gzip) = (0, 0);
+        for file in files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|ext| ext == kind))
+        {
+            let bytes =
+                std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+            raw += bytes.len();
+            gzip += gzip_len(&bytes)?;
+        }
+        rows.push(format!("| app bundle: {kind}, raw | {} |", kib(raw)));
+        rows.push(format!("| app bundle: {kind}, gzip -9 | {} |", kib(gzip)));
+        total_raw += raw;
+        total_gzip += gzip;
+    }
+    rows.push(format!("| app bundle: total, raw | {} |", kib(total_raw)));
+    rows.push(format!(
+        "| app bundle: total, gzip -9 | {} |",
+        kib(total_gzip)
+    ));
+    Ok(rows)
+}
+
+fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_files(&path, files)?;
+        } else {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn gzip_len(bytes: &[u8]) -> Result<usize> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?.len())
+}
+
+fn kib(bytes: usize) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}

@@ -1,0 +1,95 @@
+//! `cargo xtask build`: the app (scoped CSS bundle, then Trunk) and the server embedding it.
+
+use crate::{setup, util};
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+
+/// The URL path the server mounts the app's static files under.
+const PUBLIC_URL: &str = "/.skiff/app/";
+
+/// What a build produces.
+pub struct Artifacts {
+    /// Trunk's output (`index.html`, wasm, js, css), absolute.
+    pub dist: PathBuf,
+    /// The release server binary, with `dist` embedded.
+    pub server: PathBuf,
+}
+
+impl Artifacts {
+    /// The environment the server's build script and the end-to-end tests read.
+    pub fn test_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("SKIFF_APP_DIST", self.dist.display().to_string()),
+            ("CHROMEDRIVER", util::CHROMEDRIVER.to_string()),
+            ("SKIFF_CHROMIUM", util::CHROMIUM.to_string()),
+        ]
+    }
+}
+
+pub fn run() -> Result<Artifacts> {
+    setup::build_tools()?;
+    let root = util::repo_root();
+    let dist = util::target_dir().join("dist");
+
+    bundle_css()?;
+    for required in ["index.html", "Trunk.toml"] {
+        if !root.join(required).is_file() {
+            bail!(
+                "{required} is missing in {}: the app provides it",
+                root.display()
+            );
+        }
+    }
+    // Trunk runs cargo with `--offline`, so the crates must already be downloaded.
+    util::run(util::cargo().arg("fetch"))?;
+    util::run(
+        std::process::Command::new("trunk")
+            .current_dir(&root)
+            .args([
+                "build",
+                "--release",
+                "--offline",
+                "--cargo-profile",
+                "wasm-release",
+            ])
+            .args(["--public-url", PUBLIC_URL, "--dist"])
+            .arg(&dist),
+    )?;
+    if !dist.join("index.html").is_file() {
+        bail!("trunk finished but {} has no index.html", dist.display());
+    }
+
+    util::run(
+        util::cargo()
+            .args(["build", "--release", "-p", "skiff-server"])
+            .env("SKIFF_APP_DIST", &dist),
+    )?;
+    let server = util::target_dir().join("release/skiff-server");
+    if !server.is_file() {
+        bail!("cargo finished but {} does not exist", server.display());
+    }
+    println!("build: app in {}", dist.display());
+    println!("build: server at {}", server.display());
+    Ok(Artifacts { dist, server })
+}
+
+/// Writes the stylance bundle of every `*.module.css` (index.html links it, so Trunk needs
+/// it first), configured by `[package.metadata.stylance]` in the root manifest.
+fn bundle_css() -> Result<()> {
+    let config = stylance_cli::Config::load(util::repo_root())
+        .context("reading [package.metadata.stylance] from the root Cargo.toml")?;
+    let Some(output) = config.output_file.clone() else {
+        bail!("[package.metadata.stylance] in the root Cargo.toml sets no output_file");
+    };
+    if let Some(parent) = output.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("could not create {}", parent.display()))?;
+    }
+    let mut modules = 0;
+    stylance_cli::run_silent(&config, |_| modules += 1).context("bundling scoped CSS")?;
+    println!(
+        "build: {modules} CSS modules bundled into {}",
+        output.display()
+    );
+    Ok(())
+}

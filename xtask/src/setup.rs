@@ -1,0 +1,124 @@
+//! `cargo xtask setup`: installs whatever is missing, and nothing else.
+//!
+//! Checks are cheap (a `--version` call each), so `build`, `test` and `bench` run them every
+//! time; the slow installs happen once per machine.
+
+use crate::util::{self, CHROMEDRIVER, CHROMIUM};
+use anyhow::{bail, Result};
+use std::path::Path;
+use std::process::Command;
+
+/// Trunk releases after this one need a newer rustc than the project's MSRV.
+const TRUNK_VERSION: &str = "0.21.14";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// Everything: the build tools and the browser used by the tests.
+pub fn run() -> Result<()> {
+    build_tools()?;
+    browser()?;
+    println!("setup: all tools present");
+    Ok(())
+}
+
+/// What `cargo xtask build` needs: the wasm32 target, Trunk and wasm-bindgen-cli.
+pub fn build_tools() -> Result<()> {
+    wasm_target()?;
+    trunk()?;
+    wasm_bindgen()
+}
+
+fn wasm_target() -> Result<()> {
+    let installed = util::stdout_of("rustc", &["--print", "sysroot"]).is_some_and(|sysroot| {
+        Path::new(&sysroot)
+            .join("lib/rustlib")
+            .join(WASM_TARGET)
+            .is_dir()
+    });
+    if installed {
+        println!("setup: {WASM_TARGET} target ok");
+        return Ok(());
+    }
+    println!("setup: adding the {WASM_TARGET} target");
+    util::run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+fn trunk() -> Result<()> {
+    if tool_version("trunk").as_deref() == Some(TRUNK_VERSION) {
+        println!("setup: trunk {TRUNK_VERSION} ok");
+        return Ok(());
+    }
+    println!("setup: installing trunk {TRUNK_VERSION} (takes ~12 min)");
+    util::run(util::cargo().args(["install", "--locked", &format!("trunk@{TRUNK_VERSION}")]))?;
+    expect_version("trunk", TRUNK_VERSION)
+}
+
+/// wasm-bindgen-cli must be exactly the `wasm-bindgen` version the app locks: Trunk refuses
+/// (offline) to use any other, and the test runner's protocol changes between versions.
+fn wasm_bindgen() -> Result<()> {
+    let wanted = util::locked_version("wasm-bindgen")?;
+    let current = |tool| tool_version(tool).as_deref() == Some(wanted.as_str());
+    if current("wasm-bindgen") && current("wasm-bindgen-test-runner") {
+        println!("setup: wasm-bindgen-cli {wanted} ok");
+        return Ok(());
+    }
+    println!("setup: installing wasm-bindgen-cli {wanted} (takes a few minutes)");
+    // Not `--locked`: the CLI's own lock file pins crates that no longer build.
+    util::run(util::cargo().args(["install", "wasm-bindgen-cli", "--version", &wanted]))?;
+    expect_version("wasm-bindgen", &wanted)?;
+    expect_version("wasm-bindgen-test-runner", &wanted)
+}
+
+/// Chromium and chromedriver from the distribution, which keeps the two versions in step.
+pub fn browser() -> Result<()> {
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        println!("setup: chromium and chromedriver ok");
+        return Ok(());
+    }
+    println!("setup: installing chromium and chromedriver with apt-get");
+    if let Err(error) = util::run(&mut apt(&["update"])) {
+        // A mirror that cannot be reached only makes the lists stale; the install may still work.
+        println!("setup: warning: {error:#}");
+    }
+    let install = ["install", "-y", "chromium", "chromium-driver"];
+    if util::run(&mut apt(&install)).is_err() {
+        println!("setup: apt-get install failed; repairing broken dependencies and retrying");
+        util::run(&mut apt(&["-y", "--fix-broken", "install"]))?;
+        util::run(&mut apt(&install))?;
+    }
+    for binary in [CHROMIUM, CHROMEDRIVER] {
+        if !Path::new(binary).exists() {
+            bail!("apt-get finished but {binary} is still missing");
+        }
+    }
+    Ok(())
+}
+
+/// `apt-get ARGS`, through sudo unless we already are root.
+fn apt(args: &[&str]) -> Command {
+    let is_root = util::stdout_of("id", &["-u"]).as_deref() == Some("0");
+    let mut command = if is_root {
+        Command::new("apt-get")
+    } else {
+        let mut sudo = Command::new("sudo");
+        sudo.arg("apt-get");
+        sudo
+    };
+    command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+    command
+}
+
+/// The version a tool reports (`trunk 0.21.14` → `0.21.14`), if it is on PATH.
+fn tool_version(tool: &str) -> Option<String> {
+    let output = util::stdout_of(tool, &["--version"])?;
+    output.split_whitespace().nth(1).map(str::to_string)
+}
+
+fn expect_version(tool: &str, wanted: &str) -> Result<()> {
+    match tool_version(tool) {
+        Some(found) if found == wanted => Ok(()),
+        found => bail!(
+            "after installing, `{tool} --version` reports {found:?}, not {wanted}; is {} on PATH?",
+            util::cargo_bin_dir().display()
+        ),
+    }
+}
