@@ -1,0 +1,219 @@
+//! End-to-end harness: a real skiff-server serving the built app, and a real headless
+//! Chromium driven through chromedriver (WebDriver) with fantoccini.
+//!
+//! `cargo xtask test` builds the app first and sets `SKIFF_APP_DIST`, `CHROMEDRIVER` and
+//! `SKIFF_CHROMIUM`; run alone, these tests fail and say so rather than pass untested.
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+/// How long the page may take to reach an expected state.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// Chromium flags for a root user on a closed network (see DEVELOPERS.md).
+const CHROMIUM_ARGS: &[&str] = &[
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--window-size=1280,800",
+];
+
+fn required_env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is unset: run the end-to-end tests through `cargo xtask test`")
+    })
+}
+
+/// A child process killed when dropped.
+pub struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The real `skiff-server` binary serving `root` and the built app.
+pub struct Server {
+    _process: Process,
+    /// `http://127.0.0.1:PORT` (no trailing slash).
+    pub url: String,
+}
+
+impl Server {
+    /// Starts `skiff-server serve ROOT --listen 127.0.0.1:0 --app $SKIFF_APP_DIST ARGS…`.
+    pub fn start(root: &Path, args: &[&str]) -> Server {
+        let dist = required_env("SKIFF_APP_DIST");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_skiff-server"))
+            .arg("serve")
+            .arg(root)
+            .args(["--listen", "127.0.0.1:0", "--app", &dist])
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start skiff-server");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("skiff-server listening on ") {
+                    let _ = sender.send(url.trim().trim_end_matches('/').to_owned());
+                }
+            }
+        });
+        let process = Process(child);
+        let url = receiver
+            .recv_timeout(Duration::from_secs(30))
+            .expect("skiff-server printed its address");
+        Server {
+            _process: process,
+            url,
+        }
+    }
+}
+
+/// A WebDriver session in a fresh headless Chromium, with its chromedriver.
+pub struct Browser {
+    pub client: Client,
+    _driver: Process,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub async fn start() -> Browser {
+        let chromedriver = required_env("CHROMEDRIVER");
+        let chromium = required_env("SKIFF_CHROMIUM");
+        let port = free_port();
+        let driver = Process(
+            Command::new(&chromedriver)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|error| panic!("start {chromedriver}: {error}")),
+        );
+        wait_for_port(port);
+        let profile = tempfile::tempdir().expect("a profile folder");
+        let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|arg| (*arg).to_owned()).collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".to_owned(),
+            serde_json::json!({ "binary": chromium, "args": args }),
+        );
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a WebDriver session in Chromium");
+        Browser {
+            client,
+            _driver: driver,
+            _profile: profile,
+        }
+    }
+
+    /// Waits until `script` (a JS expression) is truthy, failing with `what` and the
+    /// page's text after [`PATIENCE`].
+    pub async fn wait_until(&self, what: &str, script: &str) {
+        let started = Instant::now();
+        let body = format!("return !!({script});");
+        loop {
+            let value = self.client.execute(&body, vec![]).await;
+            if matches!(value, Ok(serde_json::Value::Bool(true))) {
+                return;
+            }
+            if started.elapsed() > PATIENCE {
+                let text = self
+                    .client
+                    .execute("return document.body.innerText", vec![])
+                    .await
+                    .ok();
+                panic!("timed out waiting for {what}; page text: {text:?}; last value: {value:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The listing's row names in display order.
+    pub async fn row_names(&self) -> Vec<String> {
+        let value = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll('[role=row][data-name]')]
+                    .sort((a, b) => a.ariaRowIndex - b.ariaRowIndex)
+                    .map(row => row.dataset.name)",
+                vec![],
+            )
+            .await
+            .expect("read the rows");
+        serde_json::from_value(value).expect("a list of names")
+    }
+
+    /// Waits until the listing shows exactly `names`, in order.
+    pub async fn wait_for_rows(&self, names: &[&str]) {
+        let json = serde_json::to_string(names).expect("names as JSON");
+        let script = format!(
+            "JSON.stringify([...document.querySelectorAll('[role=row][data-name]')]
+                .sort((a, b) => a.ariaRowIndex - b.ariaRowIndex)
+                .map(row => row.dataset.name)) === {json:?}"
+        );
+        self.wait_until(&format!("rows {names:?}"), &script).await;
+    }
+
+    /// Finds the element matching a CSS selector, waiting for it to appear.
+    pub async fn element(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("no element {css}: {error}"))
+    }
+
+    /// Saves a PNG of the page under `target/tmp/e2e/NAME.png` (a test artifact).
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e");
+        std::fs::create_dir_all(&dir).expect("the artifact folder");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write the screenshot");
+        path
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free loopback port")
+}
+
+fn wait_for_port(port: u16) {
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "chromedriver did not listen on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
