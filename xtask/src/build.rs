@@ -26,10 +26,39 @@ impl Artifacts {
     }
 }
 
+/// Builds the app for skiff-server (assets under [`PUBLIC_URL`]) and the server embedding it.
 pub fn run() -> Result<Artifacts> {
+    let dist = util::target_dir().join("dist");
+    build_app(PUBLIC_URL, &dist)?;
+
+    util::run(
+        util::cargo()
+            .args(["build", "--release", "-p", "skiff-server"])
+            .env("SKIFF_APP_DIST", &dist),
+    )?;
+    let server = util::target_dir().join("release/skiff-server");
+    if !server.is_file() {
+        bail!("cargo finished but {} does not exist", server.display());
+    }
+    println!("build: app in {}", dist.display());
+    println!("build: server at {}", server.display());
+    Ok(Artifacts { dist, server })
+}
+
+/// `cargo xtask build --public-url URL`: only the app, for static hosting at `URL`
+/// (e.g. `/skiff/` or `https://cdn.example/skiff/`), in `target/dist-static`.
+pub fn run_static(public_url: &str) -> Result<PathBuf> {
+    let dist = util::target_dir().join("dist-static");
+    build_app(public_url, &dist)?;
+    println!("build: static app for {public_url} in {}", dist.display());
+    println!("build: copy that folder to your web server; see README \"Hosting the app\"");
+    Ok(dist)
+}
+
+/// The scoped CSS bundle, then Trunk (release, offline) into `dist`.
+fn build_app(public_url: &str, dist: &std::path::Path) -> Result<()> {
     setup::build_tools()?;
     let root = util::repo_root();
-    let dist = util::target_dir().join("dist");
 
     bundle_css()?;
     for required in ["index.html", "Trunk.toml"] {
@@ -52,25 +81,13 @@ pub fn run() -> Result<Artifacts> {
                 "--cargo-profile",
                 "wasm-release",
             ])
-            .args(["--public-url", PUBLIC_URL, "--dist"])
-            .arg(&dist),
+            .args(["--public-url", public_url, "--dist"])
+            .arg(dist),
     )?;
     if !dist.join("index.html").is_file() {
         bail!("trunk finished but {} has no index.html", dist.display());
     }
-
-    util::run(
-        util::cargo()
-            .args(["build", "--release", "-p", "skiff-server"])
-            .env("SKIFF_APP_DIST", &dist),
-    )?;
-    let server = util::target_dir().join("release/skiff-server");
-    if !server.is_file() {
-        bail!("cargo finished but {} does not exist", server.display());
-    }
-    println!("build: app in {}", dist.display());
-    println!("build: server at {}", server.display());
-    Ok(Artifacts { dist, server })
+    Ok(())
 }
 
 /// Writes the stylance bundle of every `*.module.css` (index.html links it, so Trunk needs

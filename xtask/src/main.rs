@@ -21,6 +21,7 @@ usage: cargo xtask <command>
 commands:
   setup                        install what is missing: wasm32 target, trunk, wasm-bindgen-cli, chromium
   build                        build the app with Trunk, then the server with the app embedded
+  build --public-url URL       build only the app, for static hosting at URL (into target/dist-static)
   serve [DIR] [--listen ADDR]  build, then serve DIR (default: a demo folder) at ADDR (default 127.0.0.1:8080)
   test                         build, then run the workspace tests and the app's browser tests
   bench                        build, then time browsing a 100,000-entry folder and measure the app bundle";
@@ -46,7 +47,11 @@ fn dispatch() -> Result<()> {
     };
     match command.as_str() {
         "setup" => no_args(command, rest).and_then(|()| setup::run()),
-        "build" => no_args(command, rest).and_then(|()| build::run().map(drop)),
+        "build" => match rest {
+            [] => build::run().map(drop),
+            [flag, url] if flag == "--public-url" => build::run_static(url).map(drop),
+            _ => bail!("usage: cargo xtask build [--public-url URL]\n\n{USAGE}"),
+        },
         "serve" => serve::run(rest),
         "test" => no_args(command, rest).and_then(|()| test::run()),
         "bench" => no_args(command, rest).and_then(|()| bench::run()),
