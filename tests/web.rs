@@ -430,4 +430,6 @@ async fn server_that_does_not_speak_rfsapi_is_explained() {
         .expect("an origin");
     let app = mount(&origin, "/");
     app.wait_for_text("doesn't speak RFSAPI").await;
+    // …and offers to browse another server instead of leaving the user stuck.
+    assert!(app.one("form input[type=url][name=server]").is_some());
 }

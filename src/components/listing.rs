@@ -3,11 +3,13 @@
 
 use crate::components::icons::{EntryIcon, IconKind};
 use crate::components::virtual_window::VirtualWindow;
+use crate::errors::ApiError;
 use crate::model::{human_size, Sort, SortKey};
 use crate::state::Browser;
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 use stylance::classes;
+use wasm_bindgen::JsCast;
 
 stylance::import_crate_style!(style, "src/components/listing.module.css");
 
@@ -272,6 +274,8 @@ fn ListingState() -> impl IntoView {
                             }>"Go to parent folder"</a>
                         })}
                     </div>
+                    {matches!(error, ApiError::NotRfsapi { .. } | ApiError::Unreachable { .. })
+                        .then(|| view! { <ConnectForm/> })}
                 </div>
             }
             .into_any();
@@ -304,5 +308,45 @@ fn ListingState() -> impl IntoView {
             .into_any();
         }
         ().into_any()
+    }
+}
+
+/// Lets the user point the app at another server (`?server=URL`), for when the app is
+/// hosted as static files or the server it came from is not the one they want.
+#[component]
+fn ConnectForm() -> impl IntoView {
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let Some(form) = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::HtmlFormElement>().ok())
+        else {
+            return;
+        };
+        let Ok(data) = web_sys::FormData::new_with_form(&form) else {
+            return;
+        };
+        let server = data.get("server").as_string().unwrap_or_default();
+        let server = server.trim();
+        if server.is_empty() {
+            return;
+        }
+        let Ok(params) = web_sys::UrlSearchParams::new() else {
+            return;
+        };
+        params.append("server", server);
+        let query: String = params.to_string().into();
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().assign(&format!("?{query}#/"));
+        }
+    };
+    view! {
+        <form class=style::connect on:submit=on_submit>
+            <label>
+                "Browse another server: "
+                <input type="url" name="server" required placeholder="https://files.example.org"/>
+            </label>
+            <button type="submit">"Browse"</button>
+        </form>
     }
 }
