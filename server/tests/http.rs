@@ -1,0 +1,615 @@
+//! Browsing over HTTP (PROTOCOL.md §1 and the general rules): RFSAPI listings and
+//! single-file entries, plain GETs with validators and conditional requests, the
+//! app shell for browser navigations, HEAD, refused methods and error bodies.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, SystemTime};
+
+use common::{
+    assert_nosniff, client, expect_error, header, hostile_files, mtime, parse_rfc3339, rfsapi,
+    unix_seconds, url_path, Fixture, BROWSER_ACCEPT, DEEP_FILE, EMPTY_DIR, JSON_TYPE, NESTED,
+    RFSAPI, UNICODE_DIR, UNICODE_SUBDIR,
+};
+use skiff_protocol::{RawFileData, DIRECTORY_MIME};
+
+/// Checks one listed entry against what is on disk at `segments`.
+fn assert_entry_matches_disk(fixture: &Fixture, segments: &[&str], entry: &RawFileData) {
+    let path = fixture.path(segments);
+    let metadata = std::fs::metadata(&path).expect("a listed entry exists on disk");
+    let context = format!("entry {:?} of {segments:?}", entry.name);
+    assert_eq!(
+        Some(entry.name.as_str()),
+        segments.last().copied(),
+        "{context}"
+    );
+    assert_eq!(entry.is_file, metadata.is_file(), "{context}: is_file");
+    if metadata.is_dir() {
+        assert_eq!(
+            entry.mime_type, DIRECTORY_MIME,
+            "{context}: a folder's mime_type"
+        );
+        assert_eq!(entry.size, 0, "{context}: a folder's size");
+    } else {
+        assert_eq!(entry.size, metadata.len(), "{context}: size");
+        assert_ne!(
+            entry.mime_type, DIRECTORY_MIME,
+            "{context}: a file's mime_type"
+        );
+        assert!(
+            entry.mime_type.contains('/'),
+            "{context}: mime_type {:?} is not a media type",
+            entry.mime_type
+        );
+    }
+    let listed = parse_rfc3339(&entry.last_modified).unwrap_or_else(|| {
+        panic!(
+            "{context}: last_modified {:?} is not RFC 3339",
+            entry.last_modified
+        )
+    });
+    assert_eq!(
+        listed,
+        mtime(&path),
+        "{context}: last_modified {:?} is not the file's mtime",
+        entry.last_modified
+    );
+    if let Some(etag) = &entry.etag {
+        assert!(
+            etag.len() >= 2 && etag.starts_with('"') && etag.ends_with('"'),
+            "{context}: etag {etag:?} is not a quoted entity-tag"
+        );
+    }
+}
+
+fn names(files: &[RawFileData]) -> BTreeSet<String> {
+    let names = files
+        .iter()
+        .map(|entry| entry.name.clone())
+        .collect::<BTreeSet<_>>();
+    assert_eq!(
+        names.len(),
+        files.len(),
+        "a name is listed twice: {files:?}"
+    );
+    names
+}
+
+#[tokio::test]
+async fn rfsapi_lists_the_root() {
+    let fixture = Fixture::hostile();
+    let server = fixture.serve();
+    let listing = rfsapi(&server, "/").await;
+
+    assert!(listing.is_root, "/ is the root");
+    assert!(!listing.is_file, "/ is a folder");
+    assert!(!listing.writes_supported, "the server is read-only");
+    let mut expected = hostile_files()
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect::<BTreeSet<_>>();
+    expected.extend([UNICODE_DIR, EMPTY_DIR, NESTED[0]].map(str::to_owned));
+    assert_eq!(names(&listing.files), expected);
+    for entry in &listing.files {
+        assert_entry_matches_disk(&fixture, &[&entry.name], entry);
+    }
+
+    let by_name = |name: &str| {
+        listing
+            .files
+            .iter()
+            .find(|entry| entry.name == name)
+            .unwrap_or_else(|| panic!("{name:?} is listed"))
+    };
+    assert_eq!(by_name("plain.txt").mime_type, "text/plain");
+    assert_eq!(by_name("plain.txt").size, 13);
+    assert_eq!(by_name("😀.bin").size, 256);
+    assert_eq!(by_name("empty.dat").size, 0);
+    assert!(by_name("empty.dat").is_file);
+    assert!(!by_name(EMPTY_DIR).is_file);
+}
+
+#[tokio::test]
+async fn rfsapi_lists_subfolders_with_and_without_trailing_slash() {
+    let fixture = Fixture::hostile();
+    let server = fixture.serve();
+
+    for path in [
+        url_path(&[UNICODE_DIR]),
+        format!("{}/", url_path(&[UNICODE_DIR])),
+    ] {
+        let listing = rfsapi(&server, &path).await;
+        assert!(!listing.is_root, "{path} is not the root");
+        assert!(!listing.is_file, "{path} is a folder");
+        assert_eq!(
+            names(&listing.files),
+            BTreeSet::from([UNICODE_SUBDIR.to_owned()])
+        );
+        assert_entry_matches_disk(&fixture, &[UNICODE_DIR, UNICODE_SUBDIR], &listing.files[0]);
+    }
+
+    let deeper = rfsapi(&server, &url_path(&[UNICODE_DIR, UNICODE_SUBDIR])).await;
+    assert!(!deeper.is_root);
+    assert_eq!(names(&deeper.files), BTreeSet::from([DEEP_FILE.to_owned()]));
+    assert_entry_matches_disk(
+        &fixture,
+        &[UNICODE_DIR, UNICODE_SUBDIR, DEEP_FILE],
+        &deeper.files[0],
+    );
+
+    let empty = rfsapi(&server, &url_path(&[EMPTY_DIR])).await;
+    assert!(!empty.is_root);
+    assert!(!empty.is_file);
+    assert!(empty.files.is_empty(), "{EMPTY_DIR:?} is empty: {empty:?}");
+
+    let chain = rfsapi(&server, &url_path(&NESTED[..4])).await;
+    assert_eq!(names(&chain.files), BTreeSet::from([NESTED[4].to_owned()]));
+}
+
+#[tokio::test]
+async fn rfsapi_describes_a_single_file() {
+    let fixture = Fixture::hostile();
+    let server = fixture.serve();
+
+    let file = rfsapi(&server, &url_path(&NESTED)).await;
+    assert!(file.is_file, "a file answers is_file");
+    assert!(!file.is_root, "a file is never the root");
+    assert!(!file.writes_supported);
+    assert_eq!(file.files.len(), 1, "files holds exactly the file's entry");
+    assert_eq!(file.files[0].name, "leaf.txt");
+    assert!(file.files[0].is_file);
+    assert_entry_matches_disk(&fixture, &NESTED, &file.files[0]);
+
+    let empty = rfsapi(&server, "/empty.dat").await;
+    assert!(empty.is_file);
+    assert_eq!(empty.files.len(), 1);
+    assert_eq!(empty.files[0].size, 0);
+}
+
+#[tokio::test]
+async fn rfsapi_missing_path_is_a_json_404() {
+    let fixture = Fixture::hostile();
+    let server = fixture.serve();
+    for path in [
+        "/missing.txt",
+        "/missing/deeper/still",
+        "/plain.txt/under-a-file",
+        "/empty%20folder/nothing",
+    ] {
+        let response = client()
+            .get(server.url(path))
+            .header(RFSAPI, "1")
+            .send()
+            .await
+            .expect("send");
+        expect_error(response, 404, &format!("RFSAPI GET {path}")).await;
+        // Without the header (a download) the error is the same JSON.
+        let response = client().get(server.url(path)).send().await.expect("send");
+        expect_error(response, 404, &format!("GET {path}")).await;
+    }
+}
+
+#[tokio::test]
+async fn plain_get_serves_bytes_with_validators() {
+    let fixture = Fixture::hostile();
+    let server = fixture.serve();
+    let path = fixture.path(&["plain.txt"]);
+
+    let response = client()
+        .get(server.url("/plain.txt"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 200);
+    assert_nosniff(&response, "GET /plain.txt");
+    assert_eq!(header(&response, "accept-ranges"), "bytes");
+    assert_eq!(header(&response, "content-length"), "13");
+    let etag = header(&response, "etag").to_owned();
+    assert!(
+        etag.len() > 2 && etag.starts_with('"') && etag.ends_with('"'),
+        "ETag {etag:?} is a quoted strong entity-tag"
+    );
+    let last_modified = httpdate::parse_http_date(header(&response, "last-modified"))
+        .expect("Last-Modified is an HTTP date");
+    assert_eq!(unix_seconds(last_modified), unix_seconds(mtime(&path)));
+    assert!(
+        response.headers().get(RFSAPI).is_none(),
+        "bytes are not an RFSAPI answer"
+    );
+    let body = response.bytes().await.expect("read the body");
+    assert_eq!(&body[..], b"hello, skiff\n");
+
+    // The JSON `etag` and the `ETag` header are the same string (general rules).
+    let listed = rfsapi(&server, "/plain.txt").await;
+    assert_eq!(listed.files[0].etag.as_deref(), Some(etag.as_str()));
+    let in_folder = rfsapi(&server, "/").await;
+    let entry = in_folder
+        .files
+        .iter()
+        .find(|entry| entry.name == "plain.txt")
+        .expect("plain.txt is listed");
+    assert_eq!(entry.etag.as_deref(), Some(etag.as_str()));
+
+    // Binary bytes arrive untouched, and an empty file is an empty 200.
+    let binary = client()
+        .get(server.url(&url_path(&["😀.bin"])))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(binary.status(), 200);
+    assert_eq!(
+        &binary.bytes().await.expect("body")[..],
+        &common::all_bytes()[..]
+    );
+    let empty = client()
+        .get(server.url("/empty.dat"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(empty.status(), 200);
+    assert_eq!(header(&empty, "content-length"), "0");
+    assert!(empty.bytes().await.expect("body").is_empty());
+}
+
+#[tokio::test]
+async fn if_none_match_gives_304() {
+    let fixture = Fixture::hostile();
+    let server = fixture.serve();
+    let url = server.url("/plain.txt");
+    let first = client().get(&url).send().await.expect("send");
+    let etag = header(&first, "etag").to_owned();
+
+    for condition in [
+        etag.clone(),
+        format!("W/{etag}"),
+        format!("\"other\", {etag}"),
+        "*".to_owned(),
+    ] {
+        let response = client()
+            .get(&url)
+            .header("if-none-match", &condition)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status(), 304, "If-None-Match: {condition}");
+        assert_eq!(header(&response, "etag"), etag, "a 304 repeats the ETag");
+        assert_nosniff(&response, "304");
+        assert!(
+            response.bytes().await.expect("body").is_empty(),
+            "a 304 has no body"
+        );
+    }
+
+    let stale = client()
+        .get(&url)
+        .header("if-none-match", "\"not-the-current-tag\"")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(stale.status(), 200, "a stale tag gets the bytes");
+    assert_eq!(&stale.bytes().await.expect("body")[..], b"hello, skiff\n");
+
+    // If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2).
+    let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3600));
+    let both = client()
+        .get(&url)
+        .header("if-none-match", "\"not-the-current-tag\"")
+        .header("if-modified-since", future)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(both.status(), 200);
+}
+
+#[tokio::test]
+async fn if_modified_since_gives_304() {
+    let fixture = Fixture::hostile();
+    let server = fixture.serve();
+    let url = server.url("/plain.txt");
+    let first = client().get(&url).send().await.expect("send");
+    let last_modified = header(&first, "last-modified").to_owned();
+
+    let unchanged = client()
+        .get(&url)
+        .header("if-modified-since", &last_modified)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        unchanged.status(),
+        304,
+        "If-Modified-Since: {last_modified}"
+    );
+    assert!(unchanged.bytes().await.expect("body").is_empty());
+
+    let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3600));
+    let response = client()
+        .get(&url)
+        .header("if-modified-since", &later)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 304, "If-Modified-Since: {later}");
+
+    let modified = httpdate::parse_http_date(&last_modified).expect("an HTTP date");
+    let earlier = httpdate::fmt_http_date(modified - Duration::from_secs(3600));
+    let changed = client()
+        .get(&url)
+        .header("if-modified-since", &earlier)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(changed.status(), 200, "If-Modified-Since: {earlier}");
+    assert_eq!(&changed.bytes().await.expect("body")[..], b"hello, skiff\n");
+}
+
+#[tokio::test]
+async fn browser_navigation_to_a_folder_gets_the_app_shell() {
+    let fixture = Fixture::hostile();
+    let server = fixture.serve();
+    let mut bodies = Vec::new();
+    for path in [
+        "/".to_owned(),
+        url_path(&[UNICODE_DIR]),
+        format!("{}/", url_path(&[UNICODE_DIR, UNICODE_SUBDIR])),
+        url_path(&[EMPTY_DIR]),
+        // A deep link to something that does not exist (yet) opens the app too.
+        "/not/there/yet".to_owned(),
+    ] {
+        let response = client()
+            .get(server.url(&path))
+            .header("accept", BROWSER_ACCEPT)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status(), 200, "navigation to {path}");
+        assert_nosniff(&response, &path);
+        let content_type = header(&response, "content-type");
+        assert!(
+            content_type.starts_with("text/html"),
+            "navigation to {path}: content-type {content_type:?}"
+        );
+        assert!(
+            response.headers().get(RFSAPI).is_none(),
+            "{path}: not RFSAPI"
+        );
+        let body = response.bytes().await.expect("body");
+        let text = String::from_utf8_lossy(&body).to_ascii_lowercase();
+        assert!(
+            text.contains("<html"),
+            "navigation to {path}: not an HTML page"
+        );
+        bodies.push(body);
+    }
+    // The shell is identical for every path, so it reveals nothing (§6).
+    assert!(
+        bodies.windows(2).all(|pair| pair[0] == pair[1]),
+        "the app shell differs between paths"
+    );
+
+    // The RFSAPI header wins over `Accept: text/html`.
+    let listing = client()
+        .get(server.url("/"))
+        .header("accept", BROWSER_ACCEPT)
+        .header(RFSAPI, "1")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(listing.status(), 200);
+    assert_eq!(header(&listing, "content-type"), JSON_TYPE);
+
+    // A navigation to a file gets the file, not the app.
+    let file = client()
+        .get(server.url("/plain.txt"))
+        .header("accept", BROWSER_ACCEPT)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(file.status(), 200);
+    assert_eq!(&file.bytes().await.expect("body")[..], b"hello, skiff\n");
+}
+
+#[tokio::test]
+async fn head_answers_like_get_without_a_body() {
+    let fixture = Fixture::hostile();
+    let server = fixture.serve();
+
+    let get = client()
+        .get(server.url("/plain.txt"))
+        .send()
+        .await
+        .expect("send");
+    let get_etag = header(&get, "etag").to_owned();
+    let head = client()
+        .head(server.url("/plain.txt"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(head.status(), 200);
+    assert_eq!(header(&head, "content-length"), "13");
+    assert_eq!(header(&head, "etag"), get_etag);
+    assert_eq!(header(&head, "accept-ranges"), "bytes");
+    header(&head, "last-modified");
+    assert_nosniff(&head, "HEAD file");
+    assert!(head.bytes().await.expect("body").is_empty());
+
+    let listing = client()
+        .head(server.url("/"))
+        .header(RFSAPI, "1")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(listing.status(), 200);
+    assert_eq!(header(&listing, RFSAPI), "1");
+    assert_eq!(header(&listing, "content-type"), JSON_TYPE);
+    assert!(listing.bytes().await.expect("body").is_empty());
+
+    let entry = client()
+        .head(server.url(&url_path(&NESTED)))
+        .header(RFSAPI, "1")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(entry.status(), 200);
+    assert_eq!(header(&entry, RFSAPI), "1");
+
+    let shell = client()
+        .head(server.url("/"))
+        .header("accept", BROWSER_ACCEPT)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(shell.status(), 200);
+    assert!(header(&shell, "content-type").starts_with("text/html"));
+    assert!(shell.bytes().await.expect("body").is_empty());
+
+    let missing = client()
+        .head(server.url("/missing.txt"))
+        .header(RFSAPI, "1")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn put_and_delete_are_refused_with_405_json() {
+    let fixture = Fixture::hostile();
+    let server = fixture.serve();
+    let existing = fixture.path(&["plain.txt"]);
+
+    for (method, path) in [
+        (reqwest::Method::PUT, "/plain.txt"),
+        (reqwest::Method::PUT, "/new-file.txt"),
+        (reqwest::Method::DELETE, "/plain.txt"),
+        (reqwest::Method::DELETE, "/empty%20folder"),
+        (reqwest::Method::DELETE, "/"),
+        (reqwest::Method::POST, "/plain.txt"),
+    ] {
+        let response = client()
+            .request(method.clone(), server.url(path))
+            .header(RFSAPI, "1")
+            .body("overwritten")
+            .send()
+            .await
+            .expect("send");
+        let allow = response
+            .headers()
+            .get("allow")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        expect_error(response, 405, &format!("{method} {path}")).await;
+        let allow = allow.unwrap_or_else(|| panic!("{method} {path}: 405 without Allow"));
+        assert!(allow.contains("GET"), "{method} {path}: Allow {allow:?}");
+    }
+    assert_eq!(
+        std::fs::read(&existing).expect("plain.txt is still there"),
+        b"hello, skiff\n"
+    );
+    assert!(
+        !fixture.path(&["new-file.txt"]).exists(),
+        "PUT created a file"
+    );
+    assert!(
+        fixture.path(&[EMPTY_DIR]).is_dir(),
+        "DELETE removed a folder"
+    );
+}
+
+#[tokio::test]
+async fn every_kind_of_response_says_nosniff() {
+    let fixture = Fixture::hostile();
+    let server = fixture.serve();
+    let cases: [(&str, &[(&str, &str)]); 7] = [
+        ("/", &[(RFSAPI, "1")]),
+        ("/plain.txt", &[(RFSAPI, "1")]),
+        ("/plain.txt", &[]),
+        ("/", &[("accept", BROWSER_ACCEPT)]),
+        ("/missing", &[(RFSAPI, "1")]),
+        ("/a%5cb", &[(RFSAPI, "1")]),
+        ("/.well-known/skiff", &[]),
+    ];
+    for (path, headers) in cases {
+        let mut request = client().get(server.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("send");
+        assert_nosniff(&response, &format!("GET {path} {headers:?}"));
+    }
+}
+
+/// PROTOCOL.md §6: user files never run as the app's origin. Types off the safe
+/// inline list (HTML, SVG, scripts, unknown bytes) come with `CSP: sandbox` and
+/// `Content-Disposition: attachment`.
+#[tokio::test]
+async fn unsafe_types_are_served_sandboxed_as_attachments() {
+    let fixture = Fixture::new();
+    fixture.write(&["page.html"], b"<script>alert(document.cookie)</script>");
+    fixture.write(
+        &["drawing.svg"],
+        b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    );
+    fixture.write(&["tool.js"], b"alert(1)");
+    fixture.write(&["blob.bin"], b"\x00\x01");
+    let server = fixture.serve();
+    for name in ["page.html", "drawing.svg", "tool.js", "blob.bin"] {
+        let response = client()
+            .get(server.url(&url_path(&[name])))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status(), 200, "GET {name}");
+        assert_nosniff(&response, name);
+        let csp = response
+            .headers()
+            .get("content-security-policy")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("");
+        assert!(
+            csp.contains("sandbox"),
+            "GET {name}: Content-Security-Policy {csp:?} must hold `sandbox`"
+        );
+        let disposition = response
+            .headers()
+            .get("content-disposition")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("");
+        assert!(
+            disposition.starts_with("attachment"),
+            "GET {name}: Content-Disposition {disposition:?} must be `attachment`"
+        );
+    }
+}
+
+#[test]
+fn rfc3339_parser_agrees_with_known_instants() {
+    use std::time::UNIX_EPOCH;
+    let instant = |seconds, nanos| Some(UNIX_EPOCH + Duration::new(seconds, nanos));
+    assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), instant(0, 0));
+    assert_eq!(
+        parse_rfc3339("2020-04-13T19:12:22.695457919Z"),
+        instant(1_586_805_142, 695_457_919)
+    );
+    assert_eq!(
+        parse_rfc3339("2020-04-13T21:12:22.5+02:00"),
+        instant(1_586_805_142, 500_000_000)
+    );
+    assert_eq!(
+        parse_rfc3339("2024-02-29T12:00:00Z"),
+        instant(1_709_208_000, 0)
+    );
+    for bad in [
+        "",
+        "2020-04-13",
+        "2020-04-13 19:12:22Z",
+        "2020-04-13T19:12:22",
+        "2020-02-30T00:00:00Z",
+        "2020-04-13T19:12:22.Z",
+        "2020-04-13T25:00:00Z",
+        "Mon, 13 Apr 2020 19:12:22 GMT",
+    ] {
+        assert_eq!(parse_rfc3339(bad), None, "{bad:?} is not RFC 3339");
+    }
+}
