@@ -146,10 +146,8 @@ async fn read_from_dir(dir: &Path, path: &TreePath) -> Result<Body, AppError> {
 /// Whether Trunk fingerprinted the name (`skiff-1a2b3c4d5e6f7a8b_bg.wasm`): such a
 /// file never changes under its name, so browsers may cache it for good.
 fn is_hashed(name: &str) -> bool {
-    name.rsplit('/')
-        .next()
-        .unwrap_or(name)
-        .split(['-', '_', '.'])
+    // Any path component counts: wasm-bindgen snippets live in hashed folders.
+    name.split(['/', '-', '_', '.'])
         .any(|piece| piece.len() >= 16 && piece.bytes().all(|byte| byte.is_ascii_hexdigit()))
 }
 

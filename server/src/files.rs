@@ -66,7 +66,20 @@ pub async fn serve_file(
     *response.status_mut() = status;
     let response_headers = response.headers_mut();
     response_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    insert(response_headers, header::CONTENT_TYPE, &mime_for_name(name));
+    let content_type = mime_for_name(name);
+    insert(response_headers, header::CONTENT_TYPE, &content_type);
+    if !is_safe_inline(&content_type) {
+        // PROTOCOL.md §6: user files must never run as the app's origin.
+        response_headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("sandbox"),
+        );
+        let disposition = format!(
+            "attachment; filename*=UTF-8''{}",
+            skiff_protocol::encode_segment(name)
+        );
+        insert(response_headers, header::CONTENT_DISPOSITION, &disposition);
+    }
     insert(
         response_headers,
         header::CONTENT_LENGTH,
@@ -93,5 +106,51 @@ fn insert(headers: &mut HeaderMap, name: header::HeaderName, value: &str) {
             headers.insert(name, value);
         }
         Err(_) => tracing::warn!(%name, value, "dropping an invalid header value"),
+    }
+}
+
+/// Types a browser may show inline without running anything (PROTOCOL.md §6): images
+/// other than SVG, plain text, PDF, audio and video.
+pub fn is_safe_inline(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match essence.split_once('/') {
+        Some(("image", subtype)) => subtype != "svg+xml",
+        Some(("audio" | "video", _)) => true,
+        _ => essence == "text/plain" || essence == "application/pdf",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_safe_inline;
+
+    #[test]
+    fn only_passive_types_are_inline() {
+        for safe in [
+            "image/png",
+            "text/plain",
+            "text/plain; charset=utf-8",
+            "application/pdf",
+            "audio/ogg",
+            "video/mp4",
+        ] {
+            assert!(is_safe_inline(safe), "{safe}");
+        }
+        for unsafe_type in [
+            "text/html",
+            "image/svg+xml",
+            "application/xml",
+            "text/xml",
+            "application/octet-stream",
+            "text/javascript",
+            "application/xhtml+xml",
+        ] {
+            assert!(!is_safe_inline(unsafe_type), "{unsafe_type}");
+        }
     }
 }

@@ -29,7 +29,21 @@ pub fn is_reserved(path: &TreePath) -> bool {
 pub fn resolve_blocking(root: &Path, path: &TreePath) -> Result<PathBuf, AppError> {
     let mut joined = root.to_path_buf();
     joined.extend(path.segments());
-    let canonical = std::fs::canonicalize(&joined).map_err(AppError::from_fs)?;
+    let canonical = match std::fs::canonicalize(&joined) {
+        Ok(canonical) => canonical,
+        Err(error) => {
+            // "Not found" below a symlink that leaves the root would tell the client
+            // what exists out there: judge by the deepest ancestor that does resolve.
+            let deepest = joined
+                .ancestors()
+                .skip(1)
+                .find_map(|ancestor| std::fs::canonicalize(ancestor).ok());
+            if let Some(ancestor) = deepest {
+                check_contained(root, &ancestor)?;
+            }
+            return Err(AppError::from_fs(error));
+        }
+    };
     check_contained(root, &canonical)?;
     Ok(canonical)
 }
