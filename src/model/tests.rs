@@ -28,7 +28,7 @@ fn sample() -> Listing {
                 "image.png",
                 true,
                 500,
-                "2024-01-04T00:00:00+02:00",
+                "2024-01-03T01:00:00+02:00",
                 "image/png",
             ),
             entry("..", false, 0, "2024-01-04T00:00:00Z", "text/directory"),
@@ -93,7 +93,8 @@ fn sorts_by_size_modified_and_type() {
         },
         "",
     );
-    // image.png is 2024-01-03T22:00Z once its +02:00 offset is applied.
+    // image.png is 2024-01-02T23:00Z once its +02:00 offset is applied: before file10.txt
+    // (2024-01-03T00:00Z), though its local time reads later.
     assert_eq!(
         names(&listing, &by_time),
         ["zdir", "Adir", "File2.txt", "image.png", "file10.txt"]
