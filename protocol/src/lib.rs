@@ -4,9 +4,15 @@
 //! Only `serde` is a dependency: this crate compiles unchanged for wasm32 and native.
 
 mod path;
+mod uploads;
 
 pub use path::{decode_segment, encode_segment, encode_tree_path, PathError, TreePath};
 use serde::{Deserialize, Serialize};
+pub use uploads::{
+    Bucket, BucketList, FileList, FileObject, UploadCreate, UploadSession,
+    CHECKSUM_MISMATCH_STATUS, DEFAULT_BUCKET, SESSION_PREFIX, UPLOADS_PATH, UPLOAD_CHECKSUM_HEADER,
+    UPLOAD_OFFSET_HEADER,
+};
 
 /// Request and response header of the RFSAPI protocol (PROTOCOL.md §1).
 pub const RFSAPI_HEADER: &str = "X-Raw-Filesystem-API";

@@ -163,3 +163,78 @@ fn root_and_directory_urls() {
     assert_eq!(dir.to_string(), "/a b");
     assert!(TreePath::root().child("..").is_err());
 }
+
+#[test]
+fn upload_create_matches_the_protocol_shape() {
+    let create: UploadCreate = serde_json::from_value(json!({
+        "key": "a b/ü.bin", "bucket": "default", "mime_type": "application/octet-stream",
+        "size": 5
+    }))
+    .expect("parses without sha256");
+    assert_eq!(create.sha256, None);
+    assert_eq!(create.key, "a b/ü.bin");
+    let with_hash = UploadCreate {
+        sha256: Some("ab".repeat(32)),
+        ..create
+    };
+    let value = serde_json::to_value(&with_hash).expect("serializes");
+    assert_eq!(value["sha256"], json!("ab".repeat(32)));
+    assert_eq!(value["size"], json!(5));
+    assert!(
+        serde_json::from_value::<UploadCreate>(json!({"key": "a", "bucket": "default"})).is_err()
+    );
+}
+
+#[test]
+fn upload_session_carries_error_only_when_refused() {
+    let session = UploadSession {
+        id: "1f".into(),
+        url: format!("{UPLOADS_PATH}/{SESSION_PREFIX}1f"),
+        offset: 0,
+        size: 10,
+        error: None,
+    };
+    assert_eq!(
+        serde_json::to_value(&session).expect("serializes"),
+        json!({"id": "1f", "url": "/.skiff/v1/files/session:1f", "offset": 0, "size": 10})
+    );
+    let conflict = UploadSession {
+        error: Some(ErrorBody::new("offset_mismatch", "re-sync").error),
+        ..session
+    };
+    let value = serde_json::to_value(&conflict).expect("serializes");
+    assert_eq!(value["error"]["code"], "offset_mismatch");
+    assert_eq!(value["offset"], 0);
+}
+
+#[test]
+fn file_object_and_listings_match_the_protocol_shape() {
+    let file = FileObject {
+        key: "dir/a.txt".into(),
+        bucket: DEFAULT_BUCKET.into(),
+        mime_type: "text/plain".into(),
+        bytes: 3,
+        created_at: 1_700_000_000,
+        id: "5b6f".into(),
+        sha256: None,
+    };
+    let value = serde_json::to_value(&file).expect("serializes");
+    assert_eq!(
+        value,
+        json!({"key": "dir/a.txt", "bucket": "default", "mime_type": "text/plain",
+               "bytes": 3, "created_at": 1_700_000_000, "id": "5b6f"})
+    );
+    let page = FileList {
+        data: vec![file],
+        next: None,
+    };
+    let value = serde_json::to_value(&page).expect("serializes");
+    assert_eq!(
+        value["next"],
+        serde_json::Value::Null,
+        "next is always present"
+    );
+    let buckets: BucketList =
+        serde_json::from_value(json!({"data": [{"name": "default"}]})).expect("parses");
+    assert_eq!(buckets.data[0].name, DEFAULT_BUCKET);
+}
