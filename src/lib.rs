@@ -13,5 +13,6 @@ pub mod model;
 pub mod route;
 pub mod state;
 pub mod tree_state;
+pub mod upload;
 
 pub use components::app::{App, Skiff};

@@ -1,0 +1,7 @@
+//! Uploads (PROTOCOL.md §2): resumable, chunked upload sessions, with a whole-file
+//! PUT fallback for plain RFSAPI servers.
+//!
+//! `policy` and `digest` are pure logic (tested natively); the rest talks to the browser.
+
+pub mod digest;
+pub mod policy;
