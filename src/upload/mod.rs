@@ -4,4 +4,9 @@
 //! `policy` and `digest` are pure logic (tested natively); the rest talks to the browser.
 
 pub mod digest;
+pub mod drop_zone;
+pub mod engine;
+pub mod item;
+pub mod persist;
 pub mod policy;
+pub mod xhr;

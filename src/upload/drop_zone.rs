@@ -1,0 +1,207 @@
+//! Files and whole folders dropped on the page, or picked with an `<input type=file>`.
+//!
+//! A dropped folder is walked with `webkitGetAsEntry`; `readEntries` hands out a folder's
+//! children in batches (Chromium: 100 at a time), so it is called until it returns none.
+//!
+//! ## Usage
+//! ```ignore
+//! let zone = use_window_drop_zone(move |files: Vec<PickedFile>| queue.add(files));
+//! view! { <Show when=move || zone.is_over.get()> <Overlay/> </Show> }
+//! ```
+
+use js_sys::{Array, Promise};
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    DataTransfer, DragEvent, File, FileList, FileSystemDirectoryEntry, FileSystemEntry,
+    FileSystemFileEntry,
+};
+
+/// A file to upload and where it goes, relative to the folder it was dropped on.
+#[derive(Clone)]
+pub struct PickedFile {
+    /// Path segments below the drop target: `["photos", "2024", "a.jpg"]`.
+    pub relative: Vec<String>,
+    /// The browser's handle on the bytes (read lazily, chunk by chunk).
+    pub file: File,
+}
+
+/// What [`use_window_drop_zone`] gives back.
+#[derive(Clone, Copy)]
+pub struct WindowDropZone {
+    /// Whether files are being dragged over the window (show the overlay).
+    pub is_over: Signal<bool>,
+}
+
+/// Makes the whole window a drop target; `on_drop` gets every file, folders walked.
+/// A drop on an inner target (a folder row) stops propagating there and is not seen here.
+pub fn use_window_drop_zone(on_drop: impl Fn(Vec<PickedFile>) + Clone + 'static) -> WindowDropZone {
+    // Counts nested dragenter/dragleave pairs: leaving a child element is not leaving the window.
+    let depth = RwSignal::new(0i32);
+    let enter = window_event_listener(leptos::ev::dragenter, move |event| {
+        if carries_files(&event) {
+            depth.update(|d| *d += 1);
+        }
+    });
+    let leave = window_event_listener(leptos::ev::dragleave, move |event| {
+        if carries_files(&event) {
+            depth.update(|d| *d = (*d - 1).max(0));
+        }
+    });
+    let over = window_event_listener(leptos::ev::dragover, move |event| {
+        if carries_files(&event) {
+            // Without this the browser would open the file instead of dropping it here.
+            event.prevent_default();
+        }
+    });
+    let drop = window_event_listener(leptos::ev::drop, move |event| {
+        depth.set(0);
+        if !carries_files(&event) {
+            return;
+        }
+        // Folder rows that take a drop stop its propagation, so this sees only the rest.
+        event.prevent_default();
+        take_dropped(&event, on_drop.clone());
+    });
+    on_cleanup(move || {
+        enter.remove();
+        leave.remove();
+        over.remove();
+        drop.remove();
+    });
+    WindowDropZone {
+        is_over: Signal::derive(move || depth.get() > 0),
+    }
+}
+
+/// Whether a drag carries files (not text or a link being dragged around).
+pub fn carries_files(event: &DragEvent) -> bool {
+    event.data_transfer().is_some_and(|transfer| {
+        let types = transfer.types();
+        (0..types.length()).any(|i| types.get(i).as_string().as_deref() == Some("Files"))
+    })
+}
+
+/// Reads what was dropped: the entries must be taken during the event (the data transfer
+/// is emptied afterwards), the folder walk then runs asynchronously.
+pub fn take_dropped(event: &DragEvent, on_drop: impl Fn(Vec<PickedFile>) + 'static) {
+    let Some(transfer) = event.data_transfer() else {
+        return;
+    };
+    let entries = entries_of(&transfer);
+    if entries.is_empty() {
+        // No entry API (or nothing but plain files): fall back to the flat file list.
+        on_drop(files_of_list(transfer.files()));
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        let mut files = Vec::new();
+        for entry in entries {
+            walk(entry, Vec::new(), &mut files).await;
+        }
+        on_drop(files);
+    });
+}
+
+/// Files picked with an `<input type=file>` (with `webkitdirectory`, paths included).
+pub fn files_of_list(list: Option<FileList>) -> Vec<PickedFile> {
+    let Some(list) = list else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.get(i))
+        .map(|file| {
+            // `webkitRelativePath` is `folder/sub/name` for folder picks, empty otherwise.
+            let relative_path =
+                js_sys::Reflect::get(&file, &JsValue::from_str("webkitRelativePath"))
+                    .ok()
+                    .and_then(|value| value.as_string())
+                    .filter(|path| !path.is_empty())
+                    .unwrap_or_else(|| file.name());
+            PickedFile {
+                relative: relative_path
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                file,
+            }
+        })
+        .collect()
+}
+
+fn entries_of(transfer: &DataTransfer) -> Vec<FileSystemEntry> {
+    let items = transfer.items();
+    (0..items.length())
+        .filter_map(|i| items.get(i))
+        .filter(|item| item.kind() == "file")
+        .filter_map(|item| item.webkit_get_as_entry().ok().flatten())
+        .collect()
+}
+
+/// Depth-first walk of one dropped entry, appending its files to `out`.
+async fn walk(root: FileSystemEntry, prefix: Vec<String>, out: &mut Vec<PickedFile>) {
+    // An explicit stack instead of recursion: async recursion needs boxing, and folder
+    // trees can be deep.
+    let mut stack = vec![(root, prefix)];
+    while let Some((entry, prefix)) = stack.pop() {
+        let mut relative = prefix;
+        relative.push(entry.name());
+        if entry.is_file() {
+            if let Some(file) = file_of(entry.unchecked_into()).await {
+                out.push(PickedFile { relative, file });
+            }
+        } else if entry.is_directory() {
+            let directory: FileSystemDirectoryEntry = entry.unchecked_into();
+            for child in read_all_entries(&directory).await {
+                stack.push((child, relative.clone()));
+            }
+        }
+    }
+}
+
+/// Every child of a folder: `readEntries` until it returns an empty batch.
+async fn read_all_entries(directory: &FileSystemDirectoryEntry) -> Vec<FileSystemEntry> {
+    let reader = directory.create_reader();
+    let mut all = Vec::new();
+    loop {
+        let batch = callback_promise(|ok, err| {
+            if reader
+                .read_entries_with_callback_and_callback(ok, err)
+                .is_err()
+            {
+                // Nothing will call back: settle the promise ourselves.
+                let _ = err.call0(&JsValue::NULL);
+            }
+        })
+        .await;
+        let Some(batch) = batch.and_then(|value| value.dyn_into::<Array>().ok()) else {
+            break;
+        };
+        if batch.length() == 0 {
+            break;
+        }
+        all.extend(batch.iter().filter_map(|value| value.dyn_into().ok()));
+    }
+    all
+}
+
+async fn file_of(entry: FileSystemFileEntry) -> Option<File> {
+    callback_promise(|ok, err| entry.file_with_callback_and_callback(ok, err))
+        .await
+        .and_then(|value| value.dyn_into().ok())
+}
+
+/// Turns a success/error callback pair into an awaited value (`None` on error).
+async fn callback_promise(
+    start: impl FnOnce(&js_sys::Function, &js_sys::Function),
+) -> Option<JsValue> {
+    let mut start = Some(start);
+    let promise = Promise::new(&mut |resolve, reject| {
+        if let Some(start) = start.take() {
+            start(&resolve, &reject);
+        }
+    });
+    JsFuture::from(promise).await.ok()
+}

@@ -1,0 +1,357 @@
+//! Moves one file's bytes: a resumable session (PROTOCOL.md §2) chunk by chunk, or a
+//! whole-file `PUT` when the server has no sessions. Chunks are `Blob.slice`s read one at
+//! a time, so a file is never in memory whole.
+
+use crate::upload::digest::{chunk_checksum_header, FileHasher};
+use crate::upload::item::{UploadItem, UploadStatus};
+use crate::upload::persist::{self, SavedUpload};
+use crate::upload::policy::{backoff_ms, chunk_range, recovery_for, Recovery};
+use crate::upload::xhr::{XhrFailure, XhrRequest};
+use js_sys::Uint8Array;
+use leptos::prelude::*;
+use skiff_protocol::{
+    ErrorBody, FileObject, UploadCreate, UploadSession, DEFAULT_BUCKET, UPLOAD_CHECKSUM_HEADER,
+    UPLOAD_OFFSET_HEADER,
+};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::File;
+
+/// How the server takes uploads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// Resumable sessions at this absolute URL, with chunks of at most `chunk` bytes.
+    Sessions {
+        /// `{server}{uploads}`.
+        endpoint: String,
+        /// Chunk size to use.
+        chunk: u64,
+    },
+    /// Plain RFSAPI: `PUT` the whole file (no resume).
+    Put,
+}
+
+/// Why an upload stopped before the end.
+enum Stop {
+    /// The user paused or cancelled (the status says which).
+    ByUser,
+    /// Not worth retrying: the message says why.
+    Failed(String),
+}
+
+/// Uploads `item` to the end (or until paused, cancelled or failed), updating its signals.
+pub async fn run(item: UploadItem, server: String, route: Route) {
+    let Some(file) = item.file.get_value() else {
+        item.status.set(UploadStatus::NeedsFile);
+        return;
+    };
+    item.status.set(UploadStatus::Uploading);
+    let outcome = match &route {
+        Route::Sessions { endpoint, chunk } => {
+            by_session(item, &file, &server, endpoint, *chunk).await
+        }
+        Route::Put => by_put(item, &file, &server).await,
+    };
+    match outcome {
+        Ok(()) => {
+            item.sent.set(item.size);
+            item.status.set(UploadStatus::Done);
+        }
+        Err(Stop::ByUser) => {}
+        Err(Stop::Failed(why)) => item.status.set(UploadStatus::Failed(why)),
+    }
+}
+
+async fn by_session(
+    item: UploadItem,
+    file: &File,
+    server: &str,
+    endpoint: &str,
+    chunk: u64,
+) -> Result<(), Stop> {
+    let fingerprint = item.fingerprint.get_value();
+    let mut hasher = FileHasher::default();
+    let (mut url, mut offset) = match resume(&fingerprint, server).await {
+        Some(resumed) => resumed,
+        None => create(item, server, endpoint).await?,
+    };
+    let remember = |url: &str, offset: u64| {
+        persist::save(
+            &fingerprint,
+            &SavedUpload {
+                server: server.to_owned(),
+                url: url.to_owned(),
+                target: item.target.with_value(ToString::to_string),
+                name: item.name.get_value(),
+                size: item.size,
+                last_modified: file.last_modified(),
+                offset,
+            },
+        )
+    };
+    remember(&url, offset);
+    let mut attempt = 0u32;
+    loop {
+        // The whole-file hash follows the bytes: after a resume, hash the part the server
+        // already has from the local file first (no network).
+        while hasher.hashed() < offset {
+            let (start, end) = chunk_range(hasher.hashed(), offset, chunk);
+            let bytes = read_slice(file, start, end).await.ok_or_else(unreadable)?;
+            hasher.update(start, &bytes.to_vec());
+        }
+        if offset >= item.size && item.size > 0 {
+            // Every byte is there but the completing answer was lost.
+            return Err(Stop::Failed(
+                "the server has every byte but did not confirm the file; retry".into(),
+            ));
+        }
+        let (start, end) = chunk_range(offset, item.size, chunk);
+        let bytes = read_slice(file, start, end).await.ok_or_else(unreadable)?;
+        let copy = bytes.to_vec();
+        hasher.update(start, &copy);
+        let checksum = chunk_checksum_header(&copy);
+        drop(copy);
+        let request = XhrRequest::new("POST", &url)
+            .map_err(|_| Stop::Failed("the browser refused the request".into()))?
+            .header(UPLOAD_OFFSET_HEADER, &start.to_string())
+            .header(UPLOAD_CHECKSUM_HEADER, &checksum)
+            .header("Content-Type", "application/offset+octet-stream");
+        item.in_flight.set_value(Some(request.abort_handle()));
+        let answer = request
+            .send(Some(&bytes), move |loaded| {
+                let sent = start + loaded as u64;
+                item.sent.set(sent);
+                item.speed
+                    .update(|meter| meter.sample(js_sys::Date::now(), sent));
+            })
+            .await;
+        item.in_flight.set_value(None);
+        let (status, body) = match answer {
+            Err(XhrFailure::Aborted) => return stopped_by_user(item, &url, &fingerprint).await,
+            Err(XhrFailure::Network) => (None, String::new()),
+            Ok(answer) => (Some(answer.status), answer.body),
+        };
+        if matches!(status, Some(200 | 201)) {
+            if end >= item.size {
+                return finish(item, &body, hasher, &fingerprint);
+            }
+            let session: UploadSession = serde_json::from_str(&body)
+                .map_err(|_| Stop::Failed("the server's answer was not a session".into()))?;
+            offset = session.offset;
+            item.sent.set(offset);
+            remember(&url, offset);
+            attempt = 0;
+            continue;
+        }
+        match recovery_for(status) {
+            Recovery::Retry => {
+                let why = status.map_or("connection lost".to_owned(), |s| format!("HTTP {s}"));
+                wait_to_retry(item, attempt, why).await?;
+                attempt += 1;
+            }
+            Recovery::Resync => {
+                let session: UploadSession = serde_json::from_str(&body)
+                    .map_err(|_| Stop::Failed("409 without the session's offset".into()))?;
+                offset = session.offset;
+                item.sent.set(offset);
+                if hasher.hashed() > offset {
+                    hasher = FileHasher::default(); // rehash from the start, locally
+                }
+            }
+            Recovery::Restart => {
+                persist::forget(&fingerprint);
+                (url, offset) = create(item, server, endpoint).await?;
+                hasher = FileHasher::default();
+                remember(&url, offset);
+            }
+            Recovery::Fail => return Err(Stop::Failed(error_message(status, &body))),
+        }
+    }
+}
+
+/// The saved session for this file, if the server still has it: `(url, offset)`.
+async fn resume(fingerprint: &str, server: &str) -> Option<(String, u64)> {
+    let saved = persist::load(fingerprint)?;
+    if saved.server != server {
+        return None;
+    }
+    let answer = XhrRequest::new("GET", &saved.url)
+        .ok()?
+        .send(None, |_| {})
+        .await
+        .ok()?;
+    if answer.status != 200 {
+        persist::forget(fingerprint);
+        return None;
+    }
+    let session: UploadSession = serde_json::from_str(&answer.body).ok()?;
+    Some((saved.url, session.offset))
+}
+
+/// Creates a session: `(absolute session url, offset 0)`.
+async fn create(item: UploadItem, server: &str, endpoint: &str) -> Result<(String, u64), Stop> {
+    let key = item.target.with_value(|target| target.segments().join("/"));
+    let body = UploadCreate {
+        key,
+        bucket: DEFAULT_BUCKET.to_owned(),
+        mime_type: item
+            .file
+            .with_value(|file| file.as_ref().map(|f| f.type_()))
+            .filter(|mime| !mime.is_empty())
+            .unwrap_or_else(|| "application/octet-stream".to_owned()),
+        size: item.size,
+        sha256: None,
+    };
+    let json = serde_json::to_string(&body)
+        .map_err(|_| Stop::Failed("cannot encode the request".into()))?;
+    let mut attempt = 0;
+    loop {
+        let request = XhrRequest::new("POST", endpoint)
+            .map_err(|_| Stop::Failed("the browser refused the request".into()))?
+            .header("Content-Type", "application/json");
+        item.in_flight.set_value(Some(request.abort_handle()));
+        let bytes = Uint8Array::from(json.as_bytes());
+        let answer = request.send(Some(&bytes), |_| {}).await;
+        item.in_flight.set_value(None);
+        let (status, body) = match answer {
+            Err(XhrFailure::Aborted) => return Err(Stop::ByUser),
+            Err(XhrFailure::Network) => (None, String::new()),
+            Ok(answer) => (Some(answer.status), answer.body),
+        };
+        if status == Some(201) {
+            let session: UploadSession = serde_json::from_str(&body)
+                .map_err(|_| Stop::Failed("the server's answer was not a session".into()))?;
+            return Ok((absolute_url(server, endpoint, &session.url), session.offset));
+        }
+        match recovery_for(status) {
+            Recovery::Retry => {
+                let why = status.map_or("connection lost".to_owned(), |s| format!("HTTP {s}"));
+                wait_to_retry(item, attempt, why).await?;
+                attempt += 1;
+            }
+            _ => return Err(Stop::Failed(error_message(status, &body))),
+        }
+    }
+}
+
+/// The last chunk's answer is the file object: check the whole-file digest, then forget.
+fn finish(item: UploadItem, body: &str, hasher: FileHasher, fingerprint: &str) -> Result<(), Stop> {
+    persist::forget(fingerprint);
+    let file: FileObject = serde_json::from_str(body)
+        .map_err(|_| Stop::Failed("the server's answer was not a file".into()))?;
+    if file.bytes != item.size {
+        return Err(Stop::Failed(format!(
+            "the server stored {} bytes, not {}",
+            file.bytes, item.size
+        )));
+    }
+    let ours = hasher.finish_hex();
+    match file.sha256 {
+        Some(theirs) if !theirs.eq_ignore_ascii_case(&ours) => Err(Stop::Failed(format!(
+            "CHECKSUM MISMATCH: the server's SHA-256 is {theirs}, this file's is {ours}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// After an abort: a pause keeps the session, a cancel removes it.
+async fn stopped_by_user(item: UploadItem, url: &str, fingerprint: &str) -> Result<(), Stop> {
+    if item.status.get_untracked() == UploadStatus::Cancelled {
+        persist::forget(fingerprint);
+        if let Ok(request) = XhrRequest::new("DELETE", url) {
+            let _ = request.send(None, |_| {}).await;
+        }
+    }
+    Err(Stop::ByUser)
+}
+
+/// Sleeps before retry `attempt`, only while the browser is online; a pause ends the wait.
+async fn wait_to_retry(item: UploadItem, attempt: u32, why: String) -> Result<(), Stop> {
+    item.status.set(UploadStatus::Retrying(why));
+    item.speed.update(|meter| meter.reset());
+    let mut remaining = backoff_ms(attempt, js_sys::Math::random());
+    loop {
+        sleep_ms(remaining.min(250.0)).await;
+        remaining -= 250.0;
+        if !matches!(item.status.get_untracked(), UploadStatus::Retrying(_)) {
+            return Err(Stop::ByUser);
+        }
+        if remaining <= 0.0 && is_online() {
+            item.status.set(UploadStatus::Uploading);
+            return Ok(());
+        }
+    }
+}
+
+async fn by_put(item: UploadItem, file: &File, server: &str) -> Result<(), Stop> {
+    let url = format!("{server}{}", item.target.with_value(|t| t.to_url_path()));
+    let request = XhrRequest::new("PUT", &url)
+        .map_err(|_| Stop::Failed("the browser refused the request".into()))?;
+    item.in_flight.set_value(Some(request.abort_handle()));
+    let answer = request
+        .send_blob(file, move |loaded| {
+            item.sent.set(loaded as u64);
+            item.speed
+                .update(|meter| meter.sample(js_sys::Date::now(), loaded as u64));
+        })
+        .await;
+    item.in_flight.set_value(None);
+    match answer {
+        Ok(answer) if (200..300).contains(&answer.status) => Ok(()),
+        Ok(answer) => Err(Stop::Failed(error_message(
+            Some(answer.status),
+            &answer.body,
+        ))),
+        Err(XhrFailure::Aborted) => Err(Stop::ByUser),
+        Err(XhrFailure::Network) => Err(Stop::Failed(
+            "connection lost (this server cannot resume; retry)".into(),
+        )),
+    }
+}
+
+/// `Blob.slice(start, end).arrayBuffer()` as bytes in JS memory.
+async fn read_slice(file: &File, start: u64, end: u64) -> Option<Uint8Array> {
+    let slice = file.slice_with_f64_and_f64(start as f64, end as f64).ok()?;
+    let buffer = JsFuture::from(slice.array_buffer()).await.ok()?;
+    Some(Uint8Array::new(&buffer))
+}
+
+fn unreadable() -> Stop {
+    Stop::Failed("the browser can no longer read this file (moved or changed?)".into())
+}
+
+/// The server's own message when it sent one, else the status.
+fn error_message(status: Option<u16>, body: &str) -> String {
+    let detail = serde_json::from_str::<ErrorBody>(body)
+        .ok()
+        .map(|b| b.error.message);
+    match (status, detail) {
+        (_, Some(message)) => message,
+        (Some(status), None) => format!("HTTP {status}"),
+        (None, None) => "no answer from the server".to_owned(),
+    }
+}
+
+/// Resolves a session `url` from the server against the uploads endpoint.
+pub fn absolute_url(server: &str, endpoint: &str, url: &str) -> String {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        url.to_owned()
+    } else if url.starts_with('/') {
+        format!("{server}{url}")
+    } else {
+        format!("{}/{url}", endpoint.trim_end_matches('/'))
+    }
+}
+
+fn is_online() -> bool {
+    web_sys::window().is_none_or(|window| window.navigator().on_line())
+}
+
+async fn sleep_ms(ms: f64) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ =
+                window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}

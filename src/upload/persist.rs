@@ -1,0 +1,68 @@
+//! Unfinished uploads remembered in `localStorage` (`fingerprint → session`), so a reload
+//! costs nothing: the queue shows them again, and picking or dropping the same file
+//! resumes from the server's offset. Entries go when the upload completes or is cancelled.
+
+use serde::{Deserialize, Serialize};
+
+/// Every key this module writes starts with this (see `policy::fingerprint`).
+const PREFIX: &str = "skiff-upload:v1:";
+
+/// What is remembered of one unfinished upload.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct SavedUpload {
+    /// The server the session lives on (the app's `Config::server`, empty = same origin).
+    pub server: String,
+    /// The session's absolute URL.
+    pub url: String,
+    /// Target path on the server, `/a/b.txt`.
+    pub target: String,
+    /// The file's name.
+    pub name: String,
+    /// The file's size.
+    pub size: u64,
+    /// The file's `lastModified`, part of what makes it "the same file".
+    pub last_modified: f64,
+    /// Bytes the server had acknowledged when last saved (a hint; the server decides).
+    pub offset: u64,
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// Remembers (or updates) the upload under `fingerprint`.
+pub fn save(fingerprint: &str, upload: &SavedUpload) {
+    if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(upload)) {
+        // A full quota only costs resumability, never the upload itself.
+        let _ = storage.set_item(fingerprint, &json);
+    }
+}
+
+/// The upload saved under `fingerprint`, if any.
+pub fn load(fingerprint: &str) -> Option<SavedUpload> {
+    let json = storage()?.get_item(fingerprint).ok().flatten()?;
+    serde_json::from_str(&json).ok()
+}
+
+/// Forgets the upload under `fingerprint`.
+pub fn forget(fingerprint: &str) {
+    if let Some(storage) = storage() {
+        let _ = storage.remove_item(fingerprint);
+    }
+}
+
+/// Every remembered upload for `server`, with its fingerprint.
+pub fn all_for(server: &str) -> Vec<(String, SavedUpload)> {
+    let Some(storage) = storage() else {
+        return Vec::new();
+    };
+    let count = storage.length().unwrap_or(0);
+    (0..count)
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter(|key| key.starts_with(PREFIX))
+        .filter_map(|key| {
+            let saved: SavedUpload = serde_json::from_str(&storage.get_item(&key).ok()??).ok()?;
+            (saved.server == server).then_some((key, saved))
+        })
+        .collect()
+}

@@ -1,0 +1,158 @@
+//! One HTTP request through `XMLHttpRequest`, awaited as a future: unlike `fetch`, it
+//! reports upload progress, which the queue turns into progress bars within a chunk.
+//!
+//! ## Usage
+//! ```ignore
+//! let request = XhrRequest::new("POST", &url)?.header("Upload-Offset", "0");
+//! let abort = request.abort_handle();          // pause/cancel from elsewhere
+//! let answer = request.send(Some(&bytes), |sent| progress.set(sent)).await?;
+//! ```
+
+use js_sys::{Promise, Uint8Array};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, ProgressEvent, XmlHttpRequest};
+
+/// The server's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XhrAnswer {
+    /// HTTP status.
+    pub status: u16,
+    /// The response body as text (JSON for the protocol's answers).
+    pub body: String,
+}
+
+/// Why no answer came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XhrFailure {
+    /// The network failed (connection refused or dropped, CORS, server gone).
+    Network,
+    /// [`AbortHandle::abort`] was called: a pause or a cancel.
+    Aborted,
+}
+
+/// Aborts the request it came from; cheap to clone.
+#[derive(Clone)]
+pub struct AbortHandle(XmlHttpRequest);
+
+impl AbortHandle {
+    /// Stops the request now; its future resolves with [`XhrFailure::Aborted`].
+    pub fn abort(&self) {
+        let _ = self.0.abort();
+    }
+}
+
+/// What a request carries.
+enum Body<'a> {
+    Bytes(&'a Uint8Array),
+    Blob(&'a Blob),
+}
+
+/// A request being prepared.
+pub struct XhrRequest {
+    xhr: XmlHttpRequest,
+}
+
+impl XhrRequest {
+    /// Opens `METHOD url` (asynchronous).
+    pub fn new(method: &str, url: &str) -> Result<Self, XhrFailure> {
+        let xhr = XmlHttpRequest::new().map_err(|_| XhrFailure::Network)?;
+        xhr.open(method, url).map_err(|_| XhrFailure::Network)?;
+        Ok(Self { xhr })
+    }
+
+    /// Adds a request header.
+    pub fn header(self, name: &str, value: &str) -> Self {
+        // Only forbidden names fail, and we never set those.
+        let _ = self.xhr.set_request_header(name, value);
+        self
+    }
+
+    /// A handle that can abort this request once sent.
+    pub fn abort_handle(&self) -> AbortHandle {
+        AbortHandle(self.xhr.clone())
+    }
+
+    /// Sends `body` (bytes already in JS memory: no copy) and waits for the answer, calling
+    /// `on_progress(bytes_sent)` as the browser reports upload progress.
+    pub async fn send(
+        self,
+        body: Option<&Uint8Array>,
+        on_progress: impl FnMut(f64) + 'static,
+    ) -> Result<XhrAnswer, XhrFailure> {
+        self.send_body(body.map(Body::Bytes), on_progress).await
+    }
+
+    /// Sends a whole `Blob` (a `File`): the browser streams it from disk.
+    pub async fn send_blob(
+        self,
+        blob: &Blob,
+        on_progress: impl FnMut(f64) + 'static,
+    ) -> Result<XhrAnswer, XhrFailure> {
+        self.send_body(Some(Body::Blob(blob)), on_progress).await
+    }
+
+    async fn send_body(
+        self,
+        body: Option<Body<'_>>,
+        on_progress: impl FnMut(f64) + 'static,
+    ) -> Result<XhrAnswer, XhrFailure> {
+        let xhr = self.xhr;
+        let mut on_progress = on_progress;
+        let progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |event: ProgressEvent| {
+            on_progress(event.loaded());
+        });
+        if let Ok(upload) = xhr.upload() {
+            upload.set_onprogress(Some(progress.as_ref().unchecked_ref()));
+        }
+        // The promise settles from the load/error/abort events; the closures live on this
+        // stack frame until it does, and are detached before they are dropped.
+        let mut settle: Option<(
+            Closure<dyn FnMut()>,
+            Closure<dyn FnMut()>,
+            Closure<dyn FnMut()>,
+        )> = None;
+        let promise = Promise::new(&mut |resolve, _reject| {
+            let done = |outcome: &'static str| {
+                let resolve = resolve.clone();
+                Closure::<dyn FnMut()>::new(move || {
+                    let _ = resolve.call1(&JsValue::NULL, &JsValue::from_str(outcome));
+                })
+            };
+            let (load, error, abort) = (done("load"), done("error"), done("abort"));
+            xhr.set_onload(Some(load.as_ref().unchecked_ref()));
+            xhr.set_onerror(Some(error.as_ref().unchecked_ref()));
+            xhr.set_onabort(Some(abort.as_ref().unchecked_ref()));
+            settle = Some((load, error, abort));
+        });
+        let sent = match body {
+            Some(Body::Bytes(bytes)) => xhr.send_with_opt_js_u8_array(Some(bytes)),
+            Some(Body::Blob(blob)) => xhr.send_with_opt_blob(Some(blob)),
+            None => xhr.send(),
+        };
+        let outcome = if sent.is_ok() {
+            JsFuture::from(promise)
+                .await
+                .ok()
+                .and_then(|value| value.as_string())
+        } else {
+            None
+        };
+        xhr.set_onload(None);
+        xhr.set_onerror(None);
+        xhr.set_onabort(None);
+        if let Ok(upload) = xhr.upload() {
+            upload.set_onprogress(None);
+        }
+        drop((progress, settle));
+        match outcome.as_deref() {
+            Some("load") => Ok(XhrAnswer {
+                status: xhr.status().unwrap_or(0),
+                body: xhr.response_text().ok().flatten().unwrap_or_default(),
+            }),
+            Some("abort") => Err(XhrFailure::Aborted),
+            _ => Err(XhrFailure::Network),
+        }
+    }
+}
