@@ -1,11 +1,17 @@
 //! The application shell: provides the shared state, lays out the panes, and
 //! handles the global keyboard shortcuts and back/forward.
 
+use crate::api;
+use crate::components::uploads::{DropOverlay, UploadPanel};
 use crate::components::{details::Details, header::Header, listing::Listing, tree::FolderTree};
 use crate::location::Config;
 use crate::state::Browser;
+use crate::upload::engine::Route as UploadRoute;
+use crate::upload::policy::chunk_size;
+use crate::upload::queue::UploadQueue;
 use leptos::html::Input;
 use leptos::prelude::*;
+use skiff_protocol::Discovery;
 use wasm_bindgen::JsCast;
 
 stylance::import_crate_style!(style, "src/components/app.module.css");
@@ -22,8 +28,11 @@ pub fn Skiff(
     /// Which server to browse and how to route.
     config: Config,
 ) -> impl IntoView {
-    let browser = Browser::new(config);
+    let queue = UploadQueue::new(config.server.clone());
+    let browser = Browser::new(config.clone());
     provide_context(browser);
+    provide_context(queue);
+    connect_uploads(browser, queue, config);
     let filter_input = NodeRef::<Input>::new();
 
     // Back/forward: the address bar changed under us, follow it.
@@ -76,8 +85,50 @@ pub fn Skiff(
                 <Listing/>
                 <Details/>
             </main>
+            <UploadPanel/>
+            <DropOverlay/>
         </div>
     }
+}
+
+/// Decides how uploads travel: resumable sessions when discovery offers them, whole-file
+/// `PUT` when the server only says `writes_supported`, none otherwise. Completed uploads
+/// refresh the listing.
+fn connect_uploads(browser: Browser, queue: UploadQueue, config: Config) {
+    // Outer `None`: discovery has not answered yet.
+    let discovery = RwSignal::new(None::<Option<Discovery>>);
+    let server = config.server.clone();
+    leptos::task::spawn_local(async move {
+        let found = api::discover(&config).await.ok().flatten();
+        discovery.set(Some(found));
+    });
+    Effect::new(move |_| {
+        let writable = browser
+            .listing
+            .with(|listing| listing.as_ref().map(|l| l.writes_supported));
+        let route = discovery.with(|discovery| match discovery {
+            None => None,
+            Some(Some(Discovery {
+                uploads: Some(uploads),
+                max_chunk,
+                ..
+            })) => Some(UploadRoute::Sessions {
+                endpoint: format!("{server}{uploads}"),
+                chunk: chunk_size(*max_chunk),
+            }),
+            Some(_) => writable.unwrap_or(false).then_some(UploadRoute::Put),
+        });
+        if queue.route.with_untracked(|current| *current != route) {
+            queue.route.set(route);
+        }
+    });
+    Effect::new(move |previous: Option<u64>| {
+        let completed = queue.completed.get();
+        if previous.is_some_and(|previous| previous != completed) {
+            browser.retry();
+        }
+        completed
+    });
 }
 
 /// Whether a key event is typing into a text field (shortcuts must not steal it).

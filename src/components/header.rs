@@ -1,6 +1,7 @@
 //! The top bar: app name, breadcrumbs of the current folder, and the filter box.
 
 use crate::components::tree::host_label;
+use crate::components::uploads::UploadButtons;
 use crate::route::Route;
 use crate::state::Browser;
 use leptos::html::Input;
@@ -25,6 +26,7 @@ pub fn Header(
                 "Skiff"
             </span>
             <Breadcrumbs/>
+            <UploadButtons/>
             <label class=style::filter>
                 <span class="visually-hidden">"Filter this folder"</span>
                 <input

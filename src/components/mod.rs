@@ -6,6 +6,7 @@ pub mod header;
 pub mod icons;
 pub mod listing;
 pub mod tree;
+pub mod uploads;
 pub mod virtual_window;
 
 use wasm_bindgen::JsValue;

@@ -9,4 +9,5 @@ pub mod engine;
 pub mod item;
 pub mod persist;
 pub mod policy;
+pub mod queue;
 pub mod xhr;

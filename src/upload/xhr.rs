@@ -108,11 +108,7 @@ impl XhrRequest {
         }
         // The promise settles from the load/error/abort events; the closures live on this
         // stack frame until it does, and are detached before they are dropped.
-        let mut settle: Option<(
-            Closure<dyn FnMut()>,
-            Closure<dyn FnMut()>,
-            Closure<dyn FnMut()>,
-        )> = None;
+        let mut settle: Vec<Closure<dyn FnMut()>> = Vec::new();
         let promise = Promise::new(&mut |resolve, _reject| {
             let done = |outcome: &'static str| {
                 let resolve = resolve.clone();
@@ -124,7 +120,7 @@ impl XhrRequest {
             xhr.set_onload(Some(load.as_ref().unchecked_ref()));
             xhr.set_onerror(Some(error.as_ref().unchecked_ref()));
             xhr.set_onabort(Some(abort.as_ref().unchecked_ref()));
-            settle = Some((load, error, abort));
+            settle = vec![load, error, abort];
         });
         let sent = match body {
             Some(Body::Bytes(bytes)) => xhr.send_with_opt_js_u8_array(Some(bytes)),
