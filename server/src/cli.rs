@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -39,6 +40,18 @@ pub struct ServeArgs {
     /// Allow this origin to call the server from a browser (repeatable; `*` for any).
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     pub cors_origins: Vec<String>,
+    /// Allow writes: upload sessions, `PUT` and `DELETE` on the tree.
+    #[arg(long)]
+    pub writable: bool,
+    /// Largest accepted upload chunk, in bytes (16 MiB by default).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::config::DEFAULT_MAX_CHUNK)]
+    pub max_chunk: u64,
+    /// Largest accepted file, in bytes (unlimited by default).
+    #[arg(long, value_name = "BYTES")]
+    pub max_size: Option<u64>,
+    /// Idle seconds after which an upload session expires (24 h by default).
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::config::DEFAULT_SESSION_TTL.as_secs())]
+    pub session_ttl: u64,
 }
 
 impl From<ServeArgs> for Config {
@@ -48,6 +61,10 @@ impl From<ServeArgs> for Config {
             listen: args.listen,
             app_dir: args.app,
             cors_origins: args.cors_origins,
+            writable: args.writable,
+            max_chunk: args.max_chunk,
+            max_size: args.max_size.unwrap_or(u64::MAX),
+            session_ttl: Duration::from_secs(args.session_ttl),
         }
     }
 }

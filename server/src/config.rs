@@ -1,13 +1,18 @@
 //! What the server was asked to do, checked once at startup.
 //!
-//! Later features (`--writable`, `--token`, size limits, session TTL) become more
-//! fields here; handlers only ever see the validated [`crate::AppState`].
+//! Later features (`--token`) become more fields here; handlers only ever see the
+//! validated [`crate::AppState`].
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Where to listen in `127.0.0.1:8080` form when `--listen` is not given.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Largest upload chunk accepted when `--max-chunk` is not given: 16 MiB.
+pub const DEFAULT_MAX_CHUNK: u64 = 16 << 20;
+/// Idle time after which an upload session expires when `--session-ttl` is not given.
+pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Settings for one `serve` run, as given on the command line.
 #[derive(Debug, Clone)]
@@ -20,6 +25,14 @@ pub struct Config {
     pub app_dir: Option<PathBuf>,
     /// Origins allowed to call the server cross-origin (`*` for any); empty = no CORS.
     pub cors_origins: Vec<String>,
+    /// Whether clients may write (uploads, `PUT`, `DELETE`); read-only without it.
+    pub writable: bool,
+    /// Largest accepted upload chunk in bytes (larger → 413).
+    pub max_chunk: u64,
+    /// Largest accepted file in bytes (larger → 413); `u64::MAX` means unlimited.
+    pub max_size: u64,
+    /// Idle time after which an upload session expires and its bytes are reclaimed.
+    pub session_ttl: Duration,
 }
 
 impl Config {
@@ -30,6 +43,10 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             app_dir: None,
             cors_origins: Vec::new(),
+            writable: false,
+            max_chunk: DEFAULT_MAX_CHUNK,
+            max_size: u64::MAX,
+            session_ttl: DEFAULT_SESSION_TTL,
         }
     }
 }
@@ -57,4 +74,15 @@ pub enum ConfigError {
     /// A `--cors-origin` value that cannot be an `Origin` header.
     #[error("--cors-origin {0:?} is not a valid origin")]
     BadCorsOrigin(String),
+    /// `--max-chunk 0` or `--session-ttl 0`: uploads could never make progress.
+    #[error("{0} must be greater than 0")]
+    ZeroLimit(&'static str),
+    /// The upload state store under ROOT/.skiff cannot be opened or recovered.
+    #[error("cannot open the upload state under {path:?}: {reason}")]
+    StateStore {
+        /// The `.skiff` folder.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
 }

@@ -1,14 +1,17 @@
 //! `GET /.well-known/skiff` (PROTOCOL.md §0): which features this server offers.
 
+use axum::extract::State;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use skiff_protocol::{AuthScheme, Discovery};
+use skiff_protocol::{AuthScheme, Discovery, UPLOADS_PATH};
 
 use crate::error::{AppError, TREE_METHODS};
 use crate::json::json_response;
+use crate::state::AppState;
 
-/// Serves discovery; features not implemented yet are absent, which means "off".
-pub async fn discovery(method: Method) -> Response {
+/// Serves discovery; features not implemented yet, or switched off (uploads on a
+/// read-only server), are absent, which means "off".
+pub async fn discovery(State(state): State<AppState>, method: Method) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return AppError::MethodNotAllowed {
             allow: TREE_METHODS,
@@ -18,12 +21,12 @@ pub async fn discovery(method: Method) -> Response {
     let discovery = Discovery {
         version: 1,
         tree: "/".to_owned(),
-        uploads: None,
+        uploads: state.writes_supported().then(|| UPLOADS_PATH.to_owned()),
         metadata: None,
         raw: None,
         storages: None,
         auth: Some(AuthScheme::None),
-        max_chunk: None,
+        max_chunk: state.writes_supported().then(|| state.max_chunk()),
     };
     let mut response = json_response(StatusCode::OK, &discovery);
     // Features change with the server's flags; never let a client trust a stale copy.

@@ -5,12 +5,14 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use skiff_protocol::{ErrorBody, PathError};
+use skiff_protocol::{ErrorBody, PathError, UploadSession, CHECKSUM_MISMATCH_STATUS};
 
 use crate::json::json_response;
 
 /// Methods the read-only tree answers, for `Allow` on 405.
 pub const TREE_METHODS: &str = "GET, HEAD";
+/// Methods the tree answers with `--writable`.
+pub const WRITABLE_TREE_METHODS: &str = "GET, HEAD, PUT, DELETE";
 
 /// A request that cannot be served.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +44,56 @@ pub enum AppError {
         /// The file's size, for `Content-Range: bytes */SIZE`.
         size: u64,
     },
+    /// A write to a server started without `--writable`.
+    #[error("this server is read-only")]
+    ReadOnly,
+    /// A malformed request (bad JSON, a missing or bad header, a chunk past the size).
+    #[error("{message}")]
+    BadRequest {
+        /// Machine-readable code.
+        code: &'static str,
+        /// What was wrong.
+        message: String,
+    },
+    /// A bucket this server does not have.
+    #[error("no bucket named {0:?}")]
+    UnknownBucket(String),
+    /// An upload session that does not exist, or expired.
+    #[error("no such upload session (it may have expired)")]
+    UnknownSession,
+    /// `If-None-Match: *` and the target exists.
+    #[error("the target already exists")]
+    AlreadyExists,
+    /// A body or announced size over a configured limit.
+    #[error("{message}")]
+    TooLarge {
+        /// Machine-readable code.
+        code: &'static str,
+        /// Which limit.
+        message: String,
+    },
+    /// A chunk or whole-file SHA-256 that does not match (status 460).
+    #[error("{message}")]
+    ChecksumMismatch {
+        /// Machine-readable code.
+        code: &'static str,
+        /// Which checksum.
+        message: String,
+    },
+    /// The request conflicts with what is stored (a non-empty folder, a file as parent).
+    #[error("{message}")]
+    Conflict {
+        /// Machine-readable code.
+        code: &'static str,
+        /// What is in the way.
+        message: String,
+    },
+    /// An append at the wrong offset: 409 whose body is the session, so the client re-syncs.
+    #[error("the chunk does not start at the session's offset")]
+    OffsetMismatch(Box<UploadSession>),
+    /// The upload state store failed; the detail goes to the log only.
+    #[error("upload state store error: {0}")]
+    Store(String),
     /// Anything else the filesystem threw at us.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
@@ -72,9 +124,24 @@ impl AppError {
             Self::RangeNotSatisfiable { .. } => {
                 (StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable")
             }
+            Self::ReadOnly => (StatusCode::FORBIDDEN, "read_only"),
+            Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            Self::UnknownBucket(_) => (StatusCode::NOT_FOUND, "unknown_bucket"),
+            Self::UnknownSession => (StatusCode::NOT_FOUND, "unknown_session"),
+            Self::AlreadyExists => (StatusCode::PRECONDITION_FAILED, "already_exists"),
+            Self::TooLarge { code, .. } => (StatusCode::PAYLOAD_TOO_LARGE, code),
+            Self::ChecksumMismatch { code, .. } => (checksum_status(), code),
+            Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            Self::OffsetMismatch(_) => (StatusCode::CONFLICT, "offset_mismatch"),
+            Self::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "store_error"),
             Self::Io(_) => (StatusCode::INTERNAL_SERVER_ERROR, "io_error"),
         }
     }
+}
+
+/// 460, which `http` has no constant for.
+fn checksum_status() -> StatusCode {
+    StatusCode::from_u16(CHECKSUM_MISMATCH_STATUS).unwrap_or(StatusCode::BAD_REQUEST)
 }
 
 // errno values; std has no stable `ErrorKind` for them on our MSRV.
@@ -94,14 +161,29 @@ impl IntoResponse for AppError {
             // Never echo OS detail (it may hold real paths); the log has it.
             Self::Io(error) => {
                 tracing::error!(%error, "request failed");
-                "the server could not read the file system".to_owned()
+                "the server could not read or write the file system".to_owned()
+            }
+            Self::Store(detail) => {
+                tracing::error!(%detail, "upload state store failed");
+                "the server could not update its upload state".to_owned()
             }
             other => {
                 tracing::debug!(error = %other, "request refused");
                 other.to_string()
             }
         };
-        let mut response = json_response(status, &ErrorBody::new(code, message));
+        let body = ErrorBody::new(code, message);
+        let mut response = match self {
+            // §2: the 409 body is the session itself, carrying `error` as well.
+            Self::OffsetMismatch(ref session) => {
+                let session = UploadSession {
+                    error: Some(body.error),
+                    ..(**session).clone()
+                };
+                json_response(status, &session)
+            }
+            _ => json_response(status, &body),
+        };
         match self {
             Self::MethodNotAllowed { allow } => {
                 response

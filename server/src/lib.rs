@@ -17,6 +17,7 @@ mod paths;
 mod routes;
 mod server;
 mod state;
+mod uploads;
 
 pub use app_shell::embedded_app_has_index;
 pub use config::{Config, ConfigError};

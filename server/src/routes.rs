@@ -7,7 +7,8 @@
 use std::any::Any;
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -20,11 +21,12 @@ use tower_http::trace::TraceLayer;
 
 use crate::app_shell::{self, ASSET_PREFIX};
 use crate::discovery::discovery;
-use crate::error::{AppError, TREE_METHODS};
+use crate::error::{AppError, TREE_METHODS, WRITABLE_TREE_METHODS};
 use crate::files::serve_file;
 use crate::listing::{self, RFSAPI};
 use crate::paths::{is_reserved, parse_tree_path, resolve};
 use crate::state::AppState;
+use crate::uploads::{self, tree_write};
 
 /// The whole server as a `Router`, ready for `axum::serve` or `oneshot`.
 pub fn app(state: AppState) -> Router {
@@ -32,7 +34,10 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route(DISCOVERY_PATH, any(discovery))
         .route(&format!("{ASSET_PREFIX}/{{*file}}"), any(app_shell::asset))
+        .merge(uploads::routes(&state))
+        // `PUT P` streams its body to disk with no size limit but `--max-size`.
         .fallback(tree)
+        .layer(DefaultBodyLimit::disable())
         .with_state(state)
         .layer(CatchPanicLayer::custom(panic_response));
     if let Some(cors) = cors {
@@ -52,8 +57,9 @@ async fn tree(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    body: Body,
 ) -> Response {
-    match serve_tree(&state, &method, &uri, &headers).await {
+    match serve_tree(&state, &method, &uri, &headers, body).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     }
@@ -64,6 +70,7 @@ async fn serve_tree(
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
+    body: Body,
 ) -> Result<Response, AppError> {
     // Lexical checks first: a bad path is refused before the disk is touched.
     let path = parse_tree_path(uri.path())?;
@@ -71,14 +78,26 @@ async fn serve_tree(
     if is_reserved(&path) {
         return Err(if is_read {
             AppError::NotFound
+        } else if state.uploads().is_none() && is_uploads_path(&path) {
+            // Say why, so an upload client knows to stop rather than retry.
+            AppError::ReadOnly
         } else {
             AppError::Reserved
         });
     }
     if method != Method::GET && method != Method::HEAD {
-        return Err(AppError::MethodNotAllowed {
-            allow: TREE_METHODS,
-        });
+        // A read-only server answers writes with 405 (the tree has no such method
+        // here), as it always has; `--writable` adds PUT and DELETE.
+        return match (state.uploads(), method) {
+            (Some(uploads), &Method::PUT) => tree_write::put(uploads, path, headers, body).await,
+            (Some(uploads), &Method::DELETE) => tree_write::delete(uploads, path).await,
+            (Some(_), _) => Err(AppError::MethodNotAllowed {
+                allow: WRITABLE_TREE_METHODS,
+            }),
+            (None, _) => Err(AppError::MethodNotAllowed {
+                allow: TREE_METHODS,
+            }),
+        };
     }
     let rfsapi = wants_rfsapi(headers);
     let canonical = match resolve(state.root(), &path).await {
@@ -128,6 +147,13 @@ async fn serve_tree(
     Ok(response)
 }
 
+/// Whether `path` is `{uploads}` or below it.
+fn is_uploads_path(path: &skiff_protocol::TreePath) -> bool {
+    let uploads =
+        skiff_protocol::TreePath::parse_url_path(skiff_protocol::UPLOADS_PATH).unwrap_or_default();
+    path.starts_with(&uploads)
+}
+
 /// `X-Raw-Filesystem-API: 1` asks for RFSAPI JSON instead of bytes or the app.
 fn wants_rfsapi(headers: &HeaderMap) -> bool {
     headers
@@ -145,6 +171,10 @@ fn accepts_html(headers: &HeaderMap) -> bool {
     })
 }
 
+/// §2 request headers, for CORS preflights.
+const UPLOAD_OFFSET: header::HeaderName = header::HeaderName::from_static("upload-offset");
+const UPLOAD_CHECKSUM: header::HeaderName = header::HeaderName::from_static("upload-checksum");
+
 /// CORS for the origins given with `--cors-origin`; none without the flag.
 fn cors_layer(state: &AppState) -> Option<CorsLayer> {
     let origins = if state.cors_any() {
@@ -157,7 +187,14 @@ fn cors_layer(state: &AppState) -> Option<CorsLayer> {
     Some(
         CorsLayer::new()
             .allow_origin(origins)
-            .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+            .allow_methods([
+                Method::GET,
+                Method::HEAD,
+                Method::OPTIONS,
+                Method::POST,
+                Method::PUT,
+                Method::DELETE,
+            ])
             .allow_headers([
                 RFSAPI,
                 header::RANGE,
@@ -165,6 +202,9 @@ fn cors_layer(state: &AppState) -> Option<CorsLayer> {
                 header::IF_MODIFIED_SINCE,
                 header::IF_RANGE,
                 header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                UPLOAD_OFFSET,
+                UPLOAD_CHECKSUM,
             ])
             .expose_headers([
                 header::ETAG,
@@ -172,6 +212,7 @@ fn cors_layer(state: &AppState) -> Option<CorsLayer> {
                 header::CONTENT_RANGE,
                 header::CONTENT_LENGTH,
                 header::LAST_MODIFIED,
+                header::LOCATION,
             ])
             .max_age(Duration::from_secs(600)),
     )

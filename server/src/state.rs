@@ -1,4 +1,5 @@
-//! Shared, read-only state handed to every handler.
+//! Shared state handed to every handler: the validated configuration and, with
+//! `--writable`, the upload sessions.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -7,6 +8,7 @@ use axum::http::HeaderValue;
 
 use crate::app_shell::AppSource;
 use crate::config::{Config, ConfigError};
+use crate::uploads::{spawn_sweeper, Uploads};
 
 /// Everything a request handler may need; cheap to clone.
 #[derive(Clone, Debug)]
@@ -20,6 +22,9 @@ struct Inner {
     app: AppSource,
     cors_origins: Vec<HeaderValue>,
     cors_any: bool,
+    /// Present exactly when the server is writable.
+    uploads: Option<Arc<Uploads>>,
+    max_chunk: u64,
 }
 
 impl AppState {
@@ -50,12 +55,36 @@ impl AppState {
                     .map_err(|_| ConfigError::BadCorsOrigin(origin.clone()))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        if config.max_chunk == 0 {
+            return Err(ConfigError::ZeroLimit("--max-chunk"));
+        }
+        if config.session_ttl.is_zero() {
+            return Err(ConfigError::ZeroLimit("--session-ttl"));
+        }
+        // A read-only server never touches the disk, so `.skiff` is created only here.
+        let uploads = if config.writable {
+            let uploads =
+                Uploads::open(&root, config).map_err(|error| ConfigError::StateStore {
+                    path: root.join(skiff_protocol::RESERVED_NAME),
+                    reason: error.to_string(),
+                })?;
+            let uploads = Arc::new(uploads);
+            // Outside a runtime (a plain unit test) there is nothing to sweep with.
+            if tokio::runtime::Handle::try_current().is_ok() {
+                spawn_sweeper(&uploads);
+            }
+            Some(uploads)
+        } else {
+            None
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 root,
                 app,
                 cors_origins,
                 cors_any,
+                uploads,
+                max_chunk: config.max_chunk,
             }),
         })
     }
@@ -70,9 +99,19 @@ impl AppState {
         &self.inner.app
     }
 
-    /// Whether this client may write; always false until writes are implemented.
+    /// Whether this client may write: the server was started with `--writable`.
     pub(crate) fn writes_supported(&self) -> bool {
-        false
+        self.inner.uploads.is_some()
+    }
+
+    /// The upload sessions; `None` on a read-only server.
+    pub(crate) fn uploads(&self) -> Option<&Arc<Uploads>> {
+        self.inner.uploads.as_ref()
+    }
+
+    /// Largest accepted upload chunk, for discovery.
+    pub(crate) fn max_chunk(&self) -> u64 {
+        self.inner.max_chunk
     }
 
     /// Explicitly allowed CORS origins (without `*`).

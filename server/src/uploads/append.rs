@@ -1,0 +1,269 @@
+//! `POST {uploads}/session:{id}`: appending one chunk, and completing the upload
+//! when the last byte arrives (PROTOCOL.md §2).
+//!
+//! Order of durability: the chunk is streamed to the partial file past the
+//! durable offset, checked, fsync'd, and only then is the new offset committed to
+//! the store and reported. Any failure before the commit cuts the file back to
+//! the durable offset, so a refused or interrupted chunk leaves no trace.
+
+use std::io::SeekFrom;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use skiff_protocol::{FileObject, UPLOAD_CHECKSUM_HEADER, UPLOAD_OFFSET_HEADER};
+use tokio::io::{AsyncSeekExt, BufWriter};
+
+use super::body::{content_length, copy_body, hex, WRITE_BUFFER};
+use super::session::{blocking, now_ms, session_object, Live, Uploads};
+use super::store::{FileRecord, SessionRecord, SessionState};
+use super::target::{key_path, place, prepare_target};
+use crate::entry::etag;
+use crate::error::AppError;
+use crate::json::json_response;
+
+/// Appends the chunk in `body` to session `id`.
+pub async fn append(
+    uploads: &Arc<Uploads>,
+    id: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    let offset = upload_offset(headers)?;
+    let checksum = chunk_checksum(headers)?;
+    let announced = content_length(headers);
+    if announced.is_some_and(|length| length > uploads.max_chunk) {
+        return Err(chunk_too_large());
+    }
+    // Held to the end: appends to one session run one at a time.
+    let (mut live, mut record) = uploads.lock(id).await?;
+    match record.state {
+        SessionState::Open => {}
+        SessionState::Failed => return Err(sha256_mismatch()),
+        // A retried last chunk whose answer was lost: report the outcome again.
+        SessionState::Completed { created_at } if offset == record.size && announced == Some(0) => {
+            return Ok(completed(&record, created_at));
+        }
+        SessionState::Completed { .. } => return Err(offset_mismatch(&record)),
+    }
+    if offset != record.offset {
+        return Err(offset_mismatch(&record));
+    }
+    let remaining = record.size - record.offset;
+    if announced.is_some_and(|length| length > remaining) {
+        return Err(past_size());
+    }
+    let hasher = whole_file_hasher(uploads, &mut live, &record).await?;
+    let partial = uploads.partial_path(&record.id);
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .open(&partial)
+        .await
+        .map_err(AppError::Io)?;
+    // Anything past the durable offset was never acknowledged.
+    file.set_len(offset).await.map_err(AppError::Io)?;
+    file.seek(SeekFrom::Start(offset))
+        .await
+        .map_err(AppError::Io)?;
+    let mut writer = BufWriter::with_capacity(WRITE_BUFFER, file);
+    let mut whole = hasher.clone();
+    let mut chunk = Sha256::new();
+    let max_chunk = uploads.max_chunk;
+    let copied = copy_body(
+        body,
+        &mut writer,
+        |total| {
+            if total > remaining {
+                Err(past_size())
+            } else if total > max_chunk {
+                Err(chunk_too_large())
+            } else {
+                Ok(())
+            }
+        },
+        |data| {
+            whole.update(data);
+            chunk.update(data);
+        },
+    )
+    .await;
+    let file = writer.into_inner();
+    let discard = |error: AppError| async {
+        if let Err(truncate) = file.set_len(offset).await {
+            tracing::warn!(%truncate, "cannot cut a refused chunk back");
+        }
+        error
+    };
+    let copied = match copied {
+        Ok(copied) => copied,
+        Err(error) => return Err(discard(error).await),
+    };
+    if checksum.is_some_and(|expected| expected != <[u8; 32]>::from(chunk.finalize())) {
+        return Err(discard(AppError::ChecksumMismatch {
+            code: "chunk_checksum_mismatch",
+            message: "the chunk's SHA-256 does not match Upload-Checksum".to_owned(),
+        })
+        .await);
+    }
+    file.sync_data().await.map_err(AppError::Io)?;
+    drop(file);
+
+    record.offset = offset + copied;
+    record.touched_ms = now_ms();
+    if record.offset == record.size {
+        record.digest = Some(hex(&whole.clone().finalize()));
+    }
+    let saved = record.clone();
+    let store = Arc::clone(uploads);
+    blocking(move || store.save(&saved)).await?;
+    live.hasher = Some((record.offset, whole));
+    if record.offset < record.size {
+        return Ok(json_response(StatusCode::OK, &session_object(&record)));
+    }
+    complete(uploads, record).await
+}
+
+/// The hasher covering exactly the durable prefix: the one kept in memory, or
+/// (after a restart) one rebuilt by reading that prefix back.
+async fn whole_file_hasher(
+    uploads: &Arc<Uploads>,
+    live: &mut Live,
+    record: &SessionRecord,
+) -> Result<Sha256, AppError> {
+    if let Some((hashed, hasher)) = &live.hasher {
+        if *hashed == record.offset {
+            return Ok(hasher.clone());
+        }
+    }
+    let partial = uploads.partial_path(&record.id);
+    let length = record.offset;
+    let hasher = blocking(move || {
+        use std::io::Read;
+        let file = std::fs::File::open(partial)?;
+        let mut hasher = Sha256::new();
+        std::io::copy(&mut file.take(length), &mut hasher)?;
+        Ok(hasher)
+    })
+    .await?;
+    live.hasher = Some((length, hasher.clone()));
+    Ok(hasher)
+}
+
+/// All bytes are in: check the whole-file SHA-256, then move the file into place.
+async fn complete(uploads: &Arc<Uploads>, mut record: SessionRecord) -> Result<Response, AppError> {
+    let digest = record.digest.clone().unwrap_or_default();
+    if record
+        .expected_sha256
+        .as_ref()
+        .is_some_and(|expected| *expected != digest)
+    {
+        record.state = SessionState::Failed;
+        let store = Arc::clone(uploads);
+        blocking(move || store.save(&record)).await?;
+        return Err(sha256_mismatch());
+    }
+    let store = Arc::clone(uploads);
+    blocking(move || {
+        let path = key_path(&record.key)?;
+        let target = prepare_target(store.root(), &path)?;
+        place(&store.partial_path(&record.id), &target)?;
+        let created_at = i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX);
+        // Learn the new file's ETag so listings can trust the digest we computed.
+        if let Ok(metadata) = std::fs::symlink_metadata(&target) {
+            let known = FileRecord {
+                etag: etag(&metadata),
+                sha256: digest,
+                id: record.file_id.clone(),
+                mime_type: record.mime_type.clone(),
+                created_at,
+            };
+            store.store().put_file(&record.key, &known)?;
+        }
+        record.state = SessionState::Completed { created_at };
+        record.touched_ms = now_ms();
+        store.save(&record)?;
+        store.forget(&record.id);
+        Ok(completed(&record, created_at))
+    })
+    .await
+}
+
+/// 200 with the file object of a completed session.
+fn completed(record: &SessionRecord, created_at: i64) -> Response {
+    let file = FileObject {
+        key: record.key.clone(),
+        bucket: record.bucket.clone(),
+        mime_type: record.mime_type.clone(),
+        bytes: record.size,
+        created_at,
+        id: record.file_id.clone(),
+        sha256: record.digest.clone(),
+    };
+    json_response(StatusCode::OK, &file)
+}
+
+/// `Upload-Offset`: required, a non-negative integer.
+fn upload_offset(headers: &HeaderMap) -> Result<u64, AppError> {
+    let value = headers
+        .get(UPLOAD_OFFSET_HEADER)
+        .ok_or(AppError::BadRequest {
+            code: "missing_offset",
+            message: format!("{UPLOAD_OFFSET_HEADER} is required"),
+        })?;
+    value
+        .to_str()
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .ok_or(AppError::BadRequest {
+            code: "bad_offset",
+            message: format!("{UPLOAD_OFFSET_HEADER} must be a non-negative integer"),
+        })
+}
+
+/// `Upload-Checksum: sha256 <base64>`, decoded to the 32-byte digest.
+fn chunk_checksum(headers: &HeaderMap) -> Result<Option<[u8; 32]>, AppError> {
+    let Some(value) = headers.get(UPLOAD_CHECKSUM_HEADER) else {
+        return Ok(None);
+    };
+    let bad = || AppError::BadRequest {
+        code: "bad_checksum",
+        message: format!("{UPLOAD_CHECKSUM_HEADER} must be `sha256 <base64 digest>`"),
+    };
+    let text = value.to_str().map_err(|_| bad())?;
+    let (algorithm, encoded) = text.trim().split_once(' ').ok_or_else(bad)?;
+    if !algorithm.eq_ignore_ascii_case("sha256") {
+        return Err(bad());
+    }
+    let digest = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| bad())?;
+    <[u8; 32]>::try_from(digest).map(Some).map_err(|_| bad())
+}
+
+fn offset_mismatch(record: &SessionRecord) -> AppError {
+    AppError::OffsetMismatch(Box::new(session_object(record)))
+}
+
+fn past_size() -> AppError {
+    AppError::BadRequest {
+        code: "past_size",
+        message: "the chunk goes past the session's size".to_owned(),
+    }
+}
+
+fn chunk_too_large() -> AppError {
+    AppError::TooLarge {
+        code: "chunk_too_large",
+        message: "the chunk is larger than max_chunk".to_owned(),
+    }
+}
+
+fn sha256_mismatch() -> AppError {
+    AppError::ChecksumMismatch {
+        code: "sha256_mismatch",
+        message: "the file's SHA-256 does not match; abort the session".to_owned(),
+    }
+}

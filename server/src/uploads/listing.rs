@@ -1,0 +1,198 @@
+//! The bucket side of §2: `GET {uploads}` (the buckets), `GET {uploads}/{bucket}`
+//! (every file of the tree, recursively, by key in byte order, paginated), and
+//! `GET`/`DELETE {uploads}/{bucket}/{key}` (one file object).
+//!
+//! The listing walks the tree on a blocking thread each time: simple, always
+//! current, and fine for trees of some 100,000 files.
+
+use std::fs::Metadata;
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use skiff_protocol::{Bucket, BucketList, FileList, FileObject, TreePath, DEFAULT_BUCKET};
+
+use super::session::{blocking, Uploads};
+use super::store::Store;
+use super::target::key_of;
+use crate::entry::{etag, mime_for_name, modified};
+use crate::error::AppError;
+use crate::json::json_response;
+use crate::paths::{check_contained, resolve_blocking};
+
+/// Page size when `limit` is not given, and the largest one accepted.
+const DEFAULT_LIMIT: usize = 1000;
+const MAX_LIMIT: usize = 10_000;
+
+/// `GET {uploads}`: the one bucket, which is the served tree.
+pub fn buckets() -> Response {
+    let list = BucketList {
+        data: vec![Bucket {
+            name: DEFAULT_BUCKET.to_owned(),
+        }],
+    };
+    json_response(StatusCode::OK, &list)
+}
+
+/// Refuses every bucket but `default` with 404.
+pub fn check_bucket(bucket: &str) -> Result<(), AppError> {
+    if bucket == DEFAULT_BUCKET {
+        Ok(())
+    } else {
+        Err(AppError::UnknownBucket(bucket.to_owned()))
+    }
+}
+
+/// `GET {uploads}/default?after=&limit=`.
+pub async fn files(uploads: &Arc<Uploads>, query: Option<&str>) -> Result<Response, AppError> {
+    let (after, limit) = page_query(query)?;
+    let uploads = Arc::clone(uploads);
+    let page = blocking(move || {
+        let mut keys = Vec::new();
+        walk(uploads.root(), uploads.root(), "", &mut keys);
+        keys.sort_unstable();
+        let start = after.map_or(0, |after| keys.partition_point(|key| *key <= after));
+        let end = start.saturating_add(limit).min(keys.len());
+        let mut data = Vec::with_capacity(end - start);
+        for key in &keys[start..end] {
+            let path = TreePath::from_segments(key.split('/'))?;
+            // A file removed since the walk is simply left out of the page.
+            if let Ok(object) = file_object(uploads.store(), uploads.root(), &path) {
+                data.push(object);
+            }
+        }
+        let next = (end < keys.len()).then(|| keys[end - 1].clone());
+        Ok(FileList { data, next })
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, &page))
+}
+
+/// `GET {uploads}/default/{key}`.
+pub async fn file(uploads: &Arc<Uploads>, path: TreePath) -> Result<Response, AppError> {
+    let uploads = Arc::clone(uploads);
+    let object = blocking(move || file_object(uploads.store(), uploads.root(), &path)).await?;
+    Ok(json_response(StatusCode::OK, &object))
+}
+
+/// `DELETE {uploads}/default/{key}`: 200 with the object as it was.
+pub async fn delete_file(uploads: &Arc<Uploads>, path: TreePath) -> Result<Response, AppError> {
+    let uploads = Arc::clone(uploads);
+    let object = blocking(move || {
+        let object = file_object(uploads.store(), uploads.root(), &path)?;
+        super::tree_write::remove_entry(&uploads, &path, false)?;
+        Ok(object)
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, &object))
+}
+
+/// The file object of the regular file at `path` (blocking); folders are 404.
+pub fn file_object(store: &Store, root: &Path, path: &TreePath) -> Result<FileObject, AppError> {
+    let canonical = resolve_blocking(root, path)?;
+    let metadata = std::fs::metadata(&canonical).map_err(AppError::from_fs)?;
+    if !metadata.is_file() {
+        return Err(AppError::NotFound);
+    }
+    let key = key_of(path);
+    let name = path.name().unwrap_or_default();
+    let known = store
+        .file(&key)?
+        .filter(|known| known.etag == etag(&metadata));
+    Ok(match known {
+        Some(known) => FileObject {
+            key,
+            bucket: DEFAULT_BUCKET.to_owned(),
+            mime_type: known.mime_type,
+            bytes: metadata.len(),
+            created_at: known.created_at,
+            id: known.id,
+            sha256: Some(known.sha256),
+        },
+        None => FileObject {
+            key,
+            bucket: DEFAULT_BUCKET.to_owned(),
+            mime_type: mime_for_name(name),
+            bytes: metadata.len(),
+            created_at: unix_seconds(&metadata),
+            // Stable ids arrive with §4; until then an unknown file gets a fresh one.
+            id: uuid::Uuid::new_v4().to_string(),
+            sha256: None,
+        },
+    })
+}
+
+/// Collects the keys of every regular file under `dir` (blocking). Symlinks to
+/// files inside the root count; symlinked folders are not followed (no cycles,
+/// no file listed twice); `.skiff` at the top and unreachable names are skipped.
+fn walk(root: &Path, dir: &Path, prefix: &str, keys: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(name) = file_name.to_str() else {
+            continue;
+        };
+        if (prefix.is_empty() && name == skiff_protocol::RESERVED_NAME) || name.contains('\\') {
+            continue;
+        }
+        let key = if prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let Ok(file_type) = entry.file_type() else {
+            continue;
+        };
+        if file_type.is_dir() {
+            walk(root, &entry.path(), &key, keys);
+        } else if file_type.is_file() || (file_type.is_symlink() && links_to_file(root, entry)) {
+            keys.push(key);
+        }
+    }
+}
+
+fn links_to_file(root: &Path, entry: std::fs::DirEntry) -> bool {
+    std::fs::canonicalize(entry.path())
+        .is_ok_and(|target| check_contained(root, &target).is_ok() && target.is_file())
+}
+
+/// `after` and `limit` from the query string (form-encoded values).
+fn page_query(query: Option<&str>) -> Result<(Option<String>, usize), AppError> {
+    let mut after = None;
+    let mut limit = DEFAULT_LIMIT;
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = form_decode(value)?;
+        match name {
+            "after" => after = Some(value),
+            "limit" => {
+                limit = value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|limit| (1..=MAX_LIMIT).contains(limit))
+                    .ok_or_else(|| AppError::BadRequest {
+                        code: "bad_limit",
+                        message: format!("limit must be an integer from 1 to {MAX_LIMIT}"),
+                    })?;
+            }
+            _ => {}
+        }
+    }
+    Ok((after, limit))
+}
+
+/// Decodes a form value: `+` is a space, then percent escapes (PROTOCOL.md general rules).
+fn form_decode(value: &str) -> Result<String, AppError> {
+    Ok(skiff_protocol::decode_segment(&value.replace('+', " "))?)
+}
+
+fn unix_seconds(metadata: &Metadata) -> i64 {
+    time::OffsetDateTime::from(modified(metadata)).unix_timestamp()
+}

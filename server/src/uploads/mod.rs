@@ -1,0 +1,198 @@
+//! Resumable chunked uploads (PROTOCOL.md §2) and the plain RFSAPI writes, all
+//! of which exist only with `--writable`.
+//!
+//! - `session.rs`: the sessions (create, lock, remove) and their live hashers
+//! - `append.rs`: a chunk, and completion
+//! - `recovery.rs`: startup reconciliation and the expiry sweep
+//! - `store.rs`: the redb database that makes sessions survive a crash
+//! - `listing.rs`: buckets and file objects
+//! - `tree_write.rs`: `PUT P` and `DELETE P` on the tree
+//! - `target.rs`, `body.rs`: placing files in the tree, streaming bodies to disk
+//!
+//! URLs are parsed from the raw (percent-encoded) path, like the tree's, so a
+//! key meets the same lexical checks as any tree path.
+
+mod append;
+mod body;
+mod listing;
+mod recovery;
+mod session;
+mod store;
+mod target;
+pub mod tree_write;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use skiff_protocol::{decode_segment, TreePath, UploadCreate, SESSION_PREFIX, UPLOADS_PATH};
+
+pub use recovery::spawn_sweeper;
+pub use session::Uploads;
+
+use crate::error::AppError;
+use crate::json::json_response;
+use crate::paths::is_reserved;
+use crate::state::AppState;
+
+/// Largest JSON body accepted when creating a session.
+const CREATE_BODY_LIMIT: usize = 64 * 1024;
+
+/// The upload routes; none on a read-only server, where `{uploads}` stays part
+/// of the reserved name (reads 404, writes 403).
+pub fn routes(state: &AppState) -> Router<AppState> {
+    if state.uploads().is_none() {
+        return Router::new();
+    }
+    Router::new()
+        .route(UPLOADS_PATH, any(collection))
+        .route(&format!("{UPLOADS_PATH}/{{*rest}}"), any(item))
+        // Handlers stream `Body` themselves and enforce their own limits (max_chunk
+        // for appends, checked up front and while streaming; 64 KiB for create).
+        .layer(DefaultBodyLimit::disable())
+}
+
+/// `{uploads}` itself: the buckets (GET) or a new session (POST).
+async fn collection(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(uploads) = state.uploads() else {
+        return AppError::NotFound.into_response();
+    };
+    let result = match method {
+        Method::GET | Method::HEAD => Ok(listing::buckets()),
+        Method::POST => create(uploads, &headers, body).await,
+        _ => Err(AppError::MethodNotAllowed {
+            allow: "GET, HEAD, POST",
+        }),
+    };
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn create(
+    uploads: &Arc<Uploads>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    let bytes = axum::body::to_bytes(body, CREATE_BODY_LIMIT)
+        .await
+        .map_err(|_| AppError::TooLarge {
+            code: "body_too_large",
+            message: format!("the request body is over {CREATE_BODY_LIMIT} bytes"),
+        })?;
+    let request: UploadCreate =
+        serde_json::from_slice(&bytes).map_err(|error| AppError::BadRequest {
+            code: "bad_json",
+            message: format!("the body is not an upload request: {error}"),
+        })?;
+    let if_none_match = headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|value| value.as_bytes().trim_ascii() == b"*");
+    let creator = Arc::clone(uploads);
+    let session = session::blocking(move || creator.create(request, if_none_match)).await?;
+    let mut response = json_response(StatusCode::CREATED, &session);
+    if let Ok(location) = HeaderValue::from_str(&session.url) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// Everything below `{uploads}/`: a session, a bucket, or a file in a bucket.
+async fn item(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(uploads) = state.uploads() else {
+        return AppError::NotFound.into_response();
+    };
+    route_item(uploads, &method, &uri, &headers, body)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn route_item(
+    uploads: &Arc<Uploads>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    let rest = uri
+        .path()
+        .strip_prefix(UPLOADS_PATH)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .ok_or(AppError::NotFound)?;
+    let (first, key) = rest.split_once('/').unwrap_or((rest, ""));
+    let first = decode_segment(first)?;
+    if let Some(id) = first.strip_prefix(SESSION_PREFIX) {
+        if !key.is_empty() {
+            return Err(AppError::UnknownSession);
+        }
+        return match *method {
+            Method::GET | Method::HEAD => status(uploads, id).await,
+            Method::POST => append::append(uploads, id, headers, body).await,
+            Method::DELETE => abort(uploads, id).await,
+            _ => Err(AppError::MethodNotAllowed {
+                allow: "GET, HEAD, POST, DELETE",
+            }),
+        };
+    }
+    listing::check_bucket(&first)?;
+    if key.is_empty() {
+        return match *method {
+            Method::GET | Method::HEAD => listing::files(uploads, uri.query()).await,
+            _ => Err(AppError::MethodNotAllowed { allow: "GET, HEAD" }),
+        };
+    }
+    let path = TreePath::parse_url_path(&format!("/{key}"))?;
+    let is_read = matches!(*method, Method::GET | Method::HEAD);
+    if is_reserved(&path) {
+        return Err(if is_read {
+            AppError::NotFound
+        } else {
+            AppError::Reserved
+        });
+    }
+    match *method {
+        Method::GET | Method::HEAD => listing::file(uploads, path).await,
+        Method::DELETE => listing::delete_file(uploads, path).await,
+        _ => Err(AppError::MethodNotAllowed {
+            allow: "GET, HEAD, DELETE",
+        }),
+    }
+}
+
+/// `GET {url}`: the durable state, without waiting for an append in flight.
+async fn status(uploads: &Arc<Uploads>, id: &str) -> Result<Response, AppError> {
+    if !session::is_session_id(id) {
+        return Err(AppError::UnknownSession);
+    }
+    let reader = Arc::clone(uploads);
+    let owned = id.to_owned();
+    let record = session::blocking(move || reader.store().session(&owned)).await?;
+    match record {
+        Some(record) if !uploads.is_expired(&record) => Ok(json_response(
+            StatusCode::OK,
+            &session::session_object(&record),
+        )),
+        _ => Err(AppError::UnknownSession),
+    }
+}
+
+/// `DELETE {url}`: the session and its partial data are gone; 204.
+async fn abort(uploads: &Arc<Uploads>, id: &str) -> Result<Response, AppError> {
+    let (_guard, record) = uploads.lock(id).await?;
+    let remover = Arc::clone(uploads);
+    session::blocking(move || remover.remove(&record.id)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,185 @@
+//! The crash-safe upload state: a `redb` database at `ROOT/.skiff/state.redb`.
+//!
+//! Two tables, both `&str → JSON bytes` so a record can grow a field without a
+//! migration: `sessions` (one [`SessionRecord`] per upload session) and `files`
+//! (what we learnt about a file we wrote: its SHA-256 and id, valid while its
+//! ETag is unchanged). Every write is its own transaction committed with redb's
+//! default durability (fsync before `commit` returns), which is what lets an
+//! offset be acknowledged only once it is durable. All calls block: run them on
+//! a blocking thread.
+
+use std::path::Path;
+
+use redb::{Database, ReadableTable, TableDefinition};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+const FILES: TableDefinition<&str, &[u8]> = TableDefinition::new("files");
+
+/// One upload session as stored.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// Session id (32 hex digits), also the partial file's name.
+    pub id: String,
+    /// Bucket it uploads into.
+    pub bucket: String,
+    /// Target tree path without the leading `/`.
+    pub key: String,
+    /// Declared content type.
+    pub mime_type: String,
+    /// Announced total size.
+    pub size: u64,
+    /// Expected whole-file SHA-256 (lowercase hex), if the client gave one.
+    pub expected_sha256: Option<String>,
+    /// Bytes durably stored in the partial file.
+    pub offset: u64,
+    /// Whole-file SHA-256, recorded in the same commit that makes `offset` reach `size`.
+    pub digest: Option<String>,
+    /// Last activity, Unix milliseconds: the session expires `ttl` after it.
+    pub touched_ms: u64,
+    /// Id the completed file gets.
+    pub file_id: String,
+    /// Where the session is in its life.
+    pub state: SessionState,
+}
+
+/// Life of a session after creation.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum SessionState {
+    /// Accepting chunks (or all bytes in, waiting to be moved into place).
+    Open,
+    /// The whole-file SHA-256 did not match: it can only be aborted.
+    Failed,
+    /// Moved into place; kept until it expires so a retried last chunk learns the outcome.
+    Completed {
+        /// When the file was moved into place, Unix seconds.
+        created_at: i64,
+    },
+}
+
+/// What we know about a file we wrote, valid while the file still has `etag`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct FileRecord {
+    /// The file's ETag right after it was written.
+    pub etag: String,
+    /// Lowercase hex SHA-256 of its bytes.
+    pub sha256: String,
+    /// Its id.
+    pub id: String,
+    /// Content type declared by the uploader.
+    pub mime_type: String,
+    /// When it was written, Unix seconds.
+    pub created_at: i64,
+}
+
+/// The open database.
+#[derive(Debug)]
+pub struct Store {
+    db: Database,
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path` and makes sure both tables exist,
+    /// so read transactions never meet a missing table. redb repairs itself here
+    /// after a crash.
+    pub fn open(path: &Path) -> Result<Self, AppError> {
+        let db = Database::create(path).map_err(store_error)?;
+        let txn = db.begin_write().map_err(store_error)?;
+        txn.open_table(SESSIONS).map_err(store_error)?;
+        txn.open_table(FILES).map_err(store_error)?;
+        txn.commit().map_err(store_error)?;
+        Ok(Self { db })
+    }
+
+    /// The session `id`, if it exists.
+    pub fn session(&self, id: &str) -> Result<Option<SessionRecord>, AppError> {
+        self.get(SESSIONS, id)
+    }
+
+    /// Every stored session (startup reconciliation and the expiry sweep).
+    pub fn sessions(&self) -> Result<Vec<SessionRecord>, AppError> {
+        let txn = self.db.begin_read().map_err(store_error)?;
+        let table = txn.open_table(SESSIONS).map_err(store_error)?;
+        let mut records = Vec::new();
+        for row in table.iter().map_err(store_error)? {
+            let (_, value) = row.map_err(store_error)?;
+            records.push(decode(value.value())?);
+        }
+        Ok(records)
+    }
+
+    /// Inserts or replaces a session; durable when this returns.
+    pub fn put_session(&self, record: &SessionRecord) -> Result<(), AppError> {
+        self.put(SESSIONS, &record.id, record)
+    }
+
+    /// Forgets a session; durable when this returns.
+    pub fn remove_session(&self, id: &str) -> Result<(), AppError> {
+        self.remove(SESSIONS, id)
+    }
+
+    /// What we know about the file at `key`, if anything.
+    pub fn file(&self, key: &str) -> Result<Option<FileRecord>, AppError> {
+        self.get(FILES, key)
+    }
+
+    /// Records what we know about the file we just wrote at `key`.
+    pub fn put_file(&self, key: &str, record: &FileRecord) -> Result<(), AppError> {
+        self.put(FILES, key, record)
+    }
+
+    /// Forgets the file at `key` (deleted).
+    pub fn remove_file(&self, key: &str) -> Result<(), AppError> {
+        self.remove(FILES, key)
+    }
+
+    fn get<T: DeserializeOwned>(
+        &self,
+        table: TableDefinition<&str, &[u8]>,
+        key: &str,
+    ) -> Result<Option<T>, AppError> {
+        let txn = self.db.begin_read().map_err(store_error)?;
+        let table = txn.open_table(table).map_err(store_error)?;
+        match table.get(key).map_err(store_error)? {
+            Some(value) => Ok(Some(decode(value.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    fn put<T: Serialize>(
+        &self,
+        table: TableDefinition<&str, &[u8]>,
+        key: &str,
+        value: &T,
+    ) -> Result<(), AppError> {
+        let bytes = serde_json::to_vec(value).map_err(store_error)?;
+        let txn = self.db.begin_write().map_err(store_error)?;
+        {
+            let mut table = txn.open_table(table).map_err(store_error)?;
+            table.insert(key, bytes.as_slice()).map_err(store_error)?;
+        }
+        txn.commit().map_err(store_error)
+    }
+
+    fn remove(&self, table: TableDefinition<&str, &[u8]>, key: &str) -> Result<(), AppError> {
+        let txn = self.db.begin_write().map_err(store_error)?;
+        {
+            let mut table = txn.open_table(table).map_err(store_error)?;
+            table.remove(key).map_err(store_error)?;
+        }
+        txn.commit().map_err(store_error)
+    }
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    serde_json::from_slice(bytes).map_err(store_error)
+}
+
+/// Store failures are the server's fault: 500, with the detail kept for the log.
+pub fn store_error(error: impl std::fmt::Display) -> AppError {
+    AppError::Store(error.to_string())
+}

@@ -1,0 +1,111 @@
+//! Where a written file lands in the tree: upload keys as tree paths, parent
+//! folders created on demand without ever leaving the root, and the atomic
+//! rename that makes a fully written file visible in one step.
+//!
+//! Every function blocks: call from a blocking thread.
+
+use std::path::{Path, PathBuf};
+
+use skiff_protocol::TreePath;
+
+use crate::error::AppError;
+use crate::paths::{check_contained, is_reserved, resolve_blocking};
+
+/// Parses an upload key (a tree path without the leading `/`, not percent-encoded)
+/// with the same lexical rules as URL paths; the root and `.skiff` are refused.
+pub fn key_path(key: &str) -> Result<TreePath, AppError> {
+    let path = TreePath::from_segments(key.split('/'))?;
+    if path.is_root() {
+        return Err(AppError::BadRequest {
+            code: "bad_key",
+            message: "the key must name a file".to_owned(),
+        });
+    }
+    if is_reserved(&path) {
+        return Err(AppError::Reserved);
+    }
+    Ok(path)
+}
+
+/// The key of `path`: its segments joined with `/`, no leading `/`.
+pub fn key_of(path: &TreePath) -> String {
+    path.segments().join("/")
+}
+
+/// Whether something exists at `path`; 403 if the path leads out of the root.
+pub fn exists(root: &Path, path: &TreePath) -> Result<bool, AppError> {
+    match resolve_blocking(root, path) {
+        Ok(_) => Ok(true),
+        Err(AppError::NotFound) => {
+            // A dangling symlink still occupies the name.
+            let mut joined = root.to_path_buf();
+            joined.extend(path.segments());
+            Ok(joined.symlink_metadata().is_ok())
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// The on-disk path a new file at `path` is renamed to, after creating missing
+/// parent folders. Existing parents are followed only if they stay inside the
+/// root; a file where a folder should be, or a folder at the target, is 409.
+pub fn prepare_target(root: &Path, path: &TreePath) -> Result<PathBuf, AppError> {
+    let (name, parents) = path.segments().split_last().ok_or(AppError::Reserved)?;
+    let mut dir = root.to_path_buf();
+    for segment in parents {
+        let candidate = dir.join(segment);
+        match std::fs::symlink_metadata(&candidate) {
+            Ok(_) => {
+                let canonical = std::fs::canonicalize(&candidate).map_err(AppError::from_fs)?;
+                // A symlinked parent that points into `.skiff` must not become a way in.
+                check_contained(root, &canonical).map_err(|error| match error {
+                    AppError::NotFound => AppError::Reserved,
+                    other => other,
+                })?;
+                if !canonical.is_dir() {
+                    return Err(AppError::Conflict {
+                        code: "parent_not_folder",
+                        message: format!("{segment:?} is a file, not a folder"),
+                    });
+                }
+                dir = canonical;
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                match std::fs::create_dir(&candidate) {
+                    Ok(()) => {}
+                    // Another upload created it meanwhile: just as good.
+                    Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(error) => return Err(AppError::from_fs(error)),
+                }
+                dir = candidate;
+            }
+            Err(error) => return Err(AppError::from_fs(error)),
+        }
+    }
+    let target = dir.join(name);
+    if std::fs::metadata(&target).is_ok_and(|metadata| metadata.is_dir()) {
+        return Err(AppError::Conflict {
+            code: "target_is_folder",
+            message: format!("{name:?} is a folder"),
+        });
+    }
+    Ok(target)
+}
+
+/// Moves the fully written, fsync'd `source` onto `target` in one atomic step
+/// (readers see the old file or the new one, never a mix), then fsyncs the
+/// folder so the new name survives a crash.
+pub fn place(source: &Path, target: &Path) -> Result<(), AppError> {
+    std::fs::rename(source, target).map_err(AppError::from_fs)?;
+    if let Some(parent) = target.parent() {
+        sync_dir(parent)?;
+    }
+    Ok(())
+}
+
+/// Makes a folder's entries (created, renamed or removed names) durable.
+pub fn sync_dir(dir: &Path) -> Result<(), AppError> {
+    std::fs::File::open(dir)
+        .and_then(|handle| handle.sync_all())
+        .map_err(AppError::Io)
+}

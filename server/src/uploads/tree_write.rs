@@ -1,0 +1,153 @@
+//! Plain RFSAPI writes on the tree with `--writable` (PROTOCOL.md §0): `PUT P`
+//! streams the body to a temporary file beside the tree and renames it into
+//! place (201 created, 200 replaced); `DELETE P` removes a file, or a folder
+//! only when it is empty (else 409).
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use skiff_protocol::TreePath;
+use tokio::io::BufWriter;
+
+use super::body::{content_length, copy_body, hex, WRITE_BUFFER};
+use super::session::{blocking, now_ms, Uploads};
+use super::store::FileRecord;
+use super::target::{exists, key_of, place, prepare_target, sync_dir};
+use crate::entry::{etag, mime_for_name};
+use crate::error::AppError;
+use crate::paths::resolve_blocking;
+
+/// `PUT P`: the whole body becomes the file at `path`.
+pub async fn put(
+    uploads: &Arc<Uploads>,
+    path: TreePath,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    let name = path.name().ok_or(AppError::Conflict {
+        code: "target_is_folder",
+        message: "the root is a folder".to_owned(),
+    })?;
+    let name = name.to_owned();
+    let max_size = uploads.max_size;
+    let too_large = || AppError::TooLarge {
+        code: "file_too_large",
+        message: "the body is over this server's size limit".to_owned(),
+    };
+    if content_length(headers).is_some_and(|length| length > max_size) {
+        return Err(too_large());
+    }
+    let if_none_match = headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|value| value.as_bytes().trim_ascii() == b"*");
+    let checked = Arc::clone(uploads);
+    let probe = path.clone();
+    // Refuse early (before reading the body) what would be refused anyway.
+    if blocking(move || exists(checked.root(), &probe)).await? && if_none_match {
+        return Err(AppError::AlreadyExists);
+    }
+
+    let temp = uploads.temp_path();
+    let file = tokio::fs::File::create(&temp).await.map_err(AppError::Io)?;
+    let mut writer = BufWriter::with_capacity(WRITE_BUFFER, file);
+    let mut hasher = Sha256::new();
+    let copied = copy_body(
+        body,
+        &mut writer,
+        |total| {
+            if total > max_size {
+                Err(too_large())
+            } else {
+                Ok(())
+            }
+        },
+        |data| hasher.update(data),
+    )
+    .await;
+    let file = writer.into_inner();
+    let written = match copied {
+        Ok(_) => file.sync_data().await.map_err(AppError::Io),
+        Err(error) => Err(error),
+    };
+    drop(file);
+    let sha256 = hex(&hasher.finalize());
+    let leftover = temp.clone();
+    let uploads = Arc::clone(uploads);
+    let placed = blocking(move || {
+        written?;
+        let target = prepare_target(uploads.root(), &path)?;
+        let existed = target.symlink_metadata().is_ok();
+        if existed && if_none_match {
+            return Err(AppError::AlreadyExists);
+        }
+        place(&temp, &target)?;
+        let metadata = std::fs::metadata(&target).map_err(AppError::from_fs)?;
+        let known = FileRecord {
+            etag: etag(&metadata),
+            sha256,
+            id: uuid::Uuid::new_v4().to_string(),
+            mime_type: mime_for_name(path.name().unwrap_or_default()),
+            created_at: i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX),
+        };
+        uploads.store().put_file(&key_of(&path), &known)?;
+        Ok((existed, metadata))
+    })
+    .await;
+    let (existed, metadata) = match placed {
+        Ok(placed) => placed,
+        Err(error) => {
+            // The temporary file is ours alone: never leave it behind (after a
+            // successful rename it is already gone, and this finds nothing).
+            let _ = tokio::fs::remove_file(&leftover).await;
+            return Err(error);
+        }
+    };
+    let status = if existed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let mut response = crate::listing::file_entry(&name, &metadata, true);
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// `DELETE P`: 204 once the file (or empty folder) is gone.
+pub async fn delete(uploads: &Arc<Uploads>, path: TreePath) -> Result<Response, AppError> {
+    let uploads = Arc::clone(uploads);
+    blocking(move || remove_entry(&uploads, &path, true)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Removes the entry at `path` itself (a symlink, not its target), and what the
+/// store knew about it (blocking). Folders only with `folders`, and only empty.
+pub fn remove_entry(uploads: &Uploads, path: &TreePath, folders: bool) -> Result<(), AppError> {
+    let (Some(parent), Some(name)) = (path.parent(), path.name()) else {
+        return Err(AppError::Conflict {
+            code: "is_root",
+            message: "the root cannot be deleted".to_owned(),
+        });
+    };
+    let dir = resolve_blocking(uploads.root(), &parent)?;
+    let entry = dir.join(name);
+    let metadata = std::fs::symlink_metadata(&entry).map_err(AppError::from_fs)?;
+    if metadata.is_dir() {
+        if !folders {
+            return Err(AppError::NotFound);
+        }
+        std::fs::remove_dir(&entry).map_err(|error| match error.kind() {
+            std::io::ErrorKind::DirectoryNotEmpty => AppError::Conflict {
+                code: "not_empty",
+                message: "the folder is not empty".to_owned(),
+            },
+            _ => AppError::from_fs(error),
+        })?;
+    } else {
+        std::fs::remove_file(&entry).map_err(AppError::from_fs)?;
+    }
+    sync_dir(&dir)?;
+    uploads.store().remove_file(&key_of(path))
+}
