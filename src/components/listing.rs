@@ -6,6 +6,8 @@ use crate::components::virtual_window::VirtualWindow;
 use crate::errors::ApiError;
 use crate::model::{human_size, Sort, SortKey};
 use crate::state::Browser;
+use crate::upload::drop_zone::FolderDropTarget;
+use crate::upload::queue::UploadQueue;
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 use stylance::classes;
@@ -228,17 +230,39 @@ fn Row(
         entry.mime_type.clone()
     };
     let open_entry = entry.clone();
+    // Folders take dropped files into themselves.
+    let queue = expect_context::<UploadQueue>();
+    let drop_target = FolderDropTarget::new();
+    let is_folder = entry.is_dir();
+    let drop_dir = is_folder
+        .then(|| {
+            browser
+                .route
+                .with_untracked(|route| route.dir.child(&entry.name).ok())
+        })
+        .flatten();
     view! {
         <div
             role="row"
             id=format!("row-{position}")
-            class=move || classes!(style::row, is_selected.get().then_some(style::row_selected))
+            class=move || classes!(
+                style::row,
+                is_selected.get().then_some(style::row_selected),
+                drop_target.hover.get().then_some(style::row_drop)
+            )
             style:transform=window.offset(position)
             aria-rowindex=position + 2
             aria-selected=move || is_selected.get().to_string()
             data-name=name.clone()
             on:click=move |_| select(position)
             on:dblclick=move |_| browser.open_entry(&open_entry)
+            on:dragover=move |event| if is_folder { drop_target.over(&event) }
+            on:dragleave=move |_| drop_target.leave()
+            on:drop=move |event| {
+                if let Some(dir) = drop_dir.clone() {
+                    drop_target.drop(&event, move |files| queue.add(&dir, files));
+                }
+            }
         >
             <div role="gridcell" class=classes!(style::cell, style::col_name) title=name.clone()>
                 <EntryIcon kind=kind/>

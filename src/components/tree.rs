@@ -5,6 +5,8 @@ use crate::components::icons::{EntryIcon, IconKind};
 use crate::components::virtual_window::VirtualWindow;
 use crate::state::Browser;
 use crate::tree_state::TreeRow;
+use crate::upload::drop_zone::FolderDropTarget;
+use crate::upload::queue::UploadQueue;
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 use skiff_protocol::TreePath;
@@ -128,6 +130,9 @@ fn TreeItem(
     let expanded = row.expanded;
     let toggle_label = if expanded { "Collapse" } else { "Expand" };
     let indent = format!("{}px", 8 + row.depth * 16);
+    let queue = expect_context::<UploadQueue>();
+    let drop_target = FolderDropTarget::new();
+    let drop_dir = path.clone();
     view! {
         <div
             role="treeitem"
@@ -135,7 +140,8 @@ fn TreeItem(
             class=move || classes!(
                 style::item,
                 is_current.get().then_some(style::item_current),
-                is_focused.get().then_some(style::item_focused)
+                is_focused.get().then_some(style::item_focused),
+                drop_target.hover.get().then_some(style::item_drop)
             )
             style:transform=window.offset(index)
             style:padding-left=indent
@@ -147,6 +153,12 @@ fn TreeItem(
             aria-selected=move || is_current.get().to_string()
             aria-busy=row.loading.to_string()
             data-path=path.to_string()
+            on:dragover=move |event| drop_target.over(&event)
+            on:dragleave=move |_| drop_target.leave()
+            on:drop=move |event| {
+                let dir = drop_dir.clone();
+                drop_target.drop(&event, move |files| queue.add(&dir, files));
+            }
             title=row.error.clone().unwrap_or_else(|| path.to_string())
         >
             <button

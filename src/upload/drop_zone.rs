@@ -35,7 +35,7 @@ pub struct WindowDropZone {
 }
 
 /// Makes the whole window a drop target; `on_drop` gets every file, folders walked.
-/// A drop on an inner target (a folder row) stops propagating there and is not seen here.
+/// A drop an inner target (a folder row) already handled is left alone.
 pub fn use_window_drop_zone(on_drop: impl Fn(Vec<PickedFile>) + Clone + 'static) -> WindowDropZone {
     // Counts nested dragenter/dragleave pairs: leaving a child element is not leaving the window.
     let depth = RwSignal::new(0i32);
@@ -60,7 +60,10 @@ pub fn use_window_drop_zone(on_drop: impl Fn(Vec<PickedFile>) + Clone + 'static)
         if !carries_files(&event) {
             return;
         }
-        // Folder rows that take a drop stop its propagation, so this sees only the rest.
+        // A folder row that took the drop marked it handled (see `FolderDropTarget`).
+        if event.default_prevented() {
+            return;
+        }
         event.prevent_default();
         take_dropped(&event, on_drop.clone());
     });
@@ -204,4 +207,50 @@ async fn callback_promise(
         }
     });
     JsFuture::from(promise).await.ok()
+}
+
+/// Makes an element (a folder row in the listing or the tree) a drop target for `dir`:
+/// files dropped on it go into that folder instead of the one on screen.
+#[derive(Clone, Copy)]
+pub struct FolderDropTarget {
+    /// Whether files are dragged over this element (for a highlight).
+    pub hover: RwSignal<bool>,
+}
+
+impl FolderDropTarget {
+    /// A target with no drag over it yet.
+    pub fn new() -> Self {
+        Self {
+            hover: RwSignal::new(false),
+        }
+    }
+
+    /// For `dragover`: accept files.
+    pub fn over(self, event: &DragEvent) {
+        if carries_files(event) {
+            event.prevent_default();
+            self.hover.set(true);
+        }
+    }
+
+    /// For `dragleave`.
+    pub fn leave(self) {
+        self.hover.set(false);
+    }
+
+    /// For `drop`: hands the files to `on_drop` and marks the event handled, so the
+    /// window-wide drop zone leaves it alone.
+    pub fn drop(self, event: &DragEvent, on_drop: impl Fn(Vec<PickedFile>) + 'static) {
+        self.hover.set(false);
+        if carries_files(event) && !event.default_prevented() {
+            event.prevent_default();
+            take_dropped(event, on_drop);
+        }
+    }
+}
+
+impl Default for FolderDropTarget {
+    fn default() -> Self {
+        Self::new()
+    }
 }
