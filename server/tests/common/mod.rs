@@ -603,3 +603,6 @@ pub fn unix_seconds(time: SystemTime) -> u64 {
         .expect("fixture times are after 1970")
         .as_secs()
 }
+
+/// Helpers for the upload tests (PROTOCOL.md §2).
+pub mod uploads;
