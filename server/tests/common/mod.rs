@@ -89,6 +89,13 @@ impl TestServer {
         Self { child, addr }
     }
 
+    /// `kill -9`s the server and waits until it is gone (as drop does, but keeping
+    /// the value, e.g. to be replaced by a restarted server).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// The address the server bound.
     pub fn addr(&self) -> SocketAddr {
         self.addr

@@ -1,0 +1,179 @@
+//! Crash safety of upload sessions (PROTOCOL.md §2): a client uploads a 32 MiB
+//! file in 1 MiB chunks while the test `kill -9`s the real server at pseudo-random
+//! moments, restarts it on the same ROOT, and resumes from the reported offset.
+//!
+//! After every restart the reported offset must be at least the last one the
+//! server acknowledged (acknowledged bytes are durable), at most the bytes really
+//! stored, and those stored bytes must be the source's. The finished file must
+//! have the source's SHA-256.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::uploads::{create, pattern, serve_writable, sha256_hex};
+use common::{client, Fixture, TestServer};
+use skiff_protocol::{UploadSession, UPLOAD_OFFSET_HEADER};
+
+const FILE_SIZE: usize = 32 << 20;
+const CHUNK: usize = 1 << 20;
+/// Crashes to survive before the test may stop.
+const ROUNDS: u32 = 10;
+/// Give up (and fail) rather than run on forever.
+const DEADLINE: Duration = Duration::from_secs(90);
+
+/// A tiny deterministic PRNG (xorshift64*), seeded per round.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn below(&mut self, bound: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % bound
+    }
+}
+
+/// Appends chunks from `offset` until done or the server dies; returns the last
+/// acknowledged offset and whether the upload completed.
+async fn upload_from(
+    base: String,
+    url: String,
+    source: &'static [u8],
+    mut offset: u64,
+) -> (u64, bool) {
+    let client = client();
+    loop {
+        let end = (offset as usize + CHUNK).min(source.len());
+        let chunk = source[offset as usize..end].to_vec();
+        let response = client
+            .post(format!("{base}{url}"))
+            .header(UPLOAD_OFFSET_HEADER, offset.to_string())
+            .body(chunk)
+            .send()
+            .await;
+        let Ok(response) = response else {
+            return (offset, false);
+        };
+        if response.status() != 200 {
+            panic!(
+                "append at {offset}: {} {:?}",
+                response.status(),
+                response.text().await
+            );
+        }
+        let Ok(body) = response.json::<serde_json::Value>().await else {
+            // Killed after the status line: the chunk may or may not be durable.
+            return (offset, false);
+        };
+        if body.get("key").is_some() {
+            assert_eq!(body["sha256"], sha256_hex(source), "completion digest");
+            return (source.len() as u64, true);
+        }
+        offset = body["offset"].as_u64().expect("offset");
+        assert_eq!(offset, end as u64, "the offset advances by the chunk");
+    }
+}
+
+async fn session_status(server: &TestServer, url: &str) -> UploadSession {
+    let response = client()
+        .get(server.url(url))
+        .send()
+        .await
+        .expect("send status");
+    assert_eq!(response.status(), 200, "status after restart");
+    response.json().await.expect("a session object")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_survive_kill_9_at_random_points() {
+    let started = Instant::now();
+    let source: &'static [u8] = Box::leak(pattern(FILE_SIZE, 42).into_boxed_slice());
+    let fixture = Fixture::new();
+    let mut server = serve_writable(&fixture, &[]);
+    let session = create(
+        &server,
+        "big/upload.bin",
+        FILE_SIZE as u64,
+        Some(&sha256_hex(source)),
+    )
+    .await;
+    let partial = fixture.path(&[".skiff", "partial", &session.id]);
+
+    let mut acknowledged = 0;
+    let mut kills = 0;
+    let mut completed = false;
+    let mut round = 0u64;
+    while !completed {
+        assert!(
+            started.elapsed() < DEADLINE,
+            "too slow: {kills} kills, offset {acknowledged}"
+        );
+        round += 1;
+        let status = session_status(&server, &session.url).await;
+        let stored = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
+        assert!(
+            status.offset >= acknowledged,
+            "round {round}: acknowledged {acknowledged} but reported {}",
+            status.offset
+        );
+        if status.offset < FILE_SIZE as u64 {
+            assert!(
+                status.offset <= stored,
+                "round {round}: offset {} > {stored} bytes stored",
+                status.offset
+            );
+            let prefix = std::fs::read(&partial).expect("partial file");
+            assert!(
+                prefix[..status.offset as usize] == source[..status.offset as usize],
+                "round {round}: the stored bytes are not the source's"
+            );
+        }
+
+        eprintln!(
+            "round {round}: resuming at {} ({stored} stored)",
+            status.offset
+        );
+        let task = tokio::spawn(upload_from(
+            format!("http://{}", server.addr()),
+            session.url.clone(),
+            source,
+            status.offset,
+        ));
+        if kills < ROUNDS {
+            let mut rng = Rng::new(round);
+            tokio::time::sleep(Duration::from_millis(20 + rng.below(250))).await;
+            // TestServer's drop is SIGKILL, then wait: kill -9. The restart
+            // replaces the dead server only once it is gone (redb holds a lock).
+            server.kill();
+            kills += 1;
+            let (offset, done) = task.await.expect("the upload task");
+            acknowledged = acknowledged.max(offset);
+            completed = done;
+            // Before recovery: every acknowledged byte is on disk (a longer file
+            // holds an unacknowledged tail, which the restart must cut off).
+            // (No partial file: killed between the final rename and its answer.)
+            if let Ok(metadata) = std::fs::metadata(&partial) {
+                let on_disk = metadata.len();
+                assert!(
+                    on_disk >= acknowledged,
+                    "round {round}: acknowledged {acknowledged}, {on_disk} on disk"
+                );
+            }
+            server = serve_writable(&fixture, &[]);
+        } else {
+            let (offset, done) = task.await.expect("the upload task");
+            acknowledged = acknowledged.max(offset);
+            completed = done;
+        }
+    }
+    assert!(kills >= ROUNDS);
+    let on_disk = std::fs::read(fixture.path(&["big", "upload.bin"])).expect("the uploaded file");
+    assert_eq!(sha256_hex(&on_disk), sha256_hex(source));
+    assert!(!partial.exists(), "partial data left behind");
+    eprintln!("{kills} kills in {:?}", started.elapsed());
+}
