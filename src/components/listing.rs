@@ -123,12 +123,19 @@ pub fn Listing() -> impl IntoView {
                         <For
                             each=move || {
                                 let range = window.visible(count.get());
+                                // Rows read their entry once, so a reloaded listing (same
+                                // positions and indices, other entries) must key new rows.
+                                let version = browser.listing.with(|listing| {
+                                    listing.as_ref().map_or(0, |l| std::sync::Arc::as_ptr(l) as usize)
+                                });
                                 browser.order.with(|order| {
-                                    range.map(|position| (position, order[position])).collect::<Vec<_>>()
+                                    range
+                                        .map(|position| (position, order[position], version))
+                                        .collect::<Vec<_>>()
                                 })
                             }
                             key=|row| *row
-                            children=move |(position, index)| view! {
+                            children=move |(position, index, _)| view! {
                                 <Row position=position index=index as usize window=window select=select_position/>
                             }
                         />

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 stylance::import_crate_style!(style, "src/components/uploads.module.css");
 
 /// Row height of the queue list; must match `.item` in uploads.module.css.
-const ROW_HEIGHT: f64 = 58.0;
+const ROW_HEIGHT: f64 = 64.0;
 
 /// "Upload files" and "Upload folder" buttons (hidden file inputs behind them).
 #[component]

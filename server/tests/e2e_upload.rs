@@ -1,0 +1,277 @@
+//! End-to-end uploads: a person picks or drops files in the Skiff app (headless Chromium),
+//! pauses, resumes and reloads, and every byte lands on disk in the real skiff-server.
+
+mod browser;
+
+use std::path::{Path, PathBuf};
+
+use browser::{Browser, Server};
+use sha2::{Digest, Sha256};
+
+/// Deterministic, incompressible-looking bytes (xorshift), so a misplaced chunk shows.
+fn pattern(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.extend_from_slice(&state.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+fn write_source(dir: &Path, name: &str, len: usize, seed: u64) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, pattern(len, seed)).expect("write the source file");
+    path
+}
+
+fn sha256_of(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// Waits until the queue row for `name` has status `status` (`Done`, `Paused`, …).
+async fn wait_for_status(browser: &Browser, name: &str, status: &str) {
+    let script = format!(
+        "[...document.querySelectorAll('[data-upload-name]')].some(row => \
+            row.dataset.uploadName === {name:?} && row.dataset.status === {status:?})"
+    );
+    browser
+        .wait_until(&format!("{name} to be {status}"), &script)
+        .await;
+}
+
+/// Bytes the queue row for `name` says are sent (from its progress bar).
+async fn progress_of(browser: &Browser, name: &str) -> f64 {
+    let script = format!(
+        "const row = [...document.querySelectorAll('[data-upload-name]')]
+            .find(row => row.dataset.uploadName === {name:?});
+         return row ? Number(row.querySelector('progress').value) : -1;"
+    );
+    let value = browser
+        .client
+        .execute(&script, vec![])
+        .await
+        .expect("read progress");
+    value.as_f64().expect("a number")
+}
+
+async fn pick_files(browser: &Browser, input: &str, path: &Path) {
+    browser
+        .element(&format!("input[data-upload={input}]"))
+        .await
+        .send_keys(&path.display().to_string())
+        .await
+        .expect("pick the file");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn picked_file_and_folder_arrive_byte_for_byte() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let sources = tempfile::tempdir().expect("a source folder");
+    std::fs::create_dir(tree.path().join("inbox")).expect("mkdir");
+    // 20 MiB plus a bit: three 8 MiB chunks, the last one short.
+    let big = write_source(
+        sources.path(),
+        "big file ☀.bin",
+        20 * 1024 * 1024 + 12_345,
+        7,
+    );
+    let folder = sources.path().join("album");
+    for (i, sub) in ["", "sub/", "sub/deeper/"].iter().enumerate() {
+        std::fs::create_dir_all(folder.join(sub)).expect("mkdir");
+        for j in 0..50 {
+            let name = format!("{sub}photo {i}-{j:02}.raw");
+            std::fs::write(
+                folder.join(&name),
+                pattern(1000 + j * 37, (i * 100 + j) as u64),
+            )
+            .expect("write");
+        }
+    }
+    let server = Server::start(tree.path(), &["--writable"]);
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}/inbox/", server.url))
+        .await
+        .expect("open the app");
+    browser
+        .wait_until(
+            "the empty inbox",
+            "document.body.innerText.includes('This folder is empty')",
+        )
+        .await;
+    browser
+        .wait_until(
+            "uploads to be enabled",
+            "!document.querySelector('input[data-upload=files] ~ button').disabled",
+        )
+        .await;
+
+    pick_files(&browser, "files", &big).await;
+    wait_for_status(&browser, "big file ☀.bin", "Done").await;
+    assert_eq!(
+        sha256_of(&tree.path().join("inbox/big file ☀.bin")),
+        sha256_of(&big)
+    );
+    // The listing refreshed by itself.
+    browser.wait_for_rows(&["big file ☀.bin"]).await;
+
+    pick_files(&browser, "folder", &folder).await;
+    browser
+        .wait_until(
+            "150 uploads done",
+            "document.querySelectorAll('[data-upload-name]').length > 0 && \
+             document.querySelector('section[aria-label=Uploads] h2').textContent.startsWith('Uploads: 151 of 151 done')",
+        )
+        .await;
+    for (i, sub) in ["", "sub/", "sub/deeper/"].iter().enumerate() {
+        for j in 0..50 {
+            let name = format!("{sub}photo {i}-{j:02}.raw");
+            let uploaded = std::fs::read(tree.path().join("inbox/album").join(&name))
+                .unwrap_or_else(|e| panic!("{name} was not uploaded: {e}"));
+            assert_eq!(
+                uploaded,
+                pattern(1000 + j * 37, (i * 100 + j) as u64),
+                "{name}"
+            );
+        }
+    }
+    // The listing refreshed to show the new folder: fresh rows, not stale ones.
+    browser.wait_for_rows(&["album", "big file ☀.bin"]).await;
+    browser.screenshot("upload-done").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dropped_files_go_into_the_folder_they_are_dropped_on() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    std::fs::create_dir(tree.path().join("target folder")).expect("mkdir");
+    let server = Server::start(tree.path(), &["--writable"]);
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}/", server.url))
+        .await
+        .expect("open the app");
+    browser.wait_for_rows(&["target folder"]).await;
+    browser
+        .wait_until(
+            "uploads to be enabled",
+            "!document.querySelector('input[data-upload=files] ~ button').disabled",
+        )
+        .await;
+    // A synthetic drop of two generated files onto the folder's row, as a person's drag would.
+    browser
+        .client
+        .execute(
+            "const transfer = new DataTransfer();
+             const bytes = n => Uint8Array.from({length: n}, (_, i) => (i * 31 + n) % 251);
+             transfer.items.add(new File([bytes(1000)], 'one.bin'));
+             transfer.items.add(new File([bytes(70000)], 'two.bin'));
+             const row = document.querySelector('[role=row][data-name=\"target folder\"]');
+             for (const type of ['dragenter', 'dragover', 'drop']) {
+                 row.dispatchEvent(new DragEvent(type, {bubbles: true, cancelable: true, dataTransfer: transfer}));
+             }",
+            vec![],
+        )
+        .await
+        .expect("drop the files");
+    wait_for_status(&browser, "one.bin", "Done").await;
+    wait_for_status(&browser, "two.bin", "Done").await;
+    for n in [1000usize, 70000] {
+        let expected: Vec<u8> = (0..n).map(|i| ((i * 31 + n) % 251) as u8).collect();
+        let name = if n == 1000 { "one.bin" } else { "two.bin" };
+        let uploaded =
+            std::fs::read(tree.path().join("target folder").join(name)).expect("uploaded");
+        assert_eq!(uploaded, expected, "{name}");
+    }
+    // Nothing landed in the folder on screen.
+    assert!(!tree.path().join("one.bin").exists());
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pause_resume_and_reload_mid_upload_lose_nothing() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let sources = tempfile::tempdir().expect("a source folder");
+    // Small chunks make the upload long enough to pause and reload in the middle.
+    let file = write_source(sources.path(), "long.bin", 48 * 1024 * 1024, 11);
+    let server = Server::start(tree.path(), &["--writable", "--max-chunk", "262144"]);
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}/", server.url))
+        .await
+        .expect("open the app");
+    browser
+        .wait_until(
+            "uploads to be enabled",
+            "!document.querySelector('input[data-upload=files] ~ button').disabled",
+        )
+        .await;
+    pick_files(&browser, "files", &file).await;
+    browser
+        .wait_until(
+            "some progress",
+            "Number(document.querySelector('[data-upload-name] progress')?.value) > 0.05",
+        )
+        .await;
+
+    // Pause: the bar stops.
+    browser
+        .element("[data-upload-name] button")
+        .await
+        .click()
+        .await
+        .expect("click Pause");
+    wait_for_status(&browser, "long.bin", "Paused").await;
+    let paused_at = progress_of(&browser, "long.bin").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(progress_of(&browser, "long.bin").await, paused_at);
+    assert!(paused_at < 1.0, "paused at {paused_at}");
+
+    // Resume, then reload in the middle.
+    browser
+        .element("[data-upload-name] button")
+        .await
+        .click()
+        .await
+        .expect("click Resume");
+    browser
+        .wait_until(
+            "more progress",
+            &format!(
+                "Number(document.querySelector('[data-upload-name] progress')?.value) > {}",
+                paused_at + 0.05
+            ),
+        )
+        .await;
+    browser.client.refresh().await.expect("reload");
+
+    // After the reload the queue remembers the upload and its progress, and asks for the file.
+    wait_for_status(&browser, "long.bin", "NeedsFile").await;
+    let remembered = progress_of(&browser, "long.bin").await;
+    assert!(
+        remembered > paused_at,
+        "remembered {remembered}, paused at {paused_at}"
+    );
+    pick_files(&browser, "files", &file).await;
+    wait_for_status(&browser, "long.bin", "Done").await;
+    assert_eq!(sha256_of(&tree.path().join("long.bin")), sha256_of(&file));
+    // Completed uploads leave nothing behind in local storage.
+    let leftovers = browser
+        .client
+        .execute(
+            "return Object.keys(localStorage).filter(k => k.startsWith('skiff-upload:')).length",
+            vec![],
+        )
+        .await
+        .expect("read localStorage");
+    assert_eq!(leftovers.as_u64(), Some(0));
+    browser.close().await;
+}
