@@ -9,8 +9,7 @@
 //! Needs `SKIFF_APP_DIST`, `CHROMEDRIVER` and `SKIFF_CHROMIUM`, which `cargo xtask bench`
 //! sets (the end-to-end harness in `tests/browser/mod.rs` is reused as is).
 
-// The bench uses only part of the end-to-end harness.
-#[allow(dead_code)]
+// The end-to-end harness (it allows its own unused parts).
 #[path = "../tests/browser/mod.rs"]
 mod browser;
 

@@ -275,3 +275,89 @@ async fn pause_resume_and_reload_mid_upload_lose_nothing() {
     assert_eq!(leftovers.as_u64(), Some(0));
     browser.close().await;
 }
+
+/// Drops generated files (`[(name, length)]`) on the listing, as a person's drag would.
+async fn drop_generated(browser: &Browser, files: &[(&str, usize)]) {
+    let files = serde_json::to_string(files).expect("files as JSON");
+    browser
+        .client
+        .execute(
+            &format!(
+                "const transfer = new DataTransfer();
+                 for (const [name, n] of {files}) {{
+                     const bytes = Uint8Array.from({{length: n}}, (_, i) => (i * 31 + n) % 251);
+                     transfer.items.add(new File([bytes], name));
+                 }}
+                 const grid = document.querySelector('[role=grid]');
+                 for (const type of ['dragenter', 'dragover', 'drop']) {{
+                     grid.dispatchEvent(new DragEvent(type, {{bubbles: true, cancelable: true, dataTransfer: transfer}}));
+                 }}"
+            ),
+            vec![],
+        )
+        .await
+        .expect("drop the files");
+}
+
+fn generated(n: usize) -> Vec<u8> {
+    (0..n).map(|i| ((i * 31 + n) % 251) as u8).collect()
+}
+
+/// Clicks the conflict button `label` in the row of `name`, ticking "Apply to all" first
+/// when asked.
+async fn answer_conflict(browser: &Browser, name: &str, label: &str, apply_to_all: bool) {
+    wait_for_status(browser, name, "Conflict").await;
+    let script = format!(
+        "const row = [...document.querySelectorAll('[data-upload-name]')]
+            .find(row => row.dataset.uploadName === {name:?});
+         if ({apply_to_all}) row.querySelector('input[type=checkbox]').click();
+         [...row.querySelectorAll('button')].find(b => b.textContent === {label:?}).click();"
+    );
+    browser
+        .client
+        .execute(&script, vec![])
+        .await
+        .expect("answer the conflict");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn existing_names_ask_replace_keep_both_or_skip() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    for name in ["keep.txt", "replace.txt", "skip1.txt", "skip2.txt"] {
+        std::fs::write(tree.path().join(name), format!("original {name}")).expect("write");
+    }
+    let server = Server::start(tree.path(), &["--writable"]);
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}/", server.url))
+        .await
+        .expect("open the app");
+    browser
+        .wait_for_rows(&["keep.txt", "replace.txt", "skip1.txt", "skip2.txt"])
+        .await;
+    browser
+        .wait_until(
+            "uploads to be enabled",
+            "!document.querySelector('input[data-upload=files] ~ button').disabled",
+        )
+        .await;
+
+    drop_generated(&browser, &[("keep.txt", 100), ("replace.txt", 200)]).await;
+    answer_conflict(&browser, "keep.txt", "Keep both", false).await;
+    answer_conflict(&browser, "replace.txt", "Replace", false).await;
+    wait_for_status(&browser, "keep.txt", "Done").await;
+    wait_for_status(&browser, "replace.txt", "Done").await;
+    let read = |name: &str| std::fs::read(tree.path().join(name)).unwrap_or_default();
+    assert_eq!(read("keep.txt"), b"original keep.txt");
+    assert_eq!(read("keep (1).txt"), generated(100));
+    assert_eq!(read("replace.txt"), generated(200));
+
+    drop_generated(&browser, &[("skip1.txt", 300), ("skip2.txt", 400)]).await;
+    answer_conflict(&browser, "skip1.txt", "Skip", true).await;
+    wait_for_status(&browser, "skip1.txt", "Skipped").await;
+    wait_for_status(&browser, "skip2.txt", "Skipped").await;
+    assert_eq!(read("skip1.txt"), b"original skip1.txt");
+    assert_eq!(read("skip2.txt"), b"original skip2.txt");
+    browser.close().await;
+}

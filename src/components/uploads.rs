@@ -7,7 +7,7 @@ use crate::state::Browser;
 use crate::upload::drop_zone::{files_of_list, use_window_drop_zone};
 use crate::upload::engine::Route;
 use crate::upload::item::{UploadItem, UploadStatus};
-use crate::upload::policy::human_eta;
+use crate::upload::policy::{human_eta, ConflictChoice};
 use crate::upload::queue::UploadQueue;
 use leptos::html::Input;
 use leptos::prelude::*;
@@ -205,6 +205,7 @@ fn QueueRow(
                     })}
                 </span>
             </div>
+            {move || (status() == UploadStatus::Conflict).then(|| view! { <ConflictPrompt item=item/> })}
             <progress max="1" value=move || item.fraction()></progress>
             <div class=move || if matches!(status(), UploadStatus::Failed(_)) { style::failed } else { style::detail }>
                 {move || match status() {
@@ -212,6 +213,29 @@ fn QueueRow(
                     other => format!("{} · {}", other.label(), detail()),
                 }}
             </div>
+        </div>
+    }
+}
+
+/// Replace / keep both / skip for a name that exists, optionally for all conflicts.
+#[component]
+fn ConflictPrompt(
+    /// The upload whose name exists on the server.
+    item: UploadItem,
+) -> impl IntoView {
+    let queue = expect_context::<UploadQueue>();
+    let apply_to_all = RwSignal::new(false);
+    let choose = move |choice| queue.resolve_conflict(item, choice, apply_to_all.get_untracked());
+    view! {
+        <div class=style::conflict role="group" aria-label="This name exists on the server">
+            <button type="button" on:click=move |_| choose(ConflictChoice::Replace)>"Replace"</button>
+            <button type="button" on:click=move |_| choose(ConflictChoice::KeepBoth)>"Keep both"</button>
+            <button type="button" on:click=move |_| choose(ConflictChoice::Skip)>"Skip"</button>
+            <label>
+                <input type="checkbox" prop:checked=move || apply_to_all.get()
+                    on:change=move |event| apply_to_all.set(event_target_checked(&event))/>
+                "Apply to all"
+            </label>
         </div>
     }
 }

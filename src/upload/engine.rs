@@ -5,7 +5,9 @@
 use crate::upload::digest::{chunk_checksum_header, FileHasher};
 use crate::upload::item::{UploadItem, UploadStatus};
 use crate::upload::persist::{self, SavedUpload};
-use crate::upload::policy::{backoff_ms, chunk_range, recovery_for, Recovery};
+use crate::upload::policy::{
+    backoff_ms, chunk_range, numbered_name, recovery_for, ConflictChoice, Recovery,
+};
 use crate::upload::xhr::{XhrFailure, XhrRequest};
 use js_sys::Uint8Array;
 use leptos::prelude::*;
@@ -34,6 +36,8 @@ pub enum Route {
 enum Stop {
     /// The user paused or cancelled (the status says which).
     ByUser,
+    /// The target exists and the user has not said what to do (412).
+    Conflict,
     /// Not worth retrying: the message says why.
     Failed(String),
 }
@@ -57,6 +61,7 @@ pub async fn run(item: UploadItem, server: String, route: Route) {
             item.status.set(UploadStatus::Done);
         }
         Err(Stop::ByUser) => {}
+        Err(Stop::Conflict) => item.status.set(UploadStatus::Conflict),
         Err(Stop::Failed(why)) => item.status.set(UploadStatus::Failed(why)),
     }
 }
@@ -189,6 +194,36 @@ async fn resume(fingerprint: &str, server: &str) -> Option<(String, u64)> {
 
 /// Creates a session: `(absolute session url, offset 0)`.
 async fn create(item: UploadItem, server: &str, endpoint: &str) -> Result<(String, u64), Stop> {
+    let mut copy = 0u32;
+    loop {
+        match create_once(item, server, endpoint).await {
+            Err(Stop::Conflict) => match item.on_conflict.get_value() {
+                None => return Err(Stop::Conflict),
+                Some(ConflictChoice::Skip) => {
+                    item.status.set(UploadStatus::Skipped);
+                    return Err(Stop::ByUser);
+                }
+                // Replace sends no `If-None-Match`, so it cannot conflict; keep both retries
+                // under the next numbered name until one is free.
+                Some(ConflictChoice::Replace) => {
+                    return Err(Stop::Failed("unexpected conflict".into()))
+                }
+                Some(ConflictChoice::KeepBoth) => {
+                    copy += 1;
+                    next_copy_name(item, copy)?;
+                }
+            },
+            other => return other,
+        }
+    }
+}
+
+/// One create request; a 412 (the name exists, `If-None-Match: *`) is [`Stop::Conflict`].
+async fn create_once(
+    item: UploadItem,
+    server: &str,
+    endpoint: &str,
+) -> Result<(String, u64), Stop> {
     let key = item.target.with_value(|target| target.segments().join("/"));
     let body = UploadCreate {
         key,
@@ -205,9 +240,12 @@ async fn create(item: UploadItem, server: &str, endpoint: &str) -> Result<(Strin
         .map_err(|_| Stop::Failed("cannot encode the request".into()))?;
     let mut attempt = 0;
     loop {
-        let request = XhrRequest::new("POST", endpoint)
+        let mut request = XhrRequest::new("POST", endpoint)
             .map_err(|_| Stop::Failed("the browser refused the request".into()))?
             .header("Content-Type", "application/json");
+        if item.on_conflict.get_value() != Some(ConflictChoice::Replace) {
+            request = request.header("If-None-Match", "*");
+        }
         item.in_flight.set_value(Some(request.abort_handle()));
         let bytes = Uint8Array::from(json.as_bytes());
         let answer = request.send(Some(&bytes), |_| {}).await;
@@ -217,6 +255,9 @@ async fn create(item: UploadItem, server: &str, endpoint: &str) -> Result<(Strin
             Err(XhrFailure::Network) => (None, String::new()),
             Ok(answer) => (Some(answer.status), answer.body),
         };
+        if status == Some(412) {
+            return Err(Stop::Conflict);
+        }
         if status == Some(201) {
             let session: UploadSession = serde_json::from_str(&body)
                 .map_err(|_| Stop::Failed("the server's answer was not a session".into()))?;
@@ -283,9 +324,52 @@ async fn wait_to_retry(item: UploadItem, attempt: u32, why: String) -> Result<()
 }
 
 async fn by_put(item: UploadItem, file: &File, server: &str) -> Result<(), Stop> {
+    let mut copy = 0u32;
+    loop {
+        match put_once(item, file, server).await {
+            Err(Stop::Conflict) => match item.on_conflict.get_value() {
+                None => return Err(Stop::Conflict),
+                Some(ConflictChoice::Skip) => {
+                    item.status.set(UploadStatus::Skipped);
+                    return Err(Stop::ByUser);
+                }
+                Some(ConflictChoice::Replace) => {
+                    return Err(Stop::Failed("unexpected conflict".into()))
+                }
+                Some(ConflictChoice::KeepBoth) => {
+                    copy += 1;
+                    next_copy_name(item, copy)?;
+                }
+            },
+            other => return other,
+        }
+    }
+}
+
+/// Points `item` at `name (copy).ext` in the same folder.
+fn next_copy_name(item: UploadItem, copy: u32) -> Result<(), Stop> {
+    let renamed = item.target.with_value(|target| {
+        let name = target.name().unwrap_or_default();
+        target
+            .parent()
+            .and_then(|parent| parent.child(&numbered_name(name, copy)).ok())
+    });
+    match renamed.filter(|_| copy < 1000) {
+        Some(renamed) => {
+            item.target.set_value(renamed);
+            Ok(())
+        }
+        None => Err(Stop::Failed("no free name for a copy".into())),
+    }
+}
+
+async fn put_once(item: UploadItem, file: &File, server: &str) -> Result<(), Stop> {
     let url = format!("{server}{}", item.target.with_value(|t| t.to_url_path()));
-    let request = XhrRequest::new("PUT", &url)
+    let mut request = XhrRequest::new("PUT", &url)
         .map_err(|_| Stop::Failed("the browser refused the request".into()))?;
+    if item.on_conflict.get_value() != Some(ConflictChoice::Replace) {
+        request = request.header("If-None-Match", "*");
+    }
     item.in_flight.set_value(Some(request.abort_handle()));
     let answer = request
         .send_blob(file, move |loaded| {
@@ -297,6 +381,7 @@ async fn by_put(item: UploadItem, file: &File, server: &str) -> Result<(), Stop>
     item.in_flight.set_value(None);
     match answer {
         Ok(answer) if (200..300).contains(&answer.status) => Ok(()),
+        Ok(answer) if answer.status == 412 => Err(Stop::Conflict),
         Ok(answer) => Err(Stop::Failed(error_message(
             Some(answer.status),
             &answer.body,

@@ -1,7 +1,7 @@
 //! One file in the upload queue: what it is, where it goes, and its live state as signals,
 //! so a progress event re-renders that file's row and nothing else.
 
-use crate::upload::policy::SpeedMeter;
+use crate::upload::policy::{ConflictChoice, SpeedMeter};
 use crate::upload::xhr::AbortHandle;
 use leptos::prelude::*;
 use skiff_protocol::TreePath;
@@ -26,6 +26,10 @@ pub enum UploadStatus {
     Cancelled,
     /// Known from before a reload, but the file must be picked or dropped again.
     NeedsFile,
+    /// The name exists on the server: waiting for replace / keep both / skip.
+    Conflict,
+    /// Not uploaded because the user chose to keep the existing file.
+    Skipped,
 }
 
 impl UploadStatus {
@@ -36,7 +40,10 @@ impl UploadStatus {
 
     /// Whether the item is over (done, failed or cancelled).
     pub fn is_finished(&self) -> bool {
-        matches!(self, Self::Done | Self::Failed(_) | Self::Cancelled)
+        matches!(
+            self,
+            Self::Done | Self::Failed(_) | Self::Cancelled | Self::Skipped
+        )
     }
 
     /// Short label for the row.
@@ -50,6 +57,8 @@ impl UploadStatus {
             Self::Failed(why) => format!("Failed: {why}"),
             Self::Cancelled => "Cancelled".into(),
             Self::NeedsFile => "Interrupted: drop or pick this file again to resume".into(),
+            Self::Conflict => "A file with this name exists".into(),
+            Self::Skipped => "Skipped: kept the existing file".into(),
         }
     }
 }
@@ -77,6 +86,8 @@ pub struct UploadItem {
     pub speed: RwSignal<SpeedMeter>,
     /// Aborts the request in flight (pause, cancel).
     pub in_flight: StoredValue<Option<AbortHandle>, LocalStorage>,
+    /// What to do if the name exists; `None`: ask.
+    pub on_conflict: StoredValue<Option<ConflictChoice>>,
 }
 
 impl UploadItem {
@@ -100,6 +111,7 @@ impl UploadItem {
             sent: RwSignal::new(0),
             speed: RwSignal::new(SpeedMeter::default()),
             in_flight: StoredValue::new_local(None),
+            on_conflict: StoredValue::new(None),
         }
     }
 

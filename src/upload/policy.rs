@@ -72,6 +72,38 @@ pub fn fingerprint(
     format!("skiff-upload:v1:{server}|{target}|{name}|{size}|{last_modified}")
 }
 
+/// What to do when the target name already exists on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictChoice {
+    /// Overwrite it (atomically, when the upload completes).
+    Replace,
+    /// Upload under the next free name: `report (1).pdf`.
+    KeepBoth,
+    /// Leave the existing file alone and do not upload this one.
+    Skip,
+}
+
+/// `report.pdf` → `report (n).pdf`; `archive.tar.gz` → `archive (n).tar.gz`; `.bashrc` →
+/// `.bashrc (n)`: the copy number goes before the extension people think of as the type.
+pub fn numbered_name(name: &str, n: u32) -> String {
+    let split = match name.find('.') {
+        Some(0) | None => None,
+        Some(first_dot) => {
+            // Keep double extensions like `.tar.gz` together, but only short ones.
+            let rest = &name[first_dot..];
+            if rest.len() <= 8 {
+                Some(first_dot)
+            } else {
+                name.rfind('.')
+            }
+        }
+    };
+    match split {
+        Some(dot) => format!("{} ({n}){}", &name[..dot], &name[dot..]),
+        None => format!("{name} ({n})"),
+    }
+}
+
 /// Upload speed in bytes per second from an exponentially weighted moving average, so
 /// the ETA does not jump with every progress event.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -204,6 +236,18 @@ mod tests {
         assert_eq!(meter.eta_seconds(2400), Some(2.0));
         meter.reset();
         assert_eq!(meter.bytes_per_second(), None);
+    }
+
+    #[test]
+    fn numbered_names_keep_the_extension() {
+        assert_eq!(numbered_name("report.pdf", 1), "report (1).pdf");
+        assert_eq!(numbered_name("archive.tar.gz", 2), "archive (2).tar.gz");
+        assert_eq!(numbered_name("notes", 3), "notes (3)");
+        assert_eq!(numbered_name(".bashrc", 1), ".bashrc (1)");
+        assert_eq!(
+            numbered_name("v1.2.3-release-candidate.zip", 1),
+            "v1.2.3-release-candidate (1).zip"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::upload::drop_zone::PickedFile;
 use crate::upload::engine::{self, Route};
 use crate::upload::item::{UploadItem, UploadStatus};
 use crate::upload::persist;
-use crate::upload::policy::{fingerprint, DEFAULT_PARALLEL};
+use crate::upload::policy::{fingerprint, ConflictChoice, DEFAULT_PARALLEL};
 use crate::upload::xhr::XhrRequest;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -24,6 +24,8 @@ pub struct UploadQueue {
     pub completed: RwSignal<u64>,
     /// Why the last drop or pick was refused, for the user.
     pub notice: RwSignal<Option<String>>,
+    /// The answer to every name conflict, once the user ticked "apply to all".
+    pub conflict_policy: RwSignal<Option<ConflictChoice>>,
     server: StoredValue<String>,
     next_id: StoredValue<u64>,
 }
@@ -38,6 +40,7 @@ impl UploadQueue {
             parallel: RwSignal::new(DEFAULT_PARALLEL),
             completed: RwSignal::new(0),
             notice: RwSignal::new(None),
+            conflict_policy: RwSignal::new(None),
             server: StoredValue::new(server),
             next_id: StoredValue::new(0),
         };
@@ -207,6 +210,29 @@ impl UploadQueue {
                     }
                 });
             }
+        }
+        self.pump();
+    }
+
+    /// Answers a name conflict for `item` (and, with `apply_to_all`, for every conflict
+    /// now waiting and to come).
+    pub fn resolve_conflict(self, item: UploadItem, choice: ConflictChoice, apply_to_all: bool) {
+        let targets = if apply_to_all {
+            self.conflict_policy.set(Some(choice));
+            let items = self.items.get_untracked();
+            for other in &items {
+                other.on_conflict.set_value(Some(choice));
+            }
+            items
+                .into_iter()
+                .filter(|other| other.status.get_untracked() == UploadStatus::Conflict)
+                .collect()
+        } else {
+            vec![item]
+        };
+        for target in targets {
+            target.on_conflict.set_value(Some(choice));
+            target.status.set(UploadStatus::Queued);
         }
         self.pump();
     }

@@ -4,6 +4,9 @@
 //! `cargo xtask test` builds the app first and sets `SKIFF_APP_DIST`, `CHROMEDRIVER` and
 //! `SKIFF_CHROMIUM`; run alone, these tests fail and say so rather than pass untested.
 
+// Each test target uses a different part of the harness.
+#![allow(dead_code)]
+
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
