@@ -49,9 +49,16 @@ pub async fn run(item: UploadItem, server: String, route: Route) {
         return;
     };
     item.status.set(UploadStatus::Uploading);
+    let token = item
+        .run
+        .try_update_value(|run| {
+            *run += 1;
+            *run
+        })
+        .unwrap_or_default();
     let outcome = match &route {
         Route::Sessions { endpoint, chunk } => {
-            by_session(item, &file, &server, endpoint, *chunk).await
+            by_session(item, token, &file, &server, endpoint, *chunk).await
         }
         Route::Put => by_put(item, &file, &server).await,
     };
@@ -68,6 +75,7 @@ pub async fn run(item: UploadItem, server: String, route: Route) {
 
 async fn by_session(
     item: UploadItem,
+    token: u64,
     file: &File,
     server: &str,
     endpoint: &str,
@@ -77,7 +85,7 @@ async fn by_session(
     let mut hasher = FileHasher::default();
     let (mut url, mut offset) = match resume(&fingerprint, server).await {
         Some(resumed) => resumed,
-        None => create(item, server, endpoint).await?,
+        None => create(item, token, server, endpoint).await?,
     };
     let remember = |url: &str, offset: u64| {
         persist::save(
@@ -96,6 +104,10 @@ async fn by_session(
     remember(&url, offset);
     let mut attempt = 0u32;
     loop {
+        // A pause or cancel between requests has nothing in flight to abort: look.
+        if !still_wanted(item, token) {
+            return stopped_by_user(item, &url, &fingerprint).await;
+        }
         // The whole-file hash follows the bytes: after a resume, hash the part the server
         // already has from the local file first (no network).
         while hasher.hashed() < offset {
@@ -111,6 +123,9 @@ async fn by_session(
         }
         let (start, end) = chunk_range(offset, item.size, chunk);
         let bytes = read_slice(file, start, end).await.ok_or_else(unreadable)?;
+        if !still_wanted(item, token) {
+            return stopped_by_user(item, &url, &fingerprint).await;
+        }
         let copy = bytes.to_vec();
         hasher.update(start, &copy);
         let checksum = chunk_checksum_header(&copy);
@@ -164,7 +179,7 @@ async fn by_session(
             }
             Recovery::Restart => {
                 persist::forget(&fingerprint);
-                (url, offset) = create(item, server, endpoint).await?;
+                (url, offset) = create(item, token, server, endpoint).await?;
                 hasher = FileHasher::default();
                 remember(&url, offset);
             }
@@ -193,10 +208,15 @@ async fn resume(fingerprint: &str, server: &str) -> Option<(String, u64)> {
 }
 
 /// Creates a session: `(absolute session url, offset 0)`.
-async fn create(item: UploadItem, server: &str, endpoint: &str) -> Result<(String, u64), Stop> {
+async fn create(
+    item: UploadItem,
+    token: u64,
+    server: &str,
+    endpoint: &str,
+) -> Result<(String, u64), Stop> {
     let mut copy = 0u32;
     loop {
-        match create_once(item, server, endpoint).await {
+        match create_once(item, token, server, endpoint).await {
             Err(Stop::Conflict) => match item.on_conflict.get_value() {
                 None => return Err(Stop::Conflict),
                 Some(ConflictChoice::Skip) => {
@@ -221,6 +241,7 @@ async fn create(item: UploadItem, server: &str, endpoint: &str) -> Result<(Strin
 /// One create request; a 412 (the name exists, `If-None-Match: *`) is [`Stop::Conflict`].
 async fn create_once(
     item: UploadItem,
+    token: u64,
     server: &str,
     endpoint: &str,
 ) -> Result<(String, u64), Stop> {
@@ -240,6 +261,9 @@ async fn create_once(
         .map_err(|_| Stop::Failed("cannot encode the request".into()))?;
     let mut attempt = 0;
     loop {
+        if !still_wanted(item, token) {
+            return Err(Stop::ByUser);
+        }
         let mut request = XhrRequest::new("POST", endpoint)
             .map_err(|_| Stop::Failed("the browser refused the request".into()))?
             .header("Content-Type", "application/json");
@@ -292,6 +316,16 @@ fn finish(item: UploadItem, body: &str, hasher: FileHasher, fingerprint: &str) -
         ))),
         _ => Ok(()),
     }
+}
+
+/// Whether this engine run should go on: the user has not paused, cancelled or skipped,
+/// and no newer run took over the item.
+fn still_wanted(item: UploadItem, token: u64) -> bool {
+    item.run.get_value() == token
+        && matches!(
+            item.status.get_untracked(),
+            UploadStatus::Uploading | UploadStatus::Retrying(_)
+        )
 }
 
 /// After an abort: a pause keeps the session, a cancel removes it.

@@ -88,6 +88,9 @@ pub struct UploadItem {
     pub in_flight: StoredValue<Option<AbortHandle>, LocalStorage>,
     /// What to do if the name exists; `None`: ask.
     pub on_conflict: StoredValue<Option<ConflictChoice>>,
+    /// Bumped each time an engine starts on this item; an older engine that has not yet
+    /// noticed a pause sees a newer number and stops, so two never upload one file.
+    pub run: StoredValue<u64>,
 }
 
 impl UploadItem {
@@ -112,6 +115,7 @@ impl UploadItem {
             speed: RwSignal::new(SpeedMeter::default()),
             in_flight: StoredValue::new_local(None),
             on_conflict: StoredValue::new(None),
+            run: StoredValue::new(0),
         }
     }
 

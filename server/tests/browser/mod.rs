@@ -66,6 +66,11 @@ impl Server {
             .arg(root)
             .args(["--listen", "127.0.0.1:0", "--app", &dist])
             .args(args)
+            // Warnings and errors only: the test's own output stays readable.
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::piped())
             .spawn()
             .expect("start skiff-server");
