@@ -1,0 +1,247 @@
+//! End-to-end resilience: the browser uploads through a loopback TCP proxy (written here)
+//! that cuts connections mid-request, and through a server that is killed and restarted
+//! mid-upload. The upload still completes and every byte on disk matches.
+
+mod browser;
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use browser::{Browser, Server};
+use sha2::{Digest, Sha256};
+
+/// A TCP proxy on an ephemeral loopback port that forwards to `target` and, when
+/// `cut_after` is set, drops each connection once it has carried that many bytes upstream.
+struct CuttingProxy {
+    addr: SocketAddr,
+    target: Arc<Mutex<SocketAddr>>,
+    cuts: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+}
+
+impl CuttingProxy {
+    fn start(target: SocketAddr, cut_after: Option<u64>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+        let addr = listener.local_addr().expect("the proxy's address");
+        let target = Arc::new(Mutex::new(target));
+        let cuts = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (shared_target, shared_cuts, shared_stop) =
+            (target.clone(), cuts.clone(), stop.clone());
+        thread::spawn(move || {
+            for client in listener.incoming() {
+                if shared_stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                let upstream_addr = *shared_target.lock().expect("target lock");
+                let cuts = shared_cuts.clone();
+                thread::spawn(move || relay(client, upstream_addr, cut_after, cuts));
+            }
+        });
+        Self {
+            addr,
+            target,
+            cuts,
+            stop,
+        }
+    }
+
+    fn retarget(&self, target: SocketAddr) {
+        *self.target.lock().expect("target lock") = target;
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for CuttingProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
+/// Copies both ways; the upstream direction counts bytes and cuts at the limit.
+fn relay(client: TcpStream, upstream: SocketAddr, cut_after: Option<u64>, cuts: Arc<AtomicU64>) {
+    let Ok(server) = TcpStream::connect_timeout(&upstream, Duration::from_secs(2)) else {
+        // The server is down: the browser sees a dropped connection, as it would.
+        let _ = client.shutdown(Shutdown::Both);
+        return;
+    };
+    let (mut client_read, mut server_write) = match (client.try_clone(), server.try_clone()) {
+        (Ok(c), Ok(s)) => (c, s),
+        _ => return,
+    };
+    let (mut server_read, mut client_write) = (server, client);
+    let downstream = thread::spawn(move || {
+        let _ = std::io::copy(&mut server_read, &mut client_write);
+        let _ = client_write.shutdown(Shutdown::Both);
+        let _ = server_read.shutdown(Shutdown::Both);
+    });
+    let mut carried = 0u64;
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let Ok(n) = client_read.read(&mut buffer) else {
+            break;
+        };
+        if n == 0 {
+            break;
+        }
+        let allowed = match cut_after {
+            Some(limit) if carried + n as u64 >= limit => {
+                let part = (limit - carried) as usize;
+                let _ = server_write.write_all(&buffer[..part]);
+                cuts.fetch_add(1, Ordering::SeqCst);
+                break;
+            }
+            _ => n,
+        };
+        if server_write.write_all(&buffer[..allowed]).is_err() {
+            break;
+        }
+        carried += allowed as u64;
+    }
+    let _ = server_write.shutdown(Shutdown::Both);
+    let _ = client_read.shutdown(Shutdown::Both);
+    let _ = downstream.join();
+}
+
+fn socket_of(url: &str) -> SocketAddr {
+    url.trim_start_matches("http://")
+        .parse()
+        .expect("the server's address")
+}
+
+fn source_file(dir: &Path, len: usize) -> std::path::PathBuf {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut bytes = Vec::with_capacity(len + 8);
+    while bytes.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        bytes.extend_from_slice(&state.to_le_bytes());
+    }
+    bytes.truncate(len);
+    let path = dir.join("resilient.bin");
+    std::fs::write(&path, bytes).expect("write the source");
+    path
+}
+
+fn sha256_of(path: &Path) -> String {
+    format!("{:x}", Sha256::digest(std::fs::read(path).expect("read")))
+}
+
+async fn pick_and_wait_started(browser: &Browser, file: &Path) {
+    browser
+        .wait_until(
+            "uploads to be enabled",
+            "!document.querySelector('input[data-upload=files] ~ button').disabled",
+        )
+        .await;
+    browser
+        .element("input[data-upload=files]")
+        .await
+        .send_keys(&file.display().to_string())
+        .await
+        .expect("pick the file");
+}
+
+/// Polls (bounded) until the upload row says Done, failing with its text on timeout.
+async fn wait_done(browser: &Browser, limit: Duration) {
+    let started = std::time::Instant::now();
+    loop {
+        let status = browser
+            .client
+            .execute(
+                "const row = document.querySelector('[data-upload-name]');
+                 return row ? row.dataset.status + ': ' + row.innerText : 'no row';",
+                vec![],
+            )
+            .await
+            .expect("read the row");
+        let status = status.as_str().unwrap_or_default().to_owned();
+        if status.starts_with("Done") {
+            return;
+        }
+        assert!(
+            !status.starts_with("Failed"),
+            "the upload gave up: {status}"
+        );
+        assert!(
+            started.elapsed() < limit,
+            "not done after {limit:?}: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upload_completes_through_a_proxy_that_cuts_connections() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let sources = tempfile::tempdir().expect("a source folder");
+    let file = source_file(sources.path(), 12 * 1024 * 1024 + 777);
+    // 1 MiB chunks; every connection dies after 2.5 MiB: each keep-alive connection
+    // carries two chunks, then the third is cut in the middle.
+    let server = Server::start(tree.path(), &["--writable", "--max-chunk", "1048576"]);
+    let proxy = CuttingProxy::start(socket_of(&server.url), Some(2_500_000));
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}/", proxy.url()))
+        .await
+        .expect("open the app");
+    pick_and_wait_started(&browser, &file).await;
+    wait_done(&browser, Duration::from_secs(120)).await;
+    assert_eq!(
+        sha256_of(&tree.path().join("resilient.bin")),
+        sha256_of(&file)
+    );
+    let cuts = proxy.cuts.load(Ordering::SeqCst);
+    assert!(
+        cuts >= 3,
+        "the proxy cut only {cuts} connections: the test proved nothing"
+    );
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upload_survives_the_server_being_killed_and_restarted() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let sources = tempfile::tempdir().expect("a source folder");
+    let file = source_file(sources.path(), 24 * 1024 * 1024);
+    let args = ["--writable", "--max-chunk", "262144"];
+    let server = Server::start(tree.path(), &args);
+    let proxy = CuttingProxy::start(socket_of(&server.url), None);
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}/", proxy.url()))
+        .await
+        .expect("open the app");
+    pick_and_wait_started(&browser, &file).await;
+    browser
+        .wait_until(
+            "a quarter uploaded",
+            "Number(document.querySelector('[data-upload-name] progress')?.value) > 0.25",
+        )
+        .await;
+    // Kill -9 (the harness kills on drop), leave it down for a moment, start it again.
+    drop(server);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let restarted = Server::start(tree.path(), &args);
+    proxy.retarget(socket_of(&restarted.url));
+    wait_done(&browser, Duration::from_secs(180)).await;
+    assert_eq!(
+        sha256_of(&tree.path().join("resilient.bin")),
+        sha256_of(&file)
+    );
+    browser.close().await;
+}
