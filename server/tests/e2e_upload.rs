@@ -113,7 +113,15 @@ async fn picked_file_and_folder_arrive_byte_for_byte() {
         .await;
 
     pick_files(&browser, "files", &big).await;
-    wait_for_status(&browser, "big file ☀.bin", "Done").await;
+    let started = std::time::Instant::now();
+    browser
+        .wait_until_within(
+            "the 200 MiB upload to finish",
+            "document.querySelector('[data-upload-name]')?.dataset.status === 'Done'",
+            std::time::Duration::from_secs(300),
+        )
+        .await;
+    eprintln!("200 MiB uploaded in {:?}", started.elapsed());
     assert_eq!(
         sha256_of(&tree.path().join("inbox/big file ☀.bin")),
         sha256_of(&big)

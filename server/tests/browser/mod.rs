@@ -138,6 +138,11 @@ impl Browser {
     /// Waits until `script` (a JS expression) is truthy, failing with `what` and the
     /// page's text after [`PATIENCE`].
     pub async fn wait_until(&self, what: &str, script: &str) {
+        self.wait_until_within(what, script, PATIENCE).await;
+    }
+
+    /// [`Browser::wait_until`] with a patience of its own, for long operations.
+    pub async fn wait_until_within(&self, what: &str, script: &str, patience: Duration) {
         let started = Instant::now();
         let body = format!("return !!({script});");
         loop {
@@ -145,7 +150,7 @@ impl Browser {
             if matches!(value, Ok(serde_json::Value::Bool(true))) {
                 return;
             }
-            if started.elapsed() > PATIENCE {
+            if started.elapsed() > patience {
                 let text = self
                     .client
                     .execute("return document.body.innerText", vec![])
