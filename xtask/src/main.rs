@@ -22,7 +22,9 @@ commands:
   setup                        install what is missing: wasm32 target, trunk, wasm-bindgen-cli, chromium
   build                        build the app with Trunk, then the server with the app embedded
   build --public-url URL       build only the app, for static hosting at URL (into target/dist-static)
-  serve [DIR] [--listen ADDR]  build, then serve DIR (default: a demo folder) at ADDR (default 127.0.0.1:8080)
+  serve [DIR] [--listen ADDR] [--writable]
+                               build, then serve DIR (default: a writable demo folder) at ADDR
+                               (default 127.0.0.1:8080); --writable allows uploads into DIR
   test                         build, then run the workspace tests and the app's browser tests
   bench                        build, then time browsing a 100,000-entry folder and measure the app bundle";
 
