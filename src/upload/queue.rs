@@ -10,6 +10,7 @@ use crate::upload::xhr::XhrRequest;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use skiff_protocol::TreePath;
+use std::collections::HashMap;
 
 /// The queue. `Copy`: signals only.
 #[derive(Clone, Copy)]
@@ -28,6 +29,16 @@ pub struct UploadQueue {
     pub conflict_policy: RwSignal<Option<ConflictChoice>>,
     server: StoredValue<String>,
     next_id: StoredValue<u64>,
+    /// Engines running now.
+    active: StoredValue<usize>,
+    /// Every item before this index has been started or was not queued when looked at;
+    /// reset to 0 whenever an item is queued again. Keeps `pump` from rescanning 10,000
+    /// finished items each time one completes.
+    scan_from: StoredValue<usize>,
+    /// The queue's reactive owner. Items are created under it: files are often added from
+    /// a listing row's drop handler, and a row is disposed (with every signal created
+    /// under it) when the listing refreshes, which would freeze those items mid-upload.
+    owner: StoredValue<Option<Owner>, LocalStorage>,
 }
 
 impl UploadQueue {
@@ -43,6 +54,9 @@ impl UploadQueue {
             conflict_policy: RwSignal::new(None),
             server: StoredValue::new(server),
             next_id: StoredValue::new(0),
+            active: StoredValue::new(0),
+            scan_from: StoredValue::new(0),
+            owner: StoredValue::new_local(Owner::current()),
         };
         queue.restore_interrupted();
         queue
@@ -89,45 +103,55 @@ impl UploadQueue {
         let server = self.server.get_value();
         let mut fresh = Vec::with_capacity(files.len());
         let mut refused = 0usize;
-        self.items.update(|items| {
-            for picked in files {
-                let Some(target) = picked
-                    .relative
-                    .iter()
-                    .try_fold(dir.clone(), |path, segment| path.child(segment).ok())
-                    .filter(|target| !target.is_root())
-                else {
-                    refused += 1;
-                    continue;
-                };
-                let size = picked.file.size() as u64;
-                let name = picked.file.name();
-                let key = fingerprint(
-                    &server,
-                    &target.to_string(),
-                    &name,
-                    size,
-                    picked.file.last_modified(),
-                );
-                // The same file again after a reload: give the interrupted item its bytes back.
-                if let Some(waiting) = items.iter().find(|item| {
-                    item.fingerprint.with_value(|f| *f == key)
-                        && matches!(item.status.get_untracked(), UploadStatus::NeedsFile)
-                }) {
-                    waiting.file.set_value(Some(picked.file));
-                    waiting.status.set(UploadStatus::Queued);
-                    continue;
-                }
-                let item =
-                    UploadItem::new(self.take_id(), Some(picked.file), name, size, target, key);
-                fresh.push(item);
-            }
-            items.extend(fresh);
+        // Interrupted uploads waiting for their file, by fingerprint (usually none).
+        let waiting: HashMap<String, UploadItem> = self.items.with_untracked(|items| {
+            items
+                .iter()
+                .filter(|item| item.status.get_untracked() == UploadStatus::NeedsFile)
+                .map(|item| (item.fingerprint.get_value(), *item))
+                .collect()
         });
+        for picked in files {
+            let Some(target) = picked
+                .relative
+                .iter()
+                .try_fold(dir.clone(), |path, segment| path.child(segment).ok())
+                .filter(|target| !target.is_root())
+            else {
+                refused += 1;
+                continue;
+            };
+            let size = picked.file.size() as u64;
+            let name = picked.file.name();
+            let modified = picked.file.last_modified();
+            let key = fingerprint(&server, &target.to_string(), &name, size, modified);
+            // The same file again after a reload: give the interrupted item its bytes back.
+            if let Some(item) = waiting.get(&key) {
+                item.file.set_value(Some(picked.file));
+                item.status.set(UploadStatus::Queued);
+                continue;
+            }
+            let id = self.take_id();
+            let file = Some(picked.file);
+            let item = self.owned(|| UploadItem::new(id, file, name, size, target, key));
+            item.on_conflict
+                .set_value(self.conflict_policy.get_untracked());
+            fresh.push(item);
+        }
+        self.items.update(|items| items.extend(fresh));
+        self.scan_from.set_value(0);
         self.notice.set((refused > 0).then(|| {
             format!("{refused} file(s) skipped: their names cannot be stored on the server.")
         }));
         self.pump();
+    }
+
+    /// Runs `make` under the queue's owner (see the `owner` field).
+    fn owned<T>(self, make: impl FnOnce() -> T) -> T {
+        match self.owner.get_value() {
+            Some(owner) => owner.with(make),
+            None => make(),
+        }
     }
 
     /// Starts queued items while fewer than `parallel` are uploading.
@@ -135,36 +159,36 @@ impl UploadQueue {
         let Some(route) = self.route.get_untracked() else {
             return;
         };
-        let items = self.items.get_untracked();
-        let mut active = items
-            .iter()
-            .filter(|item| {
-                matches!(
-                    item.status.get_untracked(),
-                    UploadStatus::Uploading | UploadStatus::Retrying(_)
-                )
-            })
-            .count();
         let limit = self.parallel.get_untracked().max(1);
-        for item in items {
-            if active >= limit {
+        let mut index = self.scan_from.get_value();
+        while self.active.get_value() < limit {
+            let Some(item) = self.items.with_untracked(|items| items.get(index).copied()) else {
                 break;
-            }
+            };
+            index += 1;
             if !item.status.get_untracked().is_pending() {
                 continue;
             }
-            active += 1;
+            self.active.update_value(|n| *n += 1);
             item.status.set(UploadStatus::Uploading);
             let server = self.server.get_value();
             let route = route.clone();
             spawn_local(async move {
                 engine::run(item, server, route).await;
+                self.active.update_value(|n| *n = n.saturating_sub(1));
                 if item.status.get_untracked() == UploadStatus::Done {
                     self.completed.update(|n| *n += 1);
                 }
                 self.pump();
             });
         }
+        self.scan_from.set_value(index);
+    }
+
+    /// Marks `item` queued again and makes `pump` look at it.
+    fn requeue(self, item: UploadItem) {
+        item.status.set(UploadStatus::Queued);
+        self.scan_from.set_value(0);
     }
 
     /// Pauses one upload (the server keeps what it has).
@@ -185,7 +209,7 @@ impl UploadQueue {
             item.status.get_untracked(),
             UploadStatus::Paused | UploadStatus::Failed(_)
         ) {
-            item.status.set(UploadStatus::Queued);
+            self.requeue(item);
             self.pump();
         }
     }
@@ -232,7 +256,7 @@ impl UploadQueue {
         };
         for target in targets {
             target.on_conflict.set_value(Some(choice));
-            target.status.set(UploadStatus::Queued);
+            self.requeue(target);
         }
         self.pump();
     }
@@ -250,7 +274,7 @@ impl UploadQueue {
                 item.status.get_untracked(),
                 UploadStatus::Paused | UploadStatus::Failed(_)
             ) {
-                item.status.set(UploadStatus::Queued);
+                self.requeue(item);
             }
         }
         self.pump();
@@ -267,5 +291,6 @@ impl UploadQueue {
     pub fn clear_finished(self) {
         self.items
             .update(|items| items.retain(|item| !item.status.get_untracked().is_finished()));
+        self.scan_from.set_value(0); // indices moved
     }
 }
