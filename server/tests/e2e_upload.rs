@@ -369,3 +369,50 @@ async fn existing_names_ask_replace_keep_both_or_skip() {
     assert_eq!(read("skip2.txt"), b"original skip2.txt");
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dragged_folder_of_150_files_arrives_whole() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let sources = tempfile::tempdir().expect("a source folder");
+    // 130 files in one folder: more than one `readEntries` batch (Chromium gives 100).
+    let folder = sources.path().join("dropped folder");
+    std::fs::create_dir_all(folder.join("nested/deeper")).expect("mkdir");
+    let mut expected = Vec::new();
+    for i in 0..150usize {
+        let relative = match i {
+            0..130 => format!("file {i:03}.dat"),
+            130..140 => format!("nested/n{i}.dat"),
+            _ => format!("nested/deeper/d{i}.dat"),
+        };
+        let bytes = pattern(500 + i * 13, i as u64 + 1);
+        std::fs::write(folder.join(&relative), &bytes).expect("write");
+        expected.push((relative, bytes));
+    }
+    let server = Server::start(tree.path(), &["--writable"]);
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}/", server.url))
+        .await
+        .expect("open the app");
+    browser
+        .wait_until(
+            "uploads to be enabled",
+            "!document.querySelector('input[data-upload=files] ~ button').disabled",
+        )
+        .await;
+    browser.drop_paths("[role=grid]", &[&folder]).await;
+    browser
+        .wait_until_within(
+            "150 uploads done",
+            "document.querySelector('section[aria-label=Uploads] h2')?.textContent.startsWith('Uploads: 150 of 150 done')",
+            std::time::Duration::from_secs(120),
+        )
+        .await;
+    for (relative, bytes) in expected {
+        let uploaded = std::fs::read(tree.path().join("dropped folder").join(&relative))
+            .unwrap_or_else(|e| panic!("{relative} did not arrive: {e}"));
+        assert_eq!(uploaded, bytes, "{relative}");
+    }
+    browser.close().await;
+}

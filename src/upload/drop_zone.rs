@@ -185,7 +185,14 @@ async fn read_all_entries(directory: &FileSystemDirectoryEntry) -> Vec<FileSyste
         if batch.length() == 0 {
             break;
         }
-        all.extend(batch.iter().filter_map(|value| value.dyn_into().ok()));
+        // Unchecked: Chromium's entry objects do not pass an `instanceof FileSystemEntry`
+        // check (their classes carry older names), though they are exactly that.
+        all.extend(
+            batch
+                .iter()
+                .filter(|value| value.is_object())
+                .map(JsCast::unchecked_into::<FileSystemEntry>),
+        );
     }
     all
 }

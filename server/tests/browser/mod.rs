@@ -208,6 +208,47 @@ impl Browser {
         path
     }
 
+    /// Runs a Chrome DevTools Protocol command through chromedriver (`goog/cdp/execute`),
+    /// for what WebDriver cannot express, like dragging real files and folders.
+    pub async fn cdp(&self, cmd: &str, params: serde_json::Value) -> serde_json::Value {
+        self.client
+            .issue_cmd(Cdp {
+                cmd: cmd.to_owned(),
+                params,
+            })
+            .await
+            .unwrap_or_else(|error| panic!("CDP {cmd}: {error}"))
+    }
+
+    /// Drags the real files or folders at `paths` from "the desktop" and drops them at the
+    /// centre of the element matching `css`, the way a person's drag arrives.
+    pub async fn drop_paths(&self, css: &str, paths: &[&Path]) {
+        let rect = self
+            .client
+            .execute(
+                "const r = document.querySelector(arguments[0]).getBoundingClientRect();
+                 return [r.x + r.width / 2, r.y + r.height / 2];",
+                vec![serde_json::json!(css)],
+            )
+            .await
+            .unwrap_or_else(|error| panic!("locate {css}: {error}"));
+        let (x, y) = (
+            rect[0].as_f64().unwrap_or(0.0),
+            rect[1].as_f64().unwrap_or(0.0),
+        );
+        let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        for kind in ["dragEnter", "dragOver", "drop"] {
+            self.cdp(
+                "Input.dispatchDragEvent",
+                serde_json::json!({
+                    "type": kind, "x": x, "y": y,
+                    "data": { "items": [], "files": files, "dragOperationsMask": 1 },
+                }),
+            )
+            .await;
+        }
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }
@@ -228,5 +269,30 @@ fn wait_for_port(port: u16) {
             "chromedriver did not listen on port {port}"
         );
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// chromedriver's `POST /session/{id}/goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp {
+    cmd: String,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (axum::http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.cmd, "params": self.params });
+        (axum::http::Method::POST, Some(body.to_string()))
     }
 }
