@@ -416,3 +416,56 @@ async fn a_dragged_folder_of_150_files_arrives_whole() {
     }
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_file_is_offered_for_resume_after_reload_from_its_kept_handle() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let sources = tempfile::tempdir().expect("a source folder");
+    let file = write_source(sources.path(), "dropped.bin", 32 * 1024 * 1024, 23);
+    let server = Server::start(tree.path(), &["--writable", "--max-chunk", "262144"]);
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}/", server.url))
+        .await
+        .expect("open the app");
+    browser
+        .wait_until(
+            "uploads to be enabled",
+            "!document.querySelector('input[data-upload=files] ~ button').disabled",
+        )
+        .await;
+    browser.drop_paths("[role=grid]", &[&file]).await;
+    browser
+        .wait_until(
+            "some progress",
+            "Number(document.querySelector('[data-upload-name] progress')?.value) > 0.1",
+        )
+        .await;
+    browser.client.refresh().await.expect("reload");
+    // The file handle kept in IndexedDB survived the reload: instead of "drop or pick it
+    // again", the row offers Resume. (Its click asks the browser for read permission, a
+    // prompt that headless Chromium cannot answer, so the test stops at the offer.)
+    browser
+        .wait_until(
+            "the Resume offer from the kept file handle",
+            "document.querySelector('[data-upload-name]')?.dataset.status === 'NeedsFile'
+             && document.querySelector('[data-upload-name] button')?.textContent === 'Resume'
+             && document.querySelector('[data-upload-name]').innerText.includes('press Resume')",
+        )
+        .await;
+    // Dropping the same file again still works, and continues the same session.
+    browser.drop_paths("[role=grid]", &[&file]).await;
+    browser
+        .wait_until_within(
+            "the upload to finish",
+            "document.querySelector('[data-upload-name]')?.dataset.status === 'Done'",
+            std::time::Duration::from_secs(120),
+        )
+        .await;
+    assert_eq!(
+        sha256_of(&tree.path().join("dropped.bin")),
+        sha256_of(&file)
+    );
+    browser.close().await;
+}

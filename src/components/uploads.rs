@@ -7,6 +7,7 @@ use crate::state::Browser;
 use crate::upload::drop_zone::{files_of_list, use_window_drop_zone};
 use crate::upload::engine::Route;
 use crate::upload::item::{UploadItem, UploadStatus};
+use crate::upload::persist;
 use crate::upload::policy::{human_eta, ConflictChoice};
 use crate::upload::queue::UploadQueue;
 use leptos::html::Input;
@@ -198,6 +199,13 @@ fn QueueRow(
                         UploadStatus::Failed(_) => view! {
                             <button type="button" on:click=move |_| queue.resume(item)>"Retry"</button>
                         }.into_any(),
+                        UploadStatus::NeedsFile if item.needs_permission.get() => view! {
+                            <button type="button" on:click=move |_| {
+                                let last_modified = persist::load(&item.fingerprint.get_value())
+                                    .map_or(f64::NAN, |saved| saved.last_modified);
+                                leptos::task::spawn_local(queue.reattach(item, last_modified, true));
+                            }>"Resume"</button>
+                        }.into_any(),
                         _ => ().into_any(),
                     }}
                     {move || (!status().is_finished()).then(|| view! {
@@ -210,6 +218,10 @@ fn QueueRow(
             <div class=move || if matches!(status(), UploadStatus::Failed(_)) { style::failed } else { style::detail }>
                 {move || match status() {
                     UploadStatus::Uploading => detail(),
+                    UploadStatus::NeedsFile if item.needs_permission.get() => format!(
+                        "Interrupted: press Resume (the browser asks to read the file again) · {}",
+                        detail()
+                    ),
                     other => format!("{} · {}", other.label(), detail()),
                 }}
             </div>

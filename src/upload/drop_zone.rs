@@ -9,6 +9,7 @@
 //! view! { <Show when=move || zone.is_over.get()> <Overlay/> </Show> }
 //! ```
 
+use crate::upload::handles;
 use js_sys::{Array, Promise};
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
@@ -25,6 +26,9 @@ pub struct PickedFile {
     pub relative: Vec<String>,
     /// The browser's handle on the bytes (read lazily, chunk by chunk).
     pub file: File,
+    /// Its File System Access handle (Chromium, dropped files only), kept so an upload
+    /// interrupted by a reload resumes without picking the file again.
+    pub handle: Option<JsValue>,
 }
 
 /// What [`use_window_drop_zone`] gives back.
@@ -93,15 +97,27 @@ pub fn take_dropped(event: &DragEvent, on_drop: impl Fn(Vec<PickedFile>) + 'stat
         return;
     };
     let entries = entries_of(&transfer);
-    if entries.is_empty() {
-        // No entry API (or nothing but plain files): fall back to the flat file list.
+    if entries.iter().all(Option::is_none) {
+        // No entry API: fall back to the flat file list.
         on_drop(files_of_list(transfer.files()));
         return;
     }
+    // Same order as `entries`: one per item of kind `file`.
+    let handles = handles::take_handles(&transfer.items());
     leptos::task::spawn_local(async move {
         let mut files = Vec::new();
+        let mut handles = handles.into_iter();
         for entry in entries {
+            let handle = handles.next();
+            let Some(entry) = entry else { continue };
+            let first = files.len();
             walk(entry, Vec::new(), &mut files).await;
+            // A dropped file (not a folder) keeps its handle.
+            if let (Some(picked), Some(promise)) = (files.get_mut(first), handle) {
+                if picked.relative.len() == 1 {
+                    picked.handle = handles::resolve_handle(promise).await;
+                }
+            }
         }
         on_drop(files);
     });
@@ -123,6 +139,7 @@ pub fn files_of_list(list: Option<FileList>) -> Vec<PickedFile> {
                     .filter(|path| !path.is_empty())
                     .unwrap_or_else(|| file.name());
             PickedFile {
+                handle: None,
                 relative: relative_path
                     .split('/')
                     .filter(|s| !s.is_empty())
@@ -134,12 +151,13 @@ pub fn files_of_list(list: Option<FileList>) -> Vec<PickedFile> {
         .collect()
 }
 
-fn entries_of(transfer: &DataTransfer) -> Vec<FileSystemEntry> {
+/// The entry of every item of kind `file` (`None` where the browser gives none).
+fn entries_of(transfer: &DataTransfer) -> Vec<Option<FileSystemEntry>> {
     let items = transfer.items();
     (0..items.length())
         .filter_map(|i| items.get(i))
         .filter(|item| item.kind() == "file")
-        .filter_map(|item| item.webkit_get_as_entry().ok().flatten())
+        .map(|item| item.webkit_get_as_entry().ok().flatten())
         .collect()
 }
 
@@ -153,7 +171,11 @@ async fn walk(root: FileSystemEntry, prefix: Vec<String>, out: &mut Vec<PickedFi
         relative.push(entry.name());
         if entry.is_file() {
             if let Some(file) = file_of(entry.unchecked_into()).await {
-                out.push(PickedFile { relative, file });
+                out.push(PickedFile {
+                    relative,
+                    file,
+                    handle: None,
+                });
             }
         } else if entry.is_directory() {
             let directory: FileSystemDirectoryEntry = entry.unchecked_into();

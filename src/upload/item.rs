@@ -88,6 +88,8 @@ pub struct UploadItem {
     pub in_flight: StoredValue<Option<AbortHandle>, LocalStorage>,
     /// What to do if the name exists; `None`: ask.
     pub on_conflict: StoredValue<Option<ConflictChoice>>,
+    /// After a reload: a stored file handle can give the file back once the user allows.
+    pub needs_permission: RwSignal<bool>,
     /// Bumped each time an engine starts on this item; an older engine that has not yet
     /// noticed a pause sees a newer number and stops, so two never upload one file.
     pub run: StoredValue<u64>,
@@ -116,6 +118,7 @@ impl UploadItem {
             in_flight: StoredValue::new_local(None),
             on_conflict: StoredValue::new(None),
             run: StoredValue::new(0),
+            needs_permission: RwSignal::new(false),
         }
     }
 

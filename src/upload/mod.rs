@@ -6,6 +6,7 @@
 pub mod digest;
 pub mod drop_zone;
 pub mod engine;
+pub mod handles;
 pub mod item;
 pub mod persist;
 pub mod policy;

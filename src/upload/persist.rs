@@ -44,11 +44,13 @@ pub fn load(fingerprint: &str) -> Option<SavedUpload> {
     serde_json::from_str(&json).ok()
 }
 
-/// Forgets the upload under `fingerprint`.
+/// Forgets the upload under `fingerprint` (and its file handle, if one was kept).
 pub fn forget(fingerprint: &str) {
     if let Some(storage) = storage() {
         let _ = storage.remove_item(fingerprint);
     }
+    let key = fingerprint.to_owned();
+    leptos::task::spawn_local(async move { crate::upload::handles::forget(&key).await });
 }
 
 /// Every remembered upload for `server`, with its fingerprint.

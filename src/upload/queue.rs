@@ -3,6 +3,7 @@
 
 use crate::upload::drop_zone::PickedFile;
 use crate::upload::engine::{self, Route};
+use crate::upload::handles::{self, Restored};
 use crate::upload::item::{UploadItem, UploadStatus};
 use crate::upload::persist;
 use crate::upload::policy::{fingerprint, ConflictChoice, DEFAULT_PARALLEL};
@@ -59,12 +60,18 @@ impl UploadQueue {
             owner: StoredValue::new_local(Owner::current()),
         };
         queue.restore_interrupted();
+        // Items may be queued before discovery says how to upload: start them once it has.
+        Effect::new(move |_| {
+            if queue.route.with(Option::is_some) {
+                queue.pump();
+            }
+        });
         queue
     }
 
     fn restore_interrupted(self) {
         let server = self.server.get_value();
-        let restored: Vec<UploadItem> = persist::all_for(&server)
+        let restored: Vec<(UploadItem, f64)> = persist::all_for(&server)
             .into_iter()
             .filter_map(|(key, saved)| {
                 let target = TreePath::parse_url_path(&saved.target).ok()?;
@@ -72,11 +79,38 @@ impl UploadQueue {
                     UploadItem::new(self.take_id(), None, saved.name, saved.size, target, key);
                 item.status.set(UploadStatus::NeedsFile);
                 item.sent.set(saved.offset.min(saved.size));
-                Some(item)
+                Some((item, saved.last_modified))
             })
             .collect();
-        if !restored.is_empty() {
-            self.items.set(restored);
+        if restored.is_empty() {
+            return;
+        }
+        self.items
+            .set(restored.iter().map(|(item, _)| *item).collect());
+        // Where a file handle was kept (Chromium), take the file back without a re-pick.
+        for (item, last_modified) in restored {
+            spawn_local(async move { self.reattach(item, last_modified, false).await });
+        }
+    }
+
+    /// Gives `item` its file back from a stored handle; with `ask`, asks the user for
+    /// permission first (call it from a click).
+    pub async fn reattach(self, item: UploadItem, last_modified: f64, ask: bool) {
+        let key = item.fingerprint.get_value();
+        match handles::restore(&key, ask).await {
+            Restored::File(file)
+                if file.size() as u64 == item.size && file.last_modified() == last_modified =>
+            {
+                item.needs_permission.set(false);
+                item.file.set_value(Some(file));
+                if item.status.get_untracked() == UploadStatus::NeedsFile {
+                    self.requeue(item);
+                    self.pump();
+                }
+            }
+            Restored::NeedsPermission => item.needs_permission.set(true),
+            // Gone, or changed since: only a fresh pick or drop can continue it.
+            _ => item.needs_permission.set(false),
         }
     }
 
@@ -126,6 +160,10 @@ impl UploadQueue {
             let modified = picked.file.last_modified();
             let key = fingerprint(&server, &target.to_string(), &name, size, modified);
             // The same file again after a reload: give the interrupted item its bytes back.
+            if let Some(handle) = picked.handle.clone() {
+                let key = key.clone();
+                spawn_local(async move { handles::save(&key, &handle).await });
+            }
             if let Some(item) = waiting.get(&key) {
                 item.file.set_value(Some(picked.file));
                 item.status.set(UploadStatus::Queued);
