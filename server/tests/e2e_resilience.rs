@@ -88,10 +88,7 @@ fn relay(client: TcpStream, upstream: SocketAddr, cut_after: Option<u64>, cuts: 
     });
     let mut carried = 0u64;
     let mut buffer = vec![0u8; 64 * 1024];
-    loop {
-        let Ok(n) = client_read.read(&mut buffer) else {
-            break;
-        };
+    while let Ok(n) = client_read.read(&mut buffer) {
         if n == 0 {
             break;
         }

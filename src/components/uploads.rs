@@ -127,6 +127,23 @@ pub fn UploadPanel() -> impl IntoView {
                         <button type="button" on:click=move |_| queue.resume_all()>"Resume all"</button>
                         <button type="button" on:click=move |_| queue.cancel_all()>"Cancel all"</button>
                         <button type="button" on:click=move |_| queue.clear_finished()>"Clear finished"</button>
+                        <label class=style::parallel>
+                            "At once: "
+                            <select
+                                data-upload="parallel"
+                                on:change=move |event| {
+                                    if let Ok(n) = event_target_value(&event).parse() {
+                                        queue.set_parallel(n);
+                                    }
+                                }
+                            >
+                                {[1usize, 2, 3, 4, 6, 8].into_iter().map(|n| view! {
+                                    <option value=n.to_string() selected=move || queue.parallel.get() == n>
+                                        {n.to_string()}
+                                    </option>
+                                }).collect_view()}
+                            </select>
+                        </label>
                     </div>
                     {move || is_put().then(|| view! {
                         <p class=style::note>"This server takes whole files only: an interrupted upload starts over."</p>

@@ -13,6 +13,21 @@ use leptos::task::spawn_local;
 use skiff_protocol::TreePath;
 use std::collections::HashMap;
 
+/// Where the chosen parallelism is remembered.
+const PARALLEL_KEY: &str = "skiff-upload-parallel";
+/// More than this only contends for the same link.
+const MAX_PARALLEL: usize = 8;
+
+fn saved_parallel() -> Option<usize> {
+    let storage = web_sys::window()?.local_storage().ok()??;
+    let saved = storage
+        .get_item(PARALLEL_KEY)
+        .ok()??
+        .parse::<usize>()
+        .ok()?;
+    Some(saved.clamp(1, MAX_PARALLEL))
+}
+
 /// The queue. `Copy`: signals only.
 #[derive(Clone, Copy)]
 pub struct UploadQueue {
@@ -49,7 +64,7 @@ impl UploadQueue {
         let queue = Self {
             items: RwSignal::new(Vec::new()),
             route: RwSignal::new(None),
-            parallel: RwSignal::new(DEFAULT_PARALLEL),
+            parallel: RwSignal::new(saved_parallel().unwrap_or(DEFAULT_PARALLEL)),
             completed: RwSignal::new(0),
             notice: RwSignal::new(None),
             conflict_policy: RwSignal::new(None),
@@ -227,6 +242,17 @@ impl UploadQueue {
     fn requeue(self, item: UploadItem) {
         item.status.set(UploadStatus::Queued);
         self.scan_from.set_value(0);
+    }
+
+    /// Sets how many files upload at once (remembered for next time), starting more now if
+    /// the limit went up.
+    pub fn set_parallel(self, parallel: usize) {
+        let parallel = parallel.clamp(1, MAX_PARALLEL);
+        self.parallel.set(parallel);
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = storage.set_item(PARALLEL_KEY, &parallel.to_string());
+        }
+        self.pump();
     }
 
     /// Pauses one upload (the server keeps what it has).

@@ -7,6 +7,8 @@
 // Each test target uses a different part of the harness.
 #![allow(dead_code)]
 
+pub mod uploads;
+
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
