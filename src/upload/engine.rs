@@ -2,6 +2,7 @@
 //! whole-file `PUT` when the server has no sessions. Chunks are `Blob.slice`s read one at
 //! a time, so a file is never in memory whole.
 
+use crate::upload::browser_io::{is_online, read_slice, sleep_ms};
 use crate::upload::digest::{chunk_checksum_header, FileHasher};
 use crate::upload::item::{UploadItem, UploadStatus};
 use crate::upload::persist::{self, SavedUpload};
@@ -15,7 +16,6 @@ use skiff_protocol::{
     ErrorBody, FileObject, UploadCreate, UploadSession, DEFAULT_BUCKET, UPLOAD_CHECKSUM_HEADER,
     UPLOAD_OFFSET_HEADER,
 };
-use wasm_bindgen_futures::JsFuture;
 use web_sys::File;
 
 /// How the server takes uploads.
@@ -33,7 +33,7 @@ pub enum Route {
 }
 
 /// Why an upload stopped before the end.
-enum Stop {
+pub(super) enum Stop {
     /// The user paused or cancelled (the status says which).
     ByUser,
     /// The target exists and the user has not said what to do (412).
@@ -60,7 +60,7 @@ pub async fn run(item: UploadItem, server: String, route: Route) {
         Route::Sessions { endpoint, chunk } => {
             by_session(item, token, &file, &server, endpoint, *chunk).await
         }
-        Route::Put => by_put(item, &file, &server).await,
+        Route::Put => crate::upload::put::by_put(item, &file, &server).await,
     };
     match outcome {
         Ok(()) => {
@@ -217,23 +217,26 @@ async fn create(
     let mut copy = 0u32;
     loop {
         match create_once(item, token, server, endpoint).await {
-            Err(Stop::Conflict) => match item.on_conflict.get_value() {
-                None => return Err(Stop::Conflict),
-                Some(ConflictChoice::Skip) => {
-                    item.status.set(UploadStatus::Skipped);
-                    return Err(Stop::ByUser);
-                }
-                // Replace sends no `If-None-Match`, so it cannot conflict; keep both retries
-                // under the next numbered name until one is free.
-                Some(ConflictChoice::Replace) => {
-                    return Err(Stop::Failed("unexpected conflict".into()))
-                }
-                Some(ConflictChoice::KeepBoth) => {
-                    copy += 1;
-                    next_copy_name(item, copy)?;
-                }
-            },
+            Err(Stop::Conflict) => settle_conflict(item, &mut copy)?,
             other => return other,
+        }
+    }
+}
+
+/// After a 412 (the name exists): `Ok` to try again under the next numbered name (keep
+/// both), else how the upload stops: skipped, or waiting for the user to choose.
+pub(super) fn settle_conflict(item: UploadItem, copy: &mut u32) -> Result<(), Stop> {
+    match item.on_conflict.get_value() {
+        None => Err(Stop::Conflict),
+        Some(ConflictChoice::Skip) => {
+            item.status.set(UploadStatus::Skipped);
+            Err(Stop::ByUser)
+        }
+        // Replace sends no `If-None-Match`, so it cannot conflict.
+        Some(ConflictChoice::Replace) => Err(Stop::Failed("unexpected conflict".into())),
+        Some(ConflictChoice::KeepBoth) => {
+            *copy += 1;
+            next_copy_name(item, *copy)
         }
     }
 }
@@ -357,29 +360,6 @@ async fn wait_to_retry(item: UploadItem, attempt: u32, why: String) -> Result<()
     }
 }
 
-async fn by_put(item: UploadItem, file: &File, server: &str) -> Result<(), Stop> {
-    let mut copy = 0u32;
-    loop {
-        match put_once(item, file, server).await {
-            Err(Stop::Conflict) => match item.on_conflict.get_value() {
-                None => return Err(Stop::Conflict),
-                Some(ConflictChoice::Skip) => {
-                    item.status.set(UploadStatus::Skipped);
-                    return Err(Stop::ByUser);
-                }
-                Some(ConflictChoice::Replace) => {
-                    return Err(Stop::Failed("unexpected conflict".into()))
-                }
-                Some(ConflictChoice::KeepBoth) => {
-                    copy += 1;
-                    next_copy_name(item, copy)?;
-                }
-            },
-            other => return other,
-        }
-    }
-}
-
 /// Points `item` at `name (copy).ext` in the same folder.
 fn next_copy_name(item: UploadItem, copy: u32) -> Result<(), Stop> {
     let renamed = item.target.with_value(|target| {
@@ -397,49 +377,12 @@ fn next_copy_name(item: UploadItem, copy: u32) -> Result<(), Stop> {
     }
 }
 
-async fn put_once(item: UploadItem, file: &File, server: &str) -> Result<(), Stop> {
-    let url = format!("{server}{}", item.target.with_value(|t| t.to_url_path()));
-    let mut request = XhrRequest::new("PUT", &url)
-        .map_err(|_| Stop::Failed("the browser refused the request".into()))?;
-    if item.on_conflict.get_value() != Some(ConflictChoice::Replace) {
-        request = request.header("If-None-Match", "*");
-    }
-    item.in_flight.set_value(Some(request.abort_handle()));
-    let answer = request
-        .send_blob(file, move |loaded| {
-            item.sent.set(loaded as u64);
-            item.speed
-                .update(|meter| meter.sample(js_sys::Date::now(), loaded as u64));
-        })
-        .await;
-    item.in_flight.set_value(None);
-    match answer {
-        Ok(answer) if (200..300).contains(&answer.status) => Ok(()),
-        Ok(answer) if answer.status == 412 => Err(Stop::Conflict),
-        Ok(answer) => Err(Stop::Failed(error_message(
-            Some(answer.status),
-            &answer.body,
-        ))),
-        Err(XhrFailure::Aborted) => Err(Stop::ByUser),
-        Err(XhrFailure::Network) => Err(Stop::Failed(
-            "connection lost (this server cannot resume; retry)".into(),
-        )),
-    }
-}
-
-/// `Blob.slice(start, end).arrayBuffer()` as bytes in JS memory.
-async fn read_slice(file: &File, start: u64, end: u64) -> Option<Uint8Array> {
-    let slice = file.slice_with_f64_and_f64(start as f64, end as f64).ok()?;
-    let buffer = JsFuture::from(slice.array_buffer()).await.ok()?;
-    Some(Uint8Array::new(&buffer))
-}
-
 fn unreadable() -> Stop {
     Stop::Failed("the browser can no longer read this file (moved or changed?)".into())
 }
 
 /// The server's own message when it sent one, else the status.
-fn error_message(status: Option<u16>, body: &str) -> String {
+pub(super) fn error_message(status: Option<u16>, body: &str) -> String {
     let detail = serde_json::from_str::<ErrorBody>(body)
         .ok()
         .map(|b| b.error.message);
@@ -459,18 +402,4 @@ pub fn absolute_url(server: &str, endpoint: &str, url: &str) -> String {
     } else {
         format!("{}/{url}", endpoint.trim_end_matches('/'))
     }
-}
-
-fn is_online() -> bool {
-    web_sys::window().is_none_or(|window| window.navigator().on_line())
-}
-
-async fn sleep_ms(ms: f64) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ =
-                window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
 }

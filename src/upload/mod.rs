@@ -3,6 +3,7 @@
 //!
 //! `policy` and `digest` are pure logic (tested natively); the rest talks to the browser.
 
+mod browser_io;
 pub mod digest;
 pub mod drop_zone;
 pub mod engine;
@@ -10,5 +11,6 @@ pub mod handles;
 pub mod item;
 pub mod persist;
 pub mod policy;
+mod put;
 pub mod queue;
 pub mod xhr;
