@@ -5,13 +5,15 @@
 
 use crate::build::Artifacts;
 use crate::server::RunningServer;
+use crate::util::Counts;
 use crate::{build, setup, util};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// One step of the suite; the first that fails ends the run.
-type Stage = fn(&Artifacts) -> Result<()>;
+/// One step of the suite; the first that fails ends the run. Returns what its runners
+/// counted.
+type Stage = fn(&Artifacts) -> Result<Counts>;
 
 pub fn run() -> Result<()> {
     let started = Instant::now();
@@ -20,6 +22,7 @@ pub fn run() -> Result<()> {
     let built = started.elapsed();
 
     let mut timings = vec![("setup and build", built)];
+    let mut total = Counts::default();
     let stages: [(&str, Stage); 2] = [
         ("workspace tests", workspace_tests),
         ("app browser tests", app_browser_tests),
@@ -27,7 +30,7 @@ pub fn run() -> Result<()> {
     for (name, stage) in stages {
         println!("test: {name}");
         let stage_started = Instant::now();
-        stage(&artifacts).with_context(|| format!("test: {name} failed"))?;
+        total += stage(&artifacts).with_context(|| format!("test: {name} failed"))?;
         timings.push((name, stage_started.elapsed()));
     }
 
@@ -40,11 +43,20 @@ pub fn run() -> Result<()> {
         util::human_duration(started.elapsed()),
         parts.join(", ")
     );
+    if total.passed == 0 {
+        anyhow::bail!("test: the runners reported no test at all");
+    }
+    // The plain closing line CI reads (several runners ran; their last line alone would
+    // only speak for the last of them).
+    println!(
+        "{} passed, {} failed, {} skipped",
+        total.passed, total.failed, total.ignored
+    );
     Ok(())
 }
 
-fn workspace_tests(artifacts: &Artifacts) -> Result<()> {
-    util::run(
+fn workspace_tests(artifacts: &Artifacts) -> Result<Counts> {
+    util::run_tests(
         util::cargo()
             .args(["test", "--workspace"])
             .envs(artifacts.test_env()),
@@ -53,7 +65,7 @@ fn workspace_tests(artifacts: &Artifacts) -> Result<()> {
 
 /// The wasm tests read `SKIFF_TEST_SERVER` at compile time (`option_env!`), and are served
 /// from wasm-bindgen-test-runner's own origin, hence the server's permissive CORS here.
-fn app_browser_tests(artifacts: &Artifacts) -> Result<()> {
+fn app_browser_tests(artifacts: &Artifacts) -> Result<Counts> {
     let fixture = wasm_fixture(&util::target_dir())?;
     let server = RunningServer::start(
         &artifacts.server,
@@ -61,7 +73,7 @@ fn app_browser_tests(artifacts: &Artifacts) -> Result<()> {
         &["--listen", "127.0.0.1:0", "--cors-origin", "*"],
     )?;
     let root = util::repo_root();
-    let result = util::run(
+    let result = util::run_tests(
         util::cargo()
             .args(["test", "-p", "skiff", "--target", "wasm32-unknown-unknown"])
             .env("SKIFF_TEST_SERVER", server.url.trim_end_matches('/'))

@@ -72,6 +72,73 @@ pub fn run(command: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// Tests counted from cargo's `test result: ok. 3 passed; 0 failed; 1 ignored; …` lines.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub passed: u64,
+    pub failed: u64,
+    pub ignored: u64,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, other: Self) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.ignored += other.ignored;
+    }
+}
+
+impl Counts {
+    /// The counts of one `test result:` line, if `line` is one.
+    pub fn parse(line: &str) -> Option<Self> {
+        let rest = line.trim().strip_prefix("test result: ")?;
+        let mut counts = Self::default();
+        for part in rest.split(';') {
+            let mut words = part.split_whitespace().rev();
+            let (Some(what), Some(number)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let Ok(number) = number.parse::<u64>() else {
+                continue;
+            };
+            match what {
+                "passed" => counts.passed = number,
+                "failed" => counts.failed = number,
+                "ignored" => counts.ignored = number,
+                _ => {}
+            }
+        }
+        Some(counts)
+    }
+}
+
+/// Like [`run`], but echoes the child's stdout line by line and adds up its test counts.
+pub fn run_tests(command: &mut Command) -> Result<Counts> {
+    use std::io::{BufRead, BufReader};
+    let shown = describe(command);
+    println!("$ {shown}");
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("could not start `{shown}`"))?;
+    let mut counts = Counts::default();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            if let Some(found) = Counts::parse(&line) {
+                counts += found;
+            }
+        }
+    }
+    let status = child
+        .wait()
+        .with_context(|| format!("waiting for `{shown}`"))?;
+    if !status.success() {
+        bail!("`{shown}` failed ({status})");
+    }
+    Ok(counts)
+}
+
 /// The trimmed stdout of `program args`, or `None` if it is missing or fails.
 pub fn stdout_of(program: &str, args: &[&str]) -> Option<String> {
     let output = Command::new(program).args(args).output().ok()?;
@@ -142,5 +209,33 @@ pub fn human_duration(duration: Duration) -> String {
     } else {
         let whole = duration.as_secs();
         format!("{}m {:02}s", whole / 60, whole % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Counts;
+
+    #[test]
+    fn counts_come_from_cargo_and_wasm_bindgen_summaries() {
+        let cargo = "test result: ok. 13 passed; 0 failed; 2 ignored; 0 measured; 0 filtered out; finished in 0.24s";
+        assert_eq!(
+            Counts::parse(cargo),
+            Some(Counts {
+                passed: 13,
+                failed: 0,
+                ignored: 2
+            })
+        );
+        let wasm = "test result: FAILED. 7 passed; 5 failed; 0 ignored; 0 filtered out; finished in 50.61s";
+        assert_eq!(
+            Counts::parse(wasm),
+            Some(Counts {
+                passed: 7,
+                failed: 5,
+                ignored: 0
+            })
+        );
+        assert_eq!(Counts::parse("running 3 tests"), None);
     }
 }
