@@ -52,6 +52,12 @@ pub struct ServeArgs {
     /// Idle seconds after which an upload session expires (24 h by default).
     #[arg(long, value_name = "SECONDS", default_value_t = crate::config::DEFAULT_SESSION_TTL.as_secs())]
     pub session_ttl: u64,
+    /// Require `Authorization: Bearer TOKEN`; `ro` tokens only read (repeatable).
+    #[arg(long = "token", value_name = "NAME:TOKEN:ro|rw")]
+    pub tokens: Vec<String>,
+    /// Read more tokens from a file: one `NAME:TOKEN:ro|rw` per line, `#` comments.
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
 }
 
 impl From<ServeArgs> for Config {
@@ -65,6 +71,8 @@ impl From<ServeArgs> for Config {
             max_chunk: args.max_chunk,
             max_size: args.max_size.unwrap_or(u64::MAX),
             session_ttl: Duration::from_secs(args.session_ttl),
+            tokens: args.tokens,
+            token_file: args.token_file,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! What the server was asked to do, checked once at startup.
 //!
-//! Later features (`--token`) become more fields here; handlers only ever see the
+//! Every flag is a field here; handlers only ever see the
 //! validated [`crate::AppState`].
 
 use std::net::SocketAddr;
@@ -33,6 +33,10 @@ pub struct Config {
     pub max_size: u64,
     /// Idle time after which an upload session expires and its bytes are reclaimed.
     pub session_ttl: Duration,
+    /// `--token NAME:TOKEN:ro|rw` values; any token turns bearer auth on.
+    pub tokens: Vec<String>,
+    /// `--token-file`: one `NAME:TOKEN:ro|rw` per line, `#` comments.
+    pub token_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -47,6 +51,8 @@ impl Config {
             max_chunk: DEFAULT_MAX_CHUNK,
             max_size: u64::MAX,
             session_ttl: DEFAULT_SESSION_TTL,
+            tokens: Vec::new(),
+            token_file: None,
         }
     }
 }
@@ -77,6 +83,17 @@ pub enum ConfigError {
     /// `--max-chunk 0` or `--session-ttl 0`: uploads could never make progress.
     #[error("{0} must be greater than 0")]
     ZeroLimit(&'static str),
+    /// A `--token` (or token file line) that is not `NAME:TOKEN:ro|rw`; only the name is shown.
+    #[error("token {0:?} is not NAME:TOKEN:ro|rw (the token must not be empty or hold spaces)")]
+    BadToken(String),
+    /// `--token-file` cannot be read.
+    #[error("--token-file {path:?} cannot be read: {source}")]
+    TokenFileUnreadable {
+        /// The path as given.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
     /// The upload state store under ROOT/.skiff cannot be opened or recovered.
     #[error("cannot open the upload state under {path:?}: {reason}")]
     StateStore {

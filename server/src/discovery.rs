@@ -21,12 +21,16 @@ pub async fn discovery(State(state): State<AppState>, method: Method) -> Respons
     let discovery = Discovery {
         version: 1,
         tree: "/".to_owned(),
-        uploads: state.writes_supported().then(|| UPLOADS_PATH.to_owned()),
+        uploads: state.writable().then(|| UPLOADS_PATH.to_owned()),
         metadata: None,
         raw: None,
         storages: None,
-        auth: Some(AuthScheme::None),
-        max_chunk: state.writes_supported().then(|| state.max_chunk()),
+        auth: Some(if state.tokens().is_empty() {
+            AuthScheme::None
+        } else {
+            AuthScheme::Bearer
+        }),
+        max_chunk: state.writable().then(|| state.max_chunk()),
     };
     let mut response = json_response(StatusCode::OK, &discovery);
     // Features change with the server's flags; never let a client trust a stale copy.

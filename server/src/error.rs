@@ -44,6 +44,12 @@ pub enum AppError {
         /// The file's size, for `Content-Range: bytes */SIZE`.
         size: u64,
     },
+    /// No valid `Authorization: Bearer` on a server with tokens (401).
+    #[error("this server needs a valid bearer token")]
+    Unauthorized,
+    /// A write with a read-only token (403).
+    #[error("this token may only read")]
+    ReadOnlyToken,
     /// A write to a server started without `--writable`.
     #[error("this server is read-only")]
     ReadOnly,
@@ -125,6 +131,8 @@ impl AppError {
                 (StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable")
             }
             Self::ReadOnly => (StatusCode::FORBIDDEN, "read_only"),
+            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::ReadOnlyToken => (StatusCode::FORBIDDEN, "read_only_token"),
             Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             Self::UnknownBucket(_) => (StatusCode::NOT_FOUND, "unknown_bucket"),
             Self::UnknownSession => (StatusCode::NOT_FOUND, "unknown_session"),
@@ -189,6 +197,11 @@ impl IntoResponse for AppError {
                 response
                     .headers_mut()
                     .insert(header::ALLOW, HeaderValue::from_static(allow));
+            }
+            Self::Unauthorized => {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             Self::RangeNotSatisfiable { size } => {
                 if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {

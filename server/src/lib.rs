@@ -4,6 +4,7 @@
 //! `main.rs` only hands the command line to [`cli::run`].
 
 mod app_shell;
+mod auth;
 pub mod cli;
 mod conditional;
 pub mod config;

@@ -12,7 +12,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use axum::Router;
+use axum::{Extension, Router};
 use skiff_protocol::DISCOVERY_PATH;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -20,6 +20,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app_shell::{self, ASSET_PREFIX};
+use crate::auth::{self, Grant};
 use crate::discovery::discovery;
 use crate::error::{AppError, TREE_METHODS, WRITABLE_TREE_METHODS};
 use crate::files::serve_file;
@@ -38,6 +39,11 @@ pub fn app(state: AppState) -> Router {
         // `PUT P` streams its body to disk with no size limit but `--max-size`.
         .fallback(tree)
         .layer(DefaultBodyLimit::disable())
+        // Inside CORS, so preflights pass and refusals still carry CORS headers.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require,
+        ))
         .with_state(state)
         .layer(CatchPanicLayer::custom(panic_response));
     if let Some(cors) = cors {
@@ -54,12 +60,13 @@ pub fn app(state: AppState) -> Router {
 /// Every tree path: RFSAPI, bytes, or the app shell.
 async fn tree(
     State(state): State<AppState>,
+    Extension(grant): Extension<Grant>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    match serve_tree(&state, &method, &uri, &headers, body).await {
+    match serve_tree(&state, &grant, &method, &uri, &headers, body).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     }
@@ -67,6 +74,7 @@ async fn tree(
 
 async fn serve_tree(
     state: &AppState,
+    grant: &Grant,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -120,7 +128,7 @@ async fn serve_tree(
                 state.root(),
                 canonical,
                 is_root,
-                state.writes_supported(),
+                state.writes_supported(grant),
                 with_body,
             )
             .await?
@@ -131,7 +139,7 @@ async fn serve_tree(
         // The root is a directory, so a file always has a name.
         let name = path.name().ok_or(AppError::NotFound)?;
         if rfsapi {
-            listing::file_entry(name, &metadata, state.writes_supported())
+            listing::file_entry(name, &metadata, state.writes_supported(grant))
         } else {
             serve_file(&canonical, name, method, headers).await?
         }
@@ -162,7 +170,7 @@ fn wants_rfsapi(headers: &HeaderMap) -> bool {
 }
 
 /// Whether this looks like a browser navigation.
-fn accepts_html(headers: &HeaderMap) -> bool {
+pub(crate) fn accepts_html(headers: &HeaderMap) -> bool {
     headers.get_all(header::ACCEPT).iter().any(|value| {
         value
             .as_bytes()
@@ -213,6 +221,7 @@ fn cors_layer(state: &AppState) -> Option<CorsLayer> {
                 header::CONTENT_LENGTH,
                 header::LAST_MODIFIED,
                 header::LOCATION,
+                header::WWW_AUTHENTICATE,
             ])
             .max_age(Duration::from_secs(600)),
     )

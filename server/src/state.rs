@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::http::HeaderValue;
 
 use crate::app_shell::AppSource;
+use crate::auth::{load_tokens, Grant, Token};
 use crate::config::{Config, ConfigError};
 use crate::uploads::{spawn_sweeper, Uploads};
 
@@ -25,6 +26,8 @@ struct Inner {
     /// Present exactly when the server is writable.
     uploads: Option<Arc<Uploads>>,
     max_chunk: u64,
+    /// Configured bearer tokens; empty means no authentication.
+    tokens: Vec<Token>,
 }
 
 impl AppState {
@@ -61,6 +64,7 @@ impl AppState {
         if config.session_ttl.is_zero() {
             return Err(ConfigError::ZeroLimit("--session-ttl"));
         }
+        let tokens = load_tokens(&config.tokens, config.token_file.as_deref())?;
         // A read-only server never touches the disk, so `.skiff` is created only here.
         let uploads = if config.writable {
             let uploads =
@@ -85,6 +89,7 @@ impl AppState {
                 cors_any,
                 uploads,
                 max_chunk: config.max_chunk,
+                tokens,
             }),
         })
     }
@@ -99,9 +104,19 @@ impl AppState {
         &self.inner.app
     }
 
-    /// Whether this client may write: the server was started with `--writable`.
-    pub(crate) fn writes_supported(&self) -> bool {
+    /// Whether the server was started with `--writable`.
+    pub(crate) fn writable(&self) -> bool {
         self.inner.uploads.is_some()
+    }
+
+    /// Whether this client may write: a writable server and credentials that may.
+    pub(crate) fn writes_supported(&self, grant: &Grant) -> bool {
+        self.writable() && grant.may_write()
+    }
+
+    /// The bearer tokens; empty when authentication is off.
+    pub(crate) fn tokens(&self) -> &[Token] {
+        &self.inner.tokens
     }
 
     /// The upload sessions; `None` on a read-only server.

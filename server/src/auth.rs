@@ -1,0 +1,245 @@
+//! Bearer tokens (PROTOCOL.md §6): parsing `--token NAME:TOKEN:ro|rw` and
+//! `--token-file`, and the middleware that lets a request through, answers the
+//! public app shell, or refuses with 401/403 before any handler touches the disk.
+//!
+//! Secrets are compared as SHA-256 digests with a constant-time equality, against
+//! every configured token without an early exit, so neither the length nor the
+//! first differing byte of a guess shows in the response time.
+
+use std::path::Path;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use skiff_protocol::DISCOVERY_PATH;
+
+use crate::app_shell::{self, ASSET_PREFIX};
+use crate::config::ConfigError;
+use crate::error::AppError;
+use crate::listing::RFSAPI;
+use crate::state::AppState;
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reads only: every write is 403.
+    ReadOnly,
+    /// Reads and (on a `--writable` server) writes.
+    ReadWrite,
+}
+
+/// One configured token; only the digest of the secret is kept.
+#[derive(Clone)]
+pub struct Token {
+    name: String,
+    digest: [u8; 32],
+    access: Access,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the secret, not even its digest.
+        f.debug_struct("Token")
+            .field("name", &self.name)
+            .field("access", &self.access)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Who is asking, attached to every request that passed the middleware.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// The token's name; `None` on a server without tokens.
+    pub owner: Option<String>,
+    /// What the request may do.
+    pub access: Access,
+}
+
+impl Grant {
+    /// Whether the credentials allow writes (the server may still be read-only).
+    pub fn may_write(&self) -> bool {
+        self.access == Access::ReadWrite
+    }
+}
+
+impl Token {
+    /// Parses `NAME:TOKEN:ro|rw`. The secret may itself hold `:` (split at the
+    /// first and the last one); name and secret must not be empty.
+    pub fn parse(spec: &str) -> Result<Self, ConfigError> {
+        let bad = || ConfigError::BadToken(redacted(spec));
+        let (name, rest) = spec.split_once(':').ok_or_else(bad)?;
+        let (secret, access) = rest.rsplit_once(':').ok_or_else(bad)?;
+        let access = match access {
+            "ro" => Access::ReadOnly,
+            "rw" => Access::ReadWrite,
+            _ => return Err(bad()),
+        };
+        if name.is_empty() || secret.is_empty() || secret.chars().any(char::is_whitespace) {
+            return Err(bad());
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            digest: Sha256::digest(secret.as_bytes()).into(),
+            access,
+        })
+    }
+}
+
+/// Only the name, so a typo in a secret never reaches a log or a terminal.
+fn redacted(spec: &str) -> String {
+    let name = spec.split(':').next().unwrap_or_default();
+    format!("{name}:…")
+}
+
+/// Every token from `--token` values and the lines of `--token-file` (blank lines
+/// and `#` comments skipped).
+pub fn load_tokens(specs: &[String], file: Option<&Path>) -> Result<Vec<Token>, ConfigError> {
+    let mut tokens = specs
+        .iter()
+        .map(|spec| Token::parse(spec))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(file) = file {
+        let text =
+            std::fs::read_to_string(file).map_err(|source| ConfigError::TokenFileUnreadable {
+                path: file.to_path_buf(),
+                source,
+            })?;
+        for line in text.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            tokens.push(Token::parse(line)?);
+        }
+    }
+    Ok(tokens)
+}
+
+/// The grant of the presented secret, if it names a configured token.
+pub fn authenticate(tokens: &[Token], presented: &str) -> Option<Grant> {
+    let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+    let mut found = None;
+    // No early exit: the time taken does not depend on which token matched.
+    for token in tokens {
+        if constant_time_eq(&token.digest, &digest) {
+            found = Some(Grant {
+                owner: Some(token.name.clone()),
+                access: token.access,
+            });
+        }
+    }
+    found
+}
+
+/// Equality whose time depends only on the (fixed) length.
+fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    let difference = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(difference) == 0
+}
+
+/// The secret of `Authorization: Bearer <secret>`, if the header has that form.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, secret) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| secret.trim())
+        .filter(|secret| !secret.is_empty())
+}
+
+/// Middleware on every route: attaches the [`Grant`], or answers by itself.
+pub async fn require(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let tokens = state.tokens();
+    if tokens.is_empty() {
+        request.extensions_mut().insert(Grant {
+            owner: None,
+            access: Access::ReadWrite,
+        });
+        return next.run(request).await;
+    }
+    let path = request.uri().path();
+    if path == DISCOVERY_PATH || path.starts_with(&format!("{ASSET_PREFIX}/")) {
+        return next.run(request).await;
+    }
+    let grant = bearer(request.headers()).and_then(|secret| authenticate(tokens, secret));
+    let Some(grant) = grant else {
+        if is_navigation(request.method(), request.headers(), path) {
+            // The shell is public and the same for every path: it says nothing about the tree.
+            return app_shell::shell(&state, request.method()).await;
+        }
+        return AppError::Unauthorized.into_response();
+    };
+    let is_read = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if !is_read && !grant.may_write() {
+        return AppError::ReadOnlyToken.into_response();
+    }
+    request.extensions_mut().insert(grant);
+    next.run(request).await
+}
+
+/// A browser loading a page of the tree: GET/HEAD, no RFSAPI header, HTML accepted.
+fn is_navigation(method: &Method, headers: &HeaderMap, path: &str) -> bool {
+    let reserved = path
+        .strip_prefix('/')
+        .is_some_and(|rest| rest.split('/').next() == Some(skiff_protocol::RESERVED_NAME));
+    matches!(*method, Method::GET | Method::HEAD)
+        && !reserved
+        && !headers.contains_key(RFSAPI)
+        && crate::routes::accepts_html(headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_parse_and_secrets_may_hold_colons() {
+        let token = Token::parse("alice:s3:cr:et:rw").expect("valid");
+        assert_eq!(
+            (token.name.as_str(), token.access),
+            ("alice", Access::ReadWrite)
+        );
+        let grant = authenticate(&[token], "s3:cr:et").expect("matches");
+        assert_eq!(grant.owner.as_deref(), Some("alice"));
+        for bad in [
+            "alice",
+            "alice:x",
+            ":x:rw",
+            "a::rw",
+            "a:x:admin",
+            "a:x y:ro",
+        ] {
+            assert!(Token::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn wrong_secrets_do_not_authenticate() {
+        let tokens = [
+            Token::parse("a:one:ro").expect("valid"),
+            Token::parse("b:two:rw").expect("valid"),
+        ];
+        assert_eq!(
+            authenticate(&tokens, "two").map(|grant| grant.access),
+            Some(Access::ReadWrite)
+        );
+        assert!(authenticate(&tokens, "tw").is_none());
+        assert!(authenticate(&tokens, "").is_none());
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::AUTHORIZATION,
+            "bearer  abc ".parse().expect("valid"),
+        );
+        assert_eq!(bearer(&headers), Some("abc"));
+        headers.insert(header::AUTHORIZATION, "Basic abc".parse().expect("valid"));
+        assert_eq!(bearer(&headers), None);
+    }
+}
