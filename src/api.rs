@@ -95,6 +95,11 @@ async fn get(
     headers
         .set("Accept", "application/json")
         .map_err(|_| unreachable())?;
+    if let Some(authorization) = crate::auth::authorization(&config.server) {
+        headers
+            .set("Authorization", &authorization)
+            .map_err(|_| unreachable())?;
+    }
     let init = RequestInit::new();
     init.set_method("GET");
     init.set_headers(&headers);
@@ -153,6 +158,10 @@ async fn http_error(
             ApiError::NotFound { path: path.clone() }
         }
         404 => not_rfsapi(config, "the root answered 404 without RFSAPI".into()),
+        401 => ApiError::Unauthorized {
+            signed_in: crate::auth::authorization(&config.server).is_some(),
+        },
+        403 => ApiError::Forbidden { message },
         _ => ApiError::Http { status, message },
     }
 }
@@ -169,4 +178,57 @@ pub fn mark(name: &str) {
     if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
         let _ = performance.mark(name);
     }
+}
+
+/// Downloads `url` with the signed-in token (a plain link cannot send one) and hands the
+/// bytes to the browser as a file named `name`. The bytes pass through memory as a blob.
+pub async fn download_with_token(config: &Config, url: &str, name: &str) -> Result<(), ApiError> {
+    let unreachable = || ApiError::Unreachable {
+        server: config.server_label(),
+    };
+    let headers = Headers::new().map_err(|_| unreachable())?;
+    if let Some(authorization) = crate::auth::authorization(&config.server) {
+        headers
+            .set("Authorization", &authorization)
+            .map_err(|_| unreachable())?;
+    }
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_headers(&headers);
+    let request = Request::new_with_str_and_init(url, &init).map_err(|_| unreachable())?;
+    let window = web_sys::window().ok_or_else(unreachable)?;
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| unreachable())?
+        .dyn_into()
+        .map_err(|_| unreachable())?;
+    if !response.ok() {
+        return Err(ApiError::Http {
+            status: response.status(),
+            message: response.status_text(),
+        });
+    }
+    let blob: web_sys::Blob = JsFuture::from(response.blob().map_err(|_| unreachable())?)
+        .await
+        .map_err(|_| unreachable())?
+        .dyn_into()
+        .map_err(|_| unreachable())?;
+    let object_url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| unreachable())?;
+    let document = window.document().ok_or_else(unreachable)?;
+    let anchor: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|_| unreachable())?
+        .dyn_into()
+        .map_err(|_| unreachable())?;
+    anchor.set_href(&object_url);
+    anchor.set_download(name);
+    anchor.click();
+    // The click has started the download; the URL can go once the browser took it.
+    leptos::prelude::set_timeout(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&object_url);
+        },
+        std::time::Duration::from_secs(60),
+    );
+    Ok(())
 }

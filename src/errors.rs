@@ -23,6 +23,16 @@ pub enum ApiError {
         /// The missing path.
         path: TreePath,
     },
+    /// The server wants a token (401): none was given, or the one given is wrong.
+    Unauthorized {
+        /// Whether a token was sent (then it was refused).
+        signed_in: bool,
+    },
+    /// The token may not do this (403).
+    Forbidden {
+        /// The server's message.
+        message: String,
+    },
     /// Any other HTTP error, with the server's own message when it sent one.
     Http {
         /// HTTP status code.
@@ -39,6 +49,8 @@ impl ApiError {
             ApiError::Unreachable { .. } => "Can't reach the server",
             ApiError::NotRfsapi { .. } => "This server doesn't speak RFSAPI",
             ApiError::NotFound { .. } => "Folder not found",
+            ApiError::Unauthorized { .. } => "Sign in to browse this server",
+            ApiError::Forbidden { .. } => "Not allowed",
             ApiError::Http { .. } => "The server returned an error",
         }
     }
@@ -57,6 +69,18 @@ impl fmt::Display for ApiError {
                  ({detail}). Point Skiff at a server such as skiff-server."
             ),
             ApiError::NotFound { path } => write!(f, "There is no folder at {path}."),
+            ApiError::Unauthorized { signed_in: false } => write!(
+                f,
+                "This server asks for an access token. Paste the token you were given; it is \
+                 kept in this tab only."
+            ),
+            ApiError::Unauthorized { signed_in: true } => write!(
+                f,
+                "The server did not accept that token. Check it and try again."
+            ),
+            ApiError::Forbidden { message } => {
+                write!(f, "Your token may not do this ({message}).")
+            }
             ApiError::Http { status, message } => write!(f, "HTTP {status}: {message}"),
         }
     }

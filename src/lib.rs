@@ -6,6 +6,7 @@
 //! `components` are the views.
 
 pub mod api;
+pub mod auth;
 pub mod components;
 pub mod errors;
 pub mod location;

@@ -102,22 +102,32 @@ fn connect_uploads(browser: Browser, queue: UploadQueue, config: Config) {
         let found = api::discover(&config).await.ok().flatten();
         discovery.set(Some(found));
     });
-    Effect::new(move |_| {
-        let writable = browser
+    // The last listing's word: while the next folder loads there is none, and a drop
+    // then must not be told the server is read-only.
+    let writable = Memo::new(move |previous: Option<&Option<bool>>| {
+        browser
             .listing
-            .with(|listing| listing.as_ref().map(|l| l.writes_supported));
-        let route = discovery.with(|discovery| match discovery {
-            None => None,
-            Some(Some(Discovery {
-                uploads: Some(uploads),
-                max_chunk,
-                ..
-            })) => Some(UploadRoute::Sessions {
-                endpoint: format!("{server}{uploads}"),
-                chunk: chunk_size(*max_chunk),
+            .with(|listing| listing.as_ref().map(|l| l.writes_supported))
+            .or_else(|| previous.copied().flatten())
+    });
+    Effect::new(move |_| {
+        let writable = writable.get();
+        // Only a server that lets *this* client write (`writes_supported`: writable, and a
+        // read-write token where tokens are needed) gets uploads at all.
+        let route = match (writable, discovery.get()) {
+            (Some(true), Some(found)) => Some(match found {
+                Some(Discovery {
+                    uploads: Some(uploads),
+                    max_chunk,
+                    ..
+                }) => UploadRoute::Sessions {
+                    endpoint: format!("{server}{uploads}"),
+                    chunk: chunk_size(max_chunk),
+                },
+                _ => UploadRoute::Put,
             }),
-            Some(_) => writable.unwrap_or(false).then_some(UploadRoute::Put),
-        });
+            _ => None,
+        };
         if queue.route.with_untracked(|current| *current != route) {
             queue.route.set(route);
         }

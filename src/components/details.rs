@@ -1,6 +1,7 @@
 //! The right pane: every RFSAPI field of the selected entry (plus `id`/`etag` when the
 //! server sends them) and a download link; with nothing selected, a folder summary.
 
+use crate::api;
 use crate::components::format_local_time;
 use crate::components::icons::{EntryIcon, IconKind};
 use crate::model::{group_thousands, human_size, parse_rfc3339_ms};
@@ -42,6 +43,7 @@ fn EntryDetails(
     let modified = parse_rfc3339_ms(&entry.last_modified).map(format_local_time);
     let kind = IconKind::of(entry.is_dir(), &entry.mime_type);
     let open = entry.clone();
+    let (download_url, download_name) = (url.clone(), entry.name.clone());
     view! {
         <h2 class=style::title>
             <EntryIcon kind=kind/>
@@ -81,7 +83,20 @@ fn EntryDetails(
         <div class=style::actions>
             {if entry.is_file {
                 view! {
-                    <a class=style::button href=url download=entry.name.clone()>"Download"</a>
+                    <a class=style::button href=url.clone() download=entry.name.clone()
+                        on:click=move |event| {
+                            // A link cannot carry a bearer token: fetch with it instead.
+                            let config = browser.config.get_value();
+                            if crate::auth::authorization(&config.server).is_some() {
+                                event.prevent_default();
+                                let (url, name) = (download_url.clone(), download_name.clone());
+                                leptos::task::spawn_local(async move {
+                                    if let Err(error) = api::download_with_token(&config, &url, &name).await {
+                                        web_sys::console::warn_1(&error.to_string().into());
+                                    }
+                                });
+                            }
+                        }>"Download"</a>
                 }
                 .into_any()
             } else {

@@ -27,6 +27,7 @@ pub fn Header(
             </span>
             <Breadcrumbs/>
             <UploadButtons/>
+            <SignOut/>
             <label class=style::filter>
                 <span class="visually-hidden">"Filter this folder"</span>
                 <input
@@ -93,4 +94,22 @@ fn Breadcrumbs() -> impl IntoView {
             <ol>{crumbs}</ol>
         </nav>
     }
+}
+
+/// "Sign out" while a token is kept for this server (signing in or out reloads the page,
+/// so reading it once is enough).
+#[component]
+fn SignOut() -> impl IntoView {
+    let browser = expect_context::<Browser>();
+    let server = browser.config.with_value(|config| config.server.clone());
+    crate::auth::authorization(&server).map(|_| {
+        view! {
+            <button type="button" class=style::sign_out on:click=move |_| {
+                crate::auth::sign_out(&server);
+                if let Some(window) = web_sys::window() {
+                    let _ = window.location().reload();
+                }
+            }>"Sign out"</button>
+        }
+    })
 }

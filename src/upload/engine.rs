@@ -106,7 +106,7 @@ async fn by_session(
     loop {
         // A pause or cancel between requests has nothing in flight to abort: look.
         if !still_wanted(item, token) {
-            return stopped_by_user(item, &url, &fingerprint).await;
+            return stopped_by_user(item, server, &url, &fingerprint).await;
         }
         // The whole-file hash follows the bytes: after a resume, hash the part the server
         // already has from the local file first (no network).
@@ -124,13 +124,13 @@ async fn by_session(
         let (start, end) = chunk_range(offset, item.size, chunk);
         let bytes = read_slice(file, start, end).await.ok_or_else(unreadable)?;
         if !still_wanted(item, token) {
-            return stopped_by_user(item, &url, &fingerprint).await;
+            return stopped_by_user(item, server, &url, &fingerprint).await;
         }
         let copy = bytes.to_vec();
         hasher.update(start, &copy);
         let checksum = chunk_checksum_header(&copy);
         drop(copy);
-        let request = XhrRequest::new("POST", &url)
+        let request = XhrRequest::new("POST", &url, server)
             .map_err(|_| Stop::Failed("the browser refused the request".into()))?
             .header(UPLOAD_OFFSET_HEADER, &start.to_string())
             .header(UPLOAD_CHECKSUM_HEADER, &checksum)
@@ -146,7 +146,9 @@ async fn by_session(
             .await;
         item.in_flight.set_value(None);
         let (status, body) = match answer {
-            Err(XhrFailure::Aborted) => return stopped_by_user(item, &url, &fingerprint).await,
+            Err(XhrFailure::Aborted) => {
+                return stopped_by_user(item, server, &url, &fingerprint).await
+            }
             Err(XhrFailure::Network) => (None, String::new()),
             Ok(answer) => (Some(answer.status), answer.body),
         };
@@ -194,7 +196,7 @@ async fn resume(fingerprint: &str, server: &str) -> Option<(String, u64)> {
     if saved.server != server {
         return None;
     }
-    let answer = XhrRequest::new("GET", &saved.url)
+    let answer = XhrRequest::new("GET", &saved.url, server)
         .ok()?
         .send(None, |_| {})
         .await
@@ -267,7 +269,7 @@ async fn create_once(
         if !still_wanted(item, token) {
             return Err(Stop::ByUser);
         }
-        let mut request = XhrRequest::new("POST", endpoint)
+        let mut request = XhrRequest::new("POST", endpoint, server)
             .map_err(|_| Stop::Failed("the browser refused the request".into()))?
             .header("Content-Type", "application/json");
         if item.on_conflict.get_value() != Some(ConflictChoice::Replace) {
@@ -332,10 +334,15 @@ fn still_wanted(item: UploadItem, token: u64) -> bool {
 }
 
 /// After an abort: a pause keeps the session, a cancel removes it.
-async fn stopped_by_user(item: UploadItem, url: &str, fingerprint: &str) -> Result<(), Stop> {
+async fn stopped_by_user(
+    item: UploadItem,
+    server: &str,
+    url: &str,
+    fingerprint: &str,
+) -> Result<(), Stop> {
     if item.status.get_untracked() == UploadStatus::Cancelled {
         persist::forget(fingerprint);
-        if let Ok(request) = XhrRequest::new("DELETE", url) {
+        if let Ok(request) = XhrRequest::new("DELETE", url, server) {
             let _ = request.send(None, |_| {}).await;
         }
     }

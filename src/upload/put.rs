@@ -20,7 +20,7 @@ pub(super) async fn by_put(item: UploadItem, file: &File, server: &str) -> Resul
 
 async fn put_once(item: UploadItem, file: &File, server: &str) -> Result<(), Stop> {
     let url = format!("{server}{}", item.target.with_value(|t| t.to_url_path()));
-    let mut request = XhrRequest::new("PUT", &url)
+    let mut request = XhrRequest::new("PUT", &url, server)
         .map_err(|_| Stop::Failed("the browser refused the request".into()))?;
     if item.on_conflict.get_value() != Some(ConflictChoice::Replace) {
         request = request.header("If-None-Match", "*");

@@ -293,7 +293,7 @@ impl UploadQueue {
             if let Some(saved) = persist::load(&key) {
                 persist::forget(&key);
                 spawn_local(async move {
-                    if let Ok(request) = XhrRequest::new("DELETE", &saved.url) {
+                    if let Ok(request) = XhrRequest::new("DELETE", &saved.url, &saved.server) {
                         let _ = request.send(None, |_| {}).await;
                     }
                 });

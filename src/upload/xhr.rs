@@ -3,7 +3,7 @@
 //!
 //! ## Usage
 //! ```ignore
-//! let request = XhrRequest::new("POST", &url)?.header("Upload-Offset", "0");
+//! let request = XhrRequest::new("POST", &url, server)?.header("Upload-Offset", "0");
 //! let abort = request.abort_handle();          // pause/cancel from elsewhere
 //! let answer = request.send(Some(&bytes), |sent| progress.set(sent)).await?;
 //! ```
@@ -55,11 +55,15 @@ pub struct XhrRequest {
 }
 
 impl XhrRequest {
-    /// Opens `METHOD url` (asynchronous).
-    pub fn new(method: &str, url: &str) -> Result<Self, XhrFailure> {
+    /// Opens `METHOD url` (asynchronous), with the signed-in token for `server` if any.
+    pub fn new(method: &str, url: &str, server: &str) -> Result<Self, XhrFailure> {
         let xhr = XmlHttpRequest::new().map_err(|_| XhrFailure::Network)?;
         xhr.open(method, url).map_err(|_| XhrFailure::Network)?;
-        Ok(Self { xhr })
+        let request = Self { xhr };
+        Ok(match crate::auth::authorization(server) {
+            Some(authorization) => request.header("Authorization", &authorization),
+            None => request,
+        })
     }
 
     /// Adds a request header.
