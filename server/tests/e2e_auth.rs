@@ -40,11 +40,7 @@ async fn sign_in_browse_upload_and_download_with_a_token() {
     let rw = format!("alice:{RW}:rw");
     let server = Server::start(tree.path(), &["--writable", "--token", &rw]);
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}/", server.url))
-        .await
-        .expect("open the app");
+    browser.open(&format!("{}/", server.url)).await;
     // Nothing is listed before signing in.
     assert!(browser.row_names().await.is_empty());
 
@@ -118,11 +114,7 @@ async fn a_read_only_token_browses_but_cannot_upload() {
     let ro = format!("bob:{RO}:ro");
     let server = Server::start(tree.path(), &["--writable", "--token", &ro]);
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}/", server.url))
-        .await
-        .expect("open the app");
+    browser.open(&format!("{}/", server.url)).await;
     sign_in(&browser, RO).await;
     browser.wait_for_rows(&["shared.txt"]).await;
     // writes_supported is false for this token: the upload buttons stay off, and a drop

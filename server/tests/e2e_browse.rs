@@ -163,10 +163,8 @@ async fn deep_link_to_a_hostile_name_in_a_unicode_folder() {
     let folder = skiff_protocol::encode_segment("photos ☀");
     let file = skiff_protocol::encode_segment("a b#c?d%e.txt");
     browser
-        .client
-        .goto(&format!("{}/{folder}/?sel={file}", server.url))
-        .await
-        .expect("open the deep link");
+        .open(&format!("{}/{folder}/?sel={file}", server.url))
+        .await;
     browser.wait_for_rows(&["a b#c?d%e.txt"]).await;
     browser
         .wait_until(
@@ -192,10 +190,8 @@ async fn missing_folder_deep_link_shows_not_found() {
     let server = Server::start(tree.path(), &[]);
     let browser = Browser::start().await;
     browser
-        .client
-        .goto(&format!("{}/no/such/place/", server.url))
-        .await
-        .expect("open the deep link");
+        .open(&format!("{}/no/such/place/", server.url))
+        .await;
     browser
         .wait_until(
             "the not-found state",

@@ -20,11 +20,7 @@ async fn a_folder_of_100000_files_renders_only_visible_rows() {
     }
     let server = Server::start(tree.path(), &[]);
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}/big/", server.url))
-        .await
-        .expect("open the big folder");
+    browser.open(&format!("{}/big/", server.url)).await;
     browser
         .wait_until(
             "the first rows",
@@ -86,11 +82,7 @@ async fn a_folder_of_5000_subfolders_is_virtualised_in_the_tree() {
     }
     let server = Server::start(tree.path(), &[]);
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}/wide/", server.url))
-        .await
-        .expect("open the wide folder");
+    browser.open(&format!("{}/wide/", server.url)).await;
     // Expand `wide` in the tree: its 5,000 subfolders load, only the visible ones render.
     browser
         .element("[role=treeitem][data-path='/wide'] button")

@@ -6,14 +6,13 @@ mod browser;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use browser::uploads::*;
 use browser::{Browser, Server};
-use sha2::{Digest, Sha256};
 
 /// A TCP proxy on an ephemeral loopback port that forwards to `target` and, when
 /// `cut_after` is set, drops each connection once it has carried that many bytes upstream.
@@ -117,40 +116,6 @@ fn socket_of(url: &str) -> SocketAddr {
         .expect("the server's address")
 }
 
-fn source_file(dir: &Path, len: usize) -> std::path::PathBuf {
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut bytes = Vec::with_capacity(len + 8);
-    while bytes.len() < len {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        bytes.extend_from_slice(&state.to_le_bytes());
-    }
-    bytes.truncate(len);
-    let path = dir.join("resilient.bin");
-    std::fs::write(&path, bytes).expect("write the source");
-    path
-}
-
-fn sha256_of(path: &Path) -> String {
-    format!("{:x}", Sha256::digest(std::fs::read(path).expect("read")))
-}
-
-async fn pick_and_wait_started(browser: &Browser, file: &Path) {
-    browser
-        .wait_until(
-            "uploads to be enabled",
-            "!document.querySelector('input[data-upload=files] ~ button').disabled",
-        )
-        .await;
-    browser
-        .element("input[data-upload=files]")
-        .await
-        .send_keys(&file.display().to_string())
-        .await
-        .expect("pick the file");
-}
-
 /// Polls (bounded) until the upload row says Done, failing with its text on timeout.
 async fn wait_done(browser: &Browser, limit: Duration) {
     let started = std::time::Instant::now();
@@ -184,18 +149,15 @@ async fn wait_done(browser: &Browser, limit: Duration) {
 async fn upload_completes_through_a_proxy_that_cuts_connections() {
     let tree = tempfile::tempdir().expect("a temp folder");
     let sources = tempfile::tempdir().expect("a source folder");
-    let file = source_file(sources.path(), 12 * 1024 * 1024 + 777);
+    let file = write_source(sources.path(), "resilient.bin", 12 * 1024 * 1024 + 777, 41);
     // 1 MiB chunks; every connection dies after 2.5 MiB: each keep-alive connection
     // carries two chunks, then the third is cut in the middle.
     let server = Server::start(tree.path(), &["--writable", "--max-chunk", "1048576"]);
     let proxy = CuttingProxy::start(socket_of(&server.url), Some(2_500_000));
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}/", proxy.url()))
-        .await
-        .expect("open the app");
-    pick_and_wait_started(&browser, &file).await;
+    browser.open(&format!("{}/", proxy.url())).await;
+    wait_for_uploads_enabled(&browser).await;
+    pick_files(&browser, "files", &file).await;
     wait_done(&browser, Duration::from_secs(120)).await;
     assert_eq!(
         sha256_of(&tree.path().join("resilient.bin")),
@@ -213,17 +175,14 @@ async fn upload_completes_through_a_proxy_that_cuts_connections() {
 async fn upload_survives_the_server_being_killed_and_restarted() {
     let tree = tempfile::tempdir().expect("a temp folder");
     let sources = tempfile::tempdir().expect("a source folder");
-    let file = source_file(sources.path(), 24 * 1024 * 1024);
+    let file = write_source(sources.path(), "resilient.bin", 24 * 1024 * 1024, 42);
     let args = ["--writable", "--max-chunk", "262144"];
     let server = Server::start(tree.path(), &args);
     let proxy = CuttingProxy::start(socket_of(&server.url), None);
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}/", proxy.url()))
-        .await
-        .expect("open the app");
-    pick_and_wait_started(&browser, &file).await;
+    browser.open(&format!("{}/", proxy.url())).await;
+    wait_for_uploads_enabled(&browser).await;
+    pick_files(&browser, "files", &file).await;
     browser
         .wait_until(
             "a quarter uploaded",

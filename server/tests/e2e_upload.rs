@@ -32,23 +32,14 @@ async fn picked_file_and_folder_arrive_byte_for_byte() {
     }
     let server = Server::start(tree.path(), &["--writable"]);
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}/inbox/", server.url))
-        .await
-        .expect("open the app");
+    browser.open(&format!("{}/inbox/", server.url)).await;
     browser
         .wait_until(
             "the empty inbox",
             "document.body.innerText.includes('This folder is empty')",
         )
         .await;
-    browser
-        .wait_until(
-            "uploads to be enabled",
-            "!document.querySelector('input[data-upload=files] ~ button').disabled",
-        )
-        .await;
+    wait_for_uploads_enabled(&browser).await;
 
     pick_files(&browser, "files", &big).await;
     let started = std::time::Instant::now();
@@ -99,18 +90,9 @@ async fn dropped_files_go_into_the_folder_they_are_dropped_on() {
     std::fs::create_dir(tree.path().join("target folder")).expect("mkdir");
     let server = Server::start(tree.path(), &["--writable"]);
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}/", server.url))
-        .await
-        .expect("open the app");
+    browser.open(&format!("{}/", server.url)).await;
     browser.wait_for_rows(&["target folder"]).await;
-    browser
-        .wait_until(
-            "uploads to be enabled",
-            "!document.querySelector('input[data-upload=files] ~ button').disabled",
-        )
-        .await;
+    wait_for_uploads_enabled(&browser).await;
     // A synthetic drop of two generated files onto the folder's row, as a person's drag would.
     browser
         .client
@@ -161,17 +143,8 @@ async fn a_dragged_folder_of_150_files_arrives_whole() {
     }
     let server = Server::start(tree.path(), &["--writable"]);
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}/", server.url))
-        .await
-        .expect("open the app");
-    browser
-        .wait_until(
-            "uploads to be enabled",
-            "!document.querySelector('input[data-upload=files] ~ button').disabled",
-        )
-        .await;
+    browser.open(&format!("{}/", server.url)).await;
+    wait_for_uploads_enabled(&browser).await;
     browser.drop_paths("[role=grid]", &[&folder]).await;
     browser
         .wait_until_within(

@@ -14,17 +14,8 @@ async fn pause_resume_and_reload_mid_upload_lose_nothing() {
     let file = write_source(sources.path(), "long.bin", 48 * 1024 * 1024, 11);
     let server = Server::start(tree.path(), &["--writable", "--max-chunk", "262144"]);
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}/", server.url))
-        .await
-        .expect("open the app");
-    browser
-        .wait_until(
-            "uploads to be enabled",
-            "!document.querySelector('input[data-upload=files] ~ button').disabled",
-        )
-        .await;
+    browser.open(&format!("{}/", server.url)).await;
+    wait_for_uploads_enabled(&browser).await;
     pick_files(&browser, "files", &file).await;
     browser
         .wait_until(
@@ -95,20 +86,11 @@ async fn existing_names_ask_replace_keep_both_or_skip() {
     }
     let server = Server::start(tree.path(), &["--writable"]);
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}/", server.url))
-        .await
-        .expect("open the app");
+    browser.open(&format!("{}/", server.url)).await;
     browser
         .wait_for_rows(&["keep.txt", "replace.txt", "skip1.txt", "skip2.txt"])
         .await;
-    browser
-        .wait_until(
-            "uploads to be enabled",
-            "!document.querySelector('input[data-upload=files] ~ button').disabled",
-        )
-        .await;
+    wait_for_uploads_enabled(&browser).await;
 
     drop_generated(&browser, &[("keep.txt", 100), ("replace.txt", 200)]).await;
     answer_conflict(&browser, "keep.txt", "Keep both", false).await;
@@ -136,17 +118,8 @@ async fn a_dropped_file_is_offered_for_resume_after_reload_from_its_kept_handle(
     let file = write_source(sources.path(), "dropped.bin", 32 * 1024 * 1024, 23);
     let server = Server::start(tree.path(), &["--writable", "--max-chunk", "262144"]);
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}/", server.url))
-        .await
-        .expect("open the app");
-    browser
-        .wait_until(
-            "uploads to be enabled",
-            "!document.querySelector('input[data-upload=files] ~ button').disabled",
-        )
-        .await;
+    browser.open(&format!("{}/", server.url)).await;
+    wait_for_uploads_enabled(&browser).await;
     browser.drop_paths("[role=grid]", &[&file]).await;
     browser
         .wait_until(
@@ -189,11 +162,7 @@ async fn cancel_removes_the_partial_upload_everywhere() {
     let file = write_source(sources.path(), "unwanted.bin", 32 * 1024 * 1024, 5);
     let server = Server::start(tree.path(), &["--writable", "--max-chunk", "262144"]);
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}/", server.url))
-        .await
-        .expect("open the app");
+    browser.open(&format!("{}/", server.url)).await;
     wait_for_uploads_enabled(&browser).await;
     pick_files(&browser, "files", &file).await;
     browser
@@ -242,11 +211,7 @@ async fn the_number_of_parallel_uploads_is_the_users_choice() {
     let tree = tempfile::tempdir().expect("a temp folder");
     let server = Server::start(tree.path(), &["--writable", "--max-chunk", "65536"]);
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}/", server.url))
-        .await
-        .expect("open the app");
+    browser.open(&format!("{}/", server.url)).await;
     wait_for_uploads_enabled(&browser).await;
     drop_generated(&browser, &[("warm-up.bin", 10)]).await;
     wait_for_status(&browser, "warm-up.bin", "Done").await;

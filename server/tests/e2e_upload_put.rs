@@ -76,11 +76,7 @@ async fn without_sessions_whole_files_go_up_with_put() {
     let server = Server::start(tree.path(), &["--writable"]);
     let front = plain_rfsapi_front(&server.url).await;
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{front}/"))
-        .await
-        .expect("open the app");
+    browser.open(&format!("{front}/")).await;
     wait_for_uploads_enabled(&browser).await;
 
     pick_files(&browser, "files", &file).await;

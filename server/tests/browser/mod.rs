@@ -137,6 +137,14 @@ impl Browser {
         }
     }
 
+    /// Opens `url` in the page.
+    pub async fn open(&self, url: &str) {
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|error| panic!("open {url}: {error}"));
+    }
+
     /// Waits until `script` (a JS expression) is truthy, failing with `what` and the
     /// page's text after [`PATIENCE`].
     pub async fn wait_until(&self, what: &str, script: &str) {
