@@ -267,3 +267,46 @@ async fn the_number_of_parallel_uploads_is_the_users_choice() {
     }
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_that_expired_during_a_pause_starts_over_by_itself() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let sources = tempfile::tempdir().expect("a source folder");
+    let file = write_source(sources.path(), "patient.bin", 16 * 1024 * 1024, 29);
+    let server = Server::start(
+        tree.path(),
+        &["--writable", "--max-chunk", "262144", "--session-ttl", "1"],
+    );
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    wait_for_uploads_enabled(&browser).await;
+    pick_files(&browser, "files", &file).await;
+    browser
+        .wait_until(
+            "some progress",
+            "Number(document.querySelector('[data-upload-name] progress')?.value) > 0.05",
+        )
+        .await;
+    browser
+        .element("[data-upload-name] button")
+        .await
+        .click()
+        .await
+        .expect("click Pause");
+    wait_for_status(&browser, "patient.bin", "Paused").await;
+    // Idle past the session's 1 s lifetime: the server forgets it and its bytes.
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    browser
+        .element("[data-upload-name] button")
+        .await
+        .click()
+        .await
+        .expect("click Resume");
+    // 404 for the old session: the app starts a new one and finishes.
+    wait_for_status(&browser, "patient.bin", "Done").await;
+    assert_eq!(
+        sha256_of(&tree.path().join("patient.bin")),
+        sha256_of(&file)
+    );
+    browser.close().await;
+}
