@@ -12,6 +12,7 @@ mod discovery;
 mod entry;
 mod error;
 mod files;
+mod ids;
 mod json;
 mod listing;
 mod paths;

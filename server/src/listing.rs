@@ -1,9 +1,10 @@
 //! RFSAPI responses (PROTOCOL.md §1): directory listings and single-file entries.
 //!
-//! A listing streams: a blocking task walks `read_dir`, stats each entry and sends
-//! serialised JSON in chunks through a bounded channel into the response body, so a
-//! 100,000-entry folder costs neither a giant `Vec` nor a blocked async worker, and
-//! a client that hangs up stops the walk.
+//! A listing streams: a blocking task walks `read_dir`, stats each entry, adds
+//! the stable ids entries already have (one read transaction), and sends
+//! serialised JSON in chunks through a bounded channel into the response body, so
+//! a 100,000-entry folder never blocks an async worker, and a client that hangs
+//! up stops the work.
 
 use std::convert::Infallible;
 use std::fs::{DirEntry, Metadata, ReadDir};
@@ -17,6 +18,7 @@ use tokio::sync::mpsc;
 
 use crate::entry::describe;
 use crate::error::AppError;
+use crate::ids::Ids;
 use crate::json::{json_response, JSON_CONTENT_TYPE};
 use crate::paths::check_contained;
 
@@ -28,24 +30,36 @@ const CHUNK_BYTES: usize = 32 * 1024;
 /// Chunks buffered ahead of a slow client.
 const CHUNKS_IN_FLIGHT: usize = 8;
 
-/// The RFSAPI answer for a file: `is_file`, not root, and exactly its own entry.
-pub fn file_entry(name: &str, metadata: &Metadata, writes_supported: bool) -> Response {
+/// The RFSAPI answer for a file: `is_file`, not root, and exactly its own entry
+/// (with its stable `id` when known).
+pub fn file_entry(
+    name: &str,
+    metadata: &Metadata,
+    id: Option<String>,
+    writes_supported: bool,
+) -> Response {
     let fileset = FilesetData {
         writes_supported,
         is_root: false,
         is_file: true,
-        files: vec![describe(name, metadata)],
+        files: vec![RawFileData {
+            id,
+            ..describe(name, metadata)
+        }],
     };
     let mut response = json_response(StatusCode::OK, &fileset);
     add_rfsapi_headers(&mut response);
     response
 }
 
-/// Streams the RFSAPI listing of the directory at canonical path `dir` (only the
-/// headers without `with_body`, for HEAD). Fails before any byte is sent if the
-/// directory cannot be opened.
+/// Streams the RFSAPI listing of the directory at canonical path `dir`, whose
+/// key (tree path without the leading `/`) is `dir_key` (only the headers without
+/// `with_body`, for HEAD). Fails before any byte is sent if the directory cannot
+/// be opened.
 pub async fn directory(
     root: &Path,
+    ids: &Ids,
+    dir_key: String,
     dir: PathBuf,
     is_root: bool,
     writes_supported: bool,
@@ -80,6 +94,8 @@ pub async fn directory(
     let walk = Walk {
         root_hides_reserved: dir == root,
         root,
+        ids: ids.clone(),
+        dir_key,
         sender,
     };
     tokio::task::spawn_blocking(move || walk.run(read_dir, prefix));
@@ -126,24 +142,40 @@ struct Walk {
     root: PathBuf,
     /// Whether this is the root folder, whose `.skiff` is never listed.
     root_hides_reserved: bool,
+    ids: Ids,
+    /// Key of the listed folder: its children's keys are `dir_key/name`.
+    dir_key: String,
     sender: mpsc::Sender<Bytes>,
 }
 
 impl Walk {
     fn run(self, read_dir: ReadDir, prefix: Vec<u8>) {
+        // Gather first, so every id is looked up in one read transaction for the
+        // whole folder. Listings show only ids that exist (see `crate::ids`).
+        let mut entries = Vec::new();
+        for entry in read_dir {
+            match entry {
+                Ok(entry) => entries.extend(self.describe(&entry)),
+                Err(error) => tracing::warn!(%error, "skipping an unreadable directory entry"),
+            }
+        }
+        let keys: Vec<String> = entries
+            .iter()
+            .map(|data| child_key(&self.dir_key, &data.name))
+            .collect();
+        match self.ids.known_ids(&keys) {
+            Ok(ids) => {
+                for (data, id) in entries.iter_mut().zip(ids) {
+                    data.id = id;
+                }
+            }
+            // Still list: a listing without ids beats no listing.
+            Err(error) => tracing::error!(%error, "cannot assign ids to a listing"),
+        }
+        drop(keys);
         let mut buffer = prefix;
         let mut first = true;
-        for entry in read_dir {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(error) => {
-                    tracing::warn!(%error, "skipping an unreadable directory entry");
-                    continue;
-                }
-            };
-            let Some(data) = self.describe(&entry) else {
-                continue;
-            };
+        for data in entries {
             if !first {
                 buffer.push(b',');
             }
@@ -203,6 +235,15 @@ impl Walk {
         let target = std::fs::canonicalize(entry.path()).map_err(|_| "broken symlink")?;
         check_contained(&self.root, &target).map_err(|_| "symlink leaves the root")?;
         std::fs::metadata(&target).map_err(|_| "cannot stat the symlink's target")
+    }
+}
+
+/// The key of `name` inside the folder whose key is `dir_key`.
+pub fn child_key(dir_key: &str, name: &str) -> String {
+    if dir_key.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{dir_key}/{name}")
     }
 }
 

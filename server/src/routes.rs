@@ -126,6 +126,8 @@ async fn serve_tree(
             let with_body = method != Method::HEAD;
             listing::directory(
                 state.root(),
+                state.ids(),
+                path.segments().join("/"),
                 canonical,
                 is_root,
                 state.writes_supported(grant),
@@ -139,7 +141,10 @@ async fn serve_tree(
         // The root is a directory, so a file always has a name.
         let name = path.name().ok_or(AppError::NotFound)?;
         if rfsapi {
-            listing::file_entry(name, &metadata, state.writes_supported(grant))
+            let ids = state.ids().clone();
+            let key = path.segments().join("/");
+            let id = crate::uploads::blocking(move || ids.id_for(&key)).await?;
+            listing::file_entry(name, &metadata, Some(id), state.writes_supported(grant))
         } else {
             serve_file(&canonical, name, method, headers).await?
         }

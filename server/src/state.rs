@@ -9,6 +9,8 @@ use axum::http::HeaderValue;
 use crate::app_shell::AppSource;
 use crate::auth::{load_tokens, Grant, Token};
 use crate::config::{Config, ConfigError};
+use crate::error::AppError;
+use crate::ids::{open_database, Ids};
 use crate::uploads::{spawn_sweeper, Uploads};
 
 /// Everything a request handler may need; cheap to clone.
@@ -28,6 +30,8 @@ struct Inner {
     max_chunk: u64,
     /// Configured bearer tokens; empty means no authentication.
     tokens: Vec<Token>,
+    /// Stable ids of entries (§4).
+    ids: Ids,
 }
 
 impl AppState {
@@ -65,13 +69,15 @@ impl AppState {
             return Err(ConfigError::ZeroLimit("--session-ttl"));
         }
         let tokens = load_tokens(&config.tokens, config.token_file.as_deref())?;
-        // A read-only server never touches the disk, so `.skiff` is created only here.
+        let state_error = |error: AppError| ConfigError::StateStore {
+            path: root.join(skiff_protocol::RESERVED_NAME),
+            reason: error.to_string(),
+        };
+        // A read-only server never writes to the disk, so `.skiff` is created only
+        // when writable; its ids then live in memory (see `crate::ids`).
+        let ids = Ids::new(open_database(&root, config.writable).map_err(state_error)?);
         let uploads = if config.writable {
-            let uploads =
-                Uploads::open(&root, config).map_err(|error| ConfigError::StateStore {
-                    path: root.join(skiff_protocol::RESERVED_NAME),
-                    reason: error.to_string(),
-                })?;
+            let uploads = Uploads::open(&root, config, ids.clone()).map_err(state_error)?;
             let uploads = Arc::new(uploads);
             // Outside a runtime (a plain unit test) there is nothing to sweep with.
             if tokio::runtime::Handle::try_current().is_ok() {
@@ -90,6 +96,7 @@ impl AppState {
                 uploads,
                 max_chunk: config.max_chunk,
                 tokens,
+                ids,
             }),
         })
     }
@@ -112,6 +119,11 @@ impl AppState {
     /// Whether this client may write: a writable server and credentials that may.
     pub(crate) fn writes_supported(&self, grant: &Grant) -> bool {
         self.writable() && grant.may_write()
+    }
+
+    /// The stable ids of entries.
+    pub(crate) fn ids(&self) -> &Ids {
+        &self.inner.ids
     }
 
     /// The bearer tokens; empty when authentication is off.

@@ -171,6 +171,8 @@ async fn complete(uploads: &Arc<Uploads>, mut record: SessionRecord) -> Result<R
         let target = prepare_target(store.root(), &path)?;
         place(&store.partial_path(&record.id), &target)?;
         let created_at = i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX);
+        // The file object reports the entry's stable id: kept if it replaced a file.
+        record.file_id = store.ids().id_for(&record.key)?;
         // Learn the new file's ETag so listings can trust the digest we computed.
         if let Ok(metadata) = std::fs::symlink_metadata(&target) {
             let known = FileRecord {

@@ -14,7 +14,6 @@ use axum::response::Response;
 use skiff_protocol::{Bucket, BucketList, FileList, FileObject, TreePath, DEFAULT_BUCKET};
 
 use super::session::{blocking, Uploads};
-use super::store::Store;
 use super::target::key_of;
 use crate::entry::{etag, mime_for_name, modified};
 use crate::error::AppError;
@@ -55,10 +54,12 @@ pub async fn files(uploads: &Arc<Uploads>, query: Option<&str>) -> Result<Respon
         let start = after.map_or(0, |after| keys.partition_point(|key| *key <= after));
         let end = start.saturating_add(limit).min(keys.len());
         let mut data = Vec::with_capacity(end - start);
-        for key in &keys[start..end] {
+        // One store transaction for the page's ids.
+        let ids = uploads.ids().ids_for(&keys[start..end])?;
+        for (key, id) in keys[start..end].iter().zip(ids) {
             let path = TreePath::from_segments(key.split('/'))?;
             // A file removed since the walk is simply left out of the page.
-            if let Ok(object) = file_object(uploads.store(), uploads.root(), &path) {
+            if let Ok(object) = file_object(&uploads, &path, Some(id)) {
                 data.push(object);
             }
         }
@@ -72,7 +73,7 @@ pub async fn files(uploads: &Arc<Uploads>, query: Option<&str>) -> Result<Respon
 /// `GET {uploads}/default/{key}`.
 pub async fn file(uploads: &Arc<Uploads>, path: TreePath) -> Result<Response, AppError> {
     let uploads = Arc::clone(uploads);
-    let object = blocking(move || file_object(uploads.store(), uploads.root(), &path)).await?;
+    let object = blocking(move || file_object(&uploads, &path, None)).await?;
     Ok(json_response(StatusCode::OK, &object))
 }
 
@@ -80,7 +81,7 @@ pub async fn file(uploads: &Arc<Uploads>, path: TreePath) -> Result<Response, Ap
 pub async fn delete_file(uploads: &Arc<Uploads>, path: TreePath) -> Result<Response, AppError> {
     let uploads = Arc::clone(uploads);
     let object = blocking(move || {
-        let object = file_object(uploads.store(), uploads.root(), &path)?;
+        let object = file_object(&uploads, &path, None)?;
         super::tree_write::remove_entry(&uploads, &path, false)?;
         Ok(object)
     })
@@ -89,13 +90,24 @@ pub async fn delete_file(uploads: &Arc<Uploads>, path: TreePath) -> Result<Respo
 }
 
 /// The file object of the regular file at `path` (blocking); folders are 404.
-pub fn file_object(store: &Store, root: &Path, path: &TreePath) -> Result<FileObject, AppError> {
-    let canonical = resolve_blocking(root, path)?;
+/// `id` is its stable id if the caller already looked it up.
+pub fn file_object(
+    uploads: &Uploads,
+    path: &TreePath,
+    id: Option<String>,
+) -> Result<FileObject, AppError> {
+    let canonical = resolve_blocking(uploads.root(), path)?;
     let metadata = std::fs::metadata(&canonical).map_err(AppError::from_fs)?;
     if !metadata.is_file() {
         return Err(AppError::NotFound);
     }
     let key = key_of(path);
+    // Only now that it surely exists may the entry get an id.
+    let id = match id {
+        Some(id) => id,
+        None => uploads.ids().id_for(&key)?,
+    };
+    let store = uploads.store();
     let name = path.name().unwrap_or_default();
     let known = store
         .file(&key)?
@@ -107,7 +119,7 @@ pub fn file_object(store: &Store, root: &Path, path: &TreePath) -> Result<FileOb
             mime_type: known.mime_type,
             bytes: metadata.len(),
             created_at: known.created_at,
-            id: known.id,
+            id,
             sha256: Some(known.sha256),
         },
         None => FileObject {
@@ -116,8 +128,7 @@ pub fn file_object(store: &Store, root: &Path, path: &TreePath) -> Result<FileOb
             mime_type: mime_for_name(name),
             bytes: metadata.len(),
             created_at: unix_seconds(&metadata),
-            // Stable ids arrive with §4; until then an unknown file gets a fresh one.
-            id: uuid::Uuid::new_v4().to_string(),
+            id,
             sha256: None,
         },
     })

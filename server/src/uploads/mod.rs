@@ -32,7 +32,7 @@ use axum::Router;
 use skiff_protocol::{decode_segment, TreePath, UploadCreate, SESSION_PREFIX, UPLOADS_PATH};
 
 pub use recovery::spawn_sweeper;
-pub use session::Uploads;
+pub use session::{blocking, Uploads};
 
 use crate::error::AppError;
 use crate::json::json_response;

@@ -21,6 +21,7 @@ use super::store::{SessionRecord, SessionState, Store};
 use super::target::{exists, key_path};
 use crate::config::Config;
 use crate::error::AppError;
+use crate::ids::Ids;
 
 /// In-memory companion of a session, guarded by its mutex.
 #[derive(Default)]
@@ -32,6 +33,7 @@ pub struct Live {
 /// The server's upload sessions.
 pub struct Uploads {
     pub(super) store: Store,
+    pub(super) ids: Ids,
     pub(super) root: PathBuf,
     pub(super) partial_dir: PathBuf,
     pub(super) ttl: Duration,
@@ -50,15 +52,16 @@ impl std::fmt::Debug for Uploads {
 }
 
 impl Uploads {
-    /// Opens the state under `root/.skiff` (canonical `root`), creating it, and
+    /// Opens the state under `root/.skiff` (canonical `root`) in the shared database, and
     /// reconciles it with the partial files on disk. Blocking; runs at startup.
-    pub fn open(root: &Path, config: &Config) -> Result<Self, AppError> {
+    pub fn open(root: &Path, config: &Config, ids: Ids) -> Result<Self, AppError> {
         let state_dir = root.join(skiff_protocol::RESERVED_NAME);
         let partial_dir = state_dir.join("partial");
         std::fs::create_dir_all(&partial_dir)?;
-        let store = Store::open(&state_dir.join("state.redb"))?;
+        let store = Store::new(Arc::clone(ids.database()))?;
         let uploads = Self {
             store,
+            ids,
             root: root.to_path_buf(),
             partial_dir,
             ttl: config.session_ttl,
@@ -73,6 +76,11 @@ impl Uploads {
     /// The store, for the file records of listings and tree writes.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The stable ids (§4), shared with the rest of the server.
+    pub fn ids(&self) -> &Ids {
+        &self.ids
     }
 
     /// The served root (canonical).

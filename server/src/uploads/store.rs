@@ -1,4 +1,5 @@
-//! The crash-safe upload state: a `redb` database at `ROOT/.skiff/state.redb`.
+//! The crash-safe upload state, in the server's `redb` database at
+//! `ROOT/.skiff/state.redb` (shared with `crate::ids`).
 //!
 //! Two tables, both `&str → JSON bytes` so a record can grow a field without a
 //! migration: `sessions` (one [`SessionRecord`] per upload session) and `files`
@@ -8,7 +9,7 @@
 //! offset be acknowledged only once it is durable. All calls block: run them on
 //! a blocking thread.
 
-use std::path::Path;
+use std::sync::Arc;
 
 use redb::{Database, ReadableTable, TableDefinition};
 use serde::de::DeserializeOwned;
@@ -76,18 +77,17 @@ pub struct FileRecord {
     pub created_at: i64,
 }
 
-/// The open database.
+/// The upload tables in the server's database.
 #[derive(Debug)]
 pub struct Store {
-    db: Database,
+    db: Arc<Database>,
 }
 
 impl Store {
-    /// Opens (or creates) the database at `path` and makes sure both tables exist,
-    /// so read transactions never meet a missing table. redb repairs itself here
-    /// after a crash.
-    pub fn open(path: &Path) -> Result<Self, AppError> {
-        let db = Database::create(path).map_err(store_error)?;
+    /// The upload tables in `db` (opened by `crate::ids::open_database`, where
+    /// redb repairs itself after a crash), created now so read transactions never
+    /// meet a missing table.
+    pub fn new(db: Arc<Database>) -> Result<Self, AppError> {
         let txn = db.begin_write().map_err(store_error)?;
         txn.open_table(SESSIONS).map_err(store_error)?;
         txn.open_table(FILES).map_err(store_error)?;
@@ -179,7 +179,4 @@ fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     serde_json::from_slice(bytes).map_err(store_error)
 }
 
-/// Store failures are the server's fault: 500, with the detail kept for the log.
-pub fn store_error(error: impl std::fmt::Display) -> AppError {
-    AppError::Store(error.to_string())
-}
+pub use crate::ids::store_error;

@@ -85,18 +85,20 @@ pub async fn put(
         }
         place(&temp, &target)?;
         let metadata = std::fs::metadata(&target).map_err(AppError::from_fs)?;
+        // A replaced file keeps its id (and metadata); a new one gets its first.
+        let id = uploads.ids().id_for(&key_of(&path))?;
         let known = FileRecord {
             etag: etag(&metadata),
             sha256,
-            id: uuid::Uuid::new_v4().to_string(),
+            id: id.clone(),
             mime_type: mime_for_name(path.name().unwrap_or_default()),
             created_at: i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX),
         };
         uploads.store().put_file(&key_of(&path), &known)?;
-        Ok((existed, metadata))
+        Ok((existed, metadata, id))
     })
     .await;
-    let (existed, metadata) = match placed {
+    let (existed, metadata, id) = match placed {
         Ok(placed) => placed,
         Err(error) => {
             // The temporary file is ours alone: never leave it behind (after a
@@ -110,7 +112,7 @@ pub async fn put(
     } else {
         StatusCode::CREATED
     };
-    let mut response = crate::listing::file_entry(&name, &metadata, true);
+    let mut response = crate::listing::file_entry(&name, &metadata, Some(id), true);
     *response.status_mut() = status;
     Ok(response)
 }
@@ -149,5 +151,7 @@ pub fn remove_entry(uploads: &Uploads, path: &TreePath, folders: bool) -> Result
         std::fs::remove_file(&entry).map_err(AppError::from_fs)?;
     }
     sync_dir(&dir)?;
+    // Its id and metadata die with it: a new file at this path starts afresh.
+    uploads.ids().forget_tree(&key_of(path))?;
     uploads.store().remove_file(&key_of(path))
 }

@@ -1,0 +1,273 @@
+//! Stable ids (PROTOCOL.md §4): every entry gets a UUID on first sight, kept in
+//! redb as `path → id` and `id → path`, moved along with the entry when it is
+//! moved through the server and forgotten (with its metadata, §3) when it is
+//! deleted through the server.
+//!
+//! Paths are keys in upload-key form (segments joined with `/`, no leading `/`;
+//! the root is `""`), so an entry's descendants are one contiguous key range.
+//! Ids are created lazily where a single entry is looked at (a file's RFSAPI
+//! entry, file objects, metadata, the raw API); RFSAPI folder listings only show
+//! the ids that already exist, in one read transaction, because creating 100,000
+//! ids made a big listing several times slower. Batches of new ids are created
+//! in one write transaction.
+//! All calls block: run them on a blocking thread.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use redb::{Database, ReadableTable, TableDefinition, WriteTransaction};
+
+use crate::error::AppError;
+
+const ID_BY_PATH: TableDefinition<&str, &str> = TableDefinition::new("id_by_path");
+const PATH_BY_ID: TableDefinition<&str, &str> = TableDefinition::new("path_by_id");
+/// §3 user metadata, keyed by id so it follows moves for free (JSON object bytes).
+pub const METADATA: TableDefinition<&str, &[u8]> = TableDefinition::new("metadata");
+
+/// The id tables of one server.
+#[derive(Debug, Clone)]
+pub struct Ids {
+    db: Arc<Database>,
+}
+
+/// Opens the server's database. A writable server creates `ROOT/.skiff/state.redb`;
+/// a read-only one never creates anything in the tree: it opens that file if a
+/// writable run left one (so ids stay the same), else keeps ids in memory.
+pub fn open_database(root: &Path, writable: bool) -> Result<Arc<Database>, AppError> {
+    let state_dir = root.join(skiff_protocol::RESERVED_NAME);
+    let file = state_dir.join("state.redb");
+    let db = if writable {
+        std::fs::create_dir_all(&state_dir)?;
+        Database::create(&file).map_err(store_error)?
+    } else {
+        let existing = file
+            .is_file()
+            .then(|| Database::create(&file))
+            .and_then(|opened| {
+                opened
+                    .inspect_err(|error| tracing::warn!(%error, "ids kept in memory"))
+                    .ok()
+            });
+        match existing {
+            Some(db) => db,
+            None => Database::builder()
+                .create_with_backend(redb::backends::InMemoryBackend::new())
+                .map_err(store_error)?,
+        }
+    };
+    // Create every table now, so read transactions never meet a missing one.
+    let txn = db.begin_write().map_err(store_error)?;
+    txn.open_table(ID_BY_PATH).map_err(store_error)?;
+    txn.open_table(PATH_BY_ID).map_err(store_error)?;
+    txn.open_table(METADATA).map_err(store_error)?;
+    txn.commit().map_err(store_error)?;
+    Ok(Arc::new(db))
+}
+
+impl Ids {
+    /// The id tables in `db` (opened by [`open_database`]).
+    pub fn new(db: Arc<Database>) -> Self {
+        Self { db }
+    }
+
+    /// The shared database, for the other tables.
+    pub fn database(&self) -> &Arc<Database> {
+        &self.db
+    }
+
+    /// The ids `keys` already have, in order, without creating any (one read
+    /// transaction): what RFSAPI listings show.
+    pub fn known_ids(&self, keys: &[String]) -> Result<Vec<Option<String>>, AppError> {
+        let txn = self.db.begin_read().map_err(store_error)?;
+        let table = txn.open_table(ID_BY_PATH).map_err(store_error)?;
+        keys.iter()
+            .map(|key| {
+                Ok(table
+                    .get(key.as_str())
+                    .map_err(store_error)?
+                    .map(|id| id.value().to_owned()))
+            })
+            .collect()
+    }
+
+    /// The id of each of `keys`, in order, creating the missing ones (one read
+    /// transaction; one write transaction only if some are new).
+    pub fn ids_for(&self, keys: &[String]) -> Result<Vec<String>, AppError> {
+        let mut ids = Vec::with_capacity(keys.len());
+        let mut missing = Vec::new();
+        {
+            let txn = self.db.begin_read().map_err(store_error)?;
+            let table = txn.open_table(ID_BY_PATH).map_err(store_error)?;
+            for (index, key) in keys.iter().enumerate() {
+                match table.get(key.as_str()).map_err(store_error)? {
+                    Some(id) => ids.push(id.value().to_owned()),
+                    None => {
+                        ids.push(String::new());
+                        missing.push(index);
+                    }
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(ids);
+        }
+        // B-tree inserts in key order touch each page once: far faster for big folders.
+        missing.sort_unstable_by(|a, b| keys[*a].cmp(&keys[*b]));
+        let txn = self.db.begin_write().map_err(store_error)?;
+        {
+            let mut by_path = txn.open_table(ID_BY_PATH).map_err(store_error)?;
+            let mut by_id = txn.open_table(PATH_BY_ID).map_err(store_error)?;
+            for index in missing {
+                let key = keys[index].as_str();
+                // Another listing may have named it since our read: keep its id.
+                let existing = by_path
+                    .get(key)
+                    .map_err(store_error)?
+                    .map(|id| id.value().to_owned());
+                ids[index] = match existing {
+                    Some(id) => id,
+                    None => {
+                        let id = uuid::Uuid::new_v4().to_string();
+                        by_path.insert(key, id.as_str()).map_err(store_error)?;
+                        by_id.insert(id.as_str(), key).map_err(store_error)?;
+                        id
+                    }
+                };
+            }
+        }
+        txn.commit().map_err(store_error)?;
+        Ok(ids)
+    }
+
+    /// The id of `key`, created if it has none.
+    pub fn id_for(&self, key: &str) -> Result<String, AppError> {
+        let mut ids = self.ids_for(&[key.to_owned()])?;
+        ids.pop().ok_or_else(|| store_error("no id returned"))
+    }
+
+    /// The key an id names, if any.
+    #[allow(dead_code)] // Until the raw API (`id:` references) lands.
+    pub fn path_of(&self, id: &str) -> Result<Option<String>, AppError> {
+        let txn = self.db.begin_read().map_err(store_error)?;
+        let table = txn.open_table(PATH_BY_ID).map_err(store_error)?;
+        Ok(table
+            .get(id)
+            .map_err(store_error)?
+            .map(|key| key.value().to_owned()))
+    }
+
+    /// Forgets `key` and everything below it, with their metadata: the entry was
+    /// deleted (or is about to be replaced by a move or copy onto it).
+    pub fn forget_tree(&self, key: &str) -> Result<(), AppError> {
+        let txn = self.db.begin_write().map_err(store_error)?;
+        forget_in(&txn, key)?;
+        txn.commit().map_err(store_error)
+    }
+
+    /// `from` (and everything below it) now lives at `to`: ids and metadata follow.
+    /// Whatever was recorded at `to` is forgotten first (an overwriting move).
+    #[allow(dead_code)] // Until the raw API (moves) lands.
+    pub fn move_tree(&self, from: &str, to: &str) -> Result<(), AppError> {
+        let txn = self.db.begin_write().map_err(store_error)?;
+        forget_in(&txn, to)?;
+        {
+            let mut by_path = txn.open_table(ID_BY_PATH).map_err(store_error)?;
+            let mut by_id = txn.open_table(PATH_BY_ID).map_err(store_error)?;
+            let moved = subtree(&by_path, from)?;
+            for (key, id) in moved {
+                let new_key = format!("{to}{}", &key[from.len()..]);
+                by_path.remove(key.as_str()).map_err(store_error)?;
+                by_path
+                    .insert(new_key.as_str(), id.as_str())
+                    .map_err(store_error)?;
+                by_id
+                    .insert(id.as_str(), new_key.as_str())
+                    .map_err(store_error)?;
+            }
+        }
+        txn.commit().map_err(store_error)
+    }
+}
+
+/// Removes `key`'s subtree from the id tables and its metadata, inside `txn`.
+fn forget_in(txn: &WriteTransaction, key: &str) -> Result<(), AppError> {
+    let mut by_path = txn.open_table(ID_BY_PATH).map_err(store_error)?;
+    let mut by_id = txn.open_table(PATH_BY_ID).map_err(store_error)?;
+    let mut metadata = txn.open_table(METADATA).map_err(store_error)?;
+    for (path, id) in subtree(&by_path, key)? {
+        by_path.remove(path.as_str()).map_err(store_error)?;
+        by_id.remove(id.as_str()).map_err(store_error)?;
+        metadata.remove(id.as_str()).map_err(store_error)?;
+    }
+    Ok(())
+}
+
+/// `(key, id)` of `key` itself and of every key below it.
+fn subtree(
+    table: &impl ReadableTable<&'static str, &'static str>,
+    key: &str,
+) -> Result<Vec<(String, String)>, AppError> {
+    let mut found = Vec::new();
+    if key.is_empty() {
+        for row in table.iter().map_err(store_error)? {
+            let (path, id) = row.map_err(store_error)?;
+            found.push((path.value().to_owned(), id.value().to_owned()));
+        }
+        return Ok(found);
+    }
+    if let Some(id) = table.get(key).map_err(store_error)? {
+        found.push((key.to_owned(), id.value().to_owned()));
+    }
+    // Descendants are the keys from "key/" up to (not including) "key0": '0' follows '/'.
+    let (start, end) = (format!("{key}/"), format!("{key}0"));
+    for row in table
+        .range::<&str>(start.as_str()..end.as_str())
+        .map_err(store_error)?
+    {
+        let (path, id) = row.map_err(store_error)?;
+        found.push((path.value().to_owned(), id.value().to_owned()));
+    }
+    Ok(found)
+}
+
+/// Store failures are the server's fault: 500, with the detail kept for the log.
+pub fn store_error(error: impl std::fmt::Display) -> AppError {
+    AppError::Store(error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids() -> Ids {
+        let db = Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .expect("in-memory db");
+        let txn = db.begin_write().expect("txn");
+        txn.open_table(ID_BY_PATH).expect("table");
+        txn.open_table(PATH_BY_ID).expect("table");
+        txn.open_table(METADATA).expect("table");
+        txn.commit().expect("commit");
+        Ids::new(Arc::new(db))
+    }
+
+    #[test]
+    fn ids_are_stable_and_follow_moves_of_whole_subtrees() {
+        let ids = ids();
+        let keys: Vec<String> = ["a", "a/b", "a/b/c", "ab", "a0"].map(String::from).to_vec();
+        let first = ids.ids_for(&keys).expect("ids");
+        assert_eq!(ids.ids_for(&keys).expect("again"), first);
+        ids.move_tree("a", "z/y").expect("move");
+        assert_eq!(ids.id_for("z/y").expect("id"), first[0]);
+        assert_eq!(ids.id_for("z/y/b/c").expect("id"), first[2]);
+        assert_eq!(ids.id_for("ab").expect("id"), first[3], "a sibling stays");
+        assert_eq!(ids.id_for("a0").expect("id"), first[4], "a sibling stays");
+        assert_eq!(
+            ids.path_of(&first[1]).expect("path").as_deref(),
+            Some("z/y/b")
+        );
+        assert_ne!(ids.id_for("a").expect("new id"), first[0]);
+        ids.forget_tree("z").expect("forget");
+        assert_eq!(ids.path_of(&first[2]).expect("path"), None);
+    }
+}
