@@ -186,28 +186,8 @@ pub async fn download_with_token(config: &Config, url: &str, name: &str) -> Resu
     let unreachable = || ApiError::Unreachable {
         server: config.server_label(),
     };
-    let headers = Headers::new().map_err(|_| unreachable())?;
-    if let Some(authorization) = crate::auth::authorization(&config.server) {
-        headers
-            .set("Authorization", &authorization)
-            .map_err(|_| unreachable())?;
-    }
-    let init = RequestInit::new();
-    init.set_method("GET");
-    init.set_headers(&headers);
-    let request = Request::new_with_str_and_init(url, &init).map_err(|_| unreachable())?;
     let window = web_sys::window().ok_or_else(unreachable)?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request))
-        .await
-        .map_err(|_| unreachable())?
-        .dyn_into()
-        .map_err(|_| unreachable())?;
-    if !response.ok() {
-        return Err(ApiError::Http {
-            status: response.status(),
-            message: response.status_text(),
-        });
-    }
+    let response = fetch_with_token(config, url, &[]).await?;
     let blob: web_sys::Blob = JsFuture::from(response.blob().map_err(|_| unreachable())?)
         .await
         .map_err(|_| unreachable())?
@@ -231,4 +211,64 @@ pub async fn download_with_token(config: &Config, url: &str, name: &str) -> Resu
         std::time::Duration::from_secs(60),
     );
     Ok(())
+}
+
+/// A GET of `url` with the signed-in token (if any) and extra `headers`.
+async fn fetch_with_token(
+    config: &Config,
+    url: &str,
+    extra: &[(&str, &str)],
+) -> Result<Response, ApiError> {
+    let unreachable = || ApiError::Unreachable {
+        server: config.server_label(),
+    };
+    let headers = Headers::new().map_err(|_| unreachable())?;
+    if let Some(authorization) = crate::auth::authorization(&config.server) {
+        headers
+            .set("Authorization", &authorization)
+            .map_err(|_| unreachable())?;
+    }
+    for (name, value) in extra {
+        headers.set(name, value).map_err(|_| unreachable())?;
+    }
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_headers(&headers);
+    let request = Request::new_with_str_and_init(url, &init).map_err(|_| unreachable())?;
+    let window = web_sys::window().ok_or_else(unreachable)?;
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| unreachable())?
+        .dyn_into()
+        .map_err(|_| unreachable())?;
+    if !response.ok() {
+        return Err(ApiError::Http {
+            status: response.status(),
+            message: response.status_text(),
+        });
+    }
+    Ok(response)
+}
+
+/// The first `limit` bytes of `url` as text (a `Range` request; invalid UTF-8 replaced).
+pub async fn fetch_start(config: &Config, url: &str, limit: u64) -> Result<String, ApiError> {
+    let range = format!("bytes=0-{}", limit.saturating_sub(1));
+    let response = fetch_with_token(config, url, &[("Range", &range)]).await?;
+    let mut bytes = response_bytes(config, &response).await?;
+    bytes.truncate(limit as usize);
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// `url` fetched with the token into an object URL (for previews a tag cannot load).
+pub async fn fetch_object_url(config: &Config, url: &str) -> Result<String, ApiError> {
+    let unreachable = || ApiError::Unreachable {
+        server: config.server_label(),
+    };
+    let response = fetch_with_token(config, url, &[]).await?;
+    let blob: web_sys::Blob = JsFuture::from(response.blob().map_err(|_| unreachable())?)
+        .await
+        .map_err(|_| unreachable())?
+        .dyn_into()
+        .map_err(|_| unreachable())?;
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| unreachable())
 }

@@ -4,6 +4,7 @@
 use crate::api;
 use crate::components::format_local_time;
 use crate::components::icons::{EntryIcon, IconKind};
+use crate::components::preview::Preview;
 use crate::model::{group_thousands, human_size, parse_rfc3339_ms};
 use crate::state::Browser;
 use leptos::prelude::*;
@@ -44,6 +45,7 @@ fn EntryDetails(
     let kind = IconKind::of(entry.is_dir(), &entry.mime_type);
     let open = entry.clone();
     let (download_url, download_name) = (url.clone(), entry.name.clone());
+    let (preview_entry, preview_url) = (entry.clone(), url.clone());
     view! {
         <h2 class=style::title>
             <EntryIcon kind=kind/>
@@ -108,6 +110,7 @@ fn EntryDetails(
                 .into_any()
             }}
         </div>
+        {entry.is_file.then(|| view! { <Preview entry=preview_entry url=preview_url/> })}
     }
 }
 

@@ -5,6 +5,7 @@ pub mod details;
 pub mod header;
 pub mod icons;
 pub mod listing;
+pub mod preview;
 pub mod tree;
 pub mod uploads;
 pub mod virtual_window;
