@@ -3,9 +3,14 @@
 //!
 //! Only `serde` is a dependency: this crate compiles unchanged for wasm32 and native.
 
+mod files;
 mod path;
 mod uploads;
 
+pub use files::{
+    EntryKind, FileMetadata, MetadataValue, RawList, RawListEntry, RawStat, FORMAT_KEY,
+    METADATA_BODY_LIMIT, METADATA_PATH, RAW_PATH,
+};
 pub use path::{decode_segment, encode_segment, encode_tree_path, PathError, TreePath};
 use serde::{Deserialize, Serialize};
 pub use uploads::{

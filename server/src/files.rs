@@ -18,10 +18,12 @@ use crate::error::AppError;
 const READ_CHUNK: usize = 64 * 1024;
 
 /// Serves the regular file at canonical `path`; `name` (the requested name, which
-/// for a symlink is the link's) picks the content type.
+/// for a symlink is the link's) picks the content type unless `format` (its §3
+/// `_format`) is set.
 pub async fn serve_file(
     path: &Path,
     name: &str,
+    format: Option<String>,
     method: &Method,
     headers: &HeaderMap,
 ) -> Result<Response, AppError> {
@@ -66,7 +68,7 @@ pub async fn serve_file(
     *response.status_mut() = status;
     let response_headers = response.headers_mut();
     response_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    let content_type = mime_for_name(name);
+    let content_type = format.unwrap_or_else(|| mime_for_name(name));
     insert(response_headers, header::CONTENT_TYPE, &content_type);
     if !is_safe_inline(&content_type) {
         // PROTOCOL.md §6: user files must never run as the app's origin.

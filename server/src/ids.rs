@@ -23,6 +23,18 @@ const ID_BY_PATH: TableDefinition<&str, &str> = TableDefinition::new("id_by_path
 const PATH_BY_ID: TableDefinition<&str, &str> = TableDefinition::new("path_by_id");
 /// §3 user metadata, keyed by id so it follows moves for free (JSON object bytes).
 pub const METADATA: TableDefinition<&str, &[u8]> = TableDefinition::new("metadata");
+/// §3 `_format` set by a client, keyed by id; apart from [`METADATA`] so listings
+/// and file serving read a short string, not a JSON record.
+pub const FORMATS: TableDefinition<&str, &str> = TableDefinition::new("formats");
+
+/// What the store holds about an entry that has an id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Known {
+    /// Its stable id.
+    pub id: String,
+    /// The content type set through `_format`, if any.
+    pub format: Option<String>,
+}
 
 /// The id tables of one server.
 #[derive(Debug, Clone)]
@@ -60,6 +72,7 @@ pub fn open_database(root: &Path, writable: bool) -> Result<Arc<Database>, AppEr
     txn.open_table(ID_BY_PATH).map_err(store_error)?;
     txn.open_table(PATH_BY_ID).map_err(store_error)?;
     txn.open_table(METADATA).map_err(store_error)?;
+    txn.open_table(FORMATS).map_err(store_error)?;
     txn.commit().map_err(store_error)?;
     Ok(Arc::new(db))
 }
@@ -75,19 +88,43 @@ impl Ids {
         &self.db
     }
 
-    /// The ids `keys` already have, in order, without creating any (one read
-    /// transaction): what RFSAPI listings show.
-    pub fn known_ids(&self, keys: &[String]) -> Result<Vec<Option<String>>, AppError> {
+    /// The ids (and `_format`s) `keys` already have, in order, without creating
+    /// any (one read transaction): what RFSAPI listings and file bytes use.
+    pub fn known(&self, keys: &[String]) -> Result<Vec<Option<Known>>, AppError> {
         let txn = self.db.begin_read().map_err(store_error)?;
         let table = txn.open_table(ID_BY_PATH).map_err(store_error)?;
+        let formats = txn.open_table(FORMATS).map_err(store_error)?;
         keys.iter()
             .map(|key| {
-                Ok(table
-                    .get(key.as_str())
+                let Some(id) = table.get(key.as_str()).map_err(store_error)? else {
+                    return Ok(None);
+                };
+                let id = id.value().to_owned();
+                let format = formats
+                    .get(id.as_str())
                     .map_err(store_error)?
-                    .map(|id| id.value().to_owned()))
+                    .map(|format| format.value().to_owned());
+                Ok(Some(Known { id, format }))
             })
             .collect()
+    }
+
+    /// The id (created if missing) and `_format` of the entry at `key`, which
+    /// the caller has just seen exist.
+    pub fn known_or_new(&self, key: &str) -> Result<Known, AppError> {
+        let id = self.id_for(key)?;
+        let format = self
+            .known(&[key.to_owned()])?
+            .pop()
+            .flatten()
+            .and_then(|known| known.format);
+        Ok(Known { id, format })
+    }
+
+    /// The `_format` set for the entry at `key`, if any.
+    pub fn format_of(&self, key: &str) -> Result<Option<String>, AppError> {
+        let mut known = self.known(&[key.to_owned()])?;
+        Ok(known.pop().flatten().and_then(|known| known.format))
     }
 
     /// The id of each of `keys`, in order, creating the missing ones (one read
@@ -194,10 +231,12 @@ fn forget_in(txn: &WriteTransaction, key: &str) -> Result<(), AppError> {
     let mut by_path = txn.open_table(ID_BY_PATH).map_err(store_error)?;
     let mut by_id = txn.open_table(PATH_BY_ID).map_err(store_error)?;
     let mut metadata = txn.open_table(METADATA).map_err(store_error)?;
+    let mut formats = txn.open_table(FORMATS).map_err(store_error)?;
     for (path, id) in subtree(&by_path, key)? {
         by_path.remove(path.as_str()).map_err(store_error)?;
         by_id.remove(id.as_str()).map_err(store_error)?;
         metadata.remove(id.as_str()).map_err(store_error)?;
+        formats.remove(id.as_str()).map_err(store_error)?;
     }
     Ok(())
 }
@@ -247,6 +286,7 @@ mod tests {
         txn.open_table(ID_BY_PATH).expect("table");
         txn.open_table(PATH_BY_ID).expect("table");
         txn.open_table(METADATA).expect("table");
+        txn.open_table(FORMATS).expect("table");
         txn.commit().expect("commit");
         Ids::new(Arc::new(db))
     }

@@ -15,6 +15,7 @@ mod files;
 mod ids;
 mod json;
 mod listing;
+mod metadata;
 mod paths;
 mod routes;
 mod server;

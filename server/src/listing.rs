@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 
 use crate::entry::describe;
 use crate::error::AppError;
-use crate::ids::Ids;
+use crate::ids::{Ids, Known};
 use crate::json::{json_response, JSON_CONTENT_TYPE};
 use crate::paths::check_contained;
 
@@ -31,21 +31,25 @@ const CHUNK_BYTES: usize = 32 * 1024;
 const CHUNKS_IN_FLIGHT: usize = 8;
 
 /// The RFSAPI answer for a file: `is_file`, not root, and exactly its own entry
-/// (with its stable `id` when known).
+/// (with its stable `id` and `_format` when known).
 pub fn file_entry(
     name: &str,
     metadata: &Metadata,
-    id: Option<String>,
+    known: Option<Known>,
     writes_supported: bool,
 ) -> Response {
+    let mut entry = describe(name, metadata);
+    if let Some(known) = known {
+        entry.id = Some(known.id);
+        if let Some(format) = known.format {
+            entry.mime_type = format;
+        }
+    }
     let fileset = FilesetData {
         writes_supported,
         is_root: false,
         is_file: true,
-        files: vec![RawFileData {
-            id,
-            ..describe(name, metadata)
-        }],
+        files: vec![entry],
     };
     let mut response = json_response(StatusCode::OK, &fileset);
     add_rfsapi_headers(&mut response);
@@ -163,10 +167,15 @@ impl Walk {
             .iter()
             .map(|data| child_key(&self.dir_key, &data.name))
             .collect();
-        match self.ids.known_ids(&keys) {
-            Ok(ids) => {
-                for (data, id) in entries.iter_mut().zip(ids) {
-                    data.id = id;
+        match self.ids.known(&keys) {
+            Ok(known) => {
+                for (data, known) in entries.iter_mut().zip(known) {
+                    if let Some(known) = known {
+                        data.id = Some(known.id);
+                        if let Some(format) = known.format.filter(|_| data.is_file) {
+                            data.mime_type = format;
+                        }
+                    }
                 }
             }
             // Still list: a listing without ids beats no listing.

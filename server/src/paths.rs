@@ -48,6 +48,45 @@ pub fn resolve_blocking(root: &Path, path: &TreePath) -> Result<PathBuf, AppErro
     Ok(canonical)
 }
 
+/// An entry found in the tree: a regular file or a folder.
+#[derive(Debug)]
+pub struct Found {
+    /// Its tree path, as asked for.
+    pub path: TreePath,
+    /// Where it lives on disk (symlinks followed).
+    #[allow(dead_code)] // Until the raw API reads and writes through it.
+    pub canonical: PathBuf,
+    /// What the file system says about it.
+    pub metadata: std::fs::Metadata,
+}
+
+impl Found {
+    /// Its key: segments joined with `/`, no leading `/` (the root is `""`).
+    pub fn key(&self) -> String {
+        self.path.segments().join("/")
+    }
+
+    /// Its decoded path with a leading `/`, as labels and raw stats show it.
+    pub fn label(&self) -> String {
+        format!("/{}", self.key())
+    }
+}
+
+/// Resolves `path` to a regular file or folder (blocking); anything else is 404.
+pub fn find_blocking(root: &Path, path: TreePath) -> Result<Found, AppError> {
+    let canonical = resolve_blocking(root, &path)?;
+    let metadata = std::fs::metadata(&canonical).map_err(AppError::from_fs)?;
+    if !metadata.is_file() && !metadata.is_dir() {
+        // FIFOs, sockets and devices stay invisible, as in listings.
+        return Err(AppError::NotFound);
+    }
+    Ok(Found {
+        path,
+        canonical,
+        metadata,
+    })
+}
+
 /// [`resolve_blocking`] off the async runtime.
 pub async fn resolve(root: &Path, path: &TreePath) -> Result<PathBuf, AppError> {
     let root = root.to_path_buf();

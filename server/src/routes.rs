@@ -36,6 +36,7 @@ pub fn app(state: AppState) -> Router {
         .route(DISCOVERY_PATH, any(discovery))
         .route(&format!("{ASSET_PREFIX}/{{*file}}"), any(app_shell::asset))
         .merge(uploads::routes(&state))
+        .merge(crate::metadata::routes())
         // `PUT P` streams its body to disk with no size limit but `--max-size`.
         .fallback(tree)
         .layer(DefaultBodyLimit::disable())
@@ -140,13 +141,15 @@ async fn serve_tree(
     } else if metadata.is_file() {
         // The root is a directory, so a file always has a name.
         let name = path.name().ok_or(AppError::NotFound)?;
+        let ids = state.ids().clone();
+        let key = path.segments().join("/");
         if rfsapi {
-            let ids = state.ids().clone();
-            let key = path.segments().join("/");
-            let id = crate::uploads::blocking(move || ids.id_for(&key)).await?;
-            listing::file_entry(name, &metadata, Some(id), state.writes_supported(grant))
+            // A file's own entry is a "first sight": it gets its id now.
+            let known = crate::uploads::blocking(move || ids.known_or_new(&key)).await?;
+            listing::file_entry(name, &metadata, Some(known), state.writes_supported(grant))
         } else {
-            serve_file(&canonical, name, method, headers).await?
+            let format = crate::uploads::blocking(move || ids.format_of(&key)).await?;
+            serve_file(&canonical, name, format, method, headers).await?
         }
     } else {
         // FIFOs, sockets and devices: reading them could block or never end.

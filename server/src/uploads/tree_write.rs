@@ -86,19 +86,19 @@ pub async fn put(
         place(&temp, &target)?;
         let metadata = std::fs::metadata(&target).map_err(AppError::from_fs)?;
         // A replaced file keeps its id (and metadata); a new one gets its first.
-        let id = uploads.ids().id_for(&key_of(&path))?;
-        let known = FileRecord {
+        let known = uploads.ids().known_or_new(&key_of(&path))?;
+        let record = FileRecord {
             etag: etag(&metadata),
             sha256,
-            id: id.clone(),
+            id: known.id.clone(),
             mime_type: mime_for_name(path.name().unwrap_or_default()),
             created_at: i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX),
         };
-        uploads.store().put_file(&key_of(&path), &known)?;
-        Ok((existed, metadata, id))
+        uploads.store().put_file(&key_of(&path), &record)?;
+        Ok((existed, metadata, known))
     })
     .await;
-    let (existed, metadata, id) = match placed {
+    let (existed, metadata, known) = match placed {
         Ok(placed) => placed,
         Err(error) => {
             // The temporary file is ours alone: never leave it behind (after a
@@ -112,7 +112,7 @@ pub async fn put(
     } else {
         StatusCode::CREATED
     };
-    let mut response = crate::listing::file_entry(&name, &metadata, Some(id), true);
+    let mut response = crate::listing::file_entry(&name, &metadata, Some(known), true);
     *response.status_mut() = status;
     Ok(response)
 }
