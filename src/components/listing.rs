@@ -114,7 +114,8 @@ pub fn Listing() -> impl IntoView {
                     </div>
                 </div>
                 <div
-                    role="rowgroup"
+                    // A rowgroup must hold rows: none while empty, loading or failed.
+                    role=move || (count.get() > 0).then_some("rowgroup")
                     class=style::body
                     node_ref=window.container
                     on:scroll=move |_| window.measure()
@@ -140,7 +141,12 @@ pub fn Listing() -> impl IntoView {
                             }
                         />
                     </div>
-                    <ListingState/>
+                    // Inside the grid only rows may stand: the message is a one-cell row.
+                    <div role="row">
+                        <div role="gridcell" aria-colspan="4">
+                            <ListingState/>
+                        </div>
+                    </div>
                 </div>
             </div>
         </section>

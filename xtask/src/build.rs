@@ -22,6 +22,10 @@ impl Artifacts {
             ("SKIFF_APP_DIST", self.dist.display().to_string()),
             ("CHROMEDRIVER", util::CHROMEDRIVER.to_string()),
             ("SKIFF_CHROMIUM", util::CHROMIUM.to_string()),
+            (
+                "SKIFF_AXE",
+                crate::setup::axe_script().display().to_string(),
+            ),
         ]
     }
 }

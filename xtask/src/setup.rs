@@ -16,6 +16,7 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub fn run() -> Result<()> {
     build_tools()?;
     browser()?;
+    axe()?;
     println!("setup: all tools present");
     Ok(())
 }
@@ -121,4 +122,35 @@ fn expect_version(tool: &str, wanted: &str) -> Result<()> {
             util::cargo_bin_dir().display()
         ),
     }
+}
+
+/// axe-core, the accessibility checker the end-to-end tests inject into pages, from the npm
+/// registry into `target/node` (pinned; nothing global).
+pub fn axe() -> Result<()> {
+    let script = axe_script();
+    if script.is_file() {
+        println!("setup: axe-core {AXE_VERSION} ok");
+        return Ok(());
+    }
+    println!("setup: installing axe-core {AXE_VERSION} with npm");
+    let prefix = util::target_dir().join("node");
+    std::fs::create_dir_all(&prefix)?;
+    util::run(
+        Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg(format!("axe-core@{AXE_VERSION}")),
+    )?;
+    if !script.is_file() {
+        bail!("npm finished but {} is missing", script.display());
+    }
+    Ok(())
+}
+
+/// The axe-core version the accessibility tests use.
+const AXE_VERSION: &str = "4.10.3";
+
+/// Where [`axe`] puts `axe.min.js`.
+pub fn axe_script() -> std::path::PathBuf {
+    util::target_dir().join("node/node_modules/axe-core/axe.min.js")
 }

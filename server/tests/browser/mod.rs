@@ -259,6 +259,32 @@ impl Browser {
         }
     }
 
+    /// Runs axe-core (the accessibility checker; `cargo xtask setup` installs it) on the
+    /// page and returns its serious and critical violations, one line each.
+    pub async fn accessibility_problems(&self) -> Vec<String> {
+        let axe_path = required_env("SKIFF_AXE");
+        let axe = std::fs::read_to_string(&axe_path)
+            .unwrap_or_else(|error| panic!("read axe-core at {axe_path}: {error}"));
+        self.client
+            .execute(&format!("{axe}\nreturn true;"), vec![])
+            .await
+            .expect("inject axe-core");
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                    .then(result => done(result.violations
+                        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                        .map(v => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)))
+                    .catch(error => done(['axe failed: ' + error]));",
+                vec![],
+            )
+            .await
+            .expect("run axe-core");
+        serde_json::from_value(found).expect("a list of violations")
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }
