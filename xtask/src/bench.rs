@@ -1,5 +1,7 @@
-//! `cargo xtask bench`: the browse benchmark (server and app on 100,000 entries) plus the
-//! app bundle size, as one Markdown table printed and written to `target/bench.md`.
+//! `cargo xtask bench`: the browse benchmark (server and app on 100,000 entries), the
+//! upload benchmark (the app against curl on 1 GiB, its memory on 4 GiB, 10,000 dropped
+//! files) and the app bundle size, as one Markdown table printed and written to
+//! `target/bench.md`.
 
 use crate::{build, setup, util};
 use anyhow::{bail, Context, Result};
@@ -11,10 +13,16 @@ use std::process::Stdio;
 
 const HEADER: &str = "| Measurement | Value |\n|---|---|";
 
+/// The bench targets of `skiff-server` (`server/benches/NAME.rs`), run in this order.
+const BENCHES: &[&str] = &["browse", "upload"];
+
 pub fn run() -> Result<()> {
     setup::run()?;
     let artifacts = build::run()?;
-    let mut rows = browse_bench(&artifacts)?;
+    let mut rows = Vec::new();
+    for name in BENCHES {
+        rows.extend(server_bench(&artifacts, name)?);
+    }
     rows.extend(bundle_rows(&artifacts.dist)?);
 
     let table = format!("{HEADER}\n{}\n", rows.join("\n"));
@@ -24,12 +32,12 @@ pub fn run() -> Result<()> {
     Ok(())
 }
 
-/// Runs `server/benches/browse.rs`, echoing its output, and keeps the rows of the Markdown
+/// Runs `server/benches/NAME.rs`, echoing its output, and keeps the rows of the Markdown
 /// table it prints (every line starting with `|` except its header).
-fn browse_bench(artifacts: &build::Artifacts) -> Result<Vec<String>> {
+fn server_bench(artifacts: &build::Artifacts, name: &str) -> Result<Vec<String>> {
     let mut command = util::cargo();
     command
-        .args(["bench", "-p", "skiff-server", "--bench", "browse"])
+        .args(["bench", "-p", "skiff-server", "--bench", name])
         .envs(artifacts.test_env())
         .stdout(Stdio::piped());
     println!("$ {}", util::describe(&command));
@@ -48,10 +56,10 @@ fn browse_bench(artifacts: &build::Artifacts) -> Result<Vec<String>> {
     }
     let status = child.wait().context("waiting for cargo bench")?;
     if !status.success() {
-        bail!("cargo bench failed ({status})");
+        bail!("cargo bench --bench {name} failed ({status})");
     }
     if rows.is_empty() {
-        bail!("the browse benchmark printed no table rows");
+        bail!("the {name} benchmark printed no table rows");
     }
     Ok(rows)
 }
