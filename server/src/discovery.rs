@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use skiff_protocol::{AuthScheme, Discovery, METADATA_PATH, UPLOADS_PATH};
+use skiff_protocol::{AuthScheme, Discovery, METADATA_PATH, RAW_PATH, UPLOADS_PATH};
 
 use crate::error::{AppError, TREE_METHODS};
 use crate::json::json_response;
@@ -23,7 +23,7 @@ pub async fn discovery(State(state): State<AppState>, method: Method) -> Respons
         tree: "/".to_owned(),
         uploads: state.writable().then(|| UPLOADS_PATH.to_owned()),
         metadata: Some(METADATA_PATH.to_owned()),
-        raw: None,
+        raw: Some(RAW_PATH.to_owned()),
         storages: None,
         auth: Some(if state.tokens().is_empty() {
             AuthScheme::None

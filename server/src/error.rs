@@ -70,6 +70,9 @@ pub enum AppError {
     /// `If-None-Match: *` and the target exists.
     #[error("the target already exists")]
     AlreadyExists,
+    /// `If-Match` names an ETag the entry no longer has (or it is gone).
+    #[error("the entry changed (If-Match does not match)")]
+    PreconditionFailed,
     /// A body or announced size over a configured limit.
     #[error("{message}")]
     TooLarge {
@@ -137,6 +140,7 @@ impl AppError {
             Self::UnknownBucket(_) => (StatusCode::NOT_FOUND, "unknown_bucket"),
             Self::UnknownSession => (StatusCode::NOT_FOUND, "unknown_session"),
             Self::AlreadyExists => (StatusCode::PRECONDITION_FAILED, "already_exists"),
+            Self::PreconditionFailed => (StatusCode::PRECONDITION_FAILED, "etag_mismatch"),
             Self::TooLarge { code, .. } => (StatusCode::PAYLOAD_TOO_LARGE, code),
             Self::ChecksumMismatch { code, .. } => (checksum_status(), code),
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),

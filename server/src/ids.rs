@@ -183,7 +183,6 @@ impl Ids {
     }
 
     /// The key an id names, if any.
-    #[allow(dead_code)] // Until the raw API (`id:` references) lands.
     pub fn path_of(&self, id: &str) -> Result<Option<String>, AppError> {
         let txn = self.db.begin_read().map_err(store_error)?;
         let table = txn.open_table(PATH_BY_ID).map_err(store_error)?;
@@ -203,7 +202,6 @@ impl Ids {
 
     /// `from` (and everything below it) now lives at `to`: ids and metadata follow.
     /// Whatever was recorded at `to` is forgotten first (an overwriting move).
-    #[allow(dead_code)] // Until the raw API (moves) lands.
     pub fn move_tree(&self, from: &str, to: &str) -> Result<(), AppError> {
         let txn = self.db.begin_write().map_err(store_error)?;
         forget_in(&txn, to)?;

@@ -17,6 +17,7 @@ mod json;
 mod listing;
 mod metadata;
 mod paths;
+mod raw;
 mod routes;
 mod server;
 mod state;

@@ -208,43 +208,51 @@ impl Walk {
 
     /// The entry as listed, or `None` for what must stay invisible.
     fn describe(&self, entry: &DirEntry) -> Option<RawFileData> {
-        let file_name = entry.file_name();
-        let Some(name) = file_name.to_str() else {
-            tracing::debug!(name = ?file_name, "not listing a name that is not UTF-8");
-            return None;
-        };
-        if self.root_hides_reserved && name == RESERVED_NAME {
-            return None;
-        }
-        if name.contains('\\') {
-            // Legal on Unix, but no URL can reach it (PROTOCOL.md forbids `\` in paths).
-            tracing::debug!(name, "not listing a name with a backslash");
-            return None;
-        }
-        let metadata = match self.metadata(entry) {
-            Ok(metadata) => metadata,
-            Err(reason) => {
-                tracing::debug!(name, reason, "not listing an entry");
-                return None;
-            }
-        };
-        if !metadata.is_file() && !metadata.is_dir() {
-            tracing::debug!(name, "not listing a special file");
-            return None;
-        }
-        Some(describe(name, &metadata))
+        let (name, metadata) = visible(&self.root, self.root_hides_reserved, entry)?;
+        Some(describe(&name, &metadata))
     }
+}
 
-    /// The entry's metadata; a symlink's target's, if that target stays inside the root.
-    fn metadata(&self, entry: &DirEntry) -> Result<Metadata, &'static str> {
-        let file_type = entry.file_type().map_err(|_| "cannot read its type")?;
-        if !file_type.is_symlink() {
-            return entry.metadata().map_err(|_| "cannot stat it");
-        }
-        let target = std::fs::canonicalize(entry.path()).map_err(|_| "broken symlink")?;
-        check_contained(&self.root, &target).map_err(|_| "symlink leaves the root")?;
-        std::fs::metadata(&target).map_err(|_| "cannot stat the symlink's target")
+/// A folder entry's name and metadata (a symlink's target's), or `None` for what
+/// must stay invisible: `.skiff` in the root (`hide_reserved`), names no URL can
+/// reach, links leaving the root, special files.
+pub fn visible(root: &Path, hide_reserved: bool, entry: &DirEntry) -> Option<(String, Metadata)> {
+    let file_name = entry.file_name();
+    let Some(name) = file_name.to_str() else {
+        tracing::debug!(name = ?file_name, "not listing a name that is not UTF-8");
+        return None;
+    };
+    if hide_reserved && name == RESERVED_NAME {
+        return None;
     }
+    if name.contains('\\') {
+        // Legal on Unix, but no URL can reach it (PROTOCOL.md forbids `\` in paths).
+        tracing::debug!(name, "not listing a name with a backslash");
+        return None;
+    }
+    let metadata = match entry_metadata(root, entry) {
+        Ok(metadata) => metadata,
+        Err(reason) => {
+            tracing::debug!(name, reason, "not listing an entry");
+            return None;
+        }
+    };
+    if !metadata.is_file() && !metadata.is_dir() {
+        tracing::debug!(name, "not listing a special file");
+        return None;
+    }
+    Some((name.to_owned(), metadata))
+}
+
+/// The entry's metadata; a symlink's target's, if that target stays inside the root.
+fn entry_metadata(root: &Path, entry: &DirEntry) -> Result<Metadata, &'static str> {
+    let file_type = entry.file_type().map_err(|_| "cannot read its type")?;
+    if !file_type.is_symlink() {
+        return entry.metadata().map_err(|_| "cannot stat it");
+    }
+    let target = std::fs::canonicalize(entry.path()).map_err(|_| "broken symlink")?;
+    check_contained(root, &target).map_err(|_| "symlink leaves the root")?;
+    std::fs::metadata(&target).map_err(|_| "cannot stat the symlink's target")
 }
 
 /// The key of `name` inside the folder whose key is `dir_key`.

@@ -54,7 +54,6 @@ pub struct Found {
     /// Its tree path, as asked for.
     pub path: TreePath,
     /// Where it lives on disk (symlinks followed).
-    #[allow(dead_code)] // Until the raw API reads and writes through it.
     pub canonical: PathBuf,
     /// What the file system says about it.
     pub metadata: std::fs::Metadata,

@@ -37,6 +37,7 @@ pub fn app(state: AppState) -> Router {
         .route(&format!("{ASSET_PREFIX}/{{*file}}"), any(app_shell::asset))
         .merge(uploads::routes(&state))
         .merge(crate::metadata::routes())
+        .merge(crate::raw::routes())
         // `PUT P` streams its body to disk with no size limit but `--max-size`.
         .fallback(tree)
         .layer(DefaultBodyLimit::disable())

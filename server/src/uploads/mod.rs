@@ -13,12 +13,12 @@
 //! key meets the same lexical checks as any tree path.
 
 mod append;
-mod body;
+pub mod body;
 mod listing;
 mod recovery;
 mod session;
 mod store;
-mod target;
+pub mod target;
 pub mod tree_write;
 
 use std::sync::Arc;

@@ -71,7 +71,12 @@ impl Uploads {
             let name = entry.file_name();
             if !name.to_str().is_some_and(|name| known.contains(name)) {
                 tracing::info!(?name, "removing an orphaned partial file");
-                std::fs::remove_file(entry.path())?;
+                // An interrupted raw `copy` of a folder leaves a folder here.
+                if entry.file_type()?.is_dir() {
+                    std::fs::remove_dir_all(entry.path())?;
+                } else {
+                    std::fs::remove_file(entry.path())?;
+                }
             }
         }
         Ok(())

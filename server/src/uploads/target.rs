@@ -50,6 +50,20 @@ pub fn exists(root: &Path, path: &TreePath) -> Result<bool, AppError> {
 /// parent folders. Existing parents are followed only if they stay inside the
 /// root; a file where a folder should be, or a folder at the target, is 409.
 pub fn prepare_target(root: &Path, path: &TreePath) -> Result<PathBuf, AppError> {
+    let target = prepare_parent(root, path)?;
+    if std::fs::metadata(&target).is_ok_and(|metadata| metadata.is_dir()) {
+        let name = path.name().unwrap_or_default();
+        return Err(AppError::Conflict {
+            code: "target_is_folder",
+            message: format!("{name:?} is a folder"),
+        });
+    }
+    Ok(target)
+}
+
+/// The on-disk path of `path` (the name itself not followed, so a symlink there
+/// is the link), after creating its missing parent folders inside the root.
+pub fn prepare_parent(root: &Path, path: &TreePath) -> Result<PathBuf, AppError> {
     let (name, parents) = path.segments().split_last().ok_or(AppError::Reserved)?;
     let mut dir = root.to_path_buf();
     for segment in parents {
@@ -82,14 +96,7 @@ pub fn prepare_target(root: &Path, path: &TreePath) -> Result<PathBuf, AppError>
             Err(error) => return Err(AppError::from_fs(error)),
         }
     }
-    let target = dir.join(name);
-    if std::fs::metadata(&target).is_ok_and(|metadata| metadata.is_dir()) {
-        return Err(AppError::Conflict {
-            code: "target_is_folder",
-            message: format!("{name:?} is a folder"),
-        });
-    }
-    Ok(target)
+    Ok(dir.join(name))
 }
 
 /// Moves the fully written, fsync'd `source` onto `target` in one atomic step

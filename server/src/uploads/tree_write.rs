@@ -18,6 +18,7 @@ use super::store::FileRecord;
 use super::target::{exists, key_of, place, prepare_target, sync_dir};
 use crate::entry::{etag, mime_for_name};
 use crate::error::AppError;
+use crate::ids::Known;
 use crate::paths::resolve_blocking;
 
 /// `PUT P`: the whole body becomes the file at `path`.
@@ -27,11 +28,35 @@ pub async fn put(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, AppError> {
-    let name = path.name().ok_or(AppError::Conflict {
-        code: "target_is_folder",
-        message: "the root is a folder".to_owned(),
-    })?;
-    let name = name.to_owned();
+    let name = path.name().unwrap_or_default().to_owned();
+    let (existed, metadata, known) = write_whole(uploads, path, headers, body).await?;
+    let status = if existed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let mut response = crate::listing::file_entry(&name, &metadata, Some(known), true);
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// A whole-file write: whether it replaced a file, the new file's metadata, and
+/// its id. `If-None-Match: *` → 412 if something is there; `If-Match` → 412
+/// unless the current file has one of the listed ETags (checked before the body
+/// is read and again just before the rename).
+pub async fn write_whole(
+    uploads: &Arc<Uploads>,
+    path: TreePath,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(bool, std::fs::Metadata, Known), AppError> {
+    if path.is_root() {
+        return Err(AppError::Conflict {
+            code: "target_is_folder",
+            message: "the root is a folder".to_owned(),
+        });
+    }
+    let if_match = if_match(headers);
     let max_size = uploads.max_size;
     let too_large = || AppError::TooLarge {
         code: "file_too_large",
@@ -46,9 +71,14 @@ pub async fn put(
     let checked = Arc::clone(uploads);
     let probe = path.clone();
     // Refuse early (before reading the body) what would be refused anyway.
-    if blocking(move || exists(checked.root(), &probe)).await? && if_none_match {
-        return Err(AppError::AlreadyExists);
-    }
+    let guard = if_match.clone();
+    blocking(move || {
+        if exists(checked.root(), &probe)? && if_none_match {
+            return Err(AppError::AlreadyExists);
+        }
+        check_if_match(checked.root(), &probe, guard.as_deref())
+    })
+    .await?;
 
     let temp = uploads.temp_path();
     let file = tokio::fs::File::create(&temp).await.map_err(AppError::Io)?;
@@ -83,6 +113,7 @@ pub async fn put(
         if existed && if_none_match {
             return Err(AppError::AlreadyExists);
         }
+        check_if_match(uploads.root(), &path, if_match.as_deref())?;
         place(&temp, &target)?;
         let metadata = std::fs::metadata(&target).map_err(AppError::from_fs)?;
         // A replaced file keeps its id (and metadata); a new one gets its first.
@@ -98,23 +129,52 @@ pub async fn put(
         Ok((existed, metadata, known))
     })
     .await;
-    let (existed, metadata, known) = match placed {
-        Ok(placed) => placed,
+    match placed {
+        Ok(placed) => Ok(placed),
         Err(error) => {
             // The temporary file is ours alone: never leave it behind (after a
             // successful rename it is already gone, and this finds nothing).
             let _ = tokio::fs::remove_file(&leftover).await;
-            return Err(error);
+            Err(error)
         }
+    }
+}
+
+/// The ETags listed in `If-Match` (`*` kept as is), if the header is there.
+pub fn if_match(headers: &HeaderMap) -> Option<Vec<String>> {
+    let values: Vec<String> = headers
+        .get_all(header::IF_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|list| list.split(','))
+        .map(|tag| tag.trim().to_owned())
+        .filter(|tag| !tag.is_empty())
+        .collect();
+    (headers.contains_key(header::IF_MATCH)).then_some(values)
+}
+
+/// 412 unless the entry at `path` matches `If-Match` (strong comparison; `*`
+/// means "exists"). No header, no condition (blocking).
+pub fn check_if_match(
+    root: &std::path::Path,
+    path: &TreePath,
+    if_match: Option<&[String]>,
+) -> Result<(), AppError> {
+    let Some(tags) = if_match else {
+        return Ok(());
     };
-    let status = if existed {
-        StatusCode::OK
+    let current = match resolve_blocking(root, path) {
+        Ok(canonical) => std::fs::metadata(canonical).ok().map(|m| etag(&m)),
+        Err(AppError::NotFound) => None,
+        Err(error) => return Err(error),
+    };
+    let matches =
+        current.is_some_and(|current| tags.iter().any(|tag| tag == "*" || *tag == current));
+    if matches {
+        Ok(())
     } else {
-        StatusCode::CREATED
-    };
-    let mut response = crate::listing::file_entry(&name, &metadata, Some(known), true);
-    *response.status_mut() = status;
-    Ok(response)
+        Err(AppError::PreconditionFailed)
+    }
 }
 
 /// `DELETE P`: 204 once the file (or empty folder) is gone.

@@ -1,0 +1,105 @@
+//! Raw API writes: `PUT data` (the tree's streamed whole-file write, answering
+//! with the stat object), `DELETE data` (recursive only when asked), `mkdir`.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use skiff_protocol::TreePath;
+
+use super::{stat_of, stat_response};
+use crate::error::AppError;
+use crate::paths::{find_blocking, resolve_blocking, Found};
+use crate::uploads::target::{prepare_parent, sync_dir};
+use crate::uploads::tree_write::{remove_entry, write_whole};
+use crate::uploads::{blocking, Uploads};
+
+/// `PUT {raw}/data?ref=`: 201 created or 200 replaced, with the stat object.
+pub async fn put(
+    uploads: &Arc<Uploads>,
+    path: TreePath,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    let (existed, metadata, _) = write_whole(uploads, path.clone(), headers, body).await?;
+    let uploads = Arc::clone(uploads);
+    let stat = blocking(move || {
+        let canonical = resolve_blocking(uploads.root(), &path)?;
+        let found = Found {
+            path,
+            canonical,
+            metadata,
+        };
+        stat_of(uploads.ids(), &found)
+    })
+    .await?;
+    let status = if existed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok(stat_response(status, &stat))
+}
+
+/// `DELETE {raw}/data?ref=[&recursive=true]`: 204; a non-empty folder without
+/// `recursive` is 409 `not_empty`, the root is 409 `is_root`.
+pub async fn delete(
+    uploads: &Arc<Uploads>,
+    path: TreePath,
+    recursive: bool,
+) -> Result<Response, AppError> {
+    let uploads = Arc::clone(uploads);
+    blocking(move || {
+        match remove_entry(&uploads, &path, true) {
+            Err(AppError::Conflict {
+                code: "not_empty", ..
+            }) if recursive => {}
+            other => return other,
+        }
+        // Only a real folder (not a symlink to one) gets here: remove_entry
+        // removes links themselves.
+        let parent = path.parent().unwrap_or_else(TreePath::root);
+        let dir = resolve_blocking(uploads.root(), &parent)?;
+        let entry = dir.join(path.name().unwrap_or_default());
+        // `remove_dir_all` does not follow symlinks inside the folder.
+        std::fs::remove_dir_all(&entry).map_err(AppError::from_fs)?;
+        sync_dir(&dir)?;
+        uploads.ids().forget_tree(&path.segments().join("/"))
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST {raw}/mkdir?ref=`: 201 with the stat object; parents are created; an
+/// existing entry is 409 `exists`.
+pub async fn mkdir(uploads: &Arc<Uploads>, path: TreePath) -> Result<Response, AppError> {
+    if path.is_root() {
+        return Err(exists());
+    }
+    let uploads = Arc::clone(uploads);
+    let stat = blocking(move || {
+        let target = prepare_parent(uploads.root(), &path)?;
+        std::fs::create_dir(&target).map_err(|error| match error.kind() {
+            std::io::ErrorKind::AlreadyExists => exists(),
+            _ => AppError::from_fs(error),
+        })?;
+        if let Some(parent) = target.parent() {
+            sync_dir(parent)?;
+        }
+        // Whatever an earlier entry at this path left in the store is not ours.
+        let key = path.segments().join("/");
+        uploads.ids().forget_tree(&key)?;
+        let found = find_blocking(uploads.root(), path)?;
+        stat_of(uploads.ids(), &found)
+    })
+    .await?;
+    Ok(stat_response(StatusCode::CREATED, &stat))
+}
+
+fn exists() -> AppError {
+    AppError::Conflict {
+        code: "exists",
+        message: "something already exists at that path".to_owned(),
+    }
+}

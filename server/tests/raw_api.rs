@@ -1,0 +1,585 @@
+//! The raw file API (PROTOCOL.md §4) against the real binary: stat, list and
+//! data by `path:` and `id:`, whole-file writes with their preconditions,
+//! deletes, mkdir, and moves and copies — with ids surviving a rename and
+//! metadata following a move.
+
+mod common;
+
+use common::uploads::serve_writable;
+use common::{client, expect_error, header, rfsapi, Fixture, TestServer};
+use reqwest::Method;
+use skiff_protocol::{
+    Discovery, EntryKind, FileMetadata, RawList, RawStat, DISCOVERY_PATH, METADATA_PATH, RAW_PATH,
+};
+
+fn fixture() -> Fixture {
+    let fixture = Fixture::new();
+    fixture.write(&["a b.txt"], b"hello raw");
+    fixture.write(&["folder", "one.txt"], b"one");
+    fixture.write(&["folder", "sub", "two.txt"], b"two");
+    fixture.write(&["evil.html"], b"<script>alert(1)</script>");
+    fixture.write(
+        &["evil.svg"],
+        b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
+    );
+    fixture.write(&["pic.png"], b"\x89PNG\r\n\x1a\n");
+    fixture.mkdir(&["empty"]);
+    fixture
+}
+
+/// A form-encoded `path:` reference.
+fn path_ref(path: &str) -> String {
+    format!("path:{path}")
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'/' | b':' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn raw_url(server: &TestServer, operation: &str, query: &str) -> String {
+    server.url(&format!("{RAW_PATH}/{operation}?{query}"))
+}
+
+async fn call(
+    server: &TestServer,
+    method: Method,
+    operation: &str,
+    query: &str,
+) -> reqwest::Response {
+    client()
+        .request(method, raw_url(server, operation, query))
+        .send()
+        .await
+        .expect("send")
+}
+
+async fn stat(server: &TestServer, reference: &str) -> RawStat {
+    let response = call(server, Method::GET, "stat", &format!("ref={reference}")).await;
+    assert_eq!(response.status(), 200, "stat {reference}");
+    response.json().await.expect("a stat object")
+}
+
+#[tokio::test]
+async fn stat_and_list_by_path_and_id() {
+    let fixture = fixture();
+    let server = serve_writable(&fixture, &[]);
+    let discovery: Discovery = client()
+        .get(server.url(DISCOVERY_PATH))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("discovery");
+    assert_eq!(discovery.raw.as_deref(), Some(RAW_PATH));
+
+    let file = stat(&server, &path_ref("/a b.txt")).await;
+    assert_eq!(
+        (file.name.as_str(), file.path.as_str()),
+        ("a b.txt", "/a b.txt")
+    );
+    assert_eq!((file.kind, file.size), (EntryKind::File, 9));
+    assert_eq!(file.mime_type, "text/plain");
+    assert!(common::parse_rfc3339(&file.last_modified).is_some());
+    assert_eq!(stat(&server, &format!("id:{}", file.id)).await, file);
+    assert_eq!(
+        stat(&server, "path:/a+b.txt").await,
+        file,
+        "+ is a space in a query"
+    );
+
+    let folder = stat(&server, "path:/folder").await;
+    assert_eq!((folder.kind, folder.size), (EntryKind::Directory, 0));
+    assert_eq!(folder.mime_type, "text/directory");
+    assert_eq!(stat(&server, "path:/folder/").await.id, folder.id);
+    assert_eq!(stat(&server, "path:/").await.path, "/");
+
+    let list = call(&server, Method::GET, "list", "ref=path:/folder").await;
+    assert_eq!(list.status(), 200);
+    let list: RawList = list.json().await.expect("a list");
+    let mut names: Vec<_> = list.entries.iter().map(|e| e.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["one.txt", "sub"]);
+    let one = list
+        .entries
+        .iter()
+        .find(|e| e.name == "one.txt")
+        .expect("one");
+    assert_eq!(stat(&server, "path:/folder/one.txt").await.id, one.id);
+    let listed = rfsapi(&server, "/folder/").await;
+    assert!(
+        listed.files.iter().all(|e| e.id.is_some()),
+        "listed entries now have ids"
+    );
+    let root: RawList = call(&server, Method::GET, "list", "ref=path:/")
+        .await
+        .json()
+        .await
+        .expect("list");
+    assert!(root.entries.iter().all(|e| e.name != ".skiff"));
+
+    for (query, status) in [
+        ("ref=path:/missing.txt", 404),
+        ("ref=id:00000000-0000-0000-0000-000000000000", 404),
+        ("ref=path:/.skiff", 404),
+        ("", 400),
+        ("ref=/a", 400),
+        ("ref=path:/a/../b", 400),
+        ("ref=path:a", 400),
+    ] {
+        let response = call(&server, Method::GET, "stat", query).await;
+        expect_error(response, status, query).await;
+    }
+    expect_error(
+        call(&server, Method::GET, "list", "ref=path:/a+b.txt").await,
+        409,
+        "list a file",
+    )
+    .await;
+    expect_error(
+        call(&server, Method::GET, "nope", "ref=path:/").await,
+        404,
+        "unknown op",
+    )
+    .await;
+    expect_error(
+        call(&server, Method::DELETE, "stat", "ref=path:/").await,
+        405,
+        "method",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn data_is_served_safely() {
+    let fixture = fixture();
+    let server = serve_writable(&fixture, &[]);
+    let bytes = call(&server, Method::GET, "data", "ref=path:/a+b.txt").await;
+    assert_eq!(bytes.status(), 200);
+    assert_eq!(header(&bytes, "x-content-type-options"), "nosniff");
+    assert!(
+        bytes.headers().get("content-security-policy").is_none(),
+        "text/plain is inline"
+    );
+    let etag = header(&bytes, "etag").to_owned();
+    assert_eq!(bytes.bytes().await.expect("body").as_ref(), b"hello raw");
+    let id = stat(&server, "path:/a+b.txt").await.id;
+    let ranged = client()
+        .get(raw_url(&server, "data", &format!("ref=id:{id}")))
+        .header("range", "bytes=6-")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(ranged.status(), 206);
+    assert_eq!(ranged.bytes().await.expect("body").as_ref(), b"raw");
+    let cached = client()
+        .get(raw_url(&server, "data", "ref=path:/a+b.txt"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(cached.status(), 304);
+
+    for evil in ["/evil.html", "/evil.svg"] {
+        let response = call(&server, Method::GET, "data", &format!("ref=path:{evil}")).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            header(&response, "content-security-policy"),
+            "sandbox",
+            "{evil}"
+        );
+        assert!(
+            header(&response, "content-disposition").starts_with("attachment"),
+            "{evil}"
+        );
+        assert_eq!(header(&response, "x-content-type-options"), "nosniff");
+    }
+    let picture = call(&server, Method::GET, "data", "ref=path:/pic.png").await;
+    assert_eq!(header(&picture, "content-type"), "image/png");
+    assert!(picture.headers().get("content-disposition").is_none());
+    expect_error(
+        call(&server, Method::GET, "data", "ref=path:/folder").await,
+        409,
+        "folder",
+    )
+    .await;
+}
+
+async fn put(
+    server: &TestServer,
+    path: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = client()
+        .put(raw_url(server, "data", &format!("ref={}", path_ref(path))))
+        .body(body.to_owned());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.expect("send")
+}
+
+#[tokio::test]
+async fn whole_file_writes_with_preconditions() {
+    let fixture = fixture();
+    let server = serve_writable(&fixture, &[]);
+    let created = put(&server, "/new/deep/file 1.txt", "first", &[]).await;
+    assert_eq!(created.status(), 201);
+    let created: RawStat = created.json().await.expect("stat");
+    assert_eq!(
+        (created.path.as_str(), created.size),
+        ("/new/deep/file 1.txt", 5)
+    );
+    assert_eq!(
+        std::fs::read(fixture.path(&["new", "deep", "file 1.txt"])).expect("on disk"),
+        b"first"
+    );
+
+    let taken = put(
+        &server,
+        "/new/deep/file 1.txt",
+        "nope",
+        &[("if-none-match", "*")],
+    )
+    .await;
+    expect_error(taken, 412, "If-None-Match").await;
+    let stale = put(
+        &server,
+        "/new/deep/file 1.txt",
+        "nope",
+        &[("if-match", "\"stale\"")],
+    )
+    .await;
+    expect_error(stale, 412, "If-Match stale").await;
+    let missing = put(&server, "/absent.txt", "nope", &[("if-match", "*")]).await;
+    expect_error(missing, 412, "If-Match on nothing").await;
+    assert!(!fixture.path(&["absent.txt"]).exists());
+    assert_eq!(
+        std::fs::read(fixture.path(&["new", "deep", "file 1.txt"])).expect("on disk"),
+        b"first"
+    );
+
+    let replaced = put(
+        &server,
+        "/new/deep/file 1.txt",
+        "second",
+        &[("if-match", &created.etag)],
+    )
+    .await;
+    assert_eq!(replaced.status(), 200);
+    let replaced: RawStat = replaced.json().await.expect("stat");
+    assert_eq!(replaced.id, created.id, "a replaced file keeps its id");
+    assert_ne!(replaced.etag, created.etag);
+    assert_eq!(
+        std::fs::read(fixture.path(&["new", "deep", "file 1.txt"])).expect("on disk"),
+        b"second"
+    );
+    expect_error(put(&server, "/.skiff/x", "x", &[]).await, 403, "reserved").await;
+    expect_error(put(&server, "/folder", "x", &[]).await, 409, "a folder").await;
+}
+
+#[tokio::test]
+async fn deletes_and_mkdir() {
+    let fixture = fixture();
+    let server = serve_writable(&fixture, &[]);
+    assert_eq!(
+        call(&server, Method::DELETE, "data", "ref=path:/a+b.txt")
+            .await
+            .status(),
+        204
+    );
+    assert!(!fixture.path(&["a b.txt"]).exists());
+    expect_error(
+        call(&server, Method::DELETE, "data", "ref=path:/folder").await,
+        409,
+        "not empty",
+    )
+    .await;
+    assert!(fixture.path(&["folder", "sub", "two.txt"]).exists());
+    let gone = call(
+        &server,
+        Method::DELETE,
+        "data",
+        "ref=path:/folder&recursive=true",
+    )
+    .await;
+    assert_eq!(gone.status(), 204);
+    assert!(!fixture.path(&["folder"]).exists());
+    assert_eq!(
+        call(&server, Method::DELETE, "data", "ref=path:/empty")
+            .await
+            .status(),
+        204
+    );
+    expect_error(
+        call(&server, Method::DELETE, "data", "ref=path:/").await,
+        409,
+        "root",
+    )
+    .await;
+    expect_error(
+        call(&server, Method::DELETE, "data", "ref=path:/missing").await,
+        404,
+        "missing",
+    )
+    .await;
+
+    let made = call(&server, Method::POST, "mkdir", "ref=path:/x/y/z").await;
+    assert_eq!(made.status(), 201);
+    let made: RawStat = made.json().await.expect("stat");
+    assert_eq!(
+        (made.kind, made.path.as_str()),
+        (EntryKind::Directory, "/x/y/z")
+    );
+    assert!(fixture.path(&["x", "y", "z"]).is_dir());
+    expect_error(
+        call(&server, Method::POST, "mkdir", "ref=path:/x/y").await,
+        409,
+        "exists",
+    )
+    .await;
+    expect_error(
+        call(&server, Method::POST, "mkdir", "ref=path:/evil.html").await,
+        409,
+        "a file",
+    )
+    .await;
+    expect_error(
+        call(&server, Method::POST, "mkdir", "ref=path:/.skiff/x").await,
+        403,
+        "reserved",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn moves_keep_ids_and_metadata() {
+    let fixture = fixture();
+    let server = serve_writable(&fixture, &[]);
+    let file = stat(&server, "path:/a+b.txt").await;
+    let sub = stat(&server, "path:/folder/sub/two.txt").await;
+    let meta = client()
+        .post(server.url(&format!("{METADATA_PATH}/a%20b.txt")))
+        .body(r#"{"author": "ann", "_format": "text/markdown"}"#)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(meta.status(), 200);
+
+    let moved = call(
+        &server,
+        Method::POST,
+        "move",
+        "ref=path:/a+b.txt&to=path:/renamed/c%26d.txt",
+    )
+    .await;
+    assert_eq!(moved.status(), 200);
+    let moved: RawStat = moved.json().await.expect("stat");
+    assert_eq!(
+        (moved.id.as_str(), moved.path.as_str()),
+        (file.id.as_str(), "/renamed/c&d.txt")
+    );
+    assert_eq!(moved.mime_type, "text/markdown", "_format followed");
+    assert_eq!(
+        stat(&server, &format!("id:{}", file.id)).await.path,
+        "/renamed/c&d.txt"
+    );
+    let metadata: FileMetadata = client()
+        .get(server.url(&format!("{METADATA_PATH}/renamed/c%26d.txt")))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("metadata");
+    assert_eq!(metadata.id, file.id);
+    assert_eq!(
+        serde_json::to_value(&metadata).expect("json")["author"],
+        "ann"
+    );
+    let listed = rfsapi(&server, "/renamed/").await;
+    assert_eq!(listed.files[0].id.as_deref(), Some(file.id.as_str()));
+    expect_error(
+        call(&server, Method::GET, "stat", "ref=path:/a+b.txt").await,
+        404,
+        "old path",
+    )
+    .await;
+
+    // A folder carries its descendants' ids.
+    let moved = call(
+        &server,
+        Method::POST,
+        "move",
+        "ref=path:/folder&to=path:/moved",
+    )
+    .await;
+    assert_eq!(moved.status(), 200);
+    assert_eq!(
+        stat(&server, &format!("id:{}", sub.id)).await.path,
+        "/moved/sub/two.txt"
+    );
+
+    let taken = call(
+        &server,
+        Method::POST,
+        "move",
+        "ref=path:/evil.html&to=path:/evil.svg",
+    )
+    .await;
+    expect_error(taken, 412, "target exists").await;
+    assert!(fixture.path(&["evil.html"]).exists());
+    let html = stat(&server, "path:/evil.html").await;
+    let replaced = call(
+        &server,
+        Method::POST,
+        "move",
+        "ref=path:/evil.html&to=path:/evil.svg&overwrite=true",
+    )
+    .await;
+    assert_eq!(replaced.status(), 200);
+    assert_eq!(stat(&server, "path:/evil.svg").await.id, html.id);
+    assert_eq!(
+        std::fs::read(fixture.path(&["evil.svg"])).expect("moved"),
+        b"<script>alert(1)</script>"
+    );
+    let into = call(
+        &server,
+        Method::POST,
+        "move",
+        "ref=path:/moved&to=path:/moved/inside",
+    )
+    .await;
+    expect_error(into, 409, "into itself").await;
+    let reserved = call(
+        &server,
+        Method::POST,
+        "move",
+        "ref=path:/moved&to=path:/.skiff/x",
+    )
+    .await;
+    expect_error(reserved, 403, "into .skiff").await;
+    expect_error(
+        call(&server, Method::POST, "move", "ref=path:/moved").await,
+        400,
+        "no to",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn copies_get_new_ids() {
+    let fixture = fixture();
+    let server = serve_writable(&fixture, &[]);
+    let original = stat(&server, "path:/folder/one.txt").await;
+    let copied = call(
+        &server,
+        Method::POST,
+        "copy",
+        "ref=path:/folder&to=path:/copy/of%20folder",
+    )
+    .await;
+    assert_eq!(copied.status(), 201);
+    let copied: RawStat = copied.json().await.expect("stat");
+    assert_eq!(copied.kind, EntryKind::Directory);
+    assert_eq!(
+        std::fs::read(fixture.path(&["copy", "of folder", "sub", "two.txt"])).expect("copied"),
+        b"two"
+    );
+    let copy_one = stat(&server, "path:/copy/of+folder/one.txt").await;
+    assert_ne!(copy_one.id, original.id);
+    assert_eq!(
+        stat(&server, "path:/folder/one.txt").await.id,
+        original.id,
+        "the original stays"
+    );
+
+    let file = call(
+        &server,
+        Method::POST,
+        "copy",
+        "ref=path:/a+b.txt&to=path:/b.txt",
+    )
+    .await;
+    assert_eq!(file.status(), 201);
+    assert_eq!(
+        std::fs::read(fixture.path(&["b.txt"])).expect("copied"),
+        b"hello raw"
+    );
+    let again = call(
+        &server,
+        Method::POST,
+        "copy",
+        "ref=path:/evil.html&to=path:/b.txt",
+    )
+    .await;
+    expect_error(again, 412, "target exists").await;
+    let over = call(
+        &server,
+        Method::POST,
+        "copy",
+        "ref=path:/evil.html&to=path:/b.txt&overwrite=true",
+    )
+    .await;
+    assert_eq!(over.status(), 201);
+    assert_eq!(
+        std::fs::read(fixture.path(&["b.txt"])).expect("copied"),
+        b"<script>alert(1)</script>"
+    );
+    let partial = std::fs::read_dir(fixture.path(&[".skiff", "partial"]))
+        .expect("dir")
+        .count();
+    assert_eq!(partial, 0, "no temporary copies left behind");
+}
+
+#[tokio::test]
+async fn read_only_servers_and_tokens_refuse_raw_writes() {
+    let fixture = fixture();
+    let server = fixture.serve();
+    assert_eq!(stat(&server, "path:/a+b.txt").await.size, 9);
+    expect_error(
+        put(&server, "/x.txt", "x", &[]).await,
+        403,
+        "read-only server",
+    )
+    .await;
+    expect_error(
+        call(&server, Method::POST, "mkdir", "ref=path:/d").await,
+        403,
+        "read-only",
+    )
+    .await;
+    drop(server);
+
+    let server = serve_writable(&fixture, &["--token", "r:ro-secret:ro"]);
+    let anonymous = call(&server, Method::GET, "stat", "ref=path:/").await;
+    expect_error(anonymous, 401, "no token").await;
+    let read = client()
+        .get(raw_url(&server, "stat", "ref=path:/"))
+        .bearer_auth("ro-secret")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(read.status(), 200);
+    for (method, operation, query) in [
+        (Method::PUT, "data", "ref=path:/x.txt"),
+        (Method::DELETE, "data", "ref=path:/a+b.txt"),
+        (Method::POST, "mkdir", "ref=path:/d"),
+        (Method::POST, "move", "ref=path:/a+b.txt&to=path:/z.txt"),
+        (Method::POST, "copy", "ref=path:/a+b.txt&to=path:/z.txt"),
+    ] {
+        let response = client()
+            .request(method, raw_url(&server, operation, query))
+            .bearer_auth("ro-secret")
+            .send()
+            .await
+            .expect("send");
+        expect_error(response, 403, operation).await;
+    }
+    assert!(fixture.path(&["a b.txt"]).exists() && !fixture.path(&["z.txt"]).exists());
+}
