@@ -216,6 +216,7 @@ fn cors_layer(state: &AppState) -> Option<CorsLayer> {
                 RFSAPI,
                 header::RANGE,
                 header::IF_NONE_MATCH,
+                header::IF_MATCH,
                 header::IF_MODIFIED_SINCE,
                 header::IF_RANGE,
                 header::AUTHORIZATION,

@@ -7,7 +7,9 @@ mod common;
 use common::uploads::{create, serve_writable};
 use common::{assert_error_body, client, Fixture, TestServer, BROWSER_ACCEPT, JSON_TYPE, RFSAPI};
 use reqwest::Method;
-use skiff_protocol::{AuthScheme, Discovery, FilesetData, DISCOVERY_PATH, UPLOADS_PATH};
+use skiff_protocol::{
+    AuthScheme, Discovery, FilesetData, DISCOVERY_PATH, METADATA_PATH, RAW_PATH, UPLOADS_PATH,
+};
 
 const RO: &str = "read-only-secret";
 const RW: &str = "read:write:secret";
@@ -226,6 +228,20 @@ async fn reads_need_a_valid_token() {
         );
         let status = send(&server, who, Method::GET, &session, &[], vec![]).await;
         check(&status, who.read(200), &format!("{who:?} reads a session"));
+
+        let metadata_url = format!("{METADATA_PATH}/plain.txt");
+        let metadata = send(&server, who, Method::GET, &metadata_url, &[], vec![]).await;
+        check(&metadata, who.read(200), &format!("{who:?} reads metadata"));
+        for operation in ["stat", "list", "data"] {
+            let target = if operation == "list" {
+                "/"
+            } else {
+                "/plain.txt"
+            };
+            let url = format!("{RAW_PATH}/{operation}?ref=path:{target}");
+            let raw = send(&server, who, Method::GET, &url, &[], vec![]).await;
+            check(&raw, who.read(200), &format!("{who:?} raw {operation}"));
+        }
     }
 }
 
@@ -332,12 +348,63 @@ async fn writes_need_a_read_write_token_and_refusals_change_nothing() {
         let object_url = format!("{UPLOADS_PATH}/default/plain.txt");
         let reply = send(&server, who, Method::DELETE, &object_url, &[], vec![]).await;
         check(&reply, who.write(200), &context("DELETEs a file object"));
+        let metadata_url = format!("{METADATA_PATH}/plain.txt");
+        for method in [Method::POST, Method::PUT] {
+            let body = br#"{"a": 1}"#.to_vec();
+            let reply = send(&server, who, method.clone(), &metadata_url, &json, body).await;
+            check(
+                &reply,
+                who.write(200),
+                &context(&format!("{method} metadata")),
+            );
+        }
+        for (method, operation, query, ok) in [
+            (Method::PUT, "data", "ref=path:/plain.txt", 200),
+            (
+                Method::DELETE,
+                "data",
+                "ref=path:/folder&recursive=true",
+                204,
+            ),
+            (Method::POST, "mkdir", "ref=path:/made", 201),
+            (
+                Method::POST,
+                "move",
+                "ref=path:/plain.txt&to=path:/moved.txt",
+                200,
+            ),
+            (
+                Method::POST,
+                "copy",
+                "ref=path:/plain.txt&to=path:/copied.txt",
+                201,
+            ),
+        ] {
+            let url = format!("{RAW_PATH}/{operation}?{query}");
+            let reply = send(&server, who, method, &url, &[], b"raw".to_vec()).await;
+            check(&reply, who.write(ok), &context(&format!("raw {operation}")));
+        }
         assert_eq!(
             snapshot(&fixture),
             before,
             "{who:?}: nothing changed on disk"
         );
     }
+    let metadata_url = format!("{METADATA_PATH}/plain.txt");
+    let metadata = send(
+        &server,
+        Who::ReadOnly,
+        Method::GET,
+        &metadata_url,
+        &[],
+        vec![],
+    )
+    .await;
+    let metadata: serde_json::Value = serde_json::from_slice(&metadata.body).expect("metadata");
+    assert!(
+        metadata.get("a").is_none(),
+        "refused metadata writes stored nothing"
+    );
     // The session survived every refused write: the writer can still finish it.
     let status = send(&server, Who::ReadOnly, Method::GET, &session, &[], vec![]).await;
     let session_object: skiff_protocol::UploadSession =
