@@ -10,6 +10,7 @@ use crate::tree_state::{Children, TreeState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use skiff_protocol::{RawFileData, TreePath};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use web_sys::AbortController;
 
@@ -34,6 +35,8 @@ pub struct Browser {
     pub order: Memo<Arc<Vec<u32>>>,
     /// Expanded folders and known children of the tree.
     pub tree: RwSignal<TreeState>,
+    /// Entries picked with Ctrl/Shift-click or Ctrl+A, beside the selected one.
+    pub marked: RwSignal<BTreeSet<String>>,
     /// Bumped to fetch the current directory again.
     reload: RwSignal<u64>,
     /// The in-flight listing request, aborted when the user moves on.
@@ -71,6 +74,7 @@ impl Browser {
             filter,
             order,
             tree: RwSignal::new(TreeState::new()),
+            marked: RwSignal::new(BTreeSet::new()),
             reload: RwSignal::new(0),
             in_flight: StoredValue::new_local(None),
         };
@@ -156,6 +160,7 @@ impl Browser {
         });
         if !same_dir {
             self.filter.set(String::new());
+            self.marked.set(BTreeSet::new());
         }
         self.route.set(route);
     }
@@ -170,6 +175,26 @@ impl Browser {
         if let Some(up) = self.route.with_untracked(Route::up) {
             self.navigate(up);
         }
+    }
+
+    /// Names the next operation acts on: the marked entries, else the selected one.
+    pub fn picked_names(self) -> Vec<String> {
+        let marked: Vec<String> = self.marked.with(|marked| marked.iter().cloned().collect());
+        if !marked.is_empty() {
+            return marked;
+        }
+        self.route
+            .with(|route| route.selected.clone())
+            .into_iter()
+            .collect()
+    }
+
+    /// Whether `name` is part of the selection (selected or marked).
+    pub fn is_picked(self, name: &str) -> bool {
+        self.marked.with(|marked| marked.contains(name))
+            || self
+                .route
+                .with(|route| route.selected.as_deref() == Some(name))
     }
 
     /// Selects an entry of the current directory by name (or clears the selection).

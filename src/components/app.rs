@@ -91,6 +91,9 @@ pub fn Skiff(
     }
 }
 
+/// Least time between two listing refreshes caused by completed uploads.
+const REFRESH_EVERY_MS: u64 = 1000;
+
 /// Decides how uploads travel: resumable sessions when discovery offers them, whole-file
 /// `PUT` when the server only says `writes_supported`, none otherwise. Completed uploads
 /// refresh the listing.
@@ -132,10 +135,20 @@ fn connect_uploads(browser: Browser, queue: UploadQueue, config: Config) {
             queue.route.set(route);
         }
     });
+    // Refresh the listing as uploads land, but at most once a second: 10,000 small files
+    // must not mean 10,000 listings (the upload benchmark caught that).
+    let refresh_pending = StoredValue::new(false);
     Effect::new(move |previous: Option<u64>| {
         let completed = queue.completed.get();
-        if previous.is_some_and(|previous| previous != completed) {
-            browser.retry();
+        if previous.is_some_and(|previous| previous != completed) && !refresh_pending.get_value() {
+            refresh_pending.set_value(true);
+            set_timeout(
+                move || {
+                    refresh_pending.set_value(false);
+                    browser.retry();
+                },
+                std::time::Duration::from_millis(REFRESH_EVERY_MS),
+            );
         }
         completed
     });

@@ -56,8 +56,63 @@ pub fn Listing() -> impl IntoView {
         }
     };
 
+    // Click: select one. Ctrl/Cmd-click: add or remove one. Shift-click: a range from
+    // the selected row.
+    let click_position = move |position: usize, toggle: bool, range: bool| {
+        let names_in = |from: usize, to: usize| -> Vec<String> {
+            browser.listing.with_untracked(|listing| {
+                let Some(listing) = listing.as_ref() else {
+                    return Vec::new();
+                };
+                browser.order.with_untracked(|order| {
+                    order[from.min(to)..=from.max(to).min(order.len().saturating_sub(1))]
+                        .iter()
+                        .map(|&i| listing.entries[i as usize].name.clone())
+                        .collect()
+                })
+            })
+        };
+        let Some(name) = names_in(position, position).pop() else {
+            return;
+        };
+        if toggle {
+            let current = browser.route.with_untracked(|route| route.selected.clone());
+            browser.marked.update(|marked| {
+                marked.extend(current);
+                if !marked.remove(&name) {
+                    marked.insert(name.clone());
+                }
+            });
+            browser.select(Some(name));
+        } else if range {
+            let anchor = selected_position.get_untracked().unwrap_or(position);
+            browser
+                .marked
+                .set(names_in(anchor, position).into_iter().collect());
+            browser.select(Some(name));
+        } else {
+            browser.marked.set(Default::default());
+            select_position(position);
+        }
+    };
+
     let on_keydown = move |event: KeyboardEvent| {
         let total = count.get_untracked();
+        if total > 0 && (event.ctrl_key() || event.meta_key()) && event.key() == "a" {
+            event.prevent_default();
+            let all = browser.listing.with_untracked(|listing| {
+                listing.as_ref().map(|listing| {
+                    browser.order.with_untracked(|order| {
+                        order
+                            .iter()
+                            .map(|&i| listing.entries[i as usize].name.clone())
+                            .collect()
+                    })
+                })
+            });
+            browser.marked.set(all.unwrap_or_default());
+            return;
+        }
         if total == 0 || event.alt_key() || event.ctrl_key() || event.meta_key() {
             return;
         }
@@ -78,6 +133,7 @@ pub fn Listing() -> impl IntoView {
                 return;
             }
             "Escape" => {
+                browser.marked.set(Default::default());
                 browser.select(None);
                 return;
             }
@@ -137,7 +193,7 @@ pub fn Listing() -> impl IntoView {
                             }
                             key=|row| *row
                             children=move |(position, index, _)| view! {
-                                <Row position=position index=index as usize window=window select=select_position/>
+                                <Row position=position index=index as usize window=window click=click_position/>
                             }
                         />
                     </div>
@@ -209,8 +265,8 @@ fn Row(
     index: usize,
     /// The scrolling window this row lives in.
     window: VirtualWindow,
-    /// Selects the row at a display position.
-    select: impl Fn(usize) + Copy + 'static,
+    /// Handles a click on the row at a display position: (position, toggle, range).
+    click: impl Fn(usize, bool, bool) + Copy + 'static,
 ) -> impl IntoView {
     let browser = expect_context::<Browser>();
     let Some((entry, modified)) = browser.listing.with_untracked(|listing| {
@@ -225,11 +281,7 @@ fn Row(
     let name = entry.name.clone();
     let is_selected = {
         let name = name.clone();
-        Memo::new(move |_| {
-            browser
-                .route
-                .with(|route| route.selected.as_deref() == Some(name.as_str()))
-        })
+        Memo::new(move |_| browser.is_picked(&name))
     };
     let size = if entry.is_dir() {
         "—".to_owned()
@@ -267,7 +319,9 @@ fn Row(
             aria-rowindex=position + 2
             aria-selected=move || is_selected.get().to_string()
             data-name=name.clone()
-            on:click=move |_| select(position)
+            on:click=move |event: leptos::ev::MouseEvent| {
+                click(position, event.ctrl_key() || event.meta_key(), event.shift_key())
+            }
             on:dblclick=move |_| browser.open_entry(&open_entry)
             on:dragover=move |event| if is_folder { drop_target.over(&event) }
             on:dragleave=move |_| drop_target.leave()

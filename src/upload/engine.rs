@@ -103,6 +103,7 @@ async fn by_session(
     };
     remember(&url, offset);
     let mut attempt = 0u32;
+    let mut prepared: Option<Prepared> = None;
     loop {
         // A pause or cancel between requests has nothing in flight to abort: look.
         if !still_wanted(item, token) {
@@ -122,28 +123,37 @@ async fn by_session(
             ));
         }
         let (start, end) = chunk_range(offset, item.size, chunk);
-        let bytes = read_slice(file, start, end).await.ok_or_else(unreadable)?;
+        let current = match prepared.take() {
+            Some(ready) if ready.start == start && ready.end == end => ready,
+            _ => prepare(file, start, end, &mut hasher).await?,
+        };
         if !still_wanted(item, token) {
             return stopped_by_user(item, server, &url, &fingerprint).await;
         }
-        let copy = bytes.to_vec();
-        hasher.update(start, &copy);
-        let checksum = chunk_checksum_header(&copy);
-        drop(copy);
         let request = XhrRequest::new("POST", &url, server)
             .map_err(|_| Stop::Failed("the browser refused the request".into()))?
             .header(UPLOAD_OFFSET_HEADER, &start.to_string())
-            .header(UPLOAD_CHECKSUM_HEADER, &checksum)
+            .header(UPLOAD_CHECKSUM_HEADER, &current.checksum)
             .header("Content-Type", "application/offset+octet-stream");
         item.in_flight.set_value(Some(request.abort_handle()));
-        let answer = request
-            .send(Some(&bytes), move |loaded| {
-                let sent = start + loaded as u64;
-                item.sent.set(sent);
-                item.speed
-                    .update(|meter| meter.sample(js_sys::Date::now(), sent));
-            })
-            .await;
+        let sending = request.send(Some(&current.bytes), move |loaded| {
+            let sent = start + loaded as u64;
+            item.sent.set(sent);
+            item.speed
+                .update(|meter| meter.sample(js_sys::Date::now(), sent));
+        });
+        // While the browser sends this chunk, read and hash the next one: the network and
+        // the hashing overlap instead of taking turns.
+        let (next_start, next_end) = chunk_range(end, item.size, chunk);
+        let preparing = async {
+            if next_start < next_end {
+                prepare(file, next_start, next_end, &mut hasher).await.ok()
+            } else {
+                None
+            }
+        };
+        let (answer, next) = futures::join!(sending, preparing);
+        prepared = next;
         item.in_flight.set_value(None);
         let (status, body) = match answer {
             Err(XhrFailure::Aborted) => {
@@ -173,21 +183,49 @@ async fn by_session(
             Recovery::Resync => {
                 let session: UploadSession = serde_json::from_str(&body)
                     .map_err(|_| Stop::Failed("409 without the session's offset".into()))?;
+                // The whole-file hash covers the local file, whatever the server has, so
+                // it simply goes on.
                 offset = session.offset;
                 item.sent.set(offset);
-                if hasher.hashed() > offset {
-                    hasher = FileHasher::default(); // rehash from the start, locally
-                }
             }
             Recovery::Restart => {
                 persist::forget(&fingerprint);
                 (url, offset) = create(item, token, server, endpoint).await?;
-                hasher = FileHasher::default();
                 remember(&url, offset);
             }
             Recovery::Fail => return Err(Stop::Failed(error_message(status, &body))),
         }
     }
+}
+
+/// A chunk read and hashed, ready to send.
+struct Prepared {
+    start: u64,
+    end: u64,
+    /// The bytes, in JS memory (sent without another copy).
+    bytes: Uint8Array,
+    /// `Upload-Checksum` for them.
+    checksum: String,
+}
+
+/// Reads `[start, end)` of `file`, feeds it to the whole-file hash and computes its own
+/// checksum. One copy into wasm memory, dropped before returning.
+async fn prepare(
+    file: &File,
+    start: u64,
+    end: u64,
+    hasher: &mut FileHasher,
+) -> Result<Prepared, Stop> {
+    let bytes = read_slice(file, start, end).await.ok_or_else(unreadable)?;
+    let copy = bytes.to_vec();
+    hasher.update(start, &copy);
+    let checksum = chunk_checksum_header(&copy);
+    Ok(Prepared {
+        start,
+        end,
+        bytes,
+        checksum,
+    })
 }
 
 /// The saved session for this file, if the server still has it: `(url, offset)`.

@@ -11,6 +11,7 @@ pub mod uploads;
 
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -47,6 +48,21 @@ pub struct Process(Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// chromedriver and the Chromium it starts, in a process group of their own: dropping it
+/// kills the whole group, so a test that panics leaves no browser behind.
+pub struct ProcessGroup(Child);
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        // `kill -KILL -PGID`: every process of the group.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -99,7 +115,7 @@ impl Server {
 /// A WebDriver session in a fresh headless Chromium, with its chromedriver.
 pub struct Browser {
     pub client: Client,
-    _driver: Process,
+    _driver: ProcessGroup,
     _profile: tempfile::TempDir,
 }
 
@@ -108,11 +124,12 @@ impl Browser {
         let chromedriver = required_env("CHROMEDRIVER");
         let chromium = required_env("SKIFF_CHROMIUM");
         let port = free_port();
-        let driver = Process(
+        let driver = ProcessGroup(
             Command::new(&chromedriver)
                 .arg(format!("--port={port}"))
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
+                .process_group(0)
                 .spawn()
                 .unwrap_or_else(|error| panic!("start {chromedriver}: {error}")),
         );
