@@ -122,6 +122,33 @@ async fn a_replaced_file_keeps_its_id_and_a_deleted_one_loses_it() {
 }
 
 #[tokio::test]
+async fn a_file_deleted_behind_the_servers_back_does_not_pass_its_id_on() {
+    let fixture = fixture();
+    let server = serve_writable(&fixture, &[]);
+    let before = ids(&server, "/").await["a b.txt"].clone();
+    std::fs::remove_file(fixture.path(&["a b.txt"])).expect("delete outside the server");
+    let put = client()
+        .put(server.url("/a%20b.txt"))
+        .body("new")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(put.status(), 201);
+    assert_ne!(
+        ids(&server, "/").await["a b.txt"],
+        before,
+        "a new file, a new id"
+    );
+
+    let second = ids(&server, "/").await["second.txt"].clone();
+    std::fs::remove_file(fixture.path(&["second.txt"])).expect("delete outside the server");
+    let session = create(&server, "second.txt", 2, None).await;
+    let done = append(&server, &session.url, 0, b"up".to_vec(), false).await;
+    let object: FileObject = done.json().await.expect("file object");
+    assert_ne!(object.id, second, "an uploaded new file gets a new id");
+}
+
+#[tokio::test]
 async fn a_read_only_server_gives_ids_without_writing_to_the_tree() {
     let fixture = fixture();
     let server = fixture.serve();

@@ -169,9 +169,14 @@ async fn complete(uploads: &Arc<Uploads>, mut record: SessionRecord) -> Result<R
     blocking(move || {
         let path = key_path(&record.key)?;
         let target = prepare_target(store.root(), &path)?;
+        let replaced = target.symlink_metadata().is_ok();
         place(&store.partial_path(&record.id), &target)?;
         let created_at = i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX);
-        // The file object reports the entry's stable id: kept if it replaced a file.
+        // The file object reports the entry's stable id: kept if it replaced a
+        // file; a new file starts afresh, whatever a file deleted behind our back left.
+        if !replaced {
+            store.ids().forget_tree(&record.key)?;
+        }
         record.file_id = store.ids().id_for(&record.key)?;
         // Learn the new file's ETag so listings can trust the digest we computed.
         if let Ok(metadata) = std::fs::symlink_metadata(&target) {

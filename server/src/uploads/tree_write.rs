@@ -116,7 +116,11 @@ pub async fn write_whole(
         check_if_match(uploads.root(), &path, if_match.as_deref())?;
         place(&temp, &target)?;
         let metadata = std::fs::metadata(&target).map_err(AppError::from_fs)?;
-        // A replaced file keeps its id (and metadata); a new one gets its first.
+        // A replaced file keeps its id (and metadata); a new one gets its first,
+        // even where a file deleted behind our back left its id in the store.
+        if !existed {
+            uploads.ids().forget_tree(&key_of(&path))?;
+        }
         let known = uploads.ids().known_or_new(&key_of(&path))?;
         let record = FileRecord {
             etag: etag(&metadata),
