@@ -583,3 +583,84 @@ async fn read_only_servers_and_tokens_refuse_raw_writes() {
     }
     assert!(fixture.path(&["a b.txt"]).exists() && !fixture.path(&["z.txt"]).exists());
 }
+
+#[tokio::test]
+async fn hostile_names_work_through_path_and_id_references() {
+    let fixture = Fixture::hostile();
+    let server = serve_writable(&fixture, &[]);
+    for (name, contents) in common::hostile_files() {
+        let reference = path_ref(&format!("/{name}"));
+        let found = stat(&server, &reference).await;
+        assert_eq!(found.name, name);
+        for query in [format!("ref={reference}"), format!("ref=id:{}", found.id)] {
+            let bytes = call(&server, Method::GET, "data", &query).await;
+            assert_eq!(bytes.status(), 200, "{name:?}");
+            assert_eq!(
+                bytes.bytes().await.expect("body").as_ref(),
+                contents.as_slice(),
+                "{name:?}"
+            );
+        }
+    }
+    let deep = format!(
+        "/{}/{}/{}",
+        common::UNICODE_DIR,
+        common::UNICODE_SUBDIR,
+        common::DEEP_FILE
+    );
+    let found = stat(&server, &path_ref(&deep)).await;
+    assert_eq!(found.path, deep);
+    let to = path_ref("/moved/😀 #?%&+.txt");
+    let moved = call(
+        &server,
+        Method::POST,
+        "move",
+        &format!("ref=id:{}&to={to}", found.id),
+    )
+    .await;
+    assert_eq!(moved.status(), 200);
+    assert_eq!(
+        std::fs::read(fixture.path(&["moved", "😀 #?%&+.txt"])).expect("moved"),
+        common::DEEP_CONTENTS
+    );
+    let hidden = call(
+        &server,
+        Method::GET,
+        "data",
+        &format!("ref={}", path_ref("/.skiff/state.json")),
+    )
+    .await;
+    expect_error(hidden, 404, "reserved file").await;
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn symlinks_out_of_the_root_are_refused() {
+    let fixture = fixture();
+    std::fs::write(fixture.outside().join("secret.txt"), b"outside").expect("write");
+    fixture.symlink(fixture.outside().join("secret.txt"), &["out.txt"]);
+    fixture.symlink(fixture.outside(), &["out-dir"]);
+    let server = serve_writable(&fixture, &[]);
+    for query in ["ref=path:/out.txt", "ref=path:/out-dir/secret.txt"] {
+        expect_error(call(&server, Method::GET, "data", query).await, 403, query).await;
+        expect_error(call(&server, Method::GET, "stat", query).await, 403, query).await;
+    }
+    let list: RawList = call(&server, Method::GET, "list", "ref=path:/")
+        .await
+        .json()
+        .await
+        .expect("list");
+    assert!(
+        list.entries.iter().all(|e| !e.name.starts_with("out")),
+        "links out are not listed"
+    );
+    let copy = call(
+        &server,
+        Method::POST,
+        "copy",
+        "ref=path:/out-dir&to=path:/stolen",
+    )
+    .await;
+    expect_error(copy, 403, "copy from outside").await;
+    assert!(!fixture.path(&["stolen"]).exists());
+}
