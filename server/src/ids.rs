@@ -12,11 +12,11 @@
 //! in one write transaction.
 //! All calls block: run them on a blocking thread.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use redb::{Database, ReadableTable, TableDefinition, WriteTransaction};
 
+pub use crate::database::store_error;
 use crate::error::AppError;
 
 const ID_BY_PATH: TableDefinition<&str, &str> = TableDefinition::new("id_by_path");
@@ -42,43 +42,19 @@ pub struct Ids {
     db: Arc<Database>,
 }
 
-/// Opens the server's database. A writable server creates `ROOT/.skiff/state.redb`;
-/// a read-only one never creates anything in the tree: it opens that file if a
-/// writable run left one (so ids stay the same), else keeps ids in memory.
-pub fn open_database(root: &Path, writable: bool) -> Result<Arc<Database>, AppError> {
-    let state_dir = root.join(skiff_protocol::RESERVED_NAME);
-    let file = state_dir.join("state.redb");
-    let db = if writable {
-        std::fs::create_dir_all(&state_dir)?;
-        Database::create(&file).map_err(store_error)?
-    } else {
-        let existing = file
-            .is_file()
-            .then(|| Database::create(&file))
-            .and_then(|opened| {
-                opened
-                    .inspect_err(|error| tracing::warn!(%error, "ids kept in memory"))
-                    .ok()
-            });
-        match existing {
-            Some(db) => db,
-            None => Database::builder()
-                .create_with_backend(redb::backends::InMemoryBackend::new())
-                .map_err(store_error)?,
-        }
-    };
-    // Create every table now, so read transactions never meet a missing one.
+/// Creates the id and metadata tables now, so read transactions never meet a
+/// missing one.
+pub fn create_tables(db: &Database) -> Result<(), AppError> {
     let txn = db.begin_write().map_err(store_error)?;
     txn.open_table(ID_BY_PATH).map_err(store_error)?;
     txn.open_table(PATH_BY_ID).map_err(store_error)?;
     txn.open_table(METADATA).map_err(store_error)?;
     txn.open_table(FORMATS).map_err(store_error)?;
-    txn.commit().map_err(store_error)?;
-    Ok(Arc::new(db))
+    txn.commit().map_err(store_error)
 }
 
 impl Ids {
-    /// The id tables in `db` (opened by [`open_database`]).
+    /// The id tables in `db` (opened by `crate::database::open`).
     pub fn new(db: Arc<Database>) -> Self {
         Self { db }
     }
@@ -267,11 +243,6 @@ fn subtree(
     Ok(found)
 }
 
-/// Store failures are the server's fault: 500, with the detail kept for the log.
-pub fn store_error(error: impl std::fmt::Display) -> AppError {
-    AppError::Store(error.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,12 +251,7 @@ mod tests {
         let db = Database::builder()
             .create_with_backend(redb::backends::InMemoryBackend::new())
             .expect("in-memory db");
-        let txn = db.begin_write().expect("txn");
-        txn.open_table(ID_BY_PATH).expect("table");
-        txn.open_table(PATH_BY_ID).expect("table");
-        txn.open_table(METADATA).expect("table");
-        txn.open_table(FORMATS).expect("table");
-        txn.commit().expect("commit");
+        create_tables(&db).expect("tables");
         Ids::new(Arc::new(db))
     }
 

@@ -8,6 +8,7 @@ mod auth;
 pub mod cli;
 mod conditional;
 pub mod config;
+mod database;
 mod discovery;
 mod entry;
 mod error;

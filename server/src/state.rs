@@ -10,7 +10,7 @@ use crate::app_shell::AppSource;
 use crate::auth::{load_tokens, Grant, Token};
 use crate::config::{Config, ConfigError};
 use crate::error::AppError;
-use crate::ids::{open_database, Ids};
+use crate::ids::Ids;
 use crate::uploads::{spawn_sweeper, Uploads};
 
 /// Everything a request handler may need; cheap to clone.
@@ -75,7 +75,7 @@ impl AppState {
         };
         // A read-only server never writes to the disk, so `.skiff` is created only
         // when writable; its ids then live in memory (see `crate::ids`).
-        let ids = Ids::new(open_database(&root, config.writable).map_err(state_error)?);
+        let ids = Ids::new(crate::database::open(&root, config.writable).map_err(state_error)?);
         let uploads = if config.writable {
             let uploads = Uploads::open(&root, config, ids.clone()).map_err(state_error)?;
             let uploads = Arc::new(uploads);

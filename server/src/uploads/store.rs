@@ -84,7 +84,7 @@ pub struct Store {
 }
 
 impl Store {
-    /// The upload tables in `db` (opened by `crate::ids::open_database`, where
+    /// The upload tables in `db` (opened by `crate::database::open`, where
     /// redb repairs itself after a crash), created now so read transactions never
     /// meet a missing table.
     pub fn new(db: Arc<Database>) -> Result<Self, AppError> {
@@ -179,4 +179,4 @@ fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     serde_json::from_slice(bytes).map_err(store_error)
 }
 
-pub use crate::ids::store_error;
+pub use crate::database::store_error;
