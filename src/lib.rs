@@ -11,6 +11,7 @@ pub mod components;
 pub mod errors;
 pub mod location;
 pub mod model;
+pub mod ops;
 pub mod route;
 pub mod state;
 pub mod tree_state;

@@ -50,7 +50,12 @@ impl Operations {
     }
 
     /// Moves (or renames) `from` to `to`; `overwrite` replaces what is there.
-    pub async fn rename(&self, from: &TreePath, to: &TreePath, overwrite: bool) -> Result<(), OpError> {
+    pub async fn rename(
+        &self,
+        from: &TreePath,
+        to: &TreePath,
+        overwrite: bool,
+    ) -> Result<(), OpError> {
         let mut query = vec![("ref", reference(from)), ("to", reference(to))];
         if overwrite {
             query.push(("overwrite", "true".to_owned()));
@@ -124,14 +129,16 @@ impl Operations {
                 .unwrap_or_default(),
             Err(_) => String::new(),
         };
-        let message = serde_json::from_str::<ErrorBody>(&body)
-            .map(|body| body.error.message)
-            .unwrap_or_else(|_| response.status_text());
-        Err(match status {
-            412 => OpError::Exists,
-            409 => OpError::NotEmpty,
-            401 => OpError::Failed(ApiError::Unauthorized { signed_in: true }),
-            403 => OpError::Failed(ApiError::Forbidden { message }),
+        let (code, message) = match serde_json::from_str::<ErrorBody>(&body) {
+            Ok(body) => (body.error.code, body.error.message),
+            Err(_) => (String::new(), response.status_text()),
+        };
+        // 409 covers several conflicts; the error code says which.
+        Err(match (status, code.as_str()) {
+            (412, _) | (409, "exists") => OpError::Exists,
+            (409, "not_empty") => OpError::NotEmpty,
+            (401, _) => OpError::Failed(ApiError::Unauthorized { signed_in: true }),
+            (403, _) => OpError::Failed(ApiError::Forbidden { message }),
             _ => OpError::Failed(ApiError::Http { status, message }),
         })
     }

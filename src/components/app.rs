@@ -2,9 +2,11 @@
 //! handles the global keyboard shortcuts and back/forward.
 
 use crate::api;
+use crate::components::actions::{Actions, Toolbar};
 use crate::components::uploads::{DropOverlay, UploadPanel};
 use crate::components::{details::Details, header::Header, listing::Listing, tree::FolderTree};
 use crate::location::Config;
+use crate::ops::Operations;
 use crate::state::Browser;
 use crate::upload::engine::Route as UploadRoute;
 use crate::upload::policy::chunk_size;
@@ -32,7 +34,9 @@ pub fn Skiff(
     let browser = Browser::new(config.clone());
     provide_context(browser);
     provide_context(queue);
-    connect_uploads(browser, queue, config);
+    let actions = Actions::new();
+    provide_context(actions);
+    connect_uploads(browser, queue, actions, config);
     let filter_input = NodeRef::<Input>::new();
 
     // Back/forward: the address bar changed under us, follow it.
@@ -46,7 +50,12 @@ pub fn Skiff(
     let hashchange = window_event_listener(leptos::ev::hashchange, move |_| on_history());
 
     let keydown = window_event_listener(leptos::ev::keydown, move |event| {
-        if is_typing(&event) || event.ctrl_key() || event.meta_key() {
+        // A dialog owns the keyboard while it is open.
+        if is_typing(&event)
+            || event.ctrl_key()
+            || event.meta_key()
+            || actions.ask.with_untracked(Option::is_some)
+        {
             return;
         }
         match (event.key().as_str(), event.alt_key()) {
@@ -55,6 +64,9 @@ pub fn Skiff(
                     event.prevent_default();
                     let _ = input.focus();
                 }
+            }
+            ("Delete" | "F2", false) if actions.shortcut(browser, &event.key()) => {
+                event.prevent_default();
             }
             ("Backspace", false) | ("ArrowUp", true) => {
                 event.prevent_default();
@@ -82,7 +94,10 @@ pub fn Skiff(
             <Header filter_input=filter_input/>
             <main class=style::panes>
                 <FolderTree/>
-                <Listing/>
+                <div class=style::centre>
+                    <Toolbar/>
+                    <Listing/>
+                </div>
                 <Details/>
             </main>
             <UploadPanel/>
@@ -97,12 +112,19 @@ const REFRESH_EVERY_MS: u64 = 1000;
 /// Decides how uploads travel: resumable sessions when discovery offers them, whole-file
 /// `PUT` when the server only says `writes_supported`, none otherwise. Completed uploads
 /// refresh the listing.
-fn connect_uploads(browser: Browser, queue: UploadQueue, config: Config) {
+fn connect_uploads(browser: Browser, queue: UploadQueue, actions: Actions, config: Config) {
     // Outer `None`: discovery has not answered yet.
     let discovery = RwSignal::new(None::<Option<Discovery>>);
     let server = config.server.clone();
     leptos::task::spawn_local(async move {
         let found = api::discover(&config).await.ok().flatten();
+        actions.ops.set(Some(Operations {
+            raw: found
+                .as_ref()
+                .and_then(|found| found.raw.as_ref())
+                .map(|raw| format!("{}{raw}", config.server)),
+            config: config.clone(),
+        }));
         discovery.set(Some(found));
     });
     // The last listing's word: while the next folder loads there is none, and a drop

@@ -1,5 +1,6 @@
 //! The views. `app` lays them out; each other module is one pane or helper.
 
+pub mod actions;
 pub mod app;
 pub mod details;
 pub mod header;

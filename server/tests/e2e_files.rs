@@ -1,0 +1,228 @@
+//! End-to-end file operations in the Skiff app (headless Chromium, real skiff-server with
+//! the raw API): new folder, rename with F2 (the id survives) and undo, multi-select and
+//! move with undo, delete with confirmation; checked on disk each time.
+
+mod browser;
+
+use std::path::Path;
+
+use browser::{Browser, Server};
+use fantoccini::key::Key;
+
+/// Clicks the enabled, visible button labelled `label` (inside the open dialog, if any).
+async fn click_button(browser: &Browser, label: &str) {
+    let clicked = browser
+        .client
+        .execute(
+            "const scope = document.querySelector('dialog[open]') || document;
+             const button = [...scope.querySelectorAll('button')]
+                .find(b => b.textContent.trim() === arguments[0] && !b.disabled
+                    && b.offsetParent !== null);
+             if (button) button.click();
+             return !!button;",
+            vec![serde_json::json!(label)],
+        )
+        .await
+        .expect("click");
+    assert_eq!(
+        clicked,
+        serde_json::json!(true),
+        "no enabled button {label:?}"
+    );
+}
+
+/// Types `text` into the open dialog's field (replacing what is there) and presses Enter.
+async fn answer_dialog(browser: &Browser, text: &str) {
+    let input = browser.element("dialog[open] input[type=text]").await;
+    input.clear().await.expect("clear the field");
+    input
+        .send_keys(&format!("{text}{}", Key::Enter))
+        .await
+        .expect("type the answer");
+}
+
+/// The stable id the server gives `path` (raw API `stat`).
+async fn id_of(server: &Server, path: &str) -> String {
+    let url = format!("{}/.skiff/raw/stat?ref=path:{path}", server.url);
+    let stat: serde_json::Value = reqwest::get(url)
+        .await
+        .expect("stat")
+        .json()
+        .await
+        .expect("stat JSON");
+    stat["id"].as_str().expect("an id").to_owned()
+}
+
+fn exists(root: &Path, path: &str) -> bool {
+    root.join(path).exists()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_rename_undo_move_and_delete() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let root = tree.path();
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        std::fs::write(root.join(name), name).expect("write");
+    }
+    let server = Server::start(root, &["--writable"]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    browser.wait_for_rows(&["a.txt", "b.txt", "c.txt"]).await;
+
+    // New folder.
+    browser.element("[role=toolbar] button").await;
+    click_button(&browser, "New folder").await;
+    answer_dialog(&browser, "Projects").await;
+    browser
+        .wait_for_rows(&["Projects", "a.txt", "b.txt", "c.txt"])
+        .await;
+    assert!(root.join("Projects").is_dir());
+
+    // Rename with F2; the entry keeps its id.
+    browser
+        .element("[role=row][data-name='a.txt']")
+        .await
+        .click()
+        .await
+        .expect("select a.txt");
+    let id_before = id_of(&server, "/a.txt").await;
+    browser
+        .element("[role=grid]")
+        .await
+        .send_keys(&Key::F2.to_string())
+        .await
+        .expect("F2");
+    answer_dialog(&browser, "alpha.txt").await;
+    browser
+        .wait_for_rows(&["Projects", "alpha.txt", "b.txt", "c.txt"])
+        .await;
+    assert!(exists(root, "alpha.txt") && !exists(root, "a.txt"));
+    browser
+        .wait_until(
+            "alpha.txt selected",
+            "document.querySelector('[data-field=name]')?.textContent === 'alpha.txt'",
+        )
+        .await;
+    assert_eq!(
+        id_of(&server, "/alpha.txt").await,
+        id_before,
+        "the id changed with the rename"
+    );
+
+    // Undo puts the name back.
+    click_button(&browser, "Undo").await;
+    browser
+        .wait_for_rows(&["Projects", "a.txt", "b.txt", "c.txt"])
+        .await;
+    assert!(exists(root, "a.txt") && !exists(root, "alpha.txt"));
+
+    // Multi-select (click, Ctrl-click) and move into the folder, then undo.
+    browser
+        .element("[role=row][data-name='b.txt']")
+        .await
+        .click()
+        .await
+        .expect("select b.txt");
+    browser
+        .client
+        .execute(
+            "document.querySelector('[role=row][data-name=\"c.txt\"]')
+                .dispatchEvent(new MouseEvent('click', {bubbles: true, ctrlKey: true}))",
+            vec![],
+        )
+        .await
+        .expect("ctrl-click c.txt");
+    browser
+        .wait_until(
+            "2 selected",
+            "document.body.innerText.includes('2 selected')",
+        )
+        .await;
+    click_button(&browser, "Move to…").await;
+    answer_dialog(&browser, "/Projects").await;
+    browser.wait_for_rows(&["Projects", "a.txt"]).await;
+    assert!(exists(root, "Projects/b.txt") && exists(root, "Projects/c.txt"));
+    click_button(&browser, "Undo").await;
+    browser
+        .wait_for_rows(&["Projects", "a.txt", "b.txt", "c.txt"])
+        .await;
+    assert!(exists(root, "b.txt") && !exists(root, "Projects/b.txt"));
+
+    // Shift-click a range and delete it with the Delete key, after the confirmation.
+    browser
+        .element("[role=row][data-name='a.txt']")
+        .await
+        .click()
+        .await
+        .expect("select a.txt");
+    browser
+        .client
+        .execute(
+            "document.querySelector('[role=row][data-name=\"c.txt\"]')
+                .dispatchEvent(new MouseEvent('click', {bubbles: true, shiftKey: true}))",
+            vec![],
+        )
+        .await
+        .expect("shift-click c.txt");
+    browser
+        .wait_until(
+            "3 selected",
+            "document.body.innerText.includes('3 selected')",
+        )
+        .await;
+    browser
+        .element("[role=grid]")
+        .await
+        .send_keys(&Key::Delete.to_string())
+        .await
+        .expect("Delete");
+    browser
+        .wait_until(
+            "the confirmation listing what goes",
+            "[...document.querySelectorAll('dialog[open] li')].map(li => li.textContent).join() === 'a.txt,b.txt,c.txt'",
+        )
+        .await;
+    // Nothing is gone before the confirmation.
+    assert!(exists(root, "a.txt"));
+    click_button(&browser, "Delete").await;
+    browser.wait_for_rows(&["Projects"]).await;
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        assert!(!exists(root, name), "{name} was not deleted");
+    }
+    browser.screenshot("files").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_only_server_offers_no_file_actions() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    std::fs::write(tree.path().join("keep.txt"), "x").expect("write");
+    let server = Server::start(tree.path(), &[]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    browser.wait_for_rows(&["keep.txt"]).await;
+    browser
+        .element("[role=row][data-name='keep.txt']")
+        .await
+        .click()
+        .await
+        .expect("select");
+    browser
+        .element("[role=grid]")
+        .await
+        .send_keys(&Key::Delete.to_string())
+        .await
+        .expect("Delete");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let state = browser
+        .client
+        .execute(
+            "return [!!document.querySelector('[role=toolbar]'), !!document.querySelector('dialog[open]')]",
+            vec![],
+        )
+        .await
+        .expect("read the page");
+    assert_eq!(state, serde_json::json!([false, false]));
+    assert!(tree.path().join("keep.txt").exists());
+    browser.close().await;
+}
