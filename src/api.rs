@@ -4,7 +4,8 @@ use crate::errors::ApiError;
 use crate::location::Config;
 use crate::model::Listing;
 use skiff_protocol::{
-    Discovery, ErrorBody, FilesetData, RawFileData, TreePath, DISCOVERY_PATH, RFSAPI_HEADER,
+    Discovery, ErrorBody, FileMetadata, FilesetData, RawFileData, TreePath, DISCOVERY_PATH,
+    RFSAPI_HEADER,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -271,4 +272,89 @@ pub async fn fetch_object_url(config: &Config, url: &str) -> Result<String, ApiE
         .dyn_into()
         .map_err(|_| unreachable())?;
     web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| unreachable())
+}
+
+/// Metadata (PROTOCOL.md §3) on one server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataApi {
+    /// The app's configuration (server and token).
+    pub config: Config,
+    /// `{server}{metadata}`.
+    pub endpoint: String,
+    /// `{server}{raw}`, for permalinks by id.
+    pub raw: Option<String>,
+}
+
+impl MetadataApi {
+    /// The metadata of `path`, or a sentence saying why not.
+    pub async fn get(&self, path: &TreePath) -> Result<FileMetadata, String> {
+        self.request("GET", path, None).await
+    }
+
+    /// Merges (`POST`) or replaces (`PUT`) the user keys; the server's answer or its
+    /// refusal (it names the offending key).
+    pub async fn write(
+        &self,
+        path: &TreePath,
+        body: &std::collections::BTreeMap<String, skiff_protocol::MetadataValue>,
+        replace: bool,
+    ) -> Result<FileMetadata, String> {
+        let json = serde_json::to_string(body).map_err(|error| error.to_string())?;
+        self.request(if replace { "PUT" } else { "POST" }, path, Some(json))
+            .await
+    }
+
+    /// A link to the bytes by stable id: it keeps working after moves.
+    pub fn permalink(&self, id: &str) -> String {
+        let base = self.raw.clone().unwrap_or_default();
+        format!(
+            "{base}/data?ref=id%3A{}",
+            skiff_protocol::encode_segment(id)
+        )
+    }
+
+    async fn request(
+        &self,
+        method: &str,
+        path: &TreePath,
+        body: Option<String>,
+    ) -> Result<FileMetadata, String> {
+        let url = format!("{}{}", self.endpoint, path.to_url_path());
+        let failed = || "the server could not be reached".to_owned();
+        let headers = Headers::new().map_err(|_| failed())?;
+        headers
+            .set("Accept", "application/json")
+            .map_err(|_| failed())?;
+        if let Some(authorization) = crate::auth::authorization(&self.config.server) {
+            headers
+                .set("Authorization", &authorization)
+                .map_err(|_| failed())?;
+        }
+        let init = RequestInit::new();
+        init.set_method(method);
+        if let Some(body) = &body {
+            headers
+                .set("Content-Type", "application/json")
+                .map_err(|_| failed())?;
+            init.set_body(&wasm_bindgen::JsValue::from_str(body));
+        }
+        init.set_headers(&headers);
+        let request = Request::new_with_str_and_init(&url, &init).map_err(|_| failed())?;
+        let window = web_sys::window().ok_or_else(failed)?;
+        let response: Response = JsFuture::from(window.fetch_with_request(&request))
+            .await
+            .map_err(|_| failed())?
+            .dyn_into()
+            .map_err(|_| failed())?;
+        let bytes = response_bytes(&self.config, &response)
+            .await
+            .map_err(|_| failed())?;
+        if response.ok() {
+            return serde_json::from_slice(&bytes)
+                .map_err(|error| format!("unexpected answer: {error}"));
+        }
+        Err(serde_json::from_slice::<ErrorBody>(&bytes)
+            .map(|body| body.error.message)
+            .unwrap_or_else(|_| format!("HTTP {}", response.status())))
+    }
 }

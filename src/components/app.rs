@@ -1,7 +1,7 @@
 //! The application shell: provides the shared state, lays out the panes, and
 //! handles the global keyboard shortcuts and back/forward.
 
-use crate::api;
+use crate::api::{self, MetadataApi};
 use crate::components::actions::{Actions, Toolbar};
 use crate::components::uploads::{DropOverlay, UploadPanel};
 use crate::components::{details::Details, header::Header, listing::Listing, tree::FolderTree};
@@ -36,7 +36,9 @@ pub fn Skiff(
     provide_context(queue);
     let actions = Actions::new();
     provide_context(actions);
-    connect_uploads(browser, queue, actions, config);
+    let metadata = RwSignal::new(None::<MetadataApi>);
+    provide_context(metadata);
+    connect_uploads(browser, queue, actions, metadata, config);
     let filter_input = NodeRef::<Input>::new();
 
     // Back/forward: the address bar changed under us, follow it.
@@ -112,17 +114,34 @@ const REFRESH_EVERY_MS: u64 = 1000;
 /// Decides how uploads travel: resumable sessions when discovery offers them, whole-file
 /// `PUT` when the server only says `writes_supported`, none otherwise. Completed uploads
 /// refresh the listing.
-fn connect_uploads(browser: Browser, queue: UploadQueue, actions: Actions, config: Config) {
+fn connect_uploads(
+    browser: Browser,
+    queue: UploadQueue,
+    actions: Actions,
+    metadata: RwSignal<Option<MetadataApi>>,
+    config: Config,
+) {
     // Outer `None`: discovery has not answered yet.
     let discovery = RwSignal::new(None::<Option<Discovery>>);
     let server = config.server.clone();
     leptos::task::spawn_local(async move {
         let found = api::discover(&config).await.ok().flatten();
-        actions.ops.set(Some(Operations {
-            raw: found
+        let raw = found
+            .as_ref()
+            .and_then(|found| found.raw.as_ref())
+            .map(|raw| format!("{}{raw}", config.server));
+        metadata.set(
+            found
                 .as_ref()
-                .and_then(|found| found.raw.as_ref())
-                .map(|raw| format!("{}{raw}", config.server)),
+                .and_then(|found| found.metadata.as_ref())
+                .map(|endpoint| MetadataApi {
+                    config: config.clone(),
+                    endpoint: format!("{}{endpoint}", config.server),
+                    raw: raw.clone(),
+                }),
+        );
+        actions.ops.set(Some(Operations {
+            raw,
             config: config.clone(),
         }));
         discovery.set(Some(found));

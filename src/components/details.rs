@@ -4,6 +4,7 @@
 use crate::api;
 use crate::components::format_local_time;
 use crate::components::icons::{EntryIcon, IconKind};
+use crate::components::metadata::MetadataSection;
 use crate::components::preview::Preview;
 use crate::model::{group_thousands, human_size, parse_rfc3339_ms};
 use crate::state::Browser;
@@ -111,6 +112,7 @@ fn EntryDetails(
             }}
         </div>
         {entry.is_file.then(|| view! { <Preview entry=preview_entry url=preview_url/> })}
+        {path.clone().map(|path| view! { <MetadataSection path=path/> })}
     }
 }
 

@@ -6,6 +6,7 @@ pub mod details;
 pub mod header;
 pub mod icons;
 pub mod listing;
+pub mod metadata;
 pub mod preview;
 pub mod tree;
 pub mod uploads;
