@@ -1,6 +1,7 @@
 //! Accessibility: axe-core, injected into the real app in headless Chromium, finds no
 //! serious or critical violations on the main view, the upload panel with a name-conflict
-//! prompt, the sign-in prompt, the error states and the details pane with a preview.
+//! prompt, the sign-in prompt, the error states, the details pane with a preview and the
+//! metadata editor, and the file-action dialogs.
 
 mod browser;
 
@@ -86,5 +87,48 @@ async fn sign_in_and_error_states_have_no_serious_problems() {
         )
         .await;
     assert_accessible("not-found state", browser.accessibility_problems().await);
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dialogs_and_the_metadata_editor_have_no_serious_problems() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    std::fs::write(tree.path().join("a.txt"), "a").expect("write");
+    let server = Server::start(tree.path(), &["--writable"]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/?sel=a.txt", server.url)).await;
+    browser
+        .wait_until(
+            "the metadata editor",
+            "document.querySelector('section[aria-label=Metadata] input[data-field=_format]')",
+        )
+        .await;
+    assert_accessible("metadata editor", browser.accessibility_problems().await);
+    for label in ["New folder", "Rename", "Delete"] {
+        browser
+            .client
+            .execute(
+                "[...document.querySelectorAll('[role=toolbar] button')]
+                    .find(b => b.textContent === arguments[0]).click()",
+                vec![serde_json::json!(label)],
+            )
+            .await
+            .expect("open the dialog");
+        browser
+            .wait_until("the dialog", "document.querySelector('dialog[open]')")
+            .await;
+        assert_accessible(
+            &format!("{label} dialog"),
+            browser.accessibility_problems().await,
+        );
+        browser
+            .client
+            .execute("document.querySelector('dialog[open]').close()", vec![])
+            .await
+            .expect("close the dialog");
+        browser
+            .wait_until("no dialog", "!document.querySelector('dialog[open]')")
+            .await;
+    }
     browser.close().await;
 }

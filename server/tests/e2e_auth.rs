@@ -24,7 +24,7 @@ async fn sign_in(browser: &Browser, token: &str) {
         .await
         .expect("type the token");
     browser
-        .element("form button[type=submit]")
+        .element("form:has(input[name=token]) button[type=submit]")
         .await
         .click()
         .await

@@ -58,7 +58,7 @@ pub fn run() -> Result<()> {
 fn workspace_tests(artifacts: &Artifacts) -> Result<Counts> {
     util::run_tests(
         util::cargo()
-            .args(["test", "--workspace"])
+            .args(["test", "--workspace", "--no-fail-fast"])
             .envs(artifacts.test_env()),
     )
 }
