@@ -175,6 +175,7 @@ fn connect_uploads(
         if queue.route.with_untracked(|current| *current != route) {
             queue.route.set(route);
         }
+        queue.read_only.set(writable == Some(false));
     });
     // Refresh the listing as uploads land, but at most once a second: 10,000 small files
     // must not mean 10,000 listings (the upload benchmark caught that).

@@ -39,6 +39,9 @@ pub struct UploadQueue {
     pub parallel: RwSignal<usize>,
     /// Bumped whenever a file completes (the listing refreshes on it).
     pub completed: RwSignal<u64>,
+    /// Whether the server is known to refuse writes from this client (as opposed to not
+    /// known yet, while the page loads: files added then wait for the route).
+    pub read_only: RwSignal<bool>,
     /// Why the last drop or pick was refused, for the user.
     pub notice: RwSignal<Option<String>>,
     /// The answer to every name conflict, once the user ticked "apply to all".
@@ -67,6 +70,7 @@ impl UploadQueue {
             parallel: RwSignal::new(saved_parallel().unwrap_or(DEFAULT_PARALLEL)),
             completed: RwSignal::new(0),
             notice: RwSignal::new(None),
+            read_only: RwSignal::new(false),
             conflict_policy: RwSignal::new(None),
             server: StoredValue::new(server),
             next_id: StoredValue::new(0),
@@ -144,7 +148,7 @@ impl UploadQueue {
         if files.is_empty() {
             return;
         }
-        if self.route.get_untracked().is_none() {
+        if self.route.get_untracked().is_none() && self.read_only.get_untracked() {
             self.notice
                 .set(Some("This server is read-only: uploads are off.".into()));
             return;
