@@ -12,12 +12,14 @@
 // The end-to-end harness (it allows its own unused parts).
 #[path = "../tests/browser/mod.rs"]
 mod browser;
+mod support;
 
 use std::net::{TcpListener, TcpStream};
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::{median, median_f64, ms_f64, thousands};
 
 use browser::{Browser, Server};
 use futures_util::FutureExt;
@@ -421,38 +423,12 @@ fn progress(message: &str) {
     eprintln!("browse bench: {message}");
 }
 
-fn median(times: &[Duration]) -> Duration {
-    let mut sorted = times.to_vec();
-    sorted.sort();
-    let mid = sorted.len() / 2;
-    if sorted.len() % 2 == 1 {
-        sorted[mid]
-    } else {
-        (sorted[mid - 1] + sorted[mid]) / 2
-    }
-}
-
-fn median_f64(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let mid = sorted.len() / 2;
-    if sorted.len() % 2 == 1 {
-        sorted[mid]
-    } else {
-        (sorted[mid - 1] + sorted[mid]) / 2.0
-    }
-}
-
 fn min(times: &[Duration]) -> Duration {
     times.iter().copied().min().expect("at least one run")
 }
 
 fn ms(time: Duration) -> String {
     ms_f64(time.as_secs_f64() * 1000.0)
-}
-
-fn ms_f64(millis: f64) -> String {
-    format!("{millis:.1} ms")
 }
 
 fn mib(bytes: usize) -> String {
@@ -467,17 +443,4 @@ fn ratio(baseline: Duration, ours: Duration) -> String {
     } else {
         format!("{:.1}× slower", ours / baseline)
     }
-}
-
-/// `100000` → `100,000`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
