@@ -13,15 +13,16 @@ pub struct FileHasher {
 }
 
 impl FileHasher {
-    /// Feeds the chunk that starts at `offset`. Returns false (and hashes nothing) when it
-    /// does not continue exactly where the hash stands, e.g. after a resync to an offset
-    /// the hash never saw; the caller then knows the whole-file hash is unavailable.
+    /// Feeds the chunk that starts at `offset`, hashing only the bytes not hashed yet (a
+    /// chunk sent again after a resync may overlap). Returns false, hashing nothing, when
+    /// it starts past where the hash stands: a gap.
     pub fn update(&mut self, offset: u64, chunk: &[u8]) -> bool {
-        if offset != self.hashed {
-            return offset + (chunk.len() as u64) <= self.hashed;
+        if offset > self.hashed {
+            return false;
         }
-        self.hasher.update(chunk);
-        self.hashed += chunk.len() as u64;
+        let seen = (self.hashed - offset).min(chunk.len() as u64) as usize;
+        self.hasher.update(&chunk[seen..]);
+        self.hashed += (chunk.len() - seen) as u64;
         true
     }
 
@@ -112,7 +113,11 @@ mod tests {
         assert!(hasher.update(0, &data[..4000]));
         // A gap cannot be hashed.
         assert!(!hasher.update(5000, &data[5000..]));
-        assert!(hasher.update(4000, &data[4000..]));
+        // A chunk that overlaps the hashed part (a resync to an unaligned offset) adds
+        // only its new bytes.
+        assert!(hasher.update(3000, &data[3000..6000]));
+        assert_eq!(hasher.hashed(), 6000);
+        assert!(hasher.update(6000, &data[6000..]));
         assert_eq!(hasher.hashed(), 10_000);
         assert_eq!(hasher.finish_hex(), hex(&Sha256::digest(&data)));
     }
