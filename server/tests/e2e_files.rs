@@ -226,3 +226,101 @@ async fn a_read_only_server_offers_no_file_actions() {
     assert!(tree.path().join("keep.txt").exists());
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keyboard_only_copy_through_the_context_menu() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let root = tree.path();
+    std::fs::create_dir(root.join("backup")).expect("mkdir");
+    std::fs::write(root.join("report.txt"), "quarterly").expect("write");
+    let server = Server::start(root, &["--writable"]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    browser.wait_for_rows(&["backup", "report.txt"]).await;
+    browser.element("[role=toolbar]").await;
+    let grid = browser.element("[role=grid]").await;
+    // Keys only: select report.txt, open the menu (Shift+F10), walk to "Copy to…".
+    grid.send_keys(&format!("{}{}", Key::Down, Key::Down))
+        .await
+        .expect("arrows");
+    browser
+        .wait_until(
+            "report.txt selected",
+            "document.querySelector('[role=row][aria-selected=true]')?.dataset.name === 'report.txt'",
+        )
+        .await;
+    grid.send_keys(&format!("{}{}", Key::Shift, Key::F10))
+        .await
+        .expect("Shift+F10");
+    browser
+        .wait_until(
+            "the menu, focused",
+            "document.activeElement?.getAttribute('role') === 'menuitem'",
+        )
+        .await;
+    browser
+        .client
+        .active_element()
+        .await
+        .expect("the focused item")
+        .send_keys(&format!("{}{}", Key::Down, Key::Down))
+        .await
+        .expect("down to Copy to…");
+    let focused = browser
+        .client
+        .execute("return document.activeElement.textContent", vec![])
+        .await
+        .expect("focused item");
+    assert_eq!(focused, serde_json::json!("Copy to…"));
+    browser
+        .client
+        .active_element()
+        .await
+        .expect("the focused item")
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("Enter");
+    answer_dialog(&browser, "/backup").await;
+    let started = std::time::Instant::now();
+    while !root.join("backup/report.txt").exists() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "no copy"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        std::fs::read(root.join("backup/report.txt")).expect("read"),
+        b"quarterly"
+    );
+    assert!(
+        root.join("report.txt").exists(),
+        "a copy must keep the original"
+    );
+
+    // Right click opens the same menu; Escape closes it.
+    browser
+        .client
+        .execute(
+            "document.querySelector('[role=row][data-name=\"backup\"]').dispatchEvent(
+                new MouseEvent('contextmenu', {bubbles: true, cancelable: true, clientX: 300, clientY: 120}))",
+            vec![],
+        )
+        .await
+        .expect("right click");
+    browser
+        .wait_until("the menu", "document.querySelector('[role=menu]')")
+        .await;
+    browser
+        .client
+        .active_element()
+        .await
+        .expect("the focused item")
+        .send_keys(&Key::Escape.to_string())
+        .await
+        .expect("Escape");
+    browser
+        .wait_until("the menu closed", "!document.querySelector('[role=menu]')")
+        .await;
+    browser.close().await;
+}

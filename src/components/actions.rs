@@ -9,6 +9,7 @@ use leptos::html::{Dialog, Input};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use skiff_protocol::TreePath;
+use wasm_bindgen::JsCast;
 
 stylance::import_crate_style!(style, "src/components/actions.module.css");
 
@@ -21,6 +22,8 @@ pub enum Ask {
     Rename(String),
     /// A destination folder for these entries.
     MoveTo(Vec<String>),
+    /// A destination folder for copies of these entries.
+    CopyTo(Vec<String>),
     /// Confirmation to delete these entries.
     Delete(Vec<String>),
 }
@@ -43,6 +46,8 @@ pub struct Actions {
     pub toast: RwSignal<Option<Toast>>,
     /// How to reach the server's operations (`None` until discovery answered).
     pub ops: RwSignal<Option<Operations>>,
+    /// The context menu, open at this viewport position.
+    pub menu: RwSignal<Option<(f64, f64)>>,
 }
 
 impl Actions {
@@ -52,6 +57,7 @@ impl Actions {
             ask: RwSignal::new(None),
             toast: RwSignal::new(None),
             ops: RwSignal::new(None),
+            menu: RwSignal::new(None),
         }
     }
 
@@ -127,6 +133,10 @@ pub fn Toolbar() -> impl IntoView {
                         on:click=move |_| actions.ask.set(Some(Ask::MoveTo(picked.get_untracked())))>
                         "Move to…"
                     </button>
+                    <button type="button" disabled=move || picked.with(Vec::is_empty)
+                        on:click=move |_| actions.ask.set(Some(Ask::CopyTo(picked.get_untracked())))>
+                        "Copy to…"
+                    </button>
                 </Show>
                 <button type="button" disabled=move || picked.with(Vec::is_empty)
                     on:click=move |_| actions.ask.set(Some(Ask::Delete(picked.get_untracked())))>
@@ -141,6 +151,7 @@ pub fn Toolbar() -> impl IntoView {
             </div>
         </Show>
         <AskDialog/>
+        <ContextMenu/>
         <ToastView/>
     }
 }
@@ -196,13 +207,14 @@ fn AskDialog() -> impl IntoView {
         Some(Ask::NewFolder) => "New folder".to_owned(),
         Some(Ask::Rename(name)) => format!("Rename “{name}”"),
         Some(Ask::MoveTo(names)) => format!("Move {} to…", count_label(&names)),
+        Some(Ask::CopyTo(names)) => format!("Copy {} to…", count_label(&names)),
         Some(Ask::Delete(names)) => format!("Delete {}?", count_label(&names)),
         None => String::new(),
     };
     let field = move || match actions.ask.get() {
         Some(Ask::NewFolder) => Some(("Name", String::new())),
         Some(Ask::Rename(name)) => Some(("New name", name)),
-        Some(Ask::MoveTo(_)) => Some((
+        Some(Ask::MoveTo(_) | Ask::CopyTo(_)) => Some((
             "Folder",
             browser.route.with_untracked(|route| route.dir.to_string()),
         )),
@@ -272,7 +284,8 @@ async fn perform(
                 Some(text.to_owned()),
             ))
         }
-        Ask::MoveTo(names) => {
+        Ask::MoveTo(names) | Ask::CopyTo(names) => {
+            let copying = matches!(ask, Ask::CopyTo(_));
             let target = TreePath::parse_url_path(&skiff_protocol::encode_tree_path(
                 &text
                     .split('/')
@@ -281,15 +294,23 @@ async fn perform(
             ))
             .map_err(|_| format!("“{text}” is not a folder path."))?;
             let mut undo = Vec::new();
-            for name in names {
+            for (done, name) in names.iter().enumerate() {
                 let (from, to) = (child(name)?, target.child(name).map_err(|e| e.to_string())?);
-                match ops.rename(&from, &to, false).await {
-                    Ok(()) => undo.push((to, from)),
-                    Err(error) => return Err(partial(&undo, name, error)),
+                let result = if copying {
+                    ops.copy(&from, &to).await
+                } else {
+                    ops.rename(&from, &to, false).await
+                };
+                match result {
+                    // A copy is undone by deleting it: not a move, so no undo entry.
+                    Ok(()) if !copying => undo.push((to, from)),
+                    Ok(()) => {}
+                    Err(error) => return Err(partial(done, name, error)),
                 }
             }
+            let verb = if copying { "Copied" } else { "Moved" };
             Ok((
-                format!("Moved {} to {target}", count_label(names)),
+                format!("{verb} {} to {target}", count_label(names)),
                 undo,
                 None,
             ))
@@ -305,11 +326,8 @@ async fn perform(
     }
 }
 
-fn partial(done: &[(TreePath, TreePath)], name: &str, error: OpError) -> String {
-    format!(
-        "Moved {} item(s), then “{name}” failed: {error}",
-        done.len()
-    )
+fn partial(done: usize, name: &str, error: OpError) -> String {
+    format!("{done} item(s) done, then “{name}” failed: {error}")
 }
 
 fn count_label(names: &[String]) -> String {
@@ -349,6 +367,108 @@ fn ToastView() -> impl IntoView {
                     {(!toast.undo.is_empty()).then(|| view! {
                         <button type="button" on:click=undo>"Undo"</button>
                     })}
+                </div>
+            }
+        })
+    }
+}
+
+/// The context menu (right click on a row, or the menu key / Shift+F10): the toolbar's
+/// actions for the selection, as an ARIA menu driven by the arrow keys.
+#[component]
+fn ContextMenu() -> impl IntoView {
+    let browser = expect_context::<Browser>();
+    let actions = expect_context::<Actions>();
+    let menu = NodeRef::<leptos::html::Div>::new();
+    // Focus the first item when it opens, so the keyboard is in the menu.
+    Effect::new(move |_| {
+        if actions.menu.with(Option::is_some) {
+            request_animation_frame(move || {
+                if let Some(first) = menu
+                    .get_untracked()
+                    .and_then(|menu| menu.query_selector("[role=menuitem]").ok().flatten())
+                {
+                    if let Ok(first) = first.dyn_into::<web_sys::HtmlElement>() {
+                        let _ = first.focus();
+                    }
+                }
+            });
+        }
+    });
+    let close = move || actions.menu.set(None);
+    let outside = window_event_listener(leptos::ev::mousedown, move |event| {
+        let inside = menu.get_untracked().is_some_and(|menu| {
+            event
+                .target()
+                .and_then(|target| target.dyn_into::<web_sys::Node>().ok())
+                .is_some_and(|node| menu.contains(Some(&node)))
+        });
+        if !inside {
+            close();
+        }
+    });
+    on_cleanup(move || outside.remove());
+    let on_keydown = move |event: leptos::ev::KeyboardEvent| {
+        let Some(menu) = menu.get_untracked() else {
+            return;
+        };
+        let items = menu
+            .query_selector_all("[role=menuitem]:not([disabled])")
+            .ok();
+        let items: Vec<web_sys::HtmlElement> = items
+            .map(|list| {
+                (0..list.length())
+                    .filter_map(|i| list.item(i))
+                    .filter_map(|node| node.dyn_into().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let active = document().active_element();
+        let at = items.iter().position(|item| {
+            active
+                .as_ref()
+                .is_some_and(|a| a == item.as_ref() as &web_sys::Element)
+        });
+        let target = match event.key().as_str() {
+            "ArrowDown" => at.map_or(0, |i| (i + 1) % items.len().max(1)),
+            "ArrowUp" => at.map_or(0, |i| (i + items.len().max(1) - 1) % items.len().max(1)),
+            "Home" => 0,
+            "End" => items.len().saturating_sub(1),
+            "Escape" | "Tab" => {
+                event.prevent_default();
+                close();
+                return;
+            }
+            _ => return,
+        };
+        event.prevent_default();
+        if let Some(item) = items.get(target) {
+            let _ = item.focus();
+        }
+    };
+    let picked = move || browser.picked_names();
+    let item = move |label: &'static str, enabled: bool, ask: Option<Ask>| {
+        view! {
+            <button type="button" role="menuitem" tabindex="-1" disabled=!enabled
+                on:click=move |_| {
+                    close();
+                    actions.ask.set(ask.clone());
+                }>{label}</button>
+        }
+    };
+    move || {
+        actions.menu.get().map(|(x, y)| {
+            let names = picked();
+            let one = names.len() == 1;
+            let raw = actions.has_raw();
+            view! {
+                <div node_ref=menu class=style::menu role="menu" aria-label="Actions"
+                    style:left=format!("{x}px") style:top=format!("{y}px") on:keydown=on_keydown>
+                    {item("Rename", one && raw, names.first().cloned().map(Ask::Rename))}
+                    {item("Move to…", !names.is_empty() && raw, Some(Ask::MoveTo(names.clone())))}
+                    {item("Copy to…", !names.is_empty() && raw, Some(Ask::CopyTo(names.clone())))}
+                    {item("New folder", raw, Some(Ask::NewFolder))}
+                    {item("Delete", !names.is_empty(), Some(Ask::Delete(names.clone())))}
                 </div>
             }
         })

@@ -1,6 +1,7 @@
 //! The centre pane: the current folder as a sortable, filterable, virtualised grid,
 //! with its loading, empty, error and no-match states.
 
+use crate::components::actions::Actions;
 use crate::components::icons::{EntryIcon, IconKind};
 use crate::components::virtual_window::VirtualWindow;
 use crate::errors::ApiError;
@@ -22,6 +23,7 @@ const ROW_HEIGHT: f64 = 32.0;
 #[component]
 pub fn Listing() -> impl IntoView {
     let browser = expect_context::<Browser>();
+    let actions = expect_context::<Actions>();
     let window = VirtualWindow::new(ROW_HEIGHT);
     let count = Memo::new(move |_| browser.order.with(|order| order.len()));
     let selected_position = Memo::new(move |_| {
@@ -111,6 +113,20 @@ pub fn Listing() -> impl IntoView {
                 })
             });
             browser.marked.set(all.unwrap_or_default());
+            return;
+        }
+        let menu_key = event.key() == "ContextMenu" || (event.shift_key() && event.key() == "F10");
+        let writes = browser
+            .listing
+            .with_untracked(|listing| listing.as_ref().is_some_and(|l| l.writes_supported));
+        if menu_key && writes && selected_position.get_untracked().is_some() {
+            event.prevent_default();
+            let at = selected_position
+                .get_untracked()
+                .and_then(|position| document().get_element_by_id(&format!("row-{position}")))
+                .map(|row| row.get_bounding_client_rect())
+                .map_or((40.0, 120.0), |rect| (rect.left() + 40.0, rect.bottom()));
+            actions.menu.set(Some(at));
             return;
         }
         if total == 0 || event.alt_key() || event.ctrl_key() || event.meta_key() {
@@ -295,6 +311,10 @@ fn Row(
         entry.mime_type.clone()
     };
     let open_entry = entry.clone();
+    let actions = expect_context::<Actions>();
+    let writes = browser
+        .listing
+        .with_untracked(|listing| listing.as_ref().is_some_and(|l| l.writes_supported));
     // Folders take dropped files into themselves.
     let queue = expect_context::<UploadQueue>();
     let drop_target = FolderDropTarget::new();
@@ -321,6 +341,18 @@ fn Row(
             data-name=name.clone()
             on:click=move |event: leptos::ev::MouseEvent| {
                 click(position, event.ctrl_key() || event.meta_key(), event.shift_key())
+            }
+            on:contextmenu=move |event: leptos::ev::MouseEvent| {
+                // Our menu where the server takes writes; the browser's own elsewhere.
+                if actions.ops.with_untracked(Option::is_some) && writes {
+                    event.prevent_default();
+                    if !is_selected.get_untracked() {
+                        click(position, false, false);
+                    }
+                    actions
+                        .menu
+                        .set(Some((f64::from(event.client_x()), f64::from(event.client_y()))));
+                }
             }
             on:dblclick=move |_| browser.open_entry(&open_entry)
             on:dragover=move |event| if is_folder { drop_target.over(&event) }
