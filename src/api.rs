@@ -83,34 +83,69 @@ pub async fn discover(config: &Config) -> Result<Option<Discovery>, ApiError> {
     Ok(serde_json::from_str(&text).ok())
 }
 
-async fn get(
+/// What a request to the server carries beyond its method and URL.
+#[derive(Default)]
+pub struct Outgoing<'a> {
+    /// Extra request headers.
+    pub headers: &'a [(&'a str, &'a str)],
+    /// A JSON body (sent with `Content-Type: application/json`).
+    pub json: Option<&'a str>,
+    /// Aborts the request when the user moves on.
+    pub signal: Option<&'a AbortSignal>,
+}
+
+/// The one place the app's `fetch` requests are made: the signed-in token is added, and
+/// any answer, whatever its status, comes back; no answer at all is `Unreachable`.
+pub async fn send(
     config: &Config,
+    method: &str,
     url: &str,
-    signal: Option<&AbortSignal>,
+    outgoing: Outgoing<'_>,
 ) -> Result<Response, ApiError> {
     let unreachable = || ApiError::Unreachable {
         server: config.server_label(),
     };
     let headers = Headers::new().map_err(|_| unreachable())?;
-    headers.set(RFSAPI_HEADER, "1").map_err(|_| unreachable())?;
-    headers
-        .set("Accept", "application/json")
-        .map_err(|_| unreachable())?;
+    for (name, value) in outgoing.headers {
+        headers.set(name, value).map_err(|_| unreachable())?;
+    }
     if let Some(authorization) = crate::auth::authorization(&config.server) {
         headers
             .set("Authorization", &authorization)
             .map_err(|_| unreachable())?;
     }
     let init = RequestInit::new();
-    init.set_method("GET");
+    init.set_method(method);
+    if let Some(json) = outgoing.json {
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(|_| unreachable())?;
+        init.set_body(&wasm_bindgen::JsValue::from_str(json));
+    }
     init.set_headers(&headers);
-    init.set_signal(signal);
+    init.set_signal(outgoing.signal);
     let request = Request::new_with_str_and_init(url, &init).map_err(|_| unreachable())?;
     let window = web_sys::window().ok_or_else(unreachable)?;
-    let response = JsFuture::from(window.fetch_with_request(&request))
+    JsFuture::from(window.fetch_with_request(&request))
         .await
-        .map_err(|_| unreachable())?;
-    response.dyn_into::<Response>().map_err(|_| unreachable())
+        .map_err(|_| unreachable())?
+        .dyn_into::<Response>()
+        .map_err(|_| unreachable())
+}
+
+/// An RFSAPI `GET` (the header that asks for JSON instead of bytes or the app).
+async fn get(
+    config: &Config,
+    url: &str,
+    signal: Option<&AbortSignal>,
+) -> Result<Response, ApiError> {
+    let headers = [(RFSAPI_HEADER, "1"), ("Accept", "application/json")];
+    let outgoing = Outgoing {
+        headers: &headers,
+        signal,
+        ..Outgoing::default()
+    };
+    send(config, "GET", url, outgoing).await
 }
 
 async fn response_bytes(config: &Config, response: &Response) -> Result<Vec<u8>, ApiError> {
@@ -214,34 +249,18 @@ pub async fn download_with_token(config: &Config, url: &str, name: &str) -> Resu
     Ok(())
 }
 
-/// A GET of `url` with the signed-in token (if any) and extra `headers`.
+/// A GET of `url` with the signed-in token (if any) and extra `headers`; a non-2xx
+/// answer is an error.
 async fn fetch_with_token(
     config: &Config,
     url: &str,
-    extra: &[(&str, &str)],
+    headers: &[(&str, &str)],
 ) -> Result<Response, ApiError> {
-    let unreachable = || ApiError::Unreachable {
-        server: config.server_label(),
+    let outgoing = Outgoing {
+        headers,
+        ..Outgoing::default()
     };
-    let headers = Headers::new().map_err(|_| unreachable())?;
-    if let Some(authorization) = crate::auth::authorization(&config.server) {
-        headers
-            .set("Authorization", &authorization)
-            .map_err(|_| unreachable())?;
-    }
-    for (name, value) in extra {
-        headers.set(name, value).map_err(|_| unreachable())?;
-    }
-    let init = RequestInit::new();
-    init.set_method("GET");
-    init.set_headers(&headers);
-    let request = Request::new_with_str_and_init(url, &init).map_err(|_| unreachable())?;
-    let window = web_sys::window().ok_or_else(unreachable)?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request))
-        .await
-        .map_err(|_| unreachable())?
-        .dyn_into()
-        .map_err(|_| unreachable())?;
+    let response = send(config, "GET", url, outgoing).await?;
     if !response.ok() {
         return Err(ApiError::Http {
             status: response.status(),
@@ -321,30 +340,13 @@ impl MetadataApi {
     ) -> Result<FileMetadata, String> {
         let url = format!("{}{}", self.endpoint, path.to_url_path());
         let failed = || "the server could not be reached".to_owned();
-        let headers = Headers::new().map_err(|_| failed())?;
-        headers
-            .set("Accept", "application/json")
-            .map_err(|_| failed())?;
-        if let Some(authorization) = crate::auth::authorization(&self.config.server) {
-            headers
-                .set("Authorization", &authorization)
-                .map_err(|_| failed())?;
-        }
-        let init = RequestInit::new();
-        init.set_method(method);
-        if let Some(body) = &body {
-            headers
-                .set("Content-Type", "application/json")
-                .map_err(|_| failed())?;
-            init.set_body(&wasm_bindgen::JsValue::from_str(body));
-        }
-        init.set_headers(&headers);
-        let request = Request::new_with_str_and_init(&url, &init).map_err(|_| failed())?;
-        let window = web_sys::window().ok_or_else(failed)?;
-        let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        let outgoing = Outgoing {
+            headers: &[("Accept", "application/json")],
+            json: body.as_deref(),
+            ..Outgoing::default()
+        };
+        let response = send(&self.config, method, &url, outgoing)
             .await
-            .map_err(|_| failed())?
-            .dyn_into()
             .map_err(|_| failed())?;
         let bytes = response_bytes(&self.config, &response)
             .await

@@ -5,9 +5,8 @@
 use crate::errors::ApiError;
 use crate::location::Config;
 use skiff_protocol::{ErrorBody, TreePath};
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, Request, RequestInit, Response, UrlSearchParams};
+use web_sys::UrlSearchParams;
 
 /// Where tree operations go on one server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,27 +95,9 @@ impl Operations {
     }
 
     async fn send(&self, method: &str, url: &str) -> Result<(), OpError> {
-        let unreachable = || {
-            OpError::Failed(ApiError::Unreachable {
-                server: self.config.server_label(),
-            })
-        };
-        let headers = Headers::new().map_err(|_| unreachable())?;
-        if let Some(authorization) = crate::auth::authorization(&self.config.server) {
-            headers
-                .set("Authorization", &authorization)
-                .map_err(|_| unreachable())?;
-        }
-        let init = RequestInit::new();
-        init.set_method(method);
-        init.set_headers(&headers);
-        let request = Request::new_with_str_and_init(url, &init).map_err(|_| unreachable())?;
-        let window = web_sys::window().ok_or_else(unreachable)?;
-        let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        let response = crate::api::send(&self.config, method, url, Default::default())
             .await
-            .map_err(|_| unreachable())?
-            .dyn_into()
-            .map_err(|_| unreachable())?;
+            .map_err(OpError::Failed)?;
         if response.ok() {
             return Ok(());
         }
