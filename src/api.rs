@@ -223,13 +223,7 @@ pub async fn download_with_token(config: &Config, url: &str, name: &str) -> Resu
         server: config.server_label(),
     };
     let window = web_sys::window().ok_or_else(unreachable)?;
-    let response = fetch_with_token(config, url, &[]).await?;
-    let blob: web_sys::Blob = JsFuture::from(response.blob().map_err(|_| unreachable())?)
-        .await
-        .map_err(|_| unreachable())?
-        .dyn_into()
-        .map_err(|_| unreachable())?;
-    let object_url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| unreachable())?;
+    let object_url = fetch_object_url(config, url).await?;
     let document = window.document().ok_or_else(unreachable)?;
     let anchor: web_sys::HtmlAnchorElement = document
         .create_element("a")
