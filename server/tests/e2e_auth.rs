@@ -79,12 +79,7 @@ async fn sign_in_browse_upload_and_download_with_a_token() {
     );
 
     // Download through the details pane: fetched with the token, saved as a file.
-    browser
-        .element("[role=row][data-name='private.txt']")
-        .await
-        .click()
-        .await
-        .expect("select the file");
+    browser.click_row("private.txt", None).await;
     let fetched = browser
         .client
         .execute_async(

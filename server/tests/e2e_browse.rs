@@ -60,12 +60,7 @@ async fn browse_expand_open_select_reload_and_go_back() {
     assert_eq!(url.path(), "/docs/");
 
     // Select the file: the details pane shows its exact size, the URL names it.
-    browser
-        .element("[role=row][data-name='report.bin']")
-        .await
-        .click()
-        .await
-        .expect("click the file");
+    browser.click_row("report.bin", None).await;
     browser
         .wait_until(
             "the exact size in the details pane",

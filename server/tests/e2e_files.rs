@@ -79,12 +79,7 @@ async fn create_rename_undo_move_and_delete() {
     assert!(root.join("Projects").is_dir());
 
     // Rename with F2; the entry keeps its id.
-    browser
-        .element("[role=row][data-name='a.txt']")
-        .await
-        .click()
-        .await
-        .expect("select a.txt");
+    browser.click_row("a.txt", None).await;
     let id_before = id_of(&server, "/a.txt").await;
     browser
         .element("[role=grid]")
@@ -117,21 +112,8 @@ async fn create_rename_undo_move_and_delete() {
     assert!(exists(root, "a.txt") && !exists(root, "alpha.txt"));
 
     // Multi-select (click, Ctrl-click) and move into the folder, then undo.
-    browser
-        .element("[role=row][data-name='b.txt']")
-        .await
-        .click()
-        .await
-        .expect("select b.txt");
-    browser
-        .client
-        .execute(
-            "document.querySelector('[role=row][data-name=\"c.txt\"]')
-                .dispatchEvent(new MouseEvent('click', {bubbles: true, ctrlKey: true}))",
-            vec![],
-        )
-        .await
-        .expect("ctrl-click c.txt");
+    browser.click_row("b.txt", None).await;
+    browser.click_row("c.txt", Some("ctrlKey")).await;
     browser
         .wait_until(
             "2 selected",
@@ -149,21 +131,8 @@ async fn create_rename_undo_move_and_delete() {
     assert!(exists(root, "b.txt") && !exists(root, "Projects/b.txt"));
 
     // Shift-click a range and delete it with the Delete key, after the confirmation.
-    browser
-        .element("[role=row][data-name='a.txt']")
-        .await
-        .click()
-        .await
-        .expect("select a.txt");
-    browser
-        .client
-        .execute(
-            "document.querySelector('[role=row][data-name=\"c.txt\"]')
-                .dispatchEvent(new MouseEvent('click', {bubbles: true, shiftKey: true}))",
-            vec![],
-        )
-        .await
-        .expect("shift-click c.txt");
+    browser.click_row("a.txt", None).await;
+    browser.click_row("c.txt", Some("shiftKey")).await;
     browser
         .wait_until(
             "3 selected",
@@ -201,12 +170,7 @@ async fn a_read_only_server_offers_no_file_actions() {
     let browser = Browser::start().await;
     browser.open(&format!("{}/", server.url)).await;
     browser.wait_for_rows(&["keep.txt"]).await;
-    browser
-        .element("[role=row][data-name='keep.txt']")
-        .await
-        .click()
-        .await
-        .expect("select");
+    browser.click_row("keep.txt", None).await;
     browser
         .element("[role=grid]")
         .await

@@ -17,15 +17,6 @@ const PNG: &[u8] = &[
 const EVIL_HTML: &str = "<script>window.top.__pwned = 'html'</script><h1>evil</h1>";
 const EVIL_SVG: &str = "<svg xmlns='http://www.w3.org/2000/svg' onload=\"window.top.__pwned='svg'\"><script>window.top.__pwned='svg'</script></svg>";
 
-async fn select(browser: &Browser, name: &str) {
-    browser
-        .element(&format!("[role=row][data-name='{name}']"))
-        .await
-        .click()
-        .await
-        .expect("select the file");
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn previews_show_passive_content_and_never_run_uploaded_script() {
     let tree = tempfile::tempdir().expect("a temp folder");
@@ -41,7 +32,7 @@ async fn previews_show_passive_content_and_never_run_uploaded_script() {
         .wait_for_rows(&["dot.png", "evil.html", "evil.svg", "notes.txt"])
         .await;
 
-    select(&browser, "dot.png").await;
+    browser.click_row("dot.png", None).await;
     browser
         .wait_until(
             "the image preview to load",
@@ -49,7 +40,7 @@ async fn previews_show_passive_content_and_never_run_uploaded_script() {
         )
         .await;
 
-    select(&browser, "notes.txt").await;
+    browser.click_row("notes.txt", None).await;
     browser
         .wait_until(
             "the start of the text, and the note that it is cut",
@@ -68,14 +59,14 @@ async fn previews_show_passive_content_and_never_run_uploaded_script() {
     assert_eq!(shown.as_u64(), Some(256 * 1024));
 
     // HTML is shown as its source, SVG is not previewed at all.
-    select(&browser, "evil.html").await;
+    browser.click_row("evil.html", None).await;
     browser
         .wait_until(
             "the HTML source as text",
             "document.querySelector('[data-preview=text]')?.textContent.includes('<script>')",
         )
         .await;
-    select(&browser, "evil.svg").await;
+    browser.click_row("evil.svg", None).await;
     browser
         .wait_until(
             "no preview for SVG",

@@ -183,12 +183,7 @@ async fn upload_survives_the_server_being_killed_and_restarted() {
     browser.open(&format!("{}/", proxy.url())).await;
     wait_for_uploads_enabled(&browser).await;
     pick_files(&browser, "files", &file).await;
-    browser
-        .wait_until(
-            "a quarter uploaded",
-            "Number(document.querySelector('[data-upload-name] progress')?.value) > 0.25",
-        )
-        .await;
+    wait_for_progress(&browser, 0.25).await;
     // Kill -9 (the harness kills on drop), leave it down for a moment, start it again.
     drop(server);
     tokio::time::sleep(Duration::from_millis(1500)).await;

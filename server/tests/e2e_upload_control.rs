@@ -17,12 +17,7 @@ async fn pause_resume_and_reload_mid_upload_lose_nothing() {
     browser.open(&format!("{}/", server.url)).await;
     wait_for_uploads_enabled(&browser).await;
     pick_files(&browser, "files", &file).await;
-    browser
-        .wait_until(
-            "some progress",
-            "Number(document.querySelector('[data-upload-name] progress')?.value) > 0.05",
-        )
-        .await;
+    wait_for_progress(&browser, 0.05).await;
 
     // Pause: the bar stops.
     browser
@@ -44,15 +39,7 @@ async fn pause_resume_and_reload_mid_upload_lose_nothing() {
         .click()
         .await
         .expect("click Resume");
-    browser
-        .wait_until(
-            "more progress",
-            &format!(
-                "Number(document.querySelector('[data-upload-name] progress')?.value) > {}",
-                paused_at + 0.05
-            ),
-        )
-        .await;
+    wait_for_progress(&browser, paused_at + 0.05).await;
     browser.client.refresh().await.expect("reload");
 
     // After the reload the queue remembers the upload and its progress, and asks for the file.
@@ -121,12 +108,7 @@ async fn a_dropped_file_is_offered_for_resume_after_reload_from_its_kept_handle(
     browser.open(&format!("{}/", server.url)).await;
     wait_for_uploads_enabled(&browser).await;
     browser.drop_paths("[role=grid]", &[&file]).await;
-    browser
-        .wait_until(
-            "some progress",
-            "Number(document.querySelector('[data-upload-name] progress')?.value) > 0.1",
-        )
-        .await;
+    wait_for_progress(&browser, 0.1).await;
     browser.client.refresh().await.expect("reload");
     // The file handle kept in IndexedDB survived the reload: instead of "drop or pick it
     // again", the row offers Resume. (Its click asks the browser for read permission, a
@@ -165,12 +147,7 @@ async fn cancel_removes_the_partial_upload_everywhere() {
     browser.open(&format!("{}/", server.url)).await;
     wait_for_uploads_enabled(&browser).await;
     pick_files(&browser, "files", &file).await;
-    browser
-        .wait_until(
-            "some progress",
-            "Number(document.querySelector('[data-upload-name] progress')?.value) > 0.05",
-        )
-        .await;
+    wait_for_progress(&browser, 0.05).await;
     let partial = tree.path().join(".skiff/partial");
     let partial_files = || std::fs::read_dir(&partial).map_or(0, |dir| dir.count());
     assert!(partial_files() > 0, "no partial data while uploading?");
@@ -281,12 +258,7 @@ async fn a_session_that_expired_during_a_pause_starts_over_by_itself() {
     browser.open(&format!("{}/", server.url)).await;
     wait_for_uploads_enabled(&browser).await;
     pick_files(&browser, "files", &file).await;
-    browser
-        .wait_until(
-            "some progress",
-            "Number(document.querySelector('[data-upload-name] progress')?.value) > 0.05",
-        )
-        .await;
+    wait_for_progress(&browser, 0.05).await;
     browser
         .element("[data-upload-name] button")
         .await

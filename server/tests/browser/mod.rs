@@ -215,6 +215,29 @@ impl Browser {
         self.wait_until(&format!("rows {names:?}"), &script).await;
     }
 
+    /// Clicks the listing row named `name`, with `modifier` (`ctrlKey`, `shiftKey`) held
+    /// if given (WebDriver's element click cannot hold a key).
+    pub async fn click_row(&self, name: &str, modifier: Option<&str>) {
+        let css = format!("[role=row][data-name={name:?}]");
+        let Some(modifier) = modifier else {
+            self.element(&css)
+                .await
+                .click()
+                .await
+                .unwrap_or_else(|error| panic!("click {name}: {error}"));
+            return;
+        };
+        self.element(&css).await;
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).dispatchEvent(
+                    new MouseEvent('click', {bubbles: true, [arguments[1]]: true}))",
+                vec![serde_json::json!(css), serde_json::json!(modifier)],
+            )
+            .await
+            .unwrap_or_else(|error| panic!("{modifier}-click {name}: {error}"));
+    }
+
     /// Finds the element matching a CSS selector, waiting for it to appear.
     pub async fn element(&self, css: &str) -> fantoccini::elements::Element {
         self.client

@@ -120,3 +120,13 @@ pub async fn wait_for_uploads_enabled(browser: &Browser) {
         )
         .await;
 }
+
+/// Waits until the first queue row's progress bar is past `fraction` (0.0–1.0).
+pub async fn wait_for_progress(browser: &Browser, fraction: f64) {
+    let script = format!(
+        "Number(document.querySelector('[data-upload-name] progress')?.value) > {fraction}"
+    );
+    browser
+        .wait_until(&format!("progress past {fraction}"), &script)
+        .await;
+}
