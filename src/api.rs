@@ -216,30 +216,38 @@ pub fn mark(name: &str) {
     }
 }
 
-/// Downloads `url` with the signed-in token (a plain link cannot send one) and hands the
-/// bytes to the browser as a file named `name`. The bytes pass through memory as a blob.
-pub async fn download_with_token(config: &Config, url: &str, name: &str) -> Result<(), ApiError> {
+/// Has the browser download `url` as a file named `name`. With a signed-in token the bytes
+/// are fetched with it (a plain link cannot send one) and pass through memory as a blob;
+/// without one a plain link does it, streamed by the browser.
+pub async fn download(config: &Config, url: &str, name: &str) -> Result<(), ApiError> {
     let unreachable = || ApiError::Unreachable {
         server: config.server_label(),
     };
     let window = web_sys::window().ok_or_else(unreachable)?;
-    let object_url = fetch_object_url(config, url).await?;
+    let signed_in = crate::auth::authorization(&config.server).is_some();
+    let href = if signed_in {
+        fetch_object_url(config, url).await?
+    } else {
+        url.to_owned()
+    };
     let document = window.document().ok_or_else(unreachable)?;
     let anchor: web_sys::HtmlAnchorElement = document
         .create_element("a")
         .map_err(|_| unreachable())?
         .dyn_into()
         .map_err(|_| unreachable())?;
-    anchor.set_href(&object_url);
+    anchor.set_href(&href);
     anchor.set_download(name);
     anchor.click();
-    // The click has started the download; the URL can go once the browser took it.
-    leptos::prelude::set_timeout(
-        move || {
-            let _ = web_sys::Url::revoke_object_url(&object_url);
-        },
-        std::time::Duration::from_secs(60),
-    );
+    if signed_in {
+        // The click has started the download; the URL can go once the browser took it.
+        leptos::prelude::set_timeout(
+            move || {
+                let _ = web_sys::Url::revoke_object_url(&href);
+            },
+            std::time::Duration::from_secs(60),
+        );
+    }
     Ok(())
 }
 

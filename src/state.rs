@@ -256,6 +256,20 @@ impl Browser {
         }
     }
 
+    /// Fetches a tree folder's children again if the tree has them (after a move, copy or
+    /// rename changed them).
+    pub fn refresh_tree(self, path: &TreePath) {
+        let known = self.tree.with_untracked(|tree| {
+            matches!(
+                tree.children(path),
+                Some(Children::Loaded(_) | Children::Failed(_))
+            )
+        });
+        if known {
+            self.load_tree_children(path.clone());
+        }
+    }
+
     fn reveal_in_tree(self, dir: &TreePath) {
         let missing = self
             .tree

@@ -104,7 +104,7 @@ async fn dialogs_and_the_metadata_editor_have_no_serious_problems() {
         )
         .await;
     assert_accessible("metadata editor", browser.accessibility_problems().await);
-    for label in ["New folder", "Rename", "Delete"] {
+    for label in ["New folder", "Move to…", "Delete"] {
         browser
             .client
             .execute(
@@ -130,5 +130,22 @@ async fn dialogs_and_the_metadata_editor_have_no_serious_problems() {
             .wait_until("no dialog", "!document.querySelector('dialog[open]')")
             .await;
     }
+    // Renaming in place: the row holds a labelled text field.
+    browser
+        .client
+        .execute(
+            "[...document.querySelectorAll('[role=toolbar] button')]
+                .find(b => b.textContent === 'Rename').click()",
+            vec![],
+        )
+        .await
+        .expect("Rename");
+    browser
+        .wait_until(
+            "the rename field",
+            "document.activeElement?.matches('[role=row] input')",
+        )
+        .await;
+    assert_accessible("rename in place", browser.accessibility_problems().await);
     browser.close().await;
 }

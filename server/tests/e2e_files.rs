@@ -1,45 +1,15 @@
 //! End-to-end file operations in the Skiff app (headless Chromium, real skiff-server with
-//! the raw API): new folder, rename with F2 (the id survives) and undo, multi-select and
-//! move with undo, delete with confirmation; checked on disk each time.
+//! the raw API): new folder, rename in place with F2 (the id survives) and undo,
+//! multi-select and move with undo, delete with confirmation, undoing a new folder, a
+//! read-only server, the context menu by keyboard; checked on disk each time.
 
 mod browser;
 
 use std::path::Path;
 
+use browser::files::{answer_dialog, click_button, press, wait_for_path, wait_for_toast};
 use browser::{Browser, Server};
 use fantoccini::key::Key;
-
-/// Clicks the enabled, visible button labelled `label` (inside the open dialog, if any).
-async fn click_button(browser: &Browser, label: &str) {
-    let clicked = browser
-        .client
-        .execute(
-            "const scope = document.querySelector('dialog[open]') || document;
-             const button = [...scope.querySelectorAll('button')]
-                .find(b => b.textContent.trim() === arguments[0] && !b.disabled
-                    && b.offsetParent !== null);
-             if (button) button.click();
-             return !!button;",
-            vec![serde_json::json!(label)],
-        )
-        .await
-        .expect("click");
-    assert_eq!(
-        clicked,
-        serde_json::json!(true),
-        "no enabled button {label:?}"
-    );
-}
-
-/// Types `text` into the open dialog's field (replacing what is there) and presses Enter.
-async fn answer_dialog(browser: &Browser, text: &str) {
-    let input = browser.element("dialog[open] input[type=text]").await;
-    input.clear().await.expect("clear the field");
-    input
-        .send_keys(&format!("{text}{}", Key::Enter))
-        .await
-        .expect("type the answer");
-}
 
 /// The stable id the server gives `path` (raw API `stat`).
 async fn id_of(server: &Server, path: &str) -> String {
@@ -87,7 +57,15 @@ async fn create_rename_undo_move_and_delete() {
         .send_keys(&Key::F2.to_string())
         .await
         .expect("F2");
-    answer_dialog(&browser, "alpha.txt").await;
+    // The name turns into a field with the part before the extension selected.
+    browser
+        .wait_until(
+            "the rename field, the stem selected",
+            "(e => e?.matches('[role=row] input') && e.value === 'a.txt'
+                && e.selectionStart === 0 && e.selectionEnd === 1)(document.activeElement)",
+        )
+        .await;
+    press(&browser, &format!("alpha{}", Key::Enter)).await;
     browser
         .wait_for_rows(&["Projects", "alpha.txt", "b.txt", "c.txt"])
         .await;
@@ -105,6 +83,7 @@ async fn create_rename_undo_move_and_delete() {
     );
 
     // Undo puts the name back.
+    wait_for_toast(&browser, "Renamed “a.txt” to “alpha.txt”").await;
     click_button(&browser, "Undo").await;
     browser
         .wait_for_rows(&["Projects", "a.txt", "b.txt", "c.txt"])
@@ -163,7 +142,7 @@ async fn create_rename_undo_move_and_delete() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_read_only_server_offers_no_file_actions() {
+async fn a_read_only_server_offers_only_downloads() {
     let tree = tempfile::tempdir().expect("a temp folder");
     std::fs::write(tree.path().join("keep.txt"), "x").expect("write");
     let server = Server::start(tree.path(), &[]);
@@ -178,15 +157,18 @@ async fn a_read_only_server_offers_no_file_actions() {
         .await
         .expect("Delete");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    browser.element("[role=toolbar]").await;
     let state = browser
         .client
         .execute(
-            "return [!!document.querySelector('[role=toolbar]'), !!document.querySelector('dialog[open]')]",
+            "return [[...document.querySelectorAll('[role=toolbar] button')].map(b => b.textContent),
+                     !!document.querySelector('dialog[open]')]",
             vec![],
         )
         .await
         .expect("read the page");
-    assert_eq!(state, serde_json::json!([false, false]));
+    // Only downloading is offered.
+    assert_eq!(state, serde_json::json!([["Download"], false]));
     assert!(tree.path().join("keep.txt").exists());
     browser.close().await;
 }
@@ -245,14 +227,7 @@ async fn keyboard_only_copy_through_the_context_menu() {
         .await
         .expect("Enter");
     answer_dialog(&browser, "/backup").await;
-    let started = std::time::Instant::now();
-    while !root.join("backup/report.txt").exists() {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(20),
-            "no copy"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    wait_for_path(root, "backup/report.txt", true).await;
     assert_eq!(
         std::fs::read(root.join("backup/report.txt")).expect("read"),
         b"quarterly"
@@ -286,5 +261,50 @@ async fn keyboard_only_copy_through_the_context_menu() {
     browser
         .wait_until("the menu closed", "!document.querySelector('[role=menu]')")
         .await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn undo_takes_back_a_new_folder_and_a_copy() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let root = tree.path();
+    std::fs::create_dir(root.join("old")).expect("mkdir");
+    std::fs::write(root.join("old/keep.txt"), "keep").expect("write");
+    let server = Server::start(root, &["--writable"]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    browser.wait_for_rows(&["old"]).await;
+
+    // A new folder, undone with Ctrl+Z: it goes while still empty.
+    browser.element("[role=toolbar] button").await;
+    click_button(&browser, "New folder").await;
+    answer_dialog(&browser, "Fresh").await;
+    wait_for_path(root, "Fresh", true).await;
+    wait_for_toast(&browser, "Created “Fresh”").await;
+    press(&browser, &format!("{}z", Key::Control)).await;
+    wait_for_path(root, "Fresh", false).await;
+    browser.wait_for_rows(&["old"]).await;
+
+    // A copy of a folder, undone: the copy goes, the original stays whole.
+    browser.click_row("old", None).await;
+    click_button(&browser, "Copy to…").await;
+    answer_dialog(&browser, "/old").await;
+    // Into itself: refused, nothing copied.
+    wait_for_toast(&browser, "cannot go inside itself").await;
+    click_button(&browser, "Copy to…").await;
+    answer_dialog(&browser, "/").await;
+    wait_for_toast(&browser, "already in that folder").await;
+    std::fs::create_dir(root.join("shelf")).expect("mkdir");
+    browser.click_row("old", None).await;
+    click_button(&browser, "Copy to…").await;
+    answer_dialog(&browser, "/shelf").await;
+    wait_for_path(root, "shelf/old/keep.txt", true).await;
+    wait_for_toast(&browser, "Copied “old” to /shelf").await;
+    click_button(&browser, "Undo").await;
+    wait_for_path(root, "shelf/old", false).await;
+    assert_eq!(
+        std::fs::read(root.join("old/keep.txt")).expect("the original"),
+        b"keep"
+    );
     browser.close().await;
 }

@@ -4,38 +4,11 @@
 
 mod browser;
 
+use browser::files::{click_button_in, fill_last_metadata_row as fill_last_row};
 use browser::{Browser, Server};
-use fantoccini::Locator;
-
-/// Fills the last key/value row of the metadata table.
-async fn fill_last_row(browser: &Browser, key: &str, value: &str) {
-    let rows = browser
-        .client
-        .find_all(Locator::Css("[data-metadata-row]"))
-        .await
-        .expect("the rows");
-    let row = rows.last().expect("a row");
-    let inputs = row
-        .find_all(Locator::Css("input"))
-        .await
-        .expect("the inputs");
-    inputs[0].send_keys(key).await.expect("type the key");
-    inputs[1].send_keys(value).await.expect("type the value");
-}
 
 async fn click(browser: &Browser, label: &str) {
-    let clicked = browser
-        .client
-        .execute(
-            "const b = [...document.querySelectorAll('section[aria-label=Metadata] button')]
-                .find(b => b.textContent === arguments[0]);
-             if (b) b.click();
-             return !!b;",
-            vec![serde_json::json!(label)],
-        )
-        .await
-        .expect("click");
-    assert_eq!(clicked, serde_json::json!(true), "no button {label:?}");
+    click_button_in(browser, "section[aria-label=Metadata]", label).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

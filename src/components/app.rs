@@ -53,9 +53,9 @@ pub fn Skiff(
 
     let keydown = window_event_listener(leptos::ev::keydown, move |event| {
         // A dialog owns the keyboard while it is open.
+        let ctrl = event.ctrl_key() || event.meta_key();
         if is_typing(&event)
-            || event.ctrl_key()
-            || event.meta_key()
+            || (ctrl && !event.key().eq_ignore_ascii_case("z"))
             || actions.ask.with_untracked(Option::is_some)
         {
             return;
@@ -67,7 +67,9 @@ pub fn Skiff(
                     let _ = input.focus();
                 }
             }
-            ("Delete" | "F2", false) if actions.shortcut(browser, &event.key()) => {
+            ("Delete" | "F2" | "z" | "Z", false)
+                if actions.shortcut(browser, &event.key(), ctrl) =>
+            {
                 event.prevent_default();
             }
             ("Backspace", false) | ("ArrowUp", true) => {

@@ -94,7 +94,7 @@ fn EntryDetails(
                                 event.prevent_default();
                                 let (url, name) = (download_url.clone(), download_name.clone());
                                 leptos::task::spawn_local(async move {
-                                    if let Err(error) = api::download_with_token(&config, &url, &name).await {
+                                    if let Err(error) = api::download(&config, &url, &name).await {
                                         web_sys::console::warn_1(&error.to_string().into());
                                     }
                                 });

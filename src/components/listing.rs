@@ -1,7 +1,7 @@
 //! The centre pane: the current folder as a sortable, filterable, virtualised grid,
 //! with its loading, empty, error and no-match states.
 
-use crate::components::actions::Actions;
+use crate::components::actions::{drag, rename::RenameField, Actions};
 use crate::components::icons::{EntryIcon, IconKind};
 use crate::components::virtual_window::VirtualWindow;
 use crate::errors::ApiError;
@@ -58,8 +58,10 @@ pub fn Listing() -> impl IntoView {
         }
     };
 
+    // Where Shift ranges start: the row last clicked or moved to without Shift.
+    let anchor = StoredValue::new(None::<usize>);
     // Click: select one. Ctrl/Cmd-click: add or remove one. Shift-click: a range from
-    // the selected row.
+    // the anchor.
     let click_position = move |position: usize, toggle: bool, range: bool| {
         let names_in = |from: usize, to: usize| -> Vec<String> {
             browser.listing.with_untracked(|listing| {
@@ -77,6 +79,9 @@ pub fn Listing() -> impl IntoView {
         let Some(name) = names_in(position, position).pop() else {
             return;
         };
+        if !range {
+            anchor.set_value(Some(position));
+        }
         if toggle {
             let current = browser.route.with_untracked(|route| route.selected.clone());
             browser.marked.update(|marked| {
@@ -87,10 +92,13 @@ pub fn Listing() -> impl IntoView {
             });
             browser.select(Some(name));
         } else if range {
-            let anchor = selected_position.get_untracked().unwrap_or(position);
+            let from = anchor
+                .get_value()
+                .or_else(|| selected_position.get_untracked())
+                .unwrap_or(position);
             browser
                 .marked
-                .set(names_in(anchor, position).into_iter().collect());
+                .set(names_in(from, position).into_iter().collect());
             browser.select(Some(name));
         } else {
             browser.marked.set(Default::default());
@@ -129,10 +137,18 @@ pub fn Listing() -> impl IntoView {
             actions.menu.set(Some(at));
             return;
         }
+        let current = selected_position.get_untracked();
+        if (event.ctrl_key() || event.meta_key()) && event.key() == " " {
+            // Ctrl+Space: add the selected row to the selection, or take it out.
+            if let Some(position) = current {
+                event.prevent_default();
+                click_position(position, true, false);
+            }
+            return;
+        }
         if total == 0 || event.alt_key() || event.ctrl_key() || event.meta_key() {
             return;
         }
-        let current = selected_position.get_untracked();
         let last = total - 1;
         let target = match event.key().as_str() {
             "ArrowDown" => current.map_or(0, |p| (p + 1).min(last)),
@@ -156,7 +172,18 @@ pub fn Listing() -> impl IntoView {
             _ => return,
         };
         event.prevent_default();
-        select_position(target);
+        if event.shift_key() {
+            // Shift+arrows (and Home, End, pages): extend the range from the anchor.
+            if anchor.get_value().is_none() {
+                anchor.set_value(current);
+            }
+            click_position(target, false, true);
+            window.scroll_into_view(target);
+        } else {
+            anchor.set_value(Some(target));
+            browser.marked.set(Default::default());
+            select_position(target);
+        }
     };
 
     let active_descendant = move || selected_position.get().map(|p| format!("row-{p}"));
@@ -312,6 +339,15 @@ fn Row(
     };
     let open_entry = entry.clone();
     let actions = expect_context::<Actions>();
+    let can_move = actions.can_move(browser);
+    let renaming = {
+        let name = name.clone();
+        Memo::new(move |_| {
+            actions
+                .renaming
+                .with(|r| r.as_deref() == Some(name.as_str()))
+        })
+    };
     let writes = browser
         .listing
         .with_untracked(|listing| listing.as_ref().is_some_and(|l| l.writes_supported));
@@ -319,6 +355,7 @@ fn Row(
     let queue = expect_context::<UploadQueue>();
     let drop_target = FolderDropTarget::new();
     let is_folder = entry.is_dir();
+    let cell_name = name.clone();
     let drop_dir = is_folder
         .then(|| {
             browser
@@ -355,17 +392,33 @@ fn Row(
                 }
             }
             on:dblclick=move |_| browser.open_entry(&open_entry)
+            // Rows drag onto folders (in the listing or the tree) to move there.
+            draggable=move || (can_move && !renaming.get()).then_some("true")
+            on:dragstart=move |event: leptos::ev::DragEvent| {
+                if !is_selected.get_untracked() {
+                    click(position, false, false);
+                }
+                let dir = browser.route.with_untracked(|route| route.dir.clone());
+                drag::start(&event, &dir, browser.picked_names());
+            }
             on:dragover=move |event| if is_folder { drop_target.over(&event) }
             on:dragleave=move |_| drop_target.leave()
             on:drop=move |event| {
                 if let Some(dir) = drop_dir.clone() {
-                    drop_target.drop(&event, move |files| queue.add(&dir, files));
+                    drop_target.leave();
+                    if !drag::drop_entries(&event, actions, browser, &dir) {
+                        drop_target.drop(&event, move |files| queue.add(&dir, files));
+                    }
                 }
             }
         >
             <div role="gridcell" class=classes!(style::cell, style::col_name) title=name.clone()>
                 <EntryIcon kind=kind/>
-                <span class=style::name>{name.clone()}</span>
+                {move || if renaming.get() {
+                    view! { <RenameField name=cell_name.clone() folder=is_folder/> }.into_any()
+                } else {
+                    view! { <span class=style::name>{cell_name.clone()}</span> }.into_any()
+                }}
             </div>
             <div role="gridcell" class=classes!(style::cell, style::col_size)>{size}</div>
             <div role="gridcell" class=classes!(style::cell, style::col_modified)>

@@ -165,9 +165,10 @@ pub fn MetadataSection(
                     </table>
                     <p class=style::note>"Values: text, numbers, true/false or null."</p>
                     <div class=style::buttons>
-                        <button type="button" on:click=move |_| rows.update(|rows| rows.push(new_row(String::new(), String::new())))>
-                            "Add key"
-                        </button>
+                        <button type="button" on:click=move |_| {
+                            rows.update(|rows| rows.push(new_row(String::new(), String::new())));
+                            focus_new_key();
+                        }>"Add key"</button>
                         <button type="submit">"Save"</button>
                         <button type="button" on:click=move |_| save(true)>"Replace all"</button>
                     </div>
@@ -178,6 +179,20 @@ pub fn MetadataSection(
             </Show>
         </section>
     }
+}
+
+/// Puts the cursor in the key field of the row "Add key" just added.
+fn focus_new_key() {
+    request_animation_frame(|| {
+        let input = document()
+            .query_selector("section[aria-label=Metadata] tr[data-metadata-row]:last-of-type input")
+            .ok()
+            .flatten()
+            .and_then(|input| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(input).ok());
+        if let Some(input) = input {
+            let _ = input.focus();
+        }
+    });
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The left pane: a lazily loaded, virtualised folder tree (ARIA `tree` pattern).
 //! Children load when a node expands; expanded state survives navigation.
 
+use crate::components::actions::{drag, Actions};
 use crate::components::icons::{EntryIcon, IconKind};
 use crate::components::virtual_window::VirtualWindow;
 use crate::state::Browser;
@@ -131,6 +132,7 @@ fn TreeItem(
     let toggle_label = if expanded { "Collapse" } else { "Expand" };
     let indent = format!("{}px", 8 + row.depth * 16);
     let queue = expect_context::<UploadQueue>();
+    let actions = expect_context::<Actions>();
     let drop_target = FolderDropTarget::new();
     let drop_dir = path.clone();
     view! {
@@ -157,7 +159,10 @@ fn TreeItem(
             on:dragleave=move |_| drop_target.leave()
             on:drop=move |event| {
                 let dir = drop_dir.clone();
-                drop_target.drop(&event, move |files| queue.add(&dir, files));
+                drop_target.leave();
+                if !drag::drop_entries(&event, actions, browser, &dir) {
+                    drop_target.drop(&event, move |files| queue.add(&dir, files));
+                }
             }
             title=row.error.clone().unwrap_or_else(|| path.to_string())
         >

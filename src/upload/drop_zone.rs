@@ -242,7 +242,7 @@ async fn callback_promise(
 /// files dropped on it go into that folder instead of the one on screen.
 #[derive(Clone, Copy)]
 pub struct FolderDropTarget {
-    /// Whether files are dragged over this element (for a highlight).
+    /// Whether files or entries are dragged over this element (for a highlight).
     pub hover: RwSignal<bool>,
 }
 
@@ -254,10 +254,15 @@ impl FolderDropTarget {
         }
     }
 
-    /// For `dragover`: accept files.
+    /// For `dragover`: accept files, and entries dragged from the listing (moved here).
     pub fn over(self, event: &DragEvent) {
-        if carries_files(event) {
+        let entries = crate::components::actions::drag::carries_entries(event);
+        if carries_files(event) || entries {
             event.prevent_default();
+            if let (true, Some(transfer)) = (entries, event.data_transfer()) {
+                let copy = event.ctrl_key() || event.alt_key();
+                transfer.set_drop_effect(if copy { "copy" } else { "move" });
+            }
             self.hover.set(true);
         }
     }

@@ -1,0 +1,456 @@
+//! The file manager's whole flow, end to end in headless Chromium against a real
+//! skiff-server, twice: once with the mouse (toolbar, drag and drop onto a folder row and a
+//! tree item) and once with the keyboard alone. Create a folder, rename it, move a file
+//! into it, edit that file's metadata and reload to find it kept, multi-select and delete,
+//! and undo a move; every step is checked on disk. Then a bulk move of many files: its
+//! progress, Stop, and the undo of what was moved.
+
+mod browser;
+
+use std::path::Path;
+
+use browser::files::{
+    answer_dialog, click_button, click_button_in, fill_last_metadata_row, press, tab_to,
+    tab_to_button, wait_for_path, wait_for_toast,
+};
+use browser::{Browser, Server};
+use fantoccini::key::Key;
+
+/// The folder both flows start from.
+fn fixture(root: &Path) {
+    std::fs::write(root.join("report.txt"), "quarterly numbers").expect("write");
+    for name in ["a.txt", "b.txt", "c.txt", "notes.md"] {
+        std::fs::write(root.join(name), name).expect("write");
+    }
+}
+
+fn row(name: &str) -> String {
+    format!("[role=row][data-name=\"{name}\"]")
+}
+
+/// The metadata the server keeps for `path`.
+async fn metadata_of(server: &Server, path: &str) -> serde_json::Value {
+    reqwest::get(format!("{}/.skiff/api/storage/metadata/{path}", server.url))
+        .await
+        .expect("GET metadata")
+        .json()
+        .await
+        .expect("metadata JSON")
+}
+
+/// Waits for the saved metadata key `project` to show in the editor.
+async fn wait_for_saved_metadata(browser: &Browser) {
+    browser
+        .wait_until(
+            "the saved key in the editor",
+            "[...document.querySelectorAll('[data-metadata-row] input')].map(i => i.value).join('|') === 'project|skiff'",
+        )
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_whole_flow_with_the_mouse() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let root = tree.path();
+    fixture(root);
+    let server = Server::start(root, &["--writable"]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    browser
+        .wait_for_rows(&["a.txt", "b.txt", "c.txt", "notes.md", "report.txt"])
+        .await;
+
+    // Create a folder.
+    browser.element("[role=toolbar] button").await;
+    click_button(&browser, "New folder").await;
+    answer_dialog(&browser, "Inbox").await;
+    wait_for_path(root, "Inbox", true).await;
+
+    // Rename it in place (the toolbar's Rename).
+    browser.click_row("Inbox", None).await;
+    click_button(&browser, "Rename").await;
+    browser
+        .wait_until(
+            "the rename field, focused",
+            "document.activeElement?.matches('[role=row] input')",
+        )
+        .await;
+    // The whole name is selected: typing replaces it.
+    press(&browser, &format!("Archive{}", Key::Enter)).await;
+    wait_for_path(root, "Archive", true).await;
+    assert!(!root.join("Inbox").exists());
+    browser.element(&row("Archive")).await;
+
+    // Drag a file onto the folder's row: it moves there, bytes intact.
+    browser.drag(&row("report.txt"), &row("Archive")).await;
+    wait_for_path(root, "Archive/report.txt", true).await;
+    wait_for_path(root, "report.txt", false).await;
+    assert_eq!(
+        std::fs::read(root.join("Archive/report.txt")).expect("read"),
+        b"quarterly numbers"
+    );
+    wait_for_toast(&browser, "Moved “report.txt” to /Archive").await;
+
+    // Open the folder (click, Enter), edit the file's metadata, reload: it is still there.
+    browser
+        .wait_for_rows(&["Archive", "a.txt", "b.txt", "c.txt", "notes.md"])
+        .await;
+    browser.click_row("Archive", None).await;
+    press(&browser, &Key::Enter.to_string()).await;
+    browser.wait_for_rows(&["report.txt"]).await;
+    browser.click_row("report.txt", None).await;
+    browser
+        .element("section[aria-label=Metadata] input[data-field=_format]")
+        .await;
+    click_button_in(&browser, "section[aria-label=Metadata]", "Add key").await;
+    fill_last_metadata_row(&browser, "project", "skiff").await;
+    click_button_in(&browser, "section[aria-label=Metadata]", "Save").await;
+    browser
+        .wait_until(
+            "Saved",
+            "document.querySelector('section[aria-label=Metadata]').innerText.includes('Saved')",
+        )
+        .await;
+    browser.client.refresh().await.expect("reload");
+    wait_for_saved_metadata(&browser).await;
+    assert_eq!(
+        metadata_of(&server, "Archive/report.txt").await["project"],
+        "skiff"
+    );
+
+    // Back up; multi-select (click, Shift-click) and delete after the confirmation.
+    browser
+        .element("[role=tree] [data-path=\"/\"] a")
+        .await
+        .click()
+        .await
+        .expect("the root in the tree");
+    browser
+        .wait_for_rows(&["Archive", "a.txt", "b.txt", "c.txt", "notes.md"])
+        .await;
+    browser.click_row("a.txt", None).await;
+    browser.click_row("c.txt", Some("shiftKey")).await;
+    click_button(&browser, "Delete").await;
+    browser
+        .wait_until(
+            "the confirmation listing what goes",
+            "[...document.querySelectorAll('dialog[open] li')].map(li => li.textContent).join() === 'a.txt,b.txt,c.txt'",
+        )
+        .await;
+    click_button(&browser, "Delete").await;
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        wait_for_path(root, name, false).await;
+    }
+    wait_for_toast(&browser, "Deleted 3 items").await;
+    browser.wait_for_rows(&["Archive", "notes.md"]).await;
+
+    // Drag a file onto the folder in the tree, then undo the move.
+    browser
+        .element("[role=tree] [data-path=\"/Archive\"]")
+        .await;
+    browser
+        .drag(&row("notes.md"), "[role=tree] [data-path=\"/Archive\"]")
+        .await;
+    wait_for_path(root, "Archive/notes.md", true).await;
+    wait_for_toast(&browser, "Moved “notes.md” to /Archive").await;
+    click_button(&browser, "Undo").await;
+    wait_for_path(root, "notes.md", true).await;
+    wait_for_path(root, "Archive/notes.md", false).await;
+    assert_eq!(
+        std::fs::read(root.join("notes.md")).expect("read"),
+        b"notes.md"
+    );
+    // The file that was moved and described kept its metadata.
+    assert_eq!(
+        metadata_of(&server, "Archive/report.txt").await["project"],
+        "skiff"
+    );
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_whole_flow_with_the_keyboard_alone() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let root = tree.path();
+    fixture(root);
+    let server = Server::start(root, &["--writable"]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    browser
+        .wait_for_rows(&["a.txt", "b.txt", "c.txt", "notes.md", "report.txt"])
+        .await;
+    browser.element("[role=toolbar] button").await;
+    let selected = |name: &str| {
+        format!(
+            "document.querySelector('[role=row][aria-selected=true]')?.dataset.name === {}",
+            serde_json::json!(name)
+        )
+    };
+
+    // Tab into the listing; the first row; the menu (Shift+F10) → New folder.
+    tab_to(&browser, "[role=grid]").await;
+    press(&browser, &Key::Down.to_string()).await;
+    browser
+        .wait_until("a.txt selected", &selected("a.txt"))
+        .await;
+    press(&browser, &format!("{}{}", Key::Shift, Key::F10)).await;
+    browser
+        .wait_until(
+            "the menu, focused",
+            "document.activeElement?.getAttribute('role') === 'menuitem'",
+        )
+        .await;
+    // Rename, Move to…, Copy to…, Download, New folder.
+    press(
+        &browser,
+        &format!("{}{}{}{}", Key::Down, Key::Down, Key::Down, Key::Down),
+    )
+    .await;
+    press(&browser, &Key::Enter.to_string()).await;
+    browser.element("dialog[open] input").await;
+    press(&browser, &format!("Inbox{}", Key::Enter)).await;
+    wait_for_path(root, "Inbox", true).await;
+    browser
+        .wait_until("Inbox selected", &selected("Inbox"))
+        .await;
+
+    // F2 renames it in place.
+    browser
+        .wait_until(
+            "focus back in the listing",
+            "document.activeElement?.getAttribute('role') === 'grid'",
+        )
+        .await;
+    press(&browser, &Key::F2.to_string()).await;
+    browser
+        .wait_until(
+            "the rename field, all selected",
+            "(e => e?.matches('[role=row] input') && e.selectionEnd === 5)(document.activeElement)",
+        )
+        .await;
+    press(&browser, &format!("Archive{}", Key::Enter)).await;
+    wait_for_path(root, "Archive", true).await;
+    assert!(!root.join("Inbox").exists());
+
+    // Move report.txt into it: End selects it, the menu's Move to…, the folder typed.
+    browser
+        .wait_until(
+            "focus back in the listing",
+            "document.activeElement?.getAttribute('role') === 'grid'",
+        )
+        .await;
+    browser
+        .wait_for_rows(&[
+            "Archive",
+            "a.txt",
+            "b.txt",
+            "c.txt",
+            "notes.md",
+            "report.txt",
+        ])
+        .await;
+    press(&browser, &Key::End.to_string()).await;
+    browser
+        .wait_until("report.txt selected", &selected("report.txt"))
+        .await;
+    press(&browser, &format!("{}{}", Key::Shift, Key::F10)).await;
+    browser
+        .wait_until(
+            "the menu, focused",
+            "document.activeElement?.getAttribute('role') === 'menuitem'",
+        )
+        .await;
+    press(&browser, &format!("{}{}", Key::Down, Key::Enter)).await;
+    browser.element("dialog[open] input").await;
+    press(&browser, &format!("/Archive{}", Key::Enter)).await;
+    wait_for_path(root, "Archive/report.txt", true).await;
+    wait_for_path(root, "report.txt", false).await;
+
+    // Into the folder (Home, Enter), the file, its metadata by Tab; reload.
+    browser
+        .wait_for_rows(&["Archive", "a.txt", "b.txt", "c.txt", "notes.md"])
+        .await;
+    tab_to(&browser, "[role=grid]").await;
+    press(&browser, &format!("{}{}", Key::Home, Key::Enter)).await;
+    browser.wait_for_rows(&["report.txt"]).await;
+    press(&browser, &Key::Down.to_string()).await;
+    browser
+        .wait_until("report.txt selected", &selected("report.txt"))
+        .await;
+    browser
+        .element("section[aria-label=Metadata] input[data-field=_format]")
+        .await;
+    tab_to_button(&browser, "Add key").await;
+    press(&browser, &Key::Enter.to_string()).await;
+    browser
+        .wait_until(
+            "the cursor in the new key",
+            "document.activeElement?.matches('[data-metadata-row]:last-of-type input[aria-label=Key]')",
+        )
+        .await;
+    press(&browser, &format!("project{}skiff", Key::Tab)).await;
+    tab_to_button(&browser, "Save").await;
+    press(&browser, &Key::Enter.to_string()).await;
+    browser
+        .wait_until(
+            "Saved",
+            "document.querySelector('section[aria-label=Metadata]').innerText.includes('Saved')",
+        )
+        .await;
+    browser.client.refresh().await.expect("reload (F5)");
+    wait_for_saved_metadata(&browser).await;
+    assert_eq!(
+        metadata_of(&server, "Archive/report.txt").await["project"],
+        "skiff"
+    );
+
+    // Up (Backspace); Shift+Down twice selects three files; Delete; confirm.
+    tab_to(&browser, "[role=grid]").await;
+    press(&browser, &Key::Backspace.to_string()).await;
+    browser
+        .wait_for_rows(&["Archive", "a.txt", "b.txt", "c.txt", "notes.md"])
+        .await;
+    browser
+        .wait_until("Archive selected", &selected("Archive"))
+        .await;
+    press(
+        &browser,
+        &format!(
+            "{}{}{}{}{}",
+            Key::Down,
+            Key::Shift,
+            Key::Down,
+            Key::Down,
+            Key::Shift
+        ),
+    )
+    .await;
+    browser
+        .wait_until(
+            "3 selected",
+            "document.body.innerText.includes('3 selected')",
+        )
+        .await;
+    press(&browser, &Key::Delete.to_string()).await;
+    browser
+        .wait_until(
+            "the confirmation listing what goes",
+            "[...document.querySelectorAll('dialog[open] li')].map(li => li.textContent).join() === 'a.txt,b.txt,c.txt'",
+        )
+        .await;
+    tab_to_button(&browser, "Delete").await;
+    press(&browser, &Key::Enter.to_string()).await;
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        wait_for_path(root, name, false).await;
+    }
+
+    // Move notes.md by the menu, then Ctrl+Z undoes the move.
+    browser.wait_for_rows(&["Archive", "notes.md"]).await;
+    browser
+        .wait_until(
+            "focus back in the listing",
+            "document.activeElement?.getAttribute('role') === 'grid'",
+        )
+        .await;
+    press(&browser, &Key::End.to_string()).await;
+    browser
+        .wait_until("notes.md selected", &selected("notes.md"))
+        .await;
+    press(&browser, &format!("{}{}", Key::Shift, Key::F10)).await;
+    browser
+        .wait_until(
+            "the menu, focused",
+            "document.activeElement?.getAttribute('role') === 'menuitem'",
+        )
+        .await;
+    press(&browser, &format!("{}{}", Key::Down, Key::Enter)).await;
+    browser.element("dialog[open] input").await;
+    press(&browser, &format!("/Archive{}", Key::Enter)).await;
+    wait_for_path(root, "Archive/notes.md", true).await;
+    wait_for_toast(&browser, "Moved “notes.md” to /Archive").await;
+    press(&browser, &format!("{}z", Key::Control)).await;
+    wait_for_path(root, "notes.md", true).await;
+    wait_for_path(root, "Archive/notes.md", false).await;
+    wait_for_toast(&browser, "Undone").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bulk_move_shows_progress_stops_and_undoes() {
+    const FILES: usize = 400;
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let root = tree.path();
+    std::fs::create_dir(root.join("dest")).expect("mkdir");
+    for i in 0..FILES {
+        std::fs::write(root.join(format!("f{i:04}.txt")), format!("{i}")).expect("write");
+    }
+    let server = Server::start(root, &["--writable"]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    browser
+        .wait_until(
+            "the rows",
+            "document.querySelector('[role=row][data-name=\"f0000.txt\"]')",
+        )
+        .await;
+    browser.element("[role=toolbar] button").await;
+
+    // Select every file (click the first, Shift+End), then Move to… /dest.
+    browser.click_row("f0000.txt", None).await;
+    press(
+        &browser,
+        &format!("{}{}{}", Key::Shift, Key::End, Key::Shift),
+    )
+    .await;
+    browser
+        .wait_until(
+            "all files selected",
+            &format!("document.body.innerText.includes('{FILES} selected')"),
+        )
+        .await;
+    click_button(&browser, "Move to…").await;
+    answer_dialog(&browser, "/dest").await;
+
+    // Progress shows as it goes; Stop ends it after the file in flight.
+    browser
+        .wait_until(
+            "progress past 10 files",
+            "(p => p && p.value >= 10)(document.querySelector('[data-progress] progress'))",
+        )
+        .await;
+    let label = wait_for_toast(&browser, &format!("Moving {FILES} items")).await;
+    assert!(
+        label.contains(&format!("of {FILES}")),
+        "progress label {label:?}"
+    );
+    click_button(&browser, "Stop").await;
+    let toast = wait_for_toast(&browser, "Stopped").await;
+    let moved = std::fs::read_dir(root.join("dest")).expect("dest").count();
+    assert!(
+        (10..FILES).contains(&moved),
+        "{moved} files moved before Stop"
+    );
+    assert!(
+        toast.contains(&format!("Moved {moved} of {FILES} items")),
+        "the toast {toast:?} does not match the {moved} files on disk"
+    );
+    // Beside the files: dest, and the server's .skiff state folder.
+    let left = std::fs::read_dir(root).expect("root").count() - 2;
+    assert_eq!(moved + left, FILES, "files lost or duplicated");
+
+    // Undo brings back exactly what was moved.
+    click_button(&browser, "Undo").await;
+    wait_for_toast(&browser, "Undone").await;
+    assert_eq!(
+        std::fs::read_dir(root.join("dest")).expect("dest").count(),
+        0
+    );
+    for i in 0..FILES {
+        let name = format!("f{i:04}.txt");
+        assert_eq!(
+            std::fs::read_to_string(root.join(&name)).expect("back in place"),
+            format!("{i}")
+        );
+    }
+    browser.close().await;
+}

@@ -1,0 +1,90 @@
+//! Dragging entries of the listing onto a folder (a folder row or a tree item) moves them
+//! there; with Ctrl (Option on a Mac) held at the drop it copies them. The drag carries
+//! the source folder and the names as JSON under its own type, so a drop elsewhere (the
+//! desktop, another app) gets only the plain-text names.
+
+use super::{Actions, Bulk};
+use crate::state::Browser;
+use serde::{Deserialize, Serialize};
+use skiff_protocol::TreePath;
+use web_sys::DragEvent;
+
+/// The drag data type for entries of a Skiff listing.
+pub const ENTRIES_TYPE: &str = "application/x-skiff-entries";
+
+/// What a drag of listing rows carries.
+#[derive(Debug, Serialize, Deserialize)]
+struct Dragged {
+    /// The folder they are in, as segments.
+    dir: Vec<String>,
+    /// Their names.
+    names: Vec<String>,
+}
+
+/// For `dragstart`: the drag carries `names` of `dir`.
+pub fn start(event: &DragEvent, dir: &TreePath, names: Vec<String>) {
+    let Some(transfer) = event.data_transfer() else {
+        return;
+    };
+    let plain = names.join("\n");
+    let dragged = Dragged {
+        dir: dir.segments().to_vec(),
+        names,
+    };
+    if let Ok(json) = serde_json::to_string(&dragged) {
+        let _ = transfer.set_data(ENTRIES_TYPE, &json);
+        let _ = transfer.set_data("text/plain", &plain);
+        transfer.set_effect_allowed("copyMove");
+    }
+}
+
+/// Whether a drag carries listing entries (its data is readable only at the drop).
+pub fn carries_entries(event: &DragEvent) -> bool {
+    event.data_transfer().is_some_and(|transfer| {
+        let types = transfer.types();
+        (0..types.length()).any(|i| types.get(i).as_string().as_deref() == Some(ENTRIES_TYPE))
+    })
+}
+
+/// For `drop` on the folder `target`: moves (or with Ctrl/Option copies) the dragged
+/// entries into it. Whether the drop carried entries (and was handled here).
+pub fn drop_entries(
+    event: &DragEvent,
+    actions: Actions,
+    browser: Browser,
+    target: &TreePath,
+) -> bool {
+    if !carries_entries(event) {
+        return false;
+    }
+    event.prevent_default();
+    let Some(dragged) = event
+        .data_transfer()
+        .and_then(|transfer| transfer.get_data(ENTRIES_TYPE).ok())
+        .and_then(|json| serde_json::from_str::<Dragged>(&json).ok())
+    else {
+        return true;
+    };
+    let Ok(from) = TreePath::from_segments(dragged.dir) else {
+        return true;
+    };
+    if from == *target {
+        return true; // dropped where they already are
+    }
+    let into_itself = dragged
+        .names
+        .iter()
+        .filter_map(|name| from.child(name).ok())
+        .any(|source| target.starts_with(&source));
+    if into_itself {
+        actions.show_error("A folder cannot be moved into itself.".to_owned());
+        return true;
+    }
+    let bulk = if event.ctrl_key() || event.alt_key() {
+        Bulk::Copy
+    } else {
+        Bulk::Move
+    };
+    actions.run(browser, bulk, from, dragged.names, Some(target.clone()));
+    true
+}

@@ -1,0 +1,304 @@
+//! File operations on the current folder: New folder, Rename (F2, inline), Move to…,
+//! Copy to…, Download and Delete (Delete key, with a confirmation that lists what goes),
+//! from the toolbar, the context menu, the keyboard, or by dragging rows onto a folder.
+//! Many entries at once show progress; what can be undone gets an "Undo" toast (Ctrl+Z).
+//! They use the raw API (PROTOCOL.md §4); on a server without it only delete and download
+//! are offered (plain `DELETE P`, `GET P`).
+
+mod dialog;
+pub mod drag;
+mod menu;
+pub mod rename;
+mod run;
+mod toast;
+
+pub use run::{count_label, Bulk, Progress};
+
+use crate::ops::Operations;
+use crate::state::Browser;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use skiff_protocol::TreePath;
+use std::collections::BTreeSet;
+
+stylance::import_crate_style!(style, "src/components/actions/actions.module.css");
+
+/// Which dialog is open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ask {
+    /// A name for a new folder.
+    NewFolder,
+    /// A destination folder for these entries.
+    MoveTo(Vec<String>),
+    /// A destination folder for copies of these entries.
+    CopyTo(Vec<String>),
+    /// Confirmation to delete these entries.
+    Delete(Vec<String>),
+}
+
+/// One step that takes an operation back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Undo {
+    /// Move the first path back to the second.
+    Move(TreePath, TreePath),
+    /// Delete what the operation made: a copy (`recursive`) or a new folder (only while
+    /// it is still empty, so nothing put in it since is lost).
+    Remove {
+        /// What to delete.
+        path: TreePath,
+        /// Whether its content goes too.
+        recursive: bool,
+    },
+}
+
+impl Undo {
+    /// The folders whose content the step changes.
+    fn touched(&self) -> Vec<TreePath> {
+        match self {
+            Undo::Move(from, to) => [from.parent(), to.parent()].into_iter().flatten().collect(),
+            Undo::Remove { path, .. } => path.parent().into_iter().collect(),
+        }
+    }
+}
+
+/// A message at the bottom of the window, optionally undoable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    /// What happened.
+    pub message: String,
+    /// Steps that take it back, in the order they were done.
+    pub undo: Vec<Undo>,
+    /// Whether something failed (announced assertively).
+    pub alert: bool,
+}
+
+/// The actions' shared state. `Copy`: signals only.
+#[derive(Clone, Copy)]
+pub struct Actions {
+    /// The dialog open now.
+    pub ask: RwSignal<Option<Ask>>,
+    /// The toast shown now.
+    pub toast: RwSignal<Option<Toast>>,
+    /// How to reach the server's operations (`None` until discovery answered).
+    pub ops: RwSignal<Option<Operations>>,
+    /// The context menu, open at this viewport position.
+    pub menu: RwSignal<Option<(f64, f64)>>,
+    /// The entry being renamed in place.
+    pub renaming: RwSignal<Option<String>>,
+    /// The bulk operation under way.
+    pub progress: RwSignal<Option<Progress>>,
+    /// Set by "Stop": the bulk operation ends after the entry in flight.
+    stop: StoredValue<bool>,
+}
+
+impl Actions {
+    /// No dialog, no toast, operations unknown yet.
+    pub fn new() -> Self {
+        Self {
+            ask: RwSignal::new(None),
+            toast: RwSignal::new(None),
+            ops: RwSignal::new(None),
+            menu: RwSignal::new(None),
+            renaming: RwSignal::new(None),
+            progress: RwSignal::new(None),
+            stop: StoredValue::new(false),
+        }
+    }
+
+    /// Whether the server offers moves and new folders (the raw API).
+    pub fn has_raw(self) -> bool {
+        self.ops
+            .with(|ops| ops.as_ref().is_some_and(|ops| ops.raw.is_some()))
+    }
+
+    /// Whether entries of this listing can be moved (dragged onto folders).
+    pub fn can_move(self, browser: Browser) -> bool {
+        writable(browser) && self.has_raw()
+    }
+
+    /// The keyboard shortcuts: Delete asks to delete the selection, F2 renames it in
+    /// place, Ctrl+Z undoes the last operation. Whether the key was used.
+    pub fn shortcut(self, browser: Browser, key: &str, ctrl: bool) -> bool {
+        if ctrl {
+            return key.eq_ignore_ascii_case("z") && self.undo(browser);
+        }
+        if !writable(browser) {
+            return false;
+        }
+        let picked = browser.picked_names();
+        match key {
+            "Delete" if !picked.is_empty() => self.ask.set(Some(Ask::Delete(picked))),
+            "F2" if picked.len() == 1 && self.has_raw() => self.rename(browser),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Starts renaming the one selected entry in place.
+    pub fn rename(self, browser: Browser) {
+        if let [name] = browser.picked_names().as_slice() {
+            browser.marked.set(BTreeSet::new());
+            browser.select(Some(name.clone()));
+            self.renaming.set(Some(name.clone()));
+        }
+    }
+
+    /// Shows `message`, with Undo when `undo` has steps; gone after ten seconds.
+    pub fn show(self, message: String, undo: Vec<Undo>, alert: bool) {
+        self.toast.set(Some(Toast {
+            message,
+            undo,
+            alert,
+        }));
+        let shown = self.toast.get_untracked();
+        set_timeout(
+            move || {
+                if self.toast.get_untracked() == shown {
+                    self.toast.set(None);
+                }
+            },
+            std::time::Duration::from_secs(10),
+        );
+    }
+
+    /// Shows a failure.
+    pub fn show_error(self, message: String) {
+        self.show(message, Vec::new(), true);
+    }
+
+    /// Takes back the operation the toast tells of. Whether there was one to undo.
+    pub fn undo(self, browser: Browser) -> bool {
+        let Some(toast) = self.toast.get_untracked().filter(|t| !t.undo.is_empty()) else {
+            return false;
+        };
+        let Some(ops) = self.ops.get_untracked() else {
+            return false;
+        };
+        self.toast.set(None);
+        spawn_local(async move {
+            let mut failed = None;
+            for step in toast.undo.iter().rev() {
+                let result = match step {
+                    Undo::Move(from, to) => ops.rename(from, to, false).await,
+                    Undo::Remove { path, recursive } => ops.delete(path, *recursive).await,
+                };
+                if let Err(error) = result {
+                    failed = Some(error.to_string());
+                }
+            }
+            browser.retry();
+            let touched: BTreeSet<TreePath> = toast.undo.iter().flat_map(Undo::touched).collect();
+            touched.iter().for_each(|dir| browser.refresh_tree(dir));
+            match failed {
+                Some(why) => self.show_error(format!("Could not undo everything: {why}")),
+                None => self.show("Undone.".to_owned(), Vec::new(), false),
+            }
+        });
+        true
+    }
+
+    /// Downloads the picked files (folders cannot be downloaded whole).
+    pub fn download(self, browser: Browser) {
+        let dir = browser.route.with_untracked(|route| route.dir.clone());
+        let config = browser.config.get_value();
+        for name in picked_files(browser) {
+            let Ok(path) = dir.child(&name) else { continue };
+            let (url, config) = (browser.url_of(&path), config.clone());
+            spawn_local(async move {
+                if let Err(error) = crate::api::download(&config, &url, &name).await {
+                    self.show_error(format!("Could not download “{name}”: {error}"));
+                }
+            });
+        }
+    }
+}
+
+impl Default for Actions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn writable(browser: Browser) -> bool {
+    browser
+        .listing
+        .with(|listing| listing.as_ref().is_some_and(|l| l.writes_supported))
+}
+
+/// The picked entries that are files, or none if any of them is a folder.
+fn picked_files(browser: Browser) -> Vec<String> {
+    let names = browser.picked_names();
+    let all_files = browser.listing.with(|listing| {
+        listing.as_ref().is_some_and(|listing| {
+            names.iter().all(|name| {
+                listing
+                    .position_of(name)
+                    .is_some_and(|i| listing.entries[i].is_file)
+            })
+        })
+    });
+    if all_files {
+        names
+    } else {
+        Vec::new()
+    }
+}
+
+/// Gives keyboard focus back to the listing (after a dialog, menu or rename).
+pub fn focus_listing() {
+    let grid = document().query_selector("[role=grid]").ok().flatten();
+    if let Some(grid) =
+        grid.and_then(|g| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(g).ok())
+    {
+        let _ = grid.focus();
+    }
+}
+
+/// The toolbar above the listing.
+#[component]
+pub fn Toolbar() -> impl IntoView {
+    let browser = expect_context::<Browser>();
+    let actions = expect_context::<Actions>();
+    let picked = Memo::new(move |_| browser.picked_names());
+    let files = Memo::new(move |_| picked_files(browser));
+    let shown = move || browser.listing.with(Option::is_some) && actions.ops.with(Option::is_some);
+    let busy = move || actions.progress.with(Option::is_some);
+    view! {
+        <Show when=shown>
+            <div class=style::toolbar role="toolbar" aria-label="File actions">
+                <Show when=move || actions.can_move(browser)>
+                    <button type="button" on:click=move |_| actions.ask.set(Some(Ask::NewFolder))>
+                        "New folder"
+                    </button>
+                    <button type="button" disabled=move || picked.with(|p| p.len() != 1)
+                        on:click=move |_| actions.rename(browser)>"Rename"</button>
+                    <button type="button" disabled=move || busy() || picked.with(Vec::is_empty)
+                        on:click=move |_| actions.ask.set(Some(Ask::MoveTo(picked.get_untracked())))>
+                        "Move to…"
+                    </button>
+                    <button type="button" disabled=move || busy() || picked.with(Vec::is_empty)
+                        on:click=move |_| actions.ask.set(Some(Ask::CopyTo(picked.get_untracked())))>
+                        "Copy to…"
+                    </button>
+                </Show>
+                <button type="button" disabled=move || files.with(Vec::is_empty)
+                    on:click=move |_| actions.download(browser)>"Download"</button>
+                <Show when=move || writable(browser)>
+                    <button type="button" disabled=move || busy() || picked.with(Vec::is_empty)
+                        on:click=move |_| actions.ask.set(Some(Ask::Delete(picked.get_untracked())))>
+                        "Delete"
+                    </button>
+                </Show>
+                <span class=style::count aria-live="polite">
+                    {move || picked.with(|p| match p.len() {
+                        0 | 1 => String::new(),
+                        n => format!("{n} selected"),
+                    })}
+                </span>
+            </div>
+        </Show>
+        <dialog::AskDialog/>
+        <menu::ContextMenu/>
+        <toast::ToastView/>
+    }
+}

@@ -1,0 +1,144 @@
+//! Renaming in place: F2 (or Rename in the toolbar or menu) turns the row's name into a
+//! text field with the name before the extension selected. Enter or leaving the field
+//! renames, Esc cancels; a refusal is shown and the field stays for another try.
+
+use super::{focus_listing, style, Actions, Undo};
+use crate::state::Browser;
+use leptos::html::Input;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// The text field over the name of the entry `name` being renamed.
+#[component]
+pub fn RenameField(
+    /// The entry's current name.
+    name: String,
+    /// Whether it is a folder (its whole name is selected: folders have no extension).
+    folder: bool,
+) -> impl IntoView {
+    let browser = expect_context::<Browser>();
+    let actions = expect_context::<Actions>();
+    let input = NodeRef::<Input>::new();
+    // Set while a rename is sent (or once cancelled): blur must not send it again.
+    let settled = StoredValue::new(false);
+    let stem = if folder {
+        u32::try_from(name.encode_utf16().count()).unwrap_or(u32::MAX)
+    } else {
+        stem_length(&name)
+    };
+    Effect::new(move |_| {
+        if let Some(input) = input.get() {
+            let _ = input.focus();
+            let _ = input.set_selection_range(0, stem);
+        }
+    });
+    let finish = move || {
+        actions.renaming.set(None);
+        focus_listing();
+    };
+    let commit = {
+        let name = name.clone();
+        move || {
+            let Some(field) = input.get_untracked() else {
+                return;
+            };
+            if settled.get_value() {
+                return;
+            }
+            let text = field.value().trim().to_owned();
+            if text.is_empty() || text == name {
+                settled.set_value(true);
+                finish();
+                return;
+            }
+            let Some(ops) = actions.ops.get_untracked() else {
+                return;
+            };
+            let dir = browser.route.with_untracked(|route| route.dir.clone());
+            let (Ok(from), Ok(to)) = (dir.child(&name), dir.child(&text)) else {
+                actions.show_error(format!("“{text}” cannot be a name here."));
+                return;
+            };
+            settled.set_value(true);
+            let name = name.clone();
+            spawn_local(async move {
+                match ops.rename(&from, &to, false).await {
+                    Ok(()) => {
+                        finish();
+                        browser.select(Some(text.clone()));
+                        browser.retry();
+                        actions.show(
+                            format!("Renamed “{name}” to “{text}”."),
+                            vec![Undo::Move(to, from)],
+                            false,
+                        );
+                    }
+                    Err(why) => {
+                        settled.set_value(false);
+                        actions.show_error(format!("Could not rename “{name}”: {why}"));
+                        if let Some(field) = input.get_untracked() {
+                            let _ = field.focus();
+                        }
+                    }
+                }
+            });
+        }
+    };
+    let on_keydown = {
+        let commit = commit.clone();
+        move |event: leptos::ev::KeyboardEvent| {
+            // The listing's keys (arrows, Enter, Ctrl+A, Delete) must not act meanwhile.
+            event.stop_propagation();
+            match event.key().as_str() {
+                "Enter" => {
+                    event.prevent_default();
+                    commit();
+                }
+                "Escape" => {
+                    event.prevent_default();
+                    settled.set_value(true);
+                    finish();
+                }
+                _ => {}
+            }
+        }
+    };
+    view! {
+        <input
+            type="text"
+            class=style::rename
+            node_ref=input
+            value=name.clone()
+            aria-label=format!("New name for {name}")
+            autocomplete="off"
+            spellcheck="false"
+            on:keydown=on_keydown
+            on:blur=move |_| commit()
+            on:click=|event| event.stop_propagation()
+            on:dblclick=|event| event.stop_propagation()
+        />
+    }
+}
+
+/// Length (UTF-16 units, as the field counts) of the name before its extension:
+/// `report.final.pdf` → `report.final`; names without one, or dot files, whole.
+fn stem_length(name: &str) -> u32 {
+    let stem = match name.rfind('.') {
+        Some(dot) if dot > 0 => &name[..dot],
+        _ => name,
+    };
+    u32::try_from(stem.encode_utf16().count()).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stem_length;
+
+    #[test]
+    fn the_extension_is_left_out_of_the_selection() {
+        assert_eq!(stem_length("report.final.pdf"), 12);
+        assert_eq!(stem_length("README"), 6);
+        assert_eq!(stem_length(".bashrc"), 7);
+        assert_eq!(stem_length("été.txt"), 3);
+    }
+}
