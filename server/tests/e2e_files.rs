@@ -8,6 +8,7 @@ mod browser;
 use std::path::Path;
 
 use browser::files::{answer_dialog, click_button, press, wait_for_path, wait_for_toast};
+use browser::uploads::write_source;
 use browser::{Browser, Server};
 use fantoccini::key::Key;
 
@@ -305,6 +306,66 @@ async fn undo_takes_back_a_new_folder_and_a_copy() {
     assert_eq!(
         std::fs::read(root.join("old/keep.txt")).expect("the original"),
         b"keep"
+    );
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rename_in_progress_survives_a_listing_refresh() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let root = tree.path();
+    std::fs::write(root.join("draft.txt"), "words").expect("write");
+    let outside = tempfile::tempdir().expect("a source folder");
+    // Big enough to be still uploading while the name is typed.
+    let big = write_source(outside.path(), "big.bin", 256 << 20, 7);
+    let server = Server::start(root, &["--writable"]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    browser.wait_for_rows(&["draft.txt"]).await;
+    browser.element("[role=toolbar] button").await;
+    browser.drop_paths("[role=grid]", &[&big]).await;
+    browser
+        .wait_until(
+            "the upload under way",
+            "document.body.innerText.includes('Uploads: 0 of 1')",
+        )
+        .await;
+    browser.click_row("draft.txt", None).await;
+    press(&browser, &Key::F2.to_string()).await;
+    browser
+        .wait_until(
+            "the rename field",
+            "document.activeElement?.matches('[role=row] input')",
+        )
+        .await;
+    press(&browser, "final").await;
+    let still_uploading = browser
+        .client
+        .execute(
+            "return document.body.innerText.includes('Uploads: 0 of 1')",
+            vec![],
+        )
+        .await
+        .expect("read the queue");
+    assert_eq!(
+        still_uploading,
+        serde_json::json!(true),
+        "the upload finished before the name was typed: the test proves nothing"
+    );
+    // The upload lands, and the listing is fetched and drawn again.
+    browser.wait_for_rows(&["big.bin", "draft.txt"]).await;
+    browser
+        .wait_until(
+            "the field back, with what was typed, focused",
+            "(e => e?.matches('[role=row] input') && e.value === 'final.txt')(document.activeElement)",
+        )
+        .await;
+    assert!(root.join("draft.txt").exists(), "renamed before Enter");
+    press(&browser, &format!("-v2{}", Key::Enter)).await;
+    wait_for_path(root, "final-v2.txt", true).await;
+    assert_eq!(
+        std::fs::read(root.join("final-v2.txt")).expect("read"),
+        b"words"
     );
     browser.close().await;
 }

@@ -221,11 +221,14 @@ impl Browser {
     pub async fn click_row(&self, name: &str, modifier: Option<&str>) {
         let css = format!("[role=row][data-name={name:?}]");
         let Some(modifier) = modifier else {
-            self.element(&css)
-                .await
-                .click()
-                .await
-                .unwrap_or_else(|error| panic!("click {name}: {error}"));
+            // A listing fetched again redraws its rows: a row found just before may be gone.
+            for attempt in 1..=3 {
+                match self.element(&css).await.click().await {
+                    Ok(_) => return,
+                    Err(error) if attempt == 3 => panic!("click {name}: {error}"),
+                    Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                }
+            }
             return;
         };
         self.element(&css).await;

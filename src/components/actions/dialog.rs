@@ -9,6 +9,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use skiff_protocol::TreePath;
 
+/// How many of the entries to delete the confirmation names (the rest are counted).
+const LISTED: usize = 200;
+
 /// The open dialog.
 #[component]
 pub fn AskDialog() -> impl IntoView {
@@ -121,8 +124,12 @@ pub fn AskDialog() -> impl IntoView {
                 <Show when=move || !doomed().is_empty()>
                     <p>"These go for good, folders with everything inside them:"</p>
                     <ul class=style::doomed>
-                        {move || doomed().into_iter().map(|name| view! { <li>{name}</li> }).collect_view()}
+                        {move || doomed().into_iter().take(LISTED).map(|name| view! { <li>{name}</li> }).collect_view()}
                     </ul>
+                    {move || {
+                        let more = doomed().len().saturating_sub(LISTED);
+                        (more > 0).then(|| view! { <p>{format!("…and {more} more.")}</p> })
+                    }}
                 </Show>
                 {move || error.get().map(|why| view! { <p class=style::error role="alert">{why}</p> })}
                 <div class=style::buttons>

@@ -2,7 +2,7 @@
 //! text field with the name before the extension selected. Enter or leaving the field
 //! renames, Esc cancels; a refusal is shown and the field stays for another try.
 
-use super::{focus_listing, style, Actions, Undo};
+use super::{focus_listing, style, Actions, Draft, Undo};
 use crate::state::Browser;
 use leptos::html::Input;
 use leptos::prelude::*;
@@ -26,10 +26,17 @@ pub fn RenameField(
     } else {
         stem_length(&name)
     };
+    // Redrawn mid-rename (the listing refreshed): what was typed so far comes back.
+    let draft = actions.draft.get_value();
+    let caret = draft.as_ref().map(|draft| draft.caret);
     Effect::new(move |_| {
         if let Some(input) = input.get() {
             let _ = input.focus();
-            let _ = input.set_selection_range(0, stem);
+            if let Some(caret) = caret {
+                let _ = input.set_selection_range(caret, caret);
+            } else {
+                let _ = input.set_selection_range(0, stem);
+            }
         }
     });
     let finish = move || {
@@ -108,12 +115,30 @@ pub fn RenameField(
             type="text"
             class=style::rename
             node_ref=input
-            value=name.clone()
+            value=draft.map_or_else(|| name.clone(), |draft| draft.text)
             aria-label=format!("New name for {name}")
             autocomplete="off"
             spellcheck="false"
             on:keydown=on_keydown
-            on:blur=move |_| commit()
+            on:input=move |event| {
+                let field = event_target::<web_sys::HtmlInputElement>(&event);
+                let caret = field.selection_end().ok().flatten().unwrap_or(0);
+                actions.draft.set_value(Some(Draft { text: field.value(), caret }));
+            }
+            // Leaving the field renames; a field taken away by a redraw does not. Chromium
+            // sends blur while removing the field, so look once the removal is done.
+            on:blur=move |event| {
+                let field = event_target::<web_sys::HtmlInputElement>(&event);
+                let commit = commit.clone();
+                set_timeout(
+                    move || {
+                        if field.is_connected() {
+                            commit();
+                        }
+                    },
+                    std::time::Duration::ZERO,
+                );
+            }
             on:click=|event| event.stop_propagation()
             on:dblclick=|event| event.stop_propagation()
         />
