@@ -1,0 +1,176 @@
+//! File-action cases beyond the main path, end to end in headless Chromium against a real
+//! skiff-server: undoing a new folder (Ctrl+Z) and a copy, copies refused into themselves,
+//! a rename in place surviving a listing refresh, and downloading selected files to disk.
+
+mod browser;
+
+use browser::files::{answer_dialog, click_button, press, wait_for_path, wait_for_toast};
+use browser::uploads::write_source;
+use browser::{Browser, Server};
+use fantoccini::key::Key;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn undo_takes_back_a_new_folder_and_a_copy() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let root = tree.path();
+    std::fs::create_dir(root.join("old")).expect("mkdir");
+    std::fs::write(root.join("old/keep.txt"), "keep").expect("write");
+    let server = Server::start(root, &["--writable"]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    browser.wait_for_rows(&["old"]).await;
+
+    // A new folder, undone with Ctrl+Z: it goes while still empty.
+    browser.element("[role=toolbar] button").await;
+    click_button(&browser, "New folder").await;
+    answer_dialog(&browser, "Fresh").await;
+    wait_for_path(root, "Fresh", true).await;
+    wait_for_toast(&browser, "Created “Fresh”").await;
+    press(&browser, &format!("{}z", Key::Control)).await;
+    wait_for_path(root, "Fresh", false).await;
+    browser.wait_for_rows(&["old"]).await;
+
+    // A copy of a folder, undone: the copy goes, the original stays whole.
+    browser.click_row("old", None).await;
+    click_button(&browser, "Copy to…").await;
+    answer_dialog(&browser, "/old").await;
+    // Into itself: refused, nothing copied.
+    wait_for_toast(&browser, "cannot go inside itself").await;
+    click_button(&browser, "Copy to…").await;
+    answer_dialog(&browser, "/").await;
+    wait_for_toast(&browser, "already in that folder").await;
+    std::fs::create_dir(root.join("shelf")).expect("mkdir");
+    browser.click_row("old", None).await;
+    click_button(&browser, "Copy to…").await;
+    answer_dialog(&browser, "/shelf").await;
+    wait_for_path(root, "shelf/old/keep.txt", true).await;
+    wait_for_toast(&browser, "Copied “old” to /shelf").await;
+    click_button(&browser, "Undo").await;
+    wait_for_path(root, "shelf/old", false).await;
+    assert_eq!(
+        std::fs::read(root.join("old/keep.txt")).expect("the original"),
+        b"keep"
+    );
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rename_in_progress_survives_a_listing_refresh() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let root = tree.path();
+    std::fs::write(root.join("draft.txt"), "words").expect("write");
+    let outside = tempfile::tempdir().expect("a source folder");
+    // Big enough to be still uploading while the name is typed.
+    let big = write_source(outside.path(), "big.bin", 256 << 20, 7);
+    let server = Server::start(root, &["--writable"]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    browser.wait_for_rows(&["draft.txt"]).await;
+    browser.element("[role=toolbar] button").await;
+    browser.drop_paths("[role=grid]", &[&big]).await;
+    browser
+        .wait_until(
+            "the upload under way",
+            "document.body.innerText.includes('Uploads: 0 of 1')",
+        )
+        .await;
+    browser.click_row("draft.txt", None).await;
+    press(&browser, &Key::F2.to_string()).await;
+    browser
+        .wait_until(
+            "the rename field",
+            "document.activeElement?.matches('[role=row] input')",
+        )
+        .await;
+    press(&browser, "final").await;
+    let still_uploading = browser
+        .client
+        .execute(
+            "return document.body.innerText.includes('Uploads: 0 of 1')",
+            vec![],
+        )
+        .await
+        .expect("read the queue");
+    assert_eq!(
+        still_uploading,
+        serde_json::json!(true),
+        "the upload finished before the name was typed: the test proves nothing"
+    );
+    // The upload lands, and the listing is fetched and drawn again.
+    browser.wait_for_rows(&["big.bin", "draft.txt"]).await;
+    browser
+        .wait_until(
+            "the field back, with what was typed, focused",
+            "(e => e?.matches('[role=row] input') && e.value === 'final.txt')(document.activeElement)",
+        )
+        .await;
+    assert!(root.join("draft.txt").exists(), "renamed before Enter");
+    press(&browser, &format!("-v2{}", Key::Enter)).await;
+    wait_for_path(root, "final-v2.txt", true).await;
+    assert_eq!(
+        std::fs::read(root.join("final-v2.txt")).expect("read"),
+        b"words"
+    );
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn download_the_selected_files_to_disk() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let root = tree.path();
+    std::fs::write(root.join("one.txt"), "first file").expect("write");
+    std::fs::write(root.join("two.bin"), [0u8, 1, 2, 255]).expect("write");
+    std::fs::create_dir(root.join("folder")).expect("mkdir");
+    let downloads = tempfile::tempdir().expect("a download folder");
+    let server = Server::start(root, &["--writable"]);
+    let browser = Browser::start().await;
+    browser
+        .cdp(
+            "Browser.setDownloadBehavior",
+            serde_json::json!({
+                "behavior": "allow",
+                "downloadPath": downloads.path().display().to_string(),
+            }),
+        )
+        .await;
+    browser.open(&format!("{}/", server.url)).await;
+    browser
+        .wait_for_rows(&["folder", "one.txt", "two.bin"])
+        .await;
+    browser.element("[role=toolbar] button").await;
+
+    // A folder in the selection: no Download (folders cannot be downloaded whole).
+    browser.click_row("folder", None).await;
+    browser.click_row("one.txt", Some("ctrlKey")).await;
+    let disabled = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('[role=toolbar] button')]
+                .find(b => b.textContent === 'Download').disabled",
+            vec![],
+        )
+        .await
+        .expect("read the button");
+    assert_eq!(
+        disabled,
+        serde_json::json!(true),
+        "Download offered for a folder"
+    );
+
+    // Two files: both land in the download folder, byte for byte.
+    browser.click_row("one.txt", None).await;
+    browser.click_row("two.bin", Some("ctrlKey")).await;
+    click_button(&browser, "Download").await;
+    for (name, bytes) in [
+        ("one.txt", &b"first file"[..]),
+        ("two.bin", &[0u8, 1, 2, 255][..]),
+    ] {
+        wait_for_path(downloads.path(), name, true).await;
+        let started = std::time::Instant::now();
+        while std::fs::read(downloads.path().join(name)).ok().as_deref() != Some(bytes) {
+            assert!(started.elapsed().as_secs() < 20, "{name} incomplete");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+    browser.close().await;
+}
