@@ -1,0 +1,143 @@
+//! One row of the listing: its cells, selection, the context menu, renaming in place,
+//! dragging it onto folders, and (for folders) taking drops of files and rows.
+
+use super::{style, VirtualWindow};
+use crate::components::actions::{drag, rename::RenameField, Actions};
+use crate::components::icons::{EntryIcon, IconKind};
+use crate::model::human_size;
+use crate::state::Browser;
+use crate::upload::drop_zone::FolderDropTarget;
+use crate::upload::queue::UploadQueue;
+use leptos::prelude::*;
+use stylance::classes;
+
+/// One entry of the grid, absolutely positioned at its place in the scroll area.
+#[component]
+pub fn Row(
+    /// Position in display order (0-based).
+    position: usize,
+    /// Index into the listing's entries.
+    index: usize,
+    /// The scrolling window this row lives in.
+    window: VirtualWindow,
+    /// Handles a click on the row at a display position: (position, toggle, range).
+    click: impl Fn(usize, bool, bool) + Copy + 'static,
+) -> impl IntoView {
+    let browser = expect_context::<Browser>();
+    let Some((entry, modified)) = browser.listing.with_untracked(|listing| {
+        listing.as_ref().and_then(|l| {
+            l.entries
+                .get(index)
+                .map(|e| (e.clone(), l.modified_ms(index)))
+        })
+    }) else {
+        return ().into_any();
+    };
+    let name = entry.name.clone();
+    let is_selected = {
+        let name = name.clone();
+        Memo::new(move |_| browser.is_picked(&name))
+    };
+    let size = if entry.is_dir() {
+        "—".to_owned()
+    } else {
+        human_size(entry.size)
+    };
+    let kind = IconKind::of(entry.is_dir(), &entry.mime_type);
+    let type_label = if entry.is_dir() {
+        "Folder".to_owned()
+    } else {
+        entry.mime_type.clone()
+    };
+    let open_entry = entry.clone();
+    let actions = expect_context::<Actions>();
+    let can_move = actions.can_move(browser);
+    let renaming = {
+        let name = name.clone();
+        Memo::new(move |_| {
+            actions
+                .renaming
+                .with(|r| r.as_deref() == Some(name.as_str()))
+        })
+    };
+    let writes = browser
+        .listing
+        .with_untracked(|listing| listing.as_ref().is_some_and(|l| l.writes_supported));
+    // Folders take dropped files into themselves.
+    let queue = expect_context::<UploadQueue>();
+    let drop_target = FolderDropTarget::new();
+    let is_folder = entry.is_dir();
+    let cell_name = name.clone();
+    let drop_dir = is_folder
+        .then(|| {
+            browser
+                .route
+                .with_untracked(|route| route.dir.child(&entry.name).ok())
+        })
+        .flatten();
+    view! {
+        <div
+            role="row"
+            id=format!("row-{position}")
+            class=move || classes!(
+                style::row,
+                is_selected.get().then_some(style::row_selected),
+                drop_target.hover.get().then_some(style::row_drop)
+            )
+            style:transform=window.offset(position)
+            aria-rowindex=position + 2
+            aria-selected=move || is_selected.get().to_string()
+            data-name=name.clone()
+            on:click=move |event: leptos::ev::MouseEvent| {
+                click(position, event.ctrl_key() || event.meta_key(), event.shift_key())
+            }
+            on:contextmenu=move |event: leptos::ev::MouseEvent| {
+                // Our menu where the server takes writes; the browser's own elsewhere.
+                if actions.ops.with_untracked(Option::is_some) && writes {
+                    event.prevent_default();
+                    if !is_selected.get_untracked() {
+                        click(position, false, false);
+                    }
+                    actions
+                        .menu
+                        .set(Some((f64::from(event.client_x()), f64::from(event.client_y()))));
+                }
+            }
+            on:dblclick=move |_| browser.open_entry(&open_entry)
+            // Rows drag onto folders (in the listing or the tree) to move there.
+            draggable=move || (can_move && !renaming.get()).then_some("true")
+            on:dragstart=move |event: leptos::ev::DragEvent| {
+                if !is_selected.get_untracked() {
+                    click(position, false, false);
+                }
+                let dir = browser.route.with_untracked(|route| route.dir.clone());
+                drag::start(&event, &dir, browser.picked_names());
+            }
+            on:dragover=move |event| if is_folder { drop_target.over(&event) }
+            on:dragleave=move |_| drop_target.leave()
+            on:drop=move |event| {
+                if let Some(dir) = drop_dir.clone() {
+                    drop_target.leave();
+                    if !drag::drop_entries(&event, actions, browser, &dir) {
+                        drop_target.drop(&event, move |files| queue.add(&dir, files));
+                    }
+                }
+            }
+        >
+            <div role="gridcell" class=classes!(style::cell, style::col_name) title=name.clone()>
+                <EntryIcon kind=kind/>
+                {move || if renaming.get() {
+                    view! { <RenameField name=cell_name.clone() folder=is_folder/> }.into_any()
+                } else {
+                    view! { <span class=style::name>{cell_name.clone()}</span> }.into_any()
+                }}
+            </div>
+            <div role="gridcell" class=classes!(style::cell, style::col_size)>{size}</div>
+            <div role="gridcell" class=classes!(style::cell, style::col_modified)>
+                {modified.map(crate::components::format_local_time).unwrap_or_default()}
+            </div>
+            <div role="gridcell" class=classes!(style::cell, style::col_type)>{type_label}</div>
+        </div>
+    }
+    .into_any()
+}
