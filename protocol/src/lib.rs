@@ -5,6 +5,7 @@
 
 mod files;
 mod path;
+mod storages;
 mod uploads;
 
 pub use files::{
@@ -13,6 +14,9 @@ pub use files::{
 };
 pub use path::{decode_segment, encode_segment, encode_tree_path, PathError, TreePath};
 use serde::{Deserialize, Serialize};
+pub use storages::{
+    ChecksumLine, Storage, StorageKind, CHECKSUMS_SEGMENT, NDJSON_CONTENT_TYPE, STORAGES_PATH,
+};
 pub use uploads::{
     Bucket, BucketList, FileList, FileObject, UploadCreate, UploadSession,
     CHECKSUM_MISMATCH_STATUS, DEFAULT_BUCKET, SESSION_PREFIX, UPLOADS_PATH, UPLOAD_CHECKSUM_HEADER,

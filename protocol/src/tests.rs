@@ -238,3 +238,47 @@ fn file_object_and_listings_match_the_protocol_shape() {
         serde_json::from_value(json!({"data": [{"name": "default"}]})).expect("parses");
     assert_eq!(buckets.data[0].name, DEFAULT_BUCKET);
 }
+
+#[test]
+fn storages_and_scrub_lines_match_the_protocol_shape() {
+    let storage = Storage {
+        id: "0f6c".into(),
+        name: DEFAULT_BUCKET.into(),
+        label: "files".into(),
+        kind: StorageKind::Local,
+        url: "/".into(),
+        created_at: 1_700_000_000,
+    };
+    assert_eq!(
+        serde_json::to_value(vec![storage]).expect("serializes"),
+        json!([{"id": "0f6c", "name": "default", "label": "files", "type": "local",
+                "url": "/", "created_at": 1_700_000_000}])
+    );
+    let s3: Storage = serde_json::from_value(json!({"id": "1", "name": "b", "label": "B",
+        "type": "s3", "url": "https://s3.example/b", "created_at": 0}))
+    .expect("parses");
+    assert_eq!(s3.kind, StorageKind::S3);
+
+    let line = ChecksumLine {
+        upload_id: "5b6f".into(),
+        checksum: None,
+        checksum_on_disk: Some("ab".repeat(32)),
+        path: None,
+        error: None,
+    };
+    assert_eq!(
+        serde_json::to_value(&line).expect("serializes"),
+        json!({"upload_id": "5b6f", "checksum": null, "checksum_on_disk": "ab".repeat(32)}),
+        "checksum is null, never absent"
+    );
+    let failed: ChecksumLine = serde_json::from_str(
+        r#"{"upload_id":"5b6f","checksum":null,"checksum_on_disk":null,"path":"/a",
+            "error":{"code":"not_found","message":"gone"}}"#,
+    )
+    .expect("parses");
+    assert_eq!(
+        failed.error.map(|error| error.code).as_deref(),
+        Some("not_found")
+    );
+    assert_eq!(failed.path.as_deref(), Some("/a"));
+}

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use skiff_protocol::{AuthScheme, Discovery, METADATA_PATH, RAW_PATH, UPLOADS_PATH};
+use skiff_protocol::{AuthScheme, Discovery, METADATA_PATH, RAW_PATH, STORAGES_PATH, UPLOADS_PATH};
 
 use crate::error::{AppError, TREE_METHODS};
 use crate::json::json_response;
@@ -24,7 +24,7 @@ pub async fn discovery(State(state): State<AppState>, method: Method) -> Respons
         uploads: state.writable().then(|| UPLOADS_PATH.to_owned()),
         metadata: Some(METADATA_PATH.to_owned()),
         raw: Some(RAW_PATH.to_owned()),
-        storages: None,
+        storages: Some(STORAGES_PATH.to_owned()),
         auth: Some(if state.tokens().is_empty() {
             AuthScheme::None
         } else {

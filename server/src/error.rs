@@ -5,7 +5,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use skiff_protocol::{ErrorBody, PathError, UploadSession, CHECKSUM_MISMATCH_STATUS};
+use skiff_protocol::{ErrorBody, ErrorDetail, PathError, UploadSession, CHECKSUM_MISMATCH_STATUS};
 
 use crate::json::json_response;
 
@@ -64,6 +64,9 @@ pub enum AppError {
     /// A bucket this server does not have.
     #[error("no bucket named {0:?}")]
     UnknownBucket(String),
+    /// A storage (§5) this server does not have.
+    #[error("no storage named {0:?}")]
+    UnknownStorage(String),
     /// An upload session that does not exist, or expired.
     #[error("no such upload session (it may have expired)")]
     UnknownSession,
@@ -138,6 +141,7 @@ impl AppError {
             Self::ReadOnlyToken => (StatusCode::FORBIDDEN, "read_only_token"),
             Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             Self::UnknownBucket(_) => (StatusCode::NOT_FOUND, "unknown_bucket"),
+            Self::UnknownStorage(_) => (StatusCode::NOT_FOUND, "unknown_storage"),
             Self::UnknownSession => (StatusCode::NOT_FOUND, "unknown_session"),
             Self::AlreadyExists => (StatusCode::PRECONDITION_FAILED, "already_exists"),
             Self::PreconditionFailed => (StatusCode::PRECONDITION_FAILED, "etag_mismatch"),
@@ -166,10 +170,11 @@ const ELOOP: i32 = 62;
 #[cfg(not(target_os = "linux"))]
 const ENAMETOOLONG: i32 = 63;
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let (status, code) = self.status_and_code();
-        let message = match &self {
+impl AppError {
+    /// The code and message a client may see; OS and store detail go to the log.
+    pub fn client_detail(&self) -> ErrorDetail {
+        let (_, code) = self.status_and_code();
+        let message = match self {
             // Never echo OS detail (it may hold real paths); the log has it.
             Self::Io(error) => {
                 tracing::error!(%error, "request failed");
@@ -184,7 +189,19 @@ impl IntoResponse for AppError {
                 other.to_string()
             }
         };
-        let body = ErrorBody::new(code, message);
+        ErrorDetail {
+            code: code.to_owned(),
+            message,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, _) = self.status_and_code();
+        let body = ErrorBody {
+            error: self.client_detail(),
+        };
         let mut response = match self {
             // §2: the 409 body is the session itself, carrying `error` as well.
             Self::OffsetMismatch(ref session) => {

@@ -22,7 +22,9 @@ mod raw;
 mod routes;
 mod server;
 mod state;
+mod storages;
 mod uploads;
+mod walk;
 
 pub use app_shell::embedded_app_has_index;
 pub use config::{Config, ConfigError};

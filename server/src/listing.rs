@@ -217,6 +217,24 @@ impl Walk {
 /// must stay invisible: `.skiff` in the root (`hide_reserved`), names no URL can
 /// reach, links leaving the root, special files.
 pub fn visible(root: &Path, hide_reserved: bool, entry: &DirEntry) -> Option<(String, Metadata)> {
+    let name = visible_name(hide_reserved, entry)?;
+    let metadata = match entry_metadata(root, entry) {
+        Ok(metadata) => metadata,
+        Err(reason) => {
+            tracing::debug!(name, reason, "not listing an entry");
+            return None;
+        }
+    };
+    if !metadata.is_file() && !metadata.is_dir() {
+        tracing::debug!(name, "not listing a special file");
+        return None;
+    }
+    Some((name, metadata))
+}
+
+/// The entry's name if a listing may show it: not `.skiff` in the root
+/// (`hide_reserved`), and reachable by a URL (UTF-8, no backslash).
+pub fn visible_name(hide_reserved: bool, entry: &DirEntry) -> Option<String> {
     let file_name = entry.file_name();
     let Some(name) = file_name.to_str() else {
         tracing::debug!(name = ?file_name, "not listing a name that is not UTF-8");
@@ -230,22 +248,11 @@ pub fn visible(root: &Path, hide_reserved: bool, entry: &DirEntry) -> Option<(St
         tracing::debug!(name, "not listing a name with a backslash");
         return None;
     }
-    let metadata = match entry_metadata(root, entry) {
-        Ok(metadata) => metadata,
-        Err(reason) => {
-            tracing::debug!(name, reason, "not listing an entry");
-            return None;
-        }
-    };
-    if !metadata.is_file() && !metadata.is_dir() {
-        tracing::debug!(name, "not listing a special file");
-        return None;
-    }
-    Some((name.to_owned(), metadata))
+    Some(name.to_owned())
 }
 
 /// The entry's metadata; a symlink's target's, if that target stays inside the root.
-fn entry_metadata(root: &Path, entry: &DirEntry) -> Result<Metadata, &'static str> {
+pub fn entry_metadata(root: &Path, entry: &DirEntry) -> Result<Metadata, &'static str> {
     let file_type = entry.file_type().map_err(|_| "cannot read its type")?;
     if !file_type.is_symlink() {
         return entry.metadata().map_err(|_| "cannot stat it");

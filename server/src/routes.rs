@@ -38,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .merge(uploads::routes(&state))
         .merge(crate::metadata::routes())
         .merge(crate::raw::routes())
+        .merge(crate::storages::routes())
         // `PUT P` streams its body to disk with no size limit but `--max-size`.
         .fallback(tree)
         .layer(DefaultBodyLimit::disable())

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::http::HeaderValue;
+use skiff_protocol::Storage;
 
 use crate::app_shell::AppSource;
 use crate::auth::{load_tokens, Grant, Token};
@@ -32,6 +33,8 @@ struct Inner {
     tokens: Vec<Token>,
     /// Stable ids of entries (§4).
     ids: Ids,
+    /// The storages (§5): the served tree as `default`.
+    storages: Vec<Storage>,
 }
 
 impl AppState {
@@ -75,7 +78,9 @@ impl AppState {
         };
         // A read-only server never writes to the disk, so `.skiff` is created only
         // when writable; its ids then live in memory (see `crate::ids`).
-        let ids = Ids::new(crate::database::open(&root, config.writable).map_err(state_error)?);
+        let db = crate::database::open(&root, config.writable).map_err(state_error)?;
+        let storages = crate::storages::configured(&db, &root).map_err(state_error)?;
+        let ids = Ids::new(db);
         let uploads = if config.writable {
             let uploads = Uploads::open(&root, config, ids.clone()).map_err(state_error)?;
             let uploads = Arc::new(uploads);
@@ -97,6 +102,7 @@ impl AppState {
                 max_chunk: config.max_chunk,
                 tokens,
                 ids,
+                storages,
             }),
         })
     }
@@ -124,6 +130,11 @@ impl AppState {
     /// The stable ids of entries.
     pub(crate) fn ids(&self) -> &Ids {
         &self.inner.ids
+    }
+
+    /// The storages (§5).
+    pub(crate) fn storages(&self) -> &[Storage] {
+        &self.inner.storages
     }
 
     /// The bearer tokens; empty when authentication is off.

@@ -2,11 +2,11 @@
 //! (every file of the tree, recursively, by key in byte order, paginated), and
 //! `GET`/`DELETE {uploads}/{bucket}/{key}` (one file object).
 //!
-//! The listing walks the tree on a blocking thread each time: simple, always
-//! current, and fine for trees of some 100,000 files.
+//! The listing walks the tree (`crate::walk`) on a blocking thread each time:
+//! simple, always current, and fine for trees of some 100,000 files.
 
 use std::fs::Metadata;
-use std::path::Path;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
@@ -18,7 +18,8 @@ use super::target::key_of;
 use crate::entry::{etag, mime_for_name, modified};
 use crate::error::AppError;
 use crate::json::json_response;
-use crate::paths::{check_contained, resolve_blocking};
+use crate::paths::resolve_blocking;
+use crate::walk::Walked;
 
 /// Page size when `limit` is not given, and the largest one accepted.
 const DEFAULT_LIMIT: usize = 1000;
@@ -48,9 +49,14 @@ pub async fn files(uploads: &Arc<Uploads>, query: Option<&str>) -> Result<Respon
     let (after, limit) = page_query(query)?;
     let uploads = Arc::clone(uploads);
     let page = blocking(move || {
+        // The walk yields keys in byte order already.
         let mut keys = Vec::new();
-        walk(uploads.root(), uploads.root(), "", &mut keys);
-        keys.sort_unstable();
+        let _ = crate::walk::files(uploads.root(), |walked| {
+            if let Walked::File { key } = walked {
+                keys.push(key);
+            }
+            ControlFlow::Continue(())
+        });
         let start = after.map_or(0, |after| keys.partition_point(|key| *key <= after));
         let end = start.saturating_add(limit).min(keys.len());
         let mut data = Vec::with_capacity(end - start);
@@ -132,42 +138,6 @@ pub fn file_object(
             sha256: None,
         },
     })
-}
-
-/// Collects the keys of every regular file under `dir` (blocking). Symlinks to
-/// files inside the root count; symlinked folders are not followed (no cycles,
-/// no file listed twice); `.skiff` at the top and unreachable names are skipped.
-fn walk(root: &Path, dir: &Path, prefix: &str, keys: &mut Vec<String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let Some(name) = file_name.to_str() else {
-            continue;
-        };
-        if (prefix.is_empty() && name == skiff_protocol::RESERVED_NAME) || name.contains('\\') {
-            continue;
-        }
-        let key = if prefix.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{prefix}/{name}")
-        };
-        let Ok(file_type) = entry.file_type() else {
-            continue;
-        };
-        if file_type.is_dir() {
-            walk(root, &entry.path(), &key, keys);
-        } else if file_type.is_file() || (file_type.is_symlink() && links_to_file(root, entry)) {
-            keys.push(key);
-        }
-    }
-}
-
-fn links_to_file(root: &Path, entry: std::fs::DirEntry) -> bool {
-    std::fs::canonicalize(entry.path())
-        .is_ok_and(|target| check_contained(root, &target).is_ok() && target.is_file())
 }
 
 /// `after` and `limit` from the query string (form-encoded values).

@@ -33,6 +33,7 @@ use skiff_protocol::{decode_segment, TreePath, UploadCreate, SESSION_PREFIX, UPL
 
 pub use recovery::spawn_sweeper;
 pub use session::{blocking, Uploads};
+pub use store::recorded_sha256s;
 
 use crate::error::AppError;
 use crate::json::json_response;

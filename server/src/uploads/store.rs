@@ -175,6 +175,35 @@ impl Store {
     }
 }
 
+/// For each `(key, id)`, the SHA-256 recorded when the server last wrote the
+/// file at `key`, if that write gave the file the id it has now (one read
+/// transaction). Unlike file objects this ignores the ETag: a scrub (§5) compares
+/// the record with bytes that may have changed since. The id keeps a record that
+/// outlived its file (a folder deleted or a file copied over through the server
+/// gives the entry a new id) from posing as the checksum of a newer file. Works
+/// on read-only servers too: no `files` table means nothing is known.
+pub fn recorded_sha256s(
+    db: &Database,
+    entries: &[(String, String)],
+) -> Result<Vec<Option<String>>, AppError> {
+    let txn = db.begin_read().map_err(store_error)?;
+    let table = match txn.open_table(FILES) {
+        Ok(table) => table,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(vec![None; entries.len()]),
+        Err(error) => return Err(store_error(error)),
+    };
+    entries
+        .iter()
+        .map(|(key, id)| {
+            let Some(value) = table.get(key.as_str()).map_err(store_error)? else {
+                return Ok(None);
+            };
+            let record: FileRecord = decode(value.value())?;
+            Ok((record.id == *id).then_some(record.sha256))
+        })
+        .collect()
+}
+
 fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     serde_json::from_slice(bytes).map_err(store_error)
 }
