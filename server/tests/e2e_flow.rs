@@ -76,6 +76,12 @@ async fn move_last_row_by_keyboard(browser: &Browser, name: &str, folder: &str) 
     // Rename, then Move to….
     press(browser, &format!("{}{}", Key::Down, Key::Enter)).await;
     browser.element("dialog[open] input").await;
+    // The field suggests the folders the tree knows.
+    let suggested =
+        format!("!!document.querySelector('dialog[open] datalist option[value=\"{folder}\"]')");
+    browser
+        .wait_until(&format!("{folder} suggested"), &suggested)
+        .await;
     press(browser, &format!("{folder}{}", Key::Enter)).await;
 }
 

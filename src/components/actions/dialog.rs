@@ -9,6 +9,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use skiff_protocol::TreePath;
 
+/// How many known folders the Move/Copy field suggests.
+const SUGGESTED: usize = 2000;
+
 /// How many of the entries to delete the confirmation names (the rest are counted).
 const LISTED: usize = 200;
 
@@ -115,11 +118,23 @@ pub fn AskDialog() -> impl IntoView {
             }>
             <form on:submit=on_submit>
                 <h2 id="ask-title">{title}</h2>
-                {move || field().map(|(label, value)| view! {
-                    <label class=style::field>
-                        {label}
-                        <input type="text" required node_ref=input prop:value=value autocomplete="off"/>
-                    </label>
+                {move || field().map(|(label, value)| {
+                    // Folder fields suggest the folders the tree knows of.
+                    let folders = (label == "Folder").then(|| {
+                        browser.tree.with_untracked(|tree| tree.known_folders(SUGGESTED))
+                    });
+                    view! {
+                        <label class=style::field>
+                            {label}
+                            <input type="text" required node_ref=input prop:value=value autocomplete="off"
+                                list=folders.is_some().then_some("known-folders")/>
+                        </label>
+                        {folders.map(|folders| view! {
+                            <datalist id="known-folders">
+                                {folders.into_iter().map(|f| view! { <option value=f.to_string()/> }).collect_view()}
+                            </datalist>
+                        })}
+                    }
                 })}
                 <Show when=move || !doomed().is_empty()>
                     <p>"These go for good, folders with everything inside them:"</p>
