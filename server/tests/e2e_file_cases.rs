@@ -1,6 +1,7 @@
 //! File-action cases beyond the main path, end to end in headless Chromium against a real
 //! skiff-server: undoing a new folder (Ctrl+Z) and a copy, copies refused into themselves,
-//! a rename in place surviving a listing refresh, and downloading selected files to disk.
+//! a rename in place surviving a listing refresh, downloading selected files to disk, and
+//! dragging a selection of several rows.
 
 mod browser;
 
@@ -172,5 +173,51 @@ async fn download_the_selected_files_to_disk() {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dragging_one_of_the_selected_rows_moves_the_whole_selection() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let root = tree.path();
+    std::fs::create_dir(root.join("box")).expect("mkdir");
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        std::fs::write(root.join(name), name).expect("write");
+    }
+    let server = Server::start(root, &["--writable"]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    browser
+        .wait_for_rows(&["box", "a.txt", "b.txt", "c.txt"])
+        .await;
+    browser.element("[role=toolbar] button").await;
+    browser.click_row("a.txt", None).await;
+    browser.click_row("c.txt", Some("ctrlKey")).await;
+    browser
+        .wait_until(
+            "2 selected",
+            "document.body.innerText.includes('2 selected')",
+        )
+        .await;
+    browser
+        .drag(
+            "[role=row][data-name=\"c.txt\"]",
+            "[role=row][data-name=\"box\"]",
+        )
+        .await;
+    wait_for_path(root, "box/a.txt", true).await;
+    wait_for_path(root, "box/c.txt", true).await;
+    wait_for_toast(&browser, "Moved 2 items to /box").await;
+    assert!(root.join("b.txt").exists(), "an unselected file moved");
+    // Dropping a folder onto itself does nothing but say why.
+    browser.click_row("box", None).await;
+    browser
+        .drag(
+            "[role=row][data-name=\"box\"]",
+            "[role=tree] [data-path=\"/box\"]",
+        )
+        .await;
+    wait_for_toast(&browser, "cannot be moved into itself").await;
+    assert!(root.join("box/a.txt").exists());
     browser.close().await;
 }

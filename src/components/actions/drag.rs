@@ -27,6 +27,10 @@ pub fn start(event: &DragEvent, dir: &TreePath, names: Vec<String>) {
         return;
     };
     let plain = names.join("\n");
+    if names.len() > 1 {
+        // The browser's picture is the one row under the pointer: show how many go.
+        show_count(&transfer, names.len());
+    }
     let dragged = Dragged {
         dir: dir.segments().to_vec(),
         names,
@@ -87,4 +91,19 @@ pub fn drop_entries(
     };
     actions.run(browser, bulk, from, dragged.names, Some(target.clone()));
     true
+}
+
+/// Makes the drag's picture a badge saying "N items" (it must be in the page while the
+/// drag starts; it goes right after).
+fn show_count(transfer: &web_sys::DataTransfer, count: usize) {
+    let document = leptos::prelude::document();
+    let (Ok(badge), Some(body)) = (document.create_element("div"), document.body()) else {
+        return;
+    };
+    badge.set_class_name(super::style::drag_badge);
+    badge.set_text_content(Some(&format!("{count} items")));
+    if body.append_child(&badge).is_ok() {
+        transfer.set_drag_image(&badge, -12, -12);
+        leptos::prelude::set_timeout(move || badge.remove(), std::time::Duration::ZERO);
+    }
 }
