@@ -23,6 +23,20 @@ fn fixture(root: &Path) {
     }
 }
 
+/// The fixture served writable, and the app open on it with its toolbar ready.
+async fn start() -> (tempfile::TempDir, Server, Browser) {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    fixture(tree.path());
+    let server = Server::start(tree.path(), &["--writable"]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    browser
+        .wait_for_rows(&["a.txt", "b.txt", "c.txt", "notes.md", "report.txt"])
+        .await;
+    browser.element("[role=toolbar] button").await;
+    (tree, server, browser)
+}
+
 fn row(name: &str) -> String {
     format!("[role=row][data-name=\"{name}\"]")
 }
@@ -87,18 +101,10 @@ async fn move_last_row_by_keyboard(browser: &Browser, name: &str, folder: &str) 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_whole_flow_with_the_mouse() {
-    let tree = tempfile::tempdir().expect("a temp folder");
+    let (tree, server, browser) = start().await;
     let root = tree.path();
-    fixture(root);
-    let server = Server::start(root, &["--writable"]);
-    let browser = Browser::start().await;
-    browser.open(&format!("{}/", server.url)).await;
-    browser
-        .wait_for_rows(&["a.txt", "b.txt", "c.txt", "notes.md", "report.txt"])
-        .await;
 
     // Create a folder.
-    browser.element("[role=toolbar] button").await;
     click_button(&browser, "New folder").await;
     answer_dialog(&browser, "Inbox").await;
     wait_for_path(root, "Inbox", true).await;
@@ -207,16 +213,8 @@ async fn the_whole_flow_with_the_mouse() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_whole_flow_with_the_keyboard_alone() {
-    let tree = tempfile::tempdir().expect("a temp folder");
+    let (tree, server, browser) = start().await;
     let root = tree.path();
-    fixture(root);
-    let server = Server::start(root, &["--writable"]);
-    let browser = Browser::start().await;
-    browser.open(&format!("{}/", server.url)).await;
-    browser
-        .wait_for_rows(&["a.txt", "b.txt", "c.txt", "notes.md", "report.txt"])
-        .await;
-    browser.element("[role=toolbar] button").await;
     // Tab into the listing; the first row; the menu (Shift+F10) → New folder.
     tab_to(&browser, "[role=grid]").await;
     press(&browser, &Key::Down.to_string()).await;
