@@ -28,7 +28,7 @@ pub enum ApiError {
         /// Whether a token was sent (then it was refused).
         signed_in: bool,
     },
-    /// The token may not do this (403).
+    /// The server refuses this (403): a read-only token, a reserved name, file permissions.
     Forbidden {
         /// The server's message.
         message: String,
@@ -79,7 +79,7 @@ impl fmt::Display for ApiError {
                 "The server did not accept that token. Check it and try again."
             ),
             ApiError::Forbidden { message } => {
-                write!(f, "Your token may not do this ({message}).")
+                write!(f, "Not allowed: {message}.")
             }
             ApiError::Http { status, message } => write!(f, "HTTP {status}: {message}"),
         }

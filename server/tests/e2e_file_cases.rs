@@ -1,7 +1,8 @@
 //! File-action cases beyond the main path, end to end in headless Chromium against a real
 //! skiff-server: undoing a new folder (Ctrl+Z) and a copy, copies refused into themselves,
 //! a rename in place surviving a listing refresh, downloading selected files to disk, and
-//! dragging a selection of several rows.
+//! dragging a selection of several rows, and refusals (a taken name, a reserved one)
+//! explained while nothing changes.
 
 mod browser;
 
@@ -219,5 +220,55 @@ async fn dragging_one_of_the_selected_rows_moves_the_whole_selection() {
         .await;
     wait_for_toast(&browser, "cannot be moved into itself").await;
     assert!(root.join("box/a.txt").exists());
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refusals_are_explained_and_change_nothing() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let root = tree.path();
+    for name in ["a.txt", "b.txt"] {
+        std::fs::write(root.join(name), name).expect("write");
+    }
+    let server = Server::start(root, &["--writable"]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    browser.wait_for_rows(&["a.txt", "b.txt"]).await;
+    browser.element("[role=toolbar] button").await;
+
+    // A name that is taken (412): said in plain words; the field stays for another try.
+    browser.click_row("a.txt", None).await;
+    press(&browser, &Key::F2.to_string()).await;
+    browser
+        .wait_until(
+            "the rename field",
+            "document.activeElement?.matches('[role=row] input')",
+        )
+        .await;
+    press(&browser, &format!("b{}", Key::Enter)).await;
+    let toast = wait_for_toast(&browser, "Could not rename “a.txt”").await;
+    assert!(toast.contains("already there"), "{toast:?}");
+    browser
+        .wait_until(
+            "the field still open and focused",
+            "document.activeElement?.matches('[role=row] input')",
+        )
+        .await;
+    // A reserved name (403): the server's reason is shown.
+    press(&browser, &format!("{}a{}", Key::Control, Key::Control)).await;
+    press(&browser, &format!(".skiff{}", Key::Enter)).await;
+    let toast = wait_for_toast(&browser, "Not allowed").await;
+    assert!(toast.contains("reserved"), "{toast:?}");
+    // Esc gives up; nothing changed.
+    press(&browser, &Key::Escape.to_string()).await;
+    browser
+        .wait_until(
+            "the field gone, focus in the listing",
+            "!document.querySelector('[role=row] input')
+                && document.activeElement?.getAttribute('role') === 'grid'",
+        )
+        .await;
+    assert_eq!(std::fs::read(root.join("a.txt")).expect("a.txt"), b"a.txt");
+    assert_eq!(std::fs::read(root.join("b.txt")).expect("b.txt"), b"b.txt");
     browser.close().await;
 }
