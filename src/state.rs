@@ -177,6 +177,12 @@ impl Browser {
         }
     }
 
+    /// Whether the current listing lets this client write (`writes_supported`).
+    pub fn writes_supported(self) -> bool {
+        self.listing
+            .with(|listing| listing.as_ref().is_some_and(|l| l.writes_supported))
+    }
+
     /// Names the next operation acts on: the marked entries, else the selected one.
     pub fn picked_names(self) -> Vec<String> {
         let marked: Vec<String> = self.marked.with(|marked| marked.iter().cloned().collect());

@@ -158,11 +158,7 @@ fn TreeItem(
             on:dragover=move |event| drop_target.over(&event)
             on:dragleave=move |_| drop_target.leave()
             on:drop=move |event| {
-                let dir = drop_dir.clone();
-                drop_target.leave();
-                if !drag::drop_entries(&event, actions, browser, &dir) {
-                    drop_target.drop(&event, move |files| queue.add(&dir, files));
-                }
+                drag::drop_on_folder(&event, drop_target, drop_dir.clone(), actions, browser, queue);
             }
             title=row.error.clone().unwrap_or_else(|| path.to_string())
         >

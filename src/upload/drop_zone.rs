@@ -84,9 +84,14 @@ pub fn use_window_drop_zone(on_drop: impl Fn(Vec<PickedFile>) + Clone + 'static)
 
 /// Whether a drag carries files (not text or a link being dragged around).
 pub fn carries_files(event: &DragEvent) -> bool {
+    carries(event, "Files")
+}
+
+/// Whether a drag carries data of `kind` (readable during dragover, unlike the data).
+pub fn carries(event: &DragEvent, kind: &str) -> bool {
     event.data_transfer().is_some_and(|transfer| {
         let types = transfer.types();
-        (0..types.length()).any(|i| types.get(i).as_string().as_deref() == Some("Files"))
+        (0..types.length()).any(|i| types.get(i).as_string().as_deref() == Some(kind))
     })
 }
 

@@ -50,6 +50,11 @@ pub fn AskDialog() -> impl IntoView {
             .unwrap_or_default();
         let text = text.trim().to_owned();
         let dir = browser.route.with_untracked(|route| route.dir.clone());
+        let bulk = if matches!(ask, Ask::MoveTo(_)) {
+            Bulk::Move
+        } else {
+            Bulk::Copy
+        };
         match ask {
             Ask::NewFolder => spawn_local(async move {
                 let Ok(path) = dir.child(&text) else {
@@ -75,11 +80,6 @@ pub fn AskDialog() -> impl IntoView {
                 let Some(target) = folder_path(&text) else {
                     error.set(Some(format!("“{text}” is not a folder path.")));
                     return;
-                };
-                let bulk = if matches!(actions.ask.get_untracked(), Some(Ask::MoveTo(_))) {
-                    Bulk::Move
-                } else {
-                    Bulk::Copy
                 };
                 actions.ask.set(None);
                 actions.run(browser, bulk, dir, names, Some(target));

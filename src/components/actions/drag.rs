@@ -5,6 +5,8 @@
 
 use super::{Actions, Bulk};
 use crate::state::Browser;
+use crate::upload::drop_zone::{carries, FolderDropTarget};
+use crate::upload::queue::UploadQueue;
 use serde::{Deserialize, Serialize};
 use skiff_protocol::TreePath;
 use web_sys::DragEvent;
@@ -44,20 +46,28 @@ pub fn start(event: &DragEvent, dir: &TreePath, names: Vec<String>) {
 
 /// Whether a drag carries listing entries (its data is readable only at the drop).
 pub fn carries_entries(event: &DragEvent) -> bool {
-    event.data_transfer().is_some_and(|transfer| {
-        let types = transfer.types();
-        (0..types.length()).any(|i| types.get(i).as_string().as_deref() == Some(ENTRIES_TYPE))
-    })
+    carries(event, ENTRIES_TYPE)
 }
 
-/// For `drop` on the folder `target`: moves (or with Ctrl/Option copies) the dragged
-/// entries into it. Whether the drop carried entries (and was handled here).
-pub fn drop_entries(
+/// For `drop` on the folder `target` (a folder row or a tree item): dragged entries move
+/// (or copy) into it, dropped files upload into it.
+pub fn drop_on_folder(
     event: &DragEvent,
+    hover: FolderDropTarget,
+    target: TreePath,
     actions: Actions,
     browser: Browser,
-    target: &TreePath,
-) -> bool {
+    queue: UploadQueue,
+) {
+    hover.leave();
+    if !drop_entries(event, actions, browser, &target) {
+        hover.drop(event, move |files| queue.add(&target, files));
+    }
+}
+
+/// Moves (or with Ctrl/Option copies) the dragged entries into `target`. Whether the drop
+/// carried entries (and was handled here).
+fn drop_entries(event: &DragEvent, actions: Actions, browser: Browser, target: &TreePath) -> bool {
     if !carries_entries(event) {
         return false;
     }

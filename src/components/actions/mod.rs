@@ -124,7 +124,7 @@ impl Actions {
 
     /// Whether entries of this listing can be moved (dragged onto folders).
     pub fn can_move(self, browser: Browser) -> bool {
-        writable(browser) && self.has_raw()
+        browser.writes_supported() && self.has_raw()
     }
 
     /// The keyboard shortcuts: Delete asks to delete the selection, F2 renames it in
@@ -133,7 +133,7 @@ impl Actions {
         if ctrl {
             return key.eq_ignore_ascii_case("z") && self.undo(browser);
         }
-        if !writable(browser) {
+        if !browser.writes_supported() {
             return false;
         }
         let picked = browser.picked_names();
@@ -231,12 +231,6 @@ impl Default for Actions {
     }
 }
 
-fn writable(browser: Browser) -> bool {
-    browser
-        .listing
-        .with(|listing| listing.as_ref().is_some_and(|l| l.writes_supported))
-}
-
 /// The picked entries that are files, or none if any of them is a folder. One pass over
 /// the listing: with Ctrl+A in a folder of 100,000 entries, a lookup per name would not do.
 fn picked_files(browser: Browser) -> Vec<String> {
@@ -302,7 +296,7 @@ pub fn Toolbar() -> impl IntoView {
                 </Show>
                 <button type="button" disabled=move || files.with(Vec::is_empty)
                     on:click=move |_| actions.download(browser)>"Download"</button>
-                <Show when=move || writable(browser)>
+                <Show when=move || browser.writes_supported()>
                     <button type="button" disabled=move || busy() || picked.with(Vec::is_empty)
                         on:click=move |_| actions.ask.set(Some(Ask::Delete(picked.get_untracked())))>
                         "Delete"

@@ -21,11 +21,7 @@ pub fn RenameField(
     let input = NodeRef::<Input>::new();
     // Set while a rename is sent (or once cancelled): blur must not send it again.
     let settled = StoredValue::new(false);
-    let stem = if folder {
-        u32::try_from(name.encode_utf16().count()).unwrap_or(u32::MAX)
-    } else {
-        stem_length(&name)
-    };
+    let stem = selected_length(&name, folder);
     // Redrawn mid-rename (the listing refreshed): what was typed so far comes back.
     let draft = actions.draft.get_value();
     let caret = draft.as_ref().map(|draft| draft.caret);
@@ -145,11 +141,12 @@ pub fn RenameField(
     }
 }
 
-/// Length (UTF-16 units, as the field counts) of the name before its extension:
-/// `report.final.pdf` → `report.final`; names without one, or dot files, whole.
-fn stem_length(name: &str) -> u32 {
+/// Length (UTF-16 units, as the field counts) of the part of a name selected at first:
+/// a file's name before its extension (`report.final.pdf` → `report.final`; names without
+/// one, or dot files, whole), a folder's whole name.
+fn selected_length(name: &str, folder: bool) -> u32 {
     let stem = match name.rfind('.') {
-        Some(dot) if dot > 0 => &name[..dot],
+        Some(dot) if dot > 0 && !folder => &name[..dot],
         _ => name,
     };
     u32::try_from(stem.encode_utf16().count()).unwrap_or(u32::MAX)
@@ -157,13 +154,14 @@ fn stem_length(name: &str) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::stem_length;
+    use super::selected_length;
 
     #[test]
     fn the_extension_is_left_out_of_the_selection() {
-        assert_eq!(stem_length("report.final.pdf"), 12);
-        assert_eq!(stem_length("README"), 6);
-        assert_eq!(stem_length(".bashrc"), 7);
-        assert_eq!(stem_length("été.txt"), 3);
+        assert_eq!(selected_length("report.final.pdf", false), 12);
+        assert_eq!(selected_length("README", false), 6);
+        assert_eq!(selected_length(".bashrc", false), 7);
+        assert_eq!(selected_length("été.txt", false), 3);
+        assert_eq!(selected_length("v1.2", true), 4);
     }
 }

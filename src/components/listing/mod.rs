@@ -63,20 +63,21 @@ pub fn Listing() -> impl IntoView {
     let anchor = StoredValue::new(None::<usize>);
     // Click: select one. Ctrl/Cmd-click: add or remove one. Shift-click: a range from
     // the anchor.
-    let click_position = move |position: usize, toggle: bool, range: bool| {
-        let names_in = |from: usize, to: usize| -> Vec<String> {
-            browser.listing.with_untracked(|listing| {
-                let Some(listing) = listing.as_ref() else {
-                    return Vec::new();
-                };
-                browser.order.with_untracked(|order| {
-                    order[from.min(to)..=from.max(to).min(order.len().saturating_sub(1))]
-                        .iter()
-                        .map(|&i| listing.entries[i as usize].name.clone())
-                        .collect()
-                })
+    // The names shown from display position `from` to `to` (either way round), inclusive.
+    let names_in = move |from: usize, to: usize| -> Vec<String> {
+        browser.listing.with_untracked(|listing| {
+            let Some(listing) = listing.as_ref() else {
+                return Vec::new();
+            };
+            browser.order.with_untracked(|order| {
+                order[from.min(to)..=from.max(to).min(order.len().saturating_sub(1))]
+                    .iter()
+                    .map(|&i| listing.entries[i as usize].name.clone())
+                    .collect()
             })
-        };
+        })
+    };
+    let click_position = move |position: usize, toggle: bool, range: bool| {
         let Some(name) = names_in(position, position).pop() else {
             return;
         };
@@ -111,24 +112,13 @@ pub fn Listing() -> impl IntoView {
         let total = count.get_untracked();
         if total > 0 && (event.ctrl_key() || event.meta_key()) && event.key() == "a" {
             event.prevent_default();
-            let all = browser.listing.with_untracked(|listing| {
-                listing.as_ref().map(|listing| {
-                    browser.order.with_untracked(|order| {
-                        order
-                            .iter()
-                            .map(|&i| listing.entries[i as usize].name.clone())
-                            .collect()
-                    })
-                })
-            });
-            browser.marked.set(all.unwrap_or_default());
+            browser
+                .marked
+                .set(names_in(0, total - 1).into_iter().collect());
             return;
         }
         let menu_key = event.key() == "ContextMenu" || (event.shift_key() && event.key() == "F10");
-        let writes = browser
-            .listing
-            .with_untracked(|listing| listing.as_ref().is_some_and(|l| l.writes_supported));
-        if menu_key && writes && selected_position.get_untracked().is_some() {
+        if menu_key && browser.writes_supported() && selected_position.get_untracked().is_some() {
             event.prevent_default();
             let at = selected_position
                 .get_untracked()

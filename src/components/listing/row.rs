@@ -60,9 +60,7 @@ pub fn Row(
                 .with(|r| r.as_deref() == Some(name.as_str()))
         })
     };
-    let writes = browser
-        .listing
-        .with_untracked(|listing| listing.as_ref().is_some_and(|l| l.writes_supported));
+    let writes = browser.writes_supported();
     // Folders take dropped files into themselves.
     let queue = expect_context::<UploadQueue>();
     let drop_target = FolderDropTarget::new();
@@ -117,10 +115,7 @@ pub fn Row(
             on:dragleave=move |_| drop_target.leave()
             on:drop=move |event| {
                 if let Some(dir) = drop_dir.clone() {
-                    drop_target.leave();
-                    if !drag::drop_entries(&event, actions, browser, &dir) {
-                        drop_target.drop(&event, move |files| queue.add(&dir, files));
-                    }
+                    drag::drop_on_folder(&event, drop_target, dir, actions, browser, queue);
                 }
             }
         >
