@@ -160,3 +160,43 @@ async fn a_dragged_folder_of_150_files_arrives_whole() {
     }
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn files_dropped_on_a_folder_row_or_tree_item_go_into_that_folder() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let sources = tempfile::tempdir().expect("a source folder");
+    for folder in ["photos", "papers"] {
+        std::fs::create_dir(tree.path().join(folder)).expect("mkdir");
+    }
+    let to_row = write_source(sources.path(), "beach.jpg", 70_000, 3);
+    let to_tree = write_source(sources.path(), "draft.pdf", 90_000, 4);
+    let server = Server::start(tree.path(), &["--writable"]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    wait_for_uploads_enabled(&browser).await;
+    browser.wait_for_rows(&["papers", "photos"]).await;
+    browser.element("[role=tree] [data-path=\"/papers\"]").await;
+
+    browser
+        .drop_paths("[role=row][data-name=\"photos\"]", &[&to_row])
+        .await;
+    wait_for_status(&browser, "beach.jpg", "Done").await;
+    browser
+        .drop_paths("[role=tree] [data-path=\"/papers\"]", &[&to_tree])
+        .await;
+    wait_for_status(&browser, "draft.pdf", "Done").await;
+
+    for (source, landed) in [
+        (&to_row, "photos/beach.jpg"),
+        (&to_tree, "papers/draft.pdf"),
+    ] {
+        assert_eq!(
+            std::fs::read(tree.path().join(landed)).expect(landed),
+            std::fs::read(source).expect("the source"),
+            "{landed}"
+        );
+    }
+    // Nothing landed in the folder on screen.
+    assert!(!tree.path().join("beach.jpg").exists() && !tree.path().join("draft.pdf").exists());
+    browser.close().await;
+}
