@@ -4,7 +4,7 @@
 
 mod browser;
 
-use browser::files::{answer_dialog, click_button, press, wait_for_toast};
+use browser::files::{answer_dialog, click_button, press, wait_for_selected, wait_for_toast};
 use browser::{Browser, Server};
 use fantoccini::key::Key;
 
@@ -35,12 +35,7 @@ async fn a_bulk_move_shows_progress_stops_and_undoes() {
         &format!("{}{}{}", Key::Shift, Key::End, Key::Shift),
     )
     .await;
-    browser
-        .wait_until(
-            "all files selected",
-            &format!("document.body.innerText.includes('{FILES} selected')"),
-        )
-        .await;
+    wait_for_selected(&browser, FILES).await;
     click_button(&browser, "Move to…").await;
     answer_dialog(&browser, "/dest").await;
 

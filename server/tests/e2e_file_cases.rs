@@ -6,7 +6,9 @@
 
 mod browser;
 
-use browser::files::{answer_dialog, click_button, press, wait_for_path, wait_for_toast};
+use browser::files::{
+    answer_dialog, click_button, press, wait_for_path, wait_for_selected, wait_for_toast,
+};
 use browser::uploads::write_source;
 use browser::{Browser, Server};
 use fantoccini::key::Key;
@@ -194,12 +196,7 @@ async fn dragging_one_of_the_selected_rows_moves_the_whole_selection() {
     browser.element("[role=toolbar] button").await;
     browser.click_row("a.txt", None).await;
     browser.click_row("c.txt", Some("ctrlKey")).await;
-    browser
-        .wait_until(
-            "2 selected",
-            "document.body.innerText.includes('2 selected')",
-        )
-        .await;
+    wait_for_selected(&browser, 2).await;
     browser
         .drag(
             "[role=row][data-name=\"c.txt\"]",

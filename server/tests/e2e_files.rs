@@ -7,7 +7,9 @@ mod browser;
 
 use std::path::Path;
 
-use browser::files::{answer_dialog, click_button, press, wait_for_path, wait_for_toast};
+use browser::files::{
+    answer_dialog, click_button, press, wait_for_path, wait_for_selected, wait_for_toast,
+};
 use browser::{Browser, Server};
 use fantoccini::key::Key;
 
@@ -93,12 +95,7 @@ async fn create_rename_undo_move_and_delete() {
     // Multi-select (click, Ctrl-click) and move into the folder, then undo.
     browser.click_row("b.txt", None).await;
     browser.click_row("c.txt", Some("ctrlKey")).await;
-    browser
-        .wait_until(
-            "2 selected",
-            "document.body.innerText.includes('2 selected')",
-        )
-        .await;
+    wait_for_selected(&browser, 2).await;
     click_button(&browser, "Move to…").await;
     answer_dialog(&browser, "/Projects").await;
     browser.wait_for_rows(&["Projects", "a.txt"]).await;
@@ -112,12 +109,7 @@ async fn create_rename_undo_move_and_delete() {
     // Shift-click a range and delete it with the Delete key, after the confirmation.
     browser.click_row("a.txt", None).await;
     browser.click_row("c.txt", Some("shiftKey")).await;
-    browser
-        .wait_until(
-            "3 selected",
-            "document.body.innerText.includes('3 selected')",
-        )
-        .await;
+    wait_for_selected(&browser, 3).await;
     browser
         .element("[role=grid]")
         .await

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use browser::files::{
     answer_dialog, click_button, click_button_in, fill_last_metadata_row, press, tab_to,
-    tab_to_button, wait_for_path, wait_for_toast,
+    tab_to_button, wait_for_path, wait_for_selected, wait_for_toast,
 };
 use browser::{Browser, Server};
 use fantoccini::key::Key;
@@ -334,12 +334,7 @@ async fn the_whole_flow_with_the_keyboard_alone() {
         ),
     )
     .await;
-    browser
-        .wait_until(
-            "3 selected",
-            "document.body.innerText.includes('3 selected')",
-        )
-        .await;
+    wait_for_selected(&browser, 3).await;
     press(&browser, &Key::Delete.to_string()).await;
     browser
         .wait_until(

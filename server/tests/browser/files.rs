@@ -38,6 +38,16 @@ pub async fn click_button(browser: &Browser, label: &str) {
     click_button_in(browser, "body", label).await;
 }
 
+/// Waits until the toolbar counts `count` selected entries.
+pub async fn wait_for_selected(browser: &Browser, count: usize) {
+    browser
+        .wait_until(
+            &format!("{count} selected"),
+            &format!("document.body.innerText.includes('{count} selected')"),
+        )
+        .await;
+}
+
 /// Types `text` into the open dialog's field (replacing what is there) and presses Enter.
 pub async fn answer_dialog(browser: &Browser, text: &str) {
     let input = browser.element("dialog[open] input[type=text]").await;
