@@ -18,9 +18,10 @@ pub use storages::{
     ChecksumLine, Storage, StorageKind, CHECKSUMS_SEGMENT, NDJSON_CONTENT_TYPE, STORAGES_PATH,
 };
 pub use uploads::{
-    Bucket, BucketList, FileList, FileObject, UploadCreate, UploadSession,
-    CHECKSUM_MISMATCH_STATUS, DEFAULT_BUCKET, SESSION_PREFIX, UPLOADS_PATH, UPLOAD_CHECKSUM_HEADER,
-    UPLOAD_OFFSET_HEADER,
+    part_count, part_range, part_ranges, Bucket, BucketList, FileList, FileObject, UploadComplete,
+    UploadCreate, UploadSession, CHECKSUM_MISMATCH_STATUS, COMPLETE_SEGMENT, CONTENT_DIGEST_HEADER,
+    DEFAULT_BUCKET, PARTS_SEGMENT, REPR_DIGEST_HEADER, SESSION_PREFIX, UPLOADS_PATH,
+    UPLOAD_CHECKSUM_HEADER, UPLOAD_OFFSET_HEADER,
 };
 
 /// Request and response header of the RFSAPI protocol (PROTOCOL.md §1).
@@ -59,6 +60,9 @@ pub struct Discovery {
     /// Largest accepted upload chunk in bytes; larger chunks get 413.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_chunk: Option<u64>,
+    /// Smallest part size of parallel parts (§2.1); absent when parts are off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_part: Option<u64>,
 }
 
 /// How a server authenticates requests (PROTOCOL.md §6).

@@ -84,6 +84,7 @@ fn discovery_omits_features_that_are_off() {
         storages: None,
         auth: Some(AuthScheme::None),
         max_chunk: None,
+        min_part: None,
     };
     let value = serde_json::to_value(&discovery).expect("serializes");
     assert_eq!(value, json!({"version": 1, "tree": "/", "auth": "none"}));
@@ -175,6 +176,7 @@ fn upload_create_matches_the_protocol_shape() {
     assert_eq!(create.key, "a b/ü.bin");
     let with_hash = UploadCreate {
         sha256: Some("ab".repeat(32)),
+        part_size: None,
         ..create
     };
     let value = serde_json::to_value(&with_hash).expect("serializes");
@@ -192,6 +194,8 @@ fn upload_session_carries_error_only_when_refused() {
         url: format!("{UPLOADS_PATH}/{SESSION_PREFIX}1f"),
         offset: 0,
         size: 10,
+        part_size: None,
+        parts: None,
         error: None,
     };
     assert_eq!(
@@ -217,6 +221,8 @@ fn file_object_and_listings_match_the_protocol_shape() {
         created_at: 1_700_000_000,
         id: "5b6f".into(),
         sha256: None,
+        content_hash: None,
+        part_size: None,
     };
     let value = serde_json::to_value(&file).expect("serializes");
     assert_eq!(
@@ -281,4 +287,41 @@ fn storages_and_scrub_lines_match_the_protocol_shape() {
         Some("not_found")
     );
     assert_eq!(failed.path.as_deref(), Some("/a"));
+}
+
+#[test]
+fn parts_cover_the_file_and_merge_into_ranges() {
+    use crate::{part_count, part_range, part_ranges};
+    assert_eq!(part_count(0, 5), 1);
+    assert_eq!(part_range(0, 5, 1), Some((0, 0)));
+    assert_eq!(part_count(10, 5), 2);
+    assert_eq!(part_count(11, 5), 3);
+    assert_eq!(part_range(11, 5, 3), Some((10, 11)));
+    assert_eq!(part_range(11, 5, 4), None);
+    assert_eq!(part_range(11, 5, 0), None);
+    assert_eq!(
+        part_ranges([1, 2, 3, 5, 7, 8]),
+        vec![[1, 3], [5, 5], [7, 8]]
+    );
+    assert_eq!(part_ranges([4, 4]), vec![[4, 4]]);
+    assert!(part_ranges([]).is_empty());
+}
+
+#[test]
+fn parts_sessions_and_complete_match_the_protocol_shape() {
+    let session: UploadSession = serde_json::from_value(json!({
+        "id": "s", "url": "/u/session:s", "offset": 10, "size": 30,
+        "part_size": 10, "parts": [[1, 1], [3, 3]]
+    }))
+    .expect("a parts session");
+    assert_eq!(session.parts, Some(vec![[1, 1], [3, 3]]));
+    let plain = serde_json::to_value(UploadSession {
+        part_size: None,
+        parts: None,
+        ..session
+    })
+    .expect("json");
+    assert!(plain.get("parts").is_none() && plain.get("part_size").is_none());
+    let complete: crate::UploadComplete = serde_json::from_value(json!({})).expect("empty");
+    assert_eq!(complete, crate::UploadComplete::default());
 }

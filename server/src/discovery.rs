@@ -31,6 +31,7 @@ pub async fn discovery(State(state): State<AppState>, method: Method) -> Respons
             AuthScheme::Bearer
         }),
         max_chunk: state.writable().then(|| state.max_chunk()),
+        min_part: None,
     };
     let mut response = json_response(StatusCode::OK, &discovery);
     // Features change with the server's flags; never let a client trust a stale copy.

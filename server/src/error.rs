@@ -103,12 +103,59 @@ pub enum AppError {
     /// An append at the wrong offset: 409 whose body is the session, so the client re-syncs.
     #[error("the chunk does not start at the session's offset")]
     OffsetMismatch(Box<UploadSession>),
+    /// A §2.1 request that the session's state refuses (parts missing at complete,
+    /// a part for a completed or failed session, a sequential append to a parts
+    /// session): 409 whose body is the session, carrying `error` with `code`.
+    #[error("{message}")]
+    SessionConflict {
+        /// Machine-readable code (`parts_missing`, `session_closed`, `not_sequential`).
+        code: &'static str,
+        /// What was wrong.
+        message: String,
+        /// The session as it stands.
+        session: Box<UploadSession>,
+    },
+    /// Not enough free space for what the request would store (507); nothing
+    /// acknowledged is lost, and the request may be repeated once space is freed.
+    #[error("{message}")]
+    InsufficientStorage {
+        /// Machine-readable code (`insufficient_storage`).
+        code: &'static str,
+        /// What did not fit.
+        message: String,
+    },
     /// The upload state store failed; the detail goes to the log only.
     #[error("upload state store error: {0}")]
     Store(String),
     /// Anything else the filesystem threw at us.
     #[error("I/O error: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for AppError {
+    /// A full disk (or quota) is the client's business (507: free space and
+    /// retry); any other I/O error is the server's (500, detail logged only).
+    fn from(error: std::io::Error) -> Self {
+        if is_out_of_space(&error) {
+            tracing::warn!(%error, "out of space");
+            Self::InsufficientStorage {
+                code: "insufficient_storage",
+                message: "the server's disk is full; nothing acknowledged was lost, \
+                          retry once space is freed"
+                    .to_owned(),
+            }
+        } else {
+            Self::Io(error)
+        }
+    }
+}
+
+/// ENOSPC or EDQUOT.
+pub fn is_out_of_space(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
 }
 
 impl AppError {
@@ -121,7 +168,7 @@ impl AppError {
             // A symlink loop is a dead link, and a too-long name cannot exist:
             // both are "nothing here" as far as the client is concerned.
             _ if matches!(error.raw_os_error(), Some(ELOOP | ENAMETOOLONG)) => Self::NotFound,
-            _ => Self::Io(error),
+            _ => Self::from(error),
         }
     }
 
@@ -149,6 +196,8 @@ impl AppError {
             Self::ChecksumMismatch { code, .. } => (checksum_status(), code),
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             Self::OffsetMismatch(_) => (StatusCode::CONFLICT, "offset_mismatch"),
+            Self::SessionConflict { code, .. } => (StatusCode::CONFLICT, code),
+            Self::InsufficientStorage { code, .. } => (StatusCode::INSUFFICIENT_STORAGE, code),
             Self::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "store_error"),
             Self::Io(_) => (StatusCode::INTERNAL_SERVER_ERROR, "io_error"),
         }
@@ -205,6 +254,13 @@ impl IntoResponse for AppError {
         let mut response = match self {
             // §2: the 409 body is the session itself, carrying `error` as well.
             Self::OffsetMismatch(ref session) => {
+                let session = UploadSession {
+                    error: Some(body.error),
+                    ..(**session).clone()
+                };
+                json_response(status, &session)
+            }
+            Self::SessionConflict { ref session, .. } => {
                 let session = UploadSession {
                     error: Some(body.error),
                     ..(**session).clone()

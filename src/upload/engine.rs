@@ -299,6 +299,7 @@ async fn create_once(
             .unwrap_or_else(|| "application/octet-stream".to_owned()),
         size: item.size,
         sha256: None,
+        part_size: None,
     };
     let json = serde_json::to_string(&body)
         .map_err(|_| Stop::Failed("cannot encode the request".into()))?;

@@ -136,9 +136,9 @@ fn copy_into(uploads: &Uploads, source: &Path, temp: &Path, is_dir: bool) -> Res
         std::fs::copy(source, temp).map_err(AppError::from_fs)?;
         return std::fs::File::open(temp)
             .and_then(|file| file.sync_all())
-            .map_err(AppError::Io);
+            .map_err(AppError::from);
     }
-    std::fs::create_dir(temp).map_err(AppError::Io)?;
+    std::fs::create_dir(temp).map_err(AppError::from)?;
     let is_root = source == uploads.root();
     for entry in std::fs::read_dir(source).map_err(AppError::from_fs)? {
         let Ok(entry) = entry else { continue };

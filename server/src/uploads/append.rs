@@ -62,12 +62,12 @@ pub async fn append(
         .write(true)
         .open(&partial)
         .await
-        .map_err(AppError::Io)?;
+        .map_err(AppError::from)?;
     // Anything past the durable offset was never acknowledged.
-    file.set_len(offset).await.map_err(AppError::Io)?;
+    file.set_len(offset).await.map_err(AppError::from)?;
     file.seek(SeekFrom::Start(offset))
         .await
-        .map_err(AppError::Io)?;
+        .map_err(AppError::from)?;
     let mut writer = BufWriter::with_capacity(WRITE_BUFFER, file);
     let mut whole = hasher.clone();
     let mut chunk = Sha256::new();
@@ -108,7 +108,7 @@ pub async fn append(
         })
         .await);
     }
-    file.sync_data().await.map_err(AppError::Io)?;
+    file.sync_data().await.map_err(AppError::from)?;
     drop(file);
 
     record.offset = offset + copied;
@@ -208,6 +208,8 @@ fn completed(record: &SessionRecord, created_at: i64) -> Response {
         created_at,
         id: record.file_id.clone(),
         sha256: record.digest.clone(),
+        content_hash: None,
+        part_size: None,
     };
     json_response(StatusCode::OK, &file)
 }

@@ -30,10 +30,10 @@ pub async fn copy_body<W: AsyncWrite + Unpin>(
         })?;
         total = total.saturating_add(data.len() as u64);
         admit(total)?;
-        out.write_all(&data).await.map_err(AppError::Io)?;
+        out.write_all(&data).await.map_err(AppError::from)?;
         observe(&data);
     }
-    out.flush().await.map_err(AppError::Io)?;
+    out.flush().await.map_err(AppError::from)?;
     Ok(total)
 }
 

@@ -127,6 +127,8 @@ pub fn file_object(
             created_at: known.created_at,
             id,
             sha256: Some(known.sha256),
+            content_hash: None,
+            part_size: None,
         },
         None => FileObject {
             key,
@@ -136,6 +138,8 @@ pub fn file_object(
             created_at: unix_seconds(&metadata),
             id,
             sha256: None,
+            content_hash: None,
+            part_size: None,
         },
     })
 }

@@ -230,6 +230,8 @@ pub fn session_object(record: &SessionRecord) -> UploadSession {
         url: format!("{UPLOADS_PATH}/{SESSION_PREFIX}{}", record.id),
         offset: record.offset,
         size: record.size,
+        part_size: None,
+        parts: None,
         error: None,
     }
 }

@@ -114,5 +114,5 @@ pub fn place(source: &Path, target: &Path) -> Result<(), AppError> {
 pub fn sync_dir(dir: &Path) -> Result<(), AppError> {
     std::fs::File::open(dir)
         .and_then(|handle| handle.sync_all())
-        .map_err(AppError::Io)
+        .map_err(AppError::from)
 }

@@ -81,7 +81,9 @@ pub async fn write_whole(
     .await?;
 
     let temp = uploads.temp_path();
-    let file = tokio::fs::File::create(&temp).await.map_err(AppError::Io)?;
+    let file = tokio::fs::File::create(&temp)
+        .await
+        .map_err(AppError::from)?;
     let mut writer = BufWriter::with_capacity(WRITE_BUFFER, file);
     let mut hasher = Sha256::new();
     let copied = copy_body(
@@ -99,7 +101,7 @@ pub async fn write_whole(
     .await;
     let file = writer.into_inner();
     let written = match copied {
-        Ok(_) => file.sync_data().await.map_err(AppError::Io),
+        Ok(_) => file.sync_data().await.map_err(AppError::from),
         Err(error) => Err(error),
     };
     drop(file);
