@@ -1,7 +1,7 @@
 //! `cargo xtask bench`: the browse benchmark (server and app on 100,000 entries), the
-//! upload benchmark (the app against curl on 1 GiB, its memory on 4 GiB, 10,000 dropped
-//! files) and the app bundle size, as one Markdown table printed and written to
-//! `target/bench.md`.
+//! upload benchmark (the app against curl, tus-js-client → @tus/server and dufs's page on
+//! 1 GiB, its memory on 4 GiB, 10,000 and 1,000 dropped files) and the app bundle size, as
+//! one Markdown table printed and written to `target/bench.md`.
 
 use crate::{build, setup, util};
 use anyhow::{bail, Context, Result};
@@ -18,6 +18,7 @@ const BENCHES: &[&str] = &["browse", "upload"];
 
 pub fn run() -> Result<()> {
     setup::run()?;
+    setup::bench_tools()?;
     let artifacts = build::run()?;
     let mut rows = Vec::new();
     for name in BENCHES {
@@ -39,6 +40,9 @@ fn server_bench(artifacts: &build::Artifacts, name: &str) -> Result<Vec<String>>
     command
         .args(["bench", "-p", "skiff-server", "--bench", name])
         .envs(artifacts.test_env())
+        // The upload benchmark's peers (see `setup::bench_tools`).
+        .env("SKIFF_BENCH_NODE_MODULES", setup::node_modules())
+        .env("SKIFF_BENCH_DUFS", setup::dufs_binary())
         .stdout(Stdio::piped());
     println!("$ {}", util::describe(&command));
     let mut child = command.spawn().context("could not start cargo bench")?;

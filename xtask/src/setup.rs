@@ -1,11 +1,13 @@
 //! `cargo xtask setup`: installs whatever is missing, and nothing else.
 //!
 //! Checks are cheap (a `--version` call each), so `build`, `test` and `bench` run them every
-//! time; the slow installs happen once per machine.
+//! time; the slow installs happen once per machine. The upload benchmark's peers (curl,
+//! tus-js-client with @tus/server, dufs) are installed by [`bench_tools`], which only
+//! `cargo xtask bench` calls, so a test run never pays for them.
 
 use crate::util::{self, CHROMEDRIVER, CHROMIUM};
 use anyhow::{bail, Result};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Trunk releases after this one need a newer rustc than the project's MSRV.
@@ -151,6 +153,127 @@ pub fn axe() -> Result<()> {
 const AXE_VERSION: &str = "4.10.3";
 
 /// Where [`axe`] puts `axe.min.js`.
-pub fn axe_script() -> std::path::PathBuf {
-    util::target_dir().join("node/node_modules/axe-core/axe.min.js")
+pub fn axe_script() -> PathBuf {
+    node_modules().join("axe-core/axe.min.js")
+}
+
+/// The `node_modules` folder npm installs into (`target/node`, nothing global).
+pub fn node_modules() -> PathBuf {
+    util::target_dir().join("node/node_modules")
+}
+
+/// The peers the upload benchmark measures the app against, pinned: `curl` (the practical
+/// limit), tus-js-client in the page with @tus/server and @tus/file-store behind it (npm,
+/// into `target/node`; @tus/server 2 needs Node ≥ 20.19), and dufs (its own upload page;
+/// built without TLS, which a loopback benchmark does not use, into `target/tools`).
+pub fn bench_tools() -> Result<()> {
+    curl()?;
+    bench_npm_packages()?;
+    dufs()
+}
+
+/// npm packages of the upload benchmark, `name@version` (the exact versions measured).
+const BENCH_NPM_PACKAGES: &[(&str, &str)] = &[
+    ("tus-js-client", "4.3.1"),
+    ("@tus/server", "2.4.5"),
+    ("@tus/file-store", "2.1.1"),
+];
+
+/// dufs as measured in issue 9 (its MSRV is below the project's rustc).
+const DUFS_VERSION: &str = "0.47.0";
+
+fn curl() -> Result<()> {
+    if util::stdout_of("curl", &["--version"]).is_some() {
+        println!("setup: curl ok");
+        return Ok(());
+    }
+    println!("setup: installing curl with apt-get");
+    util::run(&mut apt(&["install", "-y", "curl"]))?;
+    if util::stdout_of("curl", &["--version"]).is_none() {
+        bail!("apt-get finished but `curl --version` still fails");
+    }
+    Ok(())
+}
+
+/// The version in `node_modules/NAME/package.json`, if the package is installed.
+fn npm_package_version(name: &str) -> Option<String> {
+    let manifest = std::fs::read_to_string(node_modules().join(name).join("package.json")).ok()?;
+    // The top-level `"version": "X"` (xtask has no JSON parser; npm's manifests put it once
+    // at the top level, before any nested object that could hold another).
+    let after_key = manifest.split_once("\"version\"")?.1.trim_start();
+    let value = after_key
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
+    value.split_once('"').map(|(version, _)| version.to_owned())
+}
+
+fn bench_npm_packages() -> Result<()> {
+    let missing: Vec<String> = BENCH_NPM_PACKAGES
+        .iter()
+        .filter(|(name, version)| npm_package_version(name).as_deref() != Some(*version))
+        .map(|(name, version)| format!("{name}@{version}"))
+        .collect();
+    if missing.is_empty() {
+        println!("setup: tus-js-client, @tus/server and @tus/file-store ok");
+        return Ok(());
+    }
+    let node = util::stdout_of("node", &["--version"]).unwrap_or_default();
+    println!(
+        "setup: installing {} with npm (node {node})",
+        missing.join(" ")
+    );
+    let prefix = util::target_dir().join("node");
+    std::fs::create_dir_all(&prefix)?;
+    util::run(
+        Command::new("npm")
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--save-exact",
+                "--prefix",
+            ])
+            .arg(&prefix)
+            .args(&missing),
+    )?;
+    for (name, version) in BENCH_NPM_PACKAGES {
+        let found = npm_package_version(name);
+        if found.as_deref() != Some(*version) {
+            bail!("npm finished but {name} is {found:?}, not {version}");
+        }
+    }
+    Ok(())
+}
+
+/// Where [`bench_tools`] installs dufs.
+pub fn dufs_binary() -> PathBuf {
+    util::target_dir().join("tools/bin/dufs")
+}
+
+fn dufs() -> Result<()> {
+    let binary = dufs_binary();
+    let version = |binary: &Path| {
+        util::stdout_of(&binary.display().to_string(), &["--version"])
+            .and_then(|out| out.split_whitespace().nth(1).map(str::to_owned))
+    };
+    if version(&binary).as_deref() == Some(DUFS_VERSION) {
+        println!("setup: dufs {DUFS_VERSION} ok");
+        return Ok(());
+    }
+    println!("setup: installing dufs {DUFS_VERSION} into target/tools (takes a few minutes)");
+    util::run(
+        util::cargo()
+            .args(["install", "--locked", "--no-default-features"])
+            .arg(format!("dufs@{DUFS_VERSION}"))
+            .arg("--root")
+            .arg(util::target_dir().join("tools")),
+    )?;
+    match version(&binary) {
+        Some(found) if found == DUFS_VERSION => Ok(()),
+        found => bail!(
+            "after installing, `{} --version` reports {found:?}, not {DUFS_VERSION}",
+            binary.display()
+        ),
+    }
 }

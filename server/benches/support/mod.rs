@@ -5,6 +5,9 @@
 
 use std::time::Duration;
 
+pub const MIB: u64 = 1 << 20;
+pub const GIB: u64 = 1 << 30;
+
 /// The median run (the mean of the middle two for an even count).
 pub fn median(times: &[Duration]) -> Duration {
     let mut sorted = times.to_vec();
@@ -46,4 +49,43 @@ pub fn thousands(n: usize) -> String {
         out.push(digit);
     }
     out
+}
+
+/// `12.3 s`.
+pub fn seconds(time: Duration) -> String {
+    format!("{:.1} s", time.as_secs_f64())
+}
+
+/// MiB/s moving `bytes` in `time`, as a number.
+pub fn mib_per_s(bytes: u64, time: Duration) -> f64 {
+    bytes as f64 / MIB as f64 / time.as_secs_f64()
+}
+
+/// `527 MiB/s`.
+pub fn throughput(bytes: u64, time: Duration) -> String {
+    format!("{:.0} MiB/s", mib_per_s(bytes, time))
+}
+
+/// `12.3 s (83 MiB/s)`.
+pub fn time_and_rate(bytes: u64, time: Duration) -> String {
+    format!("{} ({})", seconds(time), throughput(bytes, time))
+}
+
+/// `1 GiB`, `1000 MiB`.
+pub fn size_label(bytes: u64) -> String {
+    if bytes % GIB == 0 {
+        format!("{} GiB", bytes / GIB)
+    } else {
+        format!("{} MiB", bytes / MIB)
+    }
+}
+
+/// `12.3` (bytes in MiB).
+pub fn mib_number(bytes: f64) -> String {
+    format!("{:.1}", bytes / MIB as f64)
+}
+
+/// `12.3 MiB`.
+pub fn mib_label(bytes: f64) -> String {
+    format!("{} MiB", mib_number(bytes))
 }
