@@ -8,6 +8,7 @@ use skiff_protocol::{AuthScheme, Discovery, METADATA_PATH, RAW_PATH, STORAGES_PA
 use crate::error::{AppError, TREE_METHODS};
 use crate::json::json_response;
 use crate::state::AppState;
+use crate::uploads::MIN_PART;
 
 /// Serves discovery; features not implemented yet, or switched off (uploads on a
 /// read-only server), are absent, which means "off".
@@ -31,7 +32,8 @@ pub async fn discovery(State(state): State<AppState>, method: Method) -> Respons
             AuthScheme::Bearer
         }),
         max_chunk: state.writable().then(|| state.max_chunk()),
-        min_part: None,
+        // Parallel parts (§2.1) need room for at least one part per request.
+        min_part: (state.writable() && state.max_chunk() >= MIN_PART).then_some(MIN_PART),
     };
     let mut response = json_response(StatusCode::OK, &discovery);
     // Features change with the server's flags; never let a client trust a stale copy.

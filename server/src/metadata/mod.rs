@@ -124,7 +124,7 @@ fn describe(state: &AppState, found: &Found, id: String) -> Result<FileMetadata,
             .store()
             .file(&key)?
             .filter(|known| known.etag == etag)
-            .map(|known| known.sha256),
+            .and_then(|known| known.sha256),
         _ => None,
     };
     let guessed = if is_file {

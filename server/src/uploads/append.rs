@@ -14,14 +14,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use skiff_protocol::{FileObject, UPLOAD_CHECKSUM_HEADER, UPLOAD_OFFSET_HEADER};
+use skiff_protocol::{UPLOAD_CHECKSUM_HEADER, UPLOAD_OFFSET_HEADER};
 use tokio::io::{AsyncSeekExt, BufWriter};
 
 use super::body::{content_length, copy_body, hex, WRITE_BUFFER};
+use super::complete::{completed, place_session};
 use super::session::{blocking, now_ms, session_object, Live, Uploads};
-use super::store::{FileRecord, SessionRecord, SessionState};
-use super::target::{key_path, place, prepare_target};
-use crate::entry::etag;
+use super::store::{SessionRecord, SessionState, Write};
 use crate::error::AppError;
 use crate::json::json_response;
 
@@ -40,6 +39,14 @@ pub async fn append(
     }
     // Held to the end: appends to one session run one at a time.
     let (mut live, mut record) = uploads.lock(id).await?;
+    if record.part_size.is_some() {
+        return Err(AppError::SessionConflict {
+            code: "not_sequential",
+            message: "this session takes parts (PUT {url}/parts/{n}), not sequential chunks"
+                .to_owned(),
+            session: Box::new(session_object(&record, None)),
+        });
+    }
     match record.state {
         SessionState::Open => {}
         SessionState::Failed => return Err(sha256_mismatch()),
@@ -116,12 +123,16 @@ pub async fn append(
     if record.offset == record.size {
         record.digest = Some(hex(&whole.clone().finalize()));
     }
-    let saved = record.clone();
-    let store = Arc::clone(uploads);
-    blocking(move || store.save(&saved)).await?;
+    uploads
+        .store()
+        .commit(vec![Write::Session(record.clone())])
+        .await?;
     live.hasher = Some((record.offset, whole));
     if record.offset < record.size {
-        return Ok(json_response(StatusCode::OK, &session_object(&record)));
+        return Ok(json_response(
+            StatusCode::OK,
+            &session_object(&record, None),
+        ));
     }
     complete(uploads, record).await
 }
@@ -161,57 +172,17 @@ async fn complete(uploads: &Arc<Uploads>, mut record: SessionRecord) -> Result<R
         .is_some_and(|expected| *expected != digest)
     {
         record.state = SessionState::Failed;
-        let store = Arc::clone(uploads);
-        blocking(move || store.save(&record)).await?;
+        uploads.store().commit(vec![Write::Session(record)]).await?;
         return Err(sha256_mismatch());
     }
-    let store = Arc::clone(uploads);
-    blocking(move || {
-        let path = key_path(&record.key)?;
-        let target = prepare_target(store.root(), &path)?;
-        let replaced = target.symlink_metadata().is_ok();
-        place(&store.partial_path(&record.id), &target)?;
-        let created_at = i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX);
-        // The file object reports the entry's stable id: kept if it replaced a
-        // file; a new file starts afresh, whatever a file deleted behind our back left.
-        if !replaced {
-            store.ids().forget_tree(&record.key)?;
-        }
-        record.file_id = store.ids().id_for(&record.key)?;
-        // Learn the new file's ETag so listings can trust the digest we computed.
-        if let Ok(metadata) = std::fs::symlink_metadata(&target) {
-            let known = FileRecord {
-                etag: etag(&metadata),
-                sha256: digest,
-                id: record.file_id.clone(),
-                mime_type: record.mime_type.clone(),
-                created_at,
-            };
-            store.store().put_file(&record.key, &known)?;
-        }
-        record.state = SessionState::Completed { created_at };
-        record.touched_ms = now_ms();
-        store.save(&record)?;
-        store.forget(&record.id);
-        Ok(completed(&record, created_at))
-    })
-    .await
-}
-
-/// 200 with the file object of a completed session.
-fn completed(record: &SessionRecord, created_at: i64) -> Response {
-    let file = FileObject {
-        key: record.key.clone(),
-        bucket: record.bucket.clone(),
-        mime_type: record.mime_type.clone(),
-        bytes: record.size,
-        created_at,
-        id: record.file_id.clone(),
-        sha256: record.digest.clone(),
-        content_hash: None,
-        part_size: None,
+    let placer = Arc::clone(uploads);
+    let record = blocking(move || place_session(&placer, record)).await?;
+    let SessionState::Completed { created_at } = record.state else {
+        return Err(AppError::Io(std::io::Error::other(
+            "placed but not completed",
+        )));
     };
-    json_response(StatusCode::OK, &file)
+    Ok(completed(&record, created_at))
 }
 
 /// `Upload-Offset`: required, a non-negative integer.
@@ -233,7 +204,7 @@ fn upload_offset(headers: &HeaderMap) -> Result<u64, AppError> {
 }
 
 /// `Upload-Checksum: sha256 <base64>`, decoded to the 32-byte digest.
-fn chunk_checksum(headers: &HeaderMap) -> Result<Option<[u8; 32]>, AppError> {
+pub(super) fn chunk_checksum(headers: &HeaderMap) -> Result<Option<[u8; 32]>, AppError> {
     let Some(value) = headers.get(UPLOAD_CHECKSUM_HEADER) else {
         return Ok(None);
     };
@@ -253,7 +224,7 @@ fn chunk_checksum(headers: &HeaderMap) -> Result<Option<[u8; 32]>, AppError> {
 }
 
 fn offset_mismatch(record: &SessionRecord) -> AppError {
-    AppError::OffsetMismatch(Box::new(session_object(record)))
+    AppError::OffsetMismatch(Box::new(session_object(record, None)))
 }
 
 fn past_size() -> AppError {

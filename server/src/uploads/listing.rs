@@ -126,9 +126,9 @@ pub fn file_object(
             bytes: metadata.len(),
             created_at: known.created_at,
             id,
-            sha256: Some(known.sha256),
-            content_hash: None,
-            part_size: None,
+            sha256: known.sha256,
+            content_hash: known.content_hash,
+            part_size: known.part_size,
         },
         None => FileObject {
             key,

@@ -2,7 +2,11 @@
 //! of which exist only with `--writable`.
 //!
 //! - `session.rs`: the sessions (create, lock, remove) and their live hashers
-//! - `append.rs`: a chunk, and completion
+//! - `append.rs`: a chunk of a sequential session
+//! - `parts.rs`: a part of a parallel-parts session (§2.1)
+//! - `complete.rs`: completing a parts session, and placing any finished file
+//! - `partial.rs`: where unfinished uploads keep their bytes
+//! - `committer.rs`: group commit of the hot upload state writes
 //! - `recovery.rs`: startup reconciliation and the expiry sweep
 //! - `store.rs`: the redb database that makes sessions survive a crash
 //! - `listing.rs`: buckets and file objects
@@ -14,7 +18,11 @@
 
 mod append;
 pub mod body;
+mod committer;
+mod complete;
 mod listing;
+mod partial;
+mod parts;
 mod recovery;
 mod session;
 mod store;
@@ -29,8 +37,12 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
-use skiff_protocol::{decode_segment, TreePath, UploadCreate, SESSION_PREFIX, UPLOADS_PATH};
+use skiff_protocol::{
+    decode_segment, TreePath, UploadCreate, COMPLETE_SEGMENT, PARTS_SEGMENT, SESSION_PREFIX,
+    UPLOADS_PATH,
+};
 
+pub use parts::MIN_PART;
 pub use recovery::spawn_sweeper;
 pub use session::{blocking, Uploads};
 pub use store::recorded_sha256s;
@@ -137,7 +149,7 @@ async fn route_item(
     let first = decode_segment(first)?;
     if let Some(id) = first.strip_prefix(SESSION_PREFIX) {
         if !key.is_empty() {
-            return Err(AppError::UnknownSession);
+            return session_item(uploads, id, key, method, headers, body).await;
         }
         return match *method {
             Method::GET | Method::HEAD => status(uploads, id).await,
@@ -173,6 +185,30 @@ async fn route_item(
     }
 }
 
+/// Below a session's url (§2.1): `parts/{n}` (PUT) and `complete` (POST).
+async fn session_item(
+    uploads: &Arc<Uploads>,
+    id: &str,
+    rest: &str,
+    method: &Method,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    if rest == COMPLETE_SEGMENT {
+        return match *method {
+            Method::POST => complete::complete_parts(uploads, id, body).await,
+            _ => Err(AppError::MethodNotAllowed { allow: "POST" }),
+        };
+    }
+    match rest.split_once('/') {
+        Some((PARTS_SEGMENT, number)) if !number.contains('/') => match *method {
+            Method::PUT => parts::put_part(uploads, id, number, headers, body).await,
+            _ => Err(AppError::MethodNotAllowed { allow: "PUT" }),
+        },
+        _ => Err(AppError::UnknownSession),
+    }
+}
+
 /// `GET {url}`: the durable state, without waiting for an append in flight.
 async fn status(uploads: &Arc<Uploads>, id: &str) -> Result<Response, AppError> {
     if !session::is_session_id(id) {
@@ -180,11 +216,23 @@ async fn status(uploads: &Arc<Uploads>, id: &str) -> Result<Response, AppError> 
     }
     let reader = Arc::clone(uploads);
     let owned = id.to_owned();
-    let record = session::blocking(move || reader.store().session(&owned)).await?;
-    match record {
-        Some(record) if !uploads.is_expired(&record) => Ok(json_response(
+    let found = session::blocking(move || {
+        let Some(record) = reader.store().session(&owned)? else {
+            return Ok(None);
+        };
+        let parts = match record.part_size {
+            Some(_) => Some(parts::PartSet::from_sorted(
+                reader.store().parts(&owned)?.into_iter().map(|(n, _)| n),
+            )),
+            None => None,
+        };
+        Ok(Some((record, parts)))
+    })
+    .await?;
+    match found {
+        Some((record, parts)) if !uploads.is_expired(&record) => Ok(json_response(
             StatusCode::OK,
-            &session::session_object(&record),
+            &session::session_object(&record, parts.as_ref()),
         )),
         _ => Err(AppError::UnknownSession),
     }

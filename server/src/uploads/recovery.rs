@@ -7,14 +7,24 @@
 //! a crash a partial file may be longer than its offset (the tail was never
 //! acknowledged: cut it off) but should never be shorter (if it is, the disk lied:
 //! lower the offset so the client re-sends).
+//!
+//! A parts session (§2.1) keeps its sparse partial file at full size: parts that
+//! were not recorded are simply missing, so nothing is cut. A partial file gone
+//! with the session still open means a crash interrupted a completion after the
+//! rename (the bookkeeping is finished now) or the bytes were lost (the session
+//! starts over with no parts).
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::session::{blocking, now_ms, Uploads};
-use super::store::SessionState;
+use super::complete::record_placed;
+use super::partial::PartialBytes;
+use super::session::{blocking, Uploads};
+use super::store::{SessionRecord, SessionState};
+use super::target::key_path;
 use crate::error::AppError;
+use crate::paths::resolve_blocking;
 
 /// Shortest and longest pause between two sweeps.
 const SWEEP_MIN: Duration = Duration::from_secs(1);
@@ -36,6 +46,10 @@ impl Uploads {
             if record.state != SessionState::Open {
                 continue;
             }
+            if record.part_size.is_some() {
+                self.reconcile_parts(record)?;
+                continue;
+            }
             let partial = self.partial_path(&record.id);
             match std::fs::metadata(&partial) {
                 Ok(metadata) if metadata.len() > record.offset => {
@@ -54,16 +68,16 @@ impl Uploads {
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                     if record.offset == record.size && record.digest.is_some() {
                         // Crashed between the rename into place and recording it.
-                        let created_at = i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX);
-                        record.state = SessionState::Completed { created_at };
-                    } else {
-                        std::fs::File::create(&partial)?;
-                        record.offset = 0;
-                        record.digest = None;
+                        if self.finish_placed(&record)? {
+                            continue;
+                        }
                     }
+                    std::fs::File::create(&partial)?;
+                    record.offset = 0;
+                    record.digest = None;
                     self.save(&record)?;
                 }
-                Err(error) => return Err(AppError::Io(error)),
+                Err(error) => return Err(AppError::from(error)),
             }
         }
         for entry in std::fs::read_dir(&self.partial_dir)? {
@@ -80,6 +94,56 @@ impl Uploads {
             }
         }
         Ok(())
+    }
+
+    /// A parts session at startup: its partial file back at full size (sparse),
+    /// or, if gone, the interrupted completion finished or the session emptied.
+    fn reconcile_parts(&self, mut record: SessionRecord) -> Result<(), AppError> {
+        let partial = self.partial_path(&record.id);
+        match std::fs::metadata(&partial) {
+            Ok(metadata) if metadata.len() != record.size => {
+                tracing::warn!(
+                    id = record.id,
+                    "parts partial file resized to the session's size"
+                );
+                let file = std::fs::OpenOptions::new().write(true).open(&partial)?;
+                file.set_len(record.size)?;
+                file.sync_all()?;
+                Ok(())
+            }
+            Ok(_) => Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                if record.content_hash.is_some() && self.finish_placed(&record)? {
+                    return Ok(());
+                }
+                tracing::warn!(
+                    id = record.id,
+                    "parts partial file lost; its parts are dropped"
+                );
+                self.store.remove_parts(&record.id)?;
+                record.content_hash = None;
+                self.save(&record)?;
+                self.partial.create(&record.id, record.size)
+            }
+            Err(error) => Err(AppError::from(error)),
+        }
+    }
+
+    /// Finishes a completion cut short after its rename, if the target is there
+    /// (then true).
+    fn finish_placed(&self, record: &SessionRecord) -> Result<bool, AppError> {
+        let target = key_path(&record.key).and_then(|path| resolve_blocking(&self.root, &path));
+        match target {
+            Ok(target) if target.is_file() => {
+                tracing::info!(
+                    id = record.id,
+                    "finishing a completion cut short by a crash"
+                );
+                record_placed(self, record.clone(), &target, true)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     /// Removes every expired session nobody is appending to right now; returns

@@ -1,9 +1,11 @@
 //! [`Uploads`]: the upload sessions of one server — the durable store, the
-//! partial files under `ROOT/.skiff/partial/`, and a per-session async mutex that
-//! serialises appends to the same session.
+//! partial bytes under `ROOT/.skiff/partial/`, and per session an async
+//! read-write gate: appends, completion and abort hold it exclusively; parts
+//! (§2.1) share it, so different parts of one session stream at the same time
+//! while only sends of the same part wait for each other (a mutex per part).
 //!
-//! The whole-file SHA-256 is computed incrementally while chunks arrive and kept
-//! in memory next to the session's mutex (sha2's hasher state cannot be
+//! The whole-file SHA-256 of a sequential session is computed incrementally while
+//! chunks arrive and kept in memory under the gate (sha2's hasher state cannot be
 //! serialised). After a restart the hasher is rebuilt once, lazily, by hashing
 //! the durable prefix of the partial file; the stored `offset` is the source of
 //! truth, and the in-memory hasher is used only if it covers exactly that offset.
@@ -14,20 +16,85 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::Sha256;
-use skiff_protocol::{UploadCreate, UploadSession, DEFAULT_BUCKET, SESSION_PREFIX, UPLOADS_PATH};
-use tokio::sync::OwnedMutexGuard;
+use skiff_protocol::{
+    part_count, UploadCreate, UploadSession, DEFAULT_BUCKET, SESSION_PREFIX, UPLOADS_PATH,
+};
+use tokio::sync::{OwnedMutexGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
+use super::partial::{LocalPartial, PartialBytes};
+use super::parts::{PartSet, MIN_PART};
 use super::store::{SessionRecord, SessionState, Store};
 use super::target::{exists, key_path};
 use crate::config::Config;
 use crate::error::AppError;
 use crate::ids::Ids;
 
-/// In-memory companion of a session, guarded by its mutex.
+/// In-memory companion of a session, guarded by its gate.
 #[derive(Default)]
 pub struct Live {
     /// Whole-file hasher and the offset it has consumed up to.
     pub hasher: Option<(u64, Sha256)>,
+}
+
+/// The locks and cached state of one live session.
+#[derive(Default)]
+pub struct SessionLocks {
+    gate: Arc<RwLock<Live>>,
+    /// One mutex per part being sent right now (entries go when unused).
+    sending: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<()>>>>,
+    /// The durable parts, once loaded from the store; kept in step by the
+    /// committer, so it never reports a part that is not durable.
+    pub durable: Mutex<Option<PartSet>>,
+}
+
+/// Held while part `n` is being sent; the next send of `n` waits for it.
+pub struct SendingPart {
+    locks: Arc<SessionLocks>,
+    n: u64,
+    guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl Drop for SendingPart {
+    fn drop(&mut self) {
+        drop(self.guard.take());
+        let mut sending = self
+            .locks
+            .sending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Only the map holds it: nobody waits for this part.
+        if sending
+            .get(&self.n)
+            .is_some_and(|mutex| Arc::strong_count(mutex) == 1)
+        {
+            sending.remove(&self.n);
+        }
+    }
+}
+
+impl SessionLocks {
+    /// Waits until nobody else is sending part `n`, and holds it.
+    pub async fn send_part(self: &Arc<Self>, n: u64) -> SendingPart {
+        let mutex = {
+            let mut sending = self.sending.lock().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(sending.entry(n).or_default())
+        };
+        let guard = mutex.lock_owned().await;
+        SendingPart {
+            locks: Arc::clone(self),
+            n,
+            guard: Some(guard),
+        }
+    }
+
+    /// Runs `change` on the durable parts if they are loaded (the committer's
+    /// after-commit step; when not loaded, the next load reads the store).
+    pub fn update_durable(&self, change: impl FnOnce(&mut PartSet)) {
+        let mut durable = self.durable.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(parts) = durable.as_mut() {
+            change(parts);
+        }
+    }
 }
 
 /// The server's upload sessions.
@@ -39,7 +106,10 @@ pub struct Uploads {
     pub(super) ttl: Duration,
     pub(super) max_chunk: u64,
     pub(super) max_size: u64,
-    live: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Live>>>>,
+    pub(super) partial: LocalPartial,
+    /// Background whole-file hashes of files uploaded in parts, one at a time.
+    pub(super) hashing: Arc<tokio::sync::Semaphore>,
+    live: Mutex<HashMap<String, Arc<SessionLocks>>>,
 }
 
 impl std::fmt::Debug for Uploads {
@@ -63,10 +133,12 @@ impl Uploads {
             store,
             ids,
             root: root.to_path_buf(),
-            partial_dir,
+            partial_dir: partial_dir.clone(),
             ttl: config.session_ttl,
             max_chunk: config.max_chunk,
             max_size: config.max_size,
+            partial: LocalPartial::new(partial_dir.clone()),
+            hashing: Arc::new(tokio::sync::Semaphore::new(1)),
             live: Mutex::new(HashMap::new()),
         };
         uploads.reconcile()?;
@@ -91,7 +163,7 @@ impl Uploads {
     /// Where a session's bytes accumulate: beside the tree, on the same
     /// filesystem, so completion is a rename.
     pub fn partial_path(&self, id: &str) -> PathBuf {
-        self.partial_dir.join(id)
+        self.partial.path(id)
     }
 
     /// A fresh temporary file name for a streamed `PUT`, in the partial folder
@@ -102,8 +174,9 @@ impl Uploads {
     }
 
     /// Creates a session (blocking): validates the request, stores the record, then
-    /// the empty partial file. A crash between the two leaves a record whose file
-    /// is missing, which startup reconciliation recreates at offset 0.
+    /// the partial file (sparse, at full size for a parts session). A crash between
+    /// the two leaves a record whose file is missing, which startup reconciliation
+    /// recreates with nothing stored.
     pub fn create(
         &self,
         request: UploadCreate,
@@ -118,6 +191,17 @@ impl Uploads {
                 code: "file_too_large",
                 message: format!("size {} is over this server's limit", request.size),
             });
+        }
+        if let Some(part_size) = request.part_size {
+            if part_size < MIN_PART || part_size > self.max_chunk {
+                return Err(AppError::BadRequest {
+                    code: "bad_part_size",
+                    message: format!(
+                        "part_size must be from {MIN_PART} (min_part) to {} (max_chunk)",
+                        self.max_chunk
+                    ),
+                });
+            }
         }
         let expected_sha256 = request.sha256.as_deref().map(parse_sha256).transpose()?;
         // Also refuses (403) keys whose existing parents lead out of the root.
@@ -137,18 +221,45 @@ impl Uploads {
             touched_ms: now_ms(),
             file_id: uuid::Uuid::new_v4().to_string(),
             state: SessionState::Open,
+            part_size: request.part_size,
+            content_hash: None,
         };
         self.store.put_session(&record)?;
-        std::fs::File::create(self.partial_path(&id))?;
-        Ok(session_object(&record))
+        let reserved = if record.part_size.is_some() {
+            record.size
+        } else {
+            0
+        };
+        self.partial.create(&id, reserved)?;
+        Ok(session_object(&record, Some(&PartSet::default())))
     }
 
-    /// Locks session `id` for the caller and returns its current record; unknown,
-    /// removed or expired sessions are 404.
+    /// Locks session `id` exclusively for the caller and returns its current
+    /// record; unknown, removed or expired sessions are 404.
     pub async fn lock(
         self: &Arc<Self>,
         id: &str,
-    ) -> Result<(OwnedMutexGuard<Live>, SessionRecord), AppError> {
+    ) -> Result<(OwnedRwLockWriteGuard<Live>, SessionRecord), AppError> {
+        let locks = self.locks_of(id).await?;
+        let guard = Arc::clone(&locks.gate).write_owned().await;
+        let record = self.current(id).await?;
+        Ok((guard, record))
+    }
+
+    /// Shares session `id`'s gate (parts in flight) and returns its locks and
+    /// current record; 404 like [`Uploads::lock`].
+    pub async fn share(
+        self: &Arc<Self>,
+        id: &str,
+    ) -> Result<(OwnedRwLockReadGuard<Live>, Arc<SessionLocks>, SessionRecord), AppError> {
+        let locks = self.locks_of(id).await?;
+        let guard = Arc::clone(&locks.gate).read_owned().await;
+        let record = self.current(id).await?;
+        Ok((guard, locks, record))
+    }
+
+    /// The locks of an existing session (404 otherwise).
+    async fn locks_of(self: &Arc<Self>, id: &str) -> Result<Arc<SessionLocks>, AppError> {
         if !is_session_id(id) {
             return Err(AppError::UnknownSession);
         }
@@ -158,17 +269,17 @@ impl Uploads {
         blocking(move || uploads.store.session(&owned))
             .await?
             .ok_or(AppError::UnknownSession)?;
-        let mutex = {
-            let mut live = self.live.lock().unwrap_or_else(PoisonError::into_inner);
-            Arc::clone(live.entry(id.to_owned()).or_default())
-        };
-        let guard = mutex.lock_owned().await;
-        // Re-read under the lock: an abort or a sweep may have won the race.
+        let mut live = self.live.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(Arc::clone(live.entry(id.to_owned()).or_default()))
+    }
+
+    /// The record, re-read under the gate: an abort or a sweep may have won the race.
+    async fn current(self: &Arc<Self>, id: &str) -> Result<SessionRecord, AppError> {
         let uploads = Arc::clone(self);
         let owned = id.to_owned();
         let record = blocking(move || uploads.store.session(&owned)).await?;
         match record {
-            Some(record) if !self.is_expired(&record) => Ok((guard, record)),
+            Some(record) if !self.is_expired(&record) => Ok(record),
             Some(record) => {
                 let uploads = Arc::clone(self);
                 blocking(move || uploads.remove(&record.id)).await?;
@@ -181,6 +292,18 @@ impl Uploads {
         }
     }
 
+    /// The durable parts of session `id`, loading them from the store on first
+    /// use (blocking).
+    pub fn durable_parts(&self, locks: &SessionLocks, id: &str) -> Result<PartSet, AppError> {
+        let mut durable = locks.durable.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(parts) = durable.as_ref() {
+            return Ok(parts.clone());
+        }
+        let parts = PartSet::from_sorted(self.store.parts(id)?.into_iter().map(|(n, _)| n));
+        *durable = Some(parts.clone());
+        Ok(parts)
+    }
+
     /// Commits `record` (blocking).
     pub fn save(&self, record: &SessionRecord) -> Result<(), AppError> {
         self.store.put_session(record)
@@ -189,11 +312,7 @@ impl Uploads {
     /// Removes a session with its partial data (blocking); the caller holds its
     /// lock or knows nobody does.
     pub fn remove(&self, id: &str) -> Result<(), AppError> {
-        match std::fs::remove_file(self.partial_path(id)) {
-            Ok(()) => {}
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-            Err(error) => return Err(AppError::Io(error)),
-        }
+        self.partial.discard(id)?;
         self.store.remove_session(id)?;
         self.forget(id);
         Ok(())
@@ -208,11 +327,11 @@ impl Uploads {
     }
 
     /// The session's mutex if nobody holds it right now (the sweep skips busy sessions).
-    pub(super) fn try_lock(&self, id: &str) -> Option<Option<OwnedMutexGuard<Live>>> {
+    pub(super) fn try_lock(&self, id: &str) -> Option<Option<OwnedRwLockWriteGuard<Live>>> {
         let live = self.live.lock().unwrap_or_else(PoisonError::into_inner);
         match live.get(id) {
             None => Some(None),
-            Some(mutex) => Arc::clone(mutex).try_lock_owned().ok().map(Some),
+            Some(locks) => Arc::clone(&locks.gate).try_write_owned().ok().map(Some),
         }
     }
 
@@ -223,17 +342,41 @@ impl Uploads {
     }
 }
 
-/// The session object clients see.
-pub fn session_object(record: &SessionRecord) -> UploadSession {
-    UploadSession {
+/// The session object clients see; `parts` are the durable parts of a parts
+/// session (`None` reports none, or all once it completed).
+pub fn session_object(record: &SessionRecord, parts: Option<&PartSet>) -> UploadSession {
+    let mut session = UploadSession {
         id: record.id.clone(),
         url: format!("{UPLOADS_PATH}/{SESSION_PREFIX}{}", record.id),
         offset: record.offset,
         size: record.size,
-        part_size: None,
+        part_size: record.part_size,
         parts: None,
         error: None,
+    };
+    if let Some(part_size) = record.part_size {
+        let count = part_count(record.size, part_size);
+        let all;
+        let parts = match (parts, record.state) {
+            (_, SessionState::Completed { .. }) => {
+                all = PartSet::full(count);
+                &all
+            }
+            (Some(parts), _) => parts,
+            (None, _) => {
+                all = PartSet::default();
+                &all
+            }
+        };
+        let prefix = parts.prefix();
+        session.offset = if prefix >= count {
+            record.size
+        } else {
+            prefix.saturating_mul(part_size).min(record.size)
+        };
+        session.parts = Some(parts.ranges());
     }
+    session
 }
 
 /// Session ids are 32 lowercase hex digits: anything else cannot name one (or a file).
@@ -242,7 +385,7 @@ pub fn is_session_id(id: &str) -> bool {
 }
 
 /// A client's whole-file SHA-256: 64 hex digits, normalised to lowercase.
-fn parse_sha256(text: &str) -> Result<String, AppError> {
+pub(super) fn parse_sha256(text: &str) -> Result<String, AppError> {
     if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(text.to_ascii_lowercase())
     } else {

@@ -1,24 +1,35 @@
 //! The crash-safe upload state, in the server's `redb` database at
 //! `ROOT/.skiff/state.redb` (shared with `crate::ids`).
 //!
-//! Two tables, both `&str → JSON bytes` so a record can grow a field without a
+//! Two tables `&str → JSON bytes` so a record can grow a field without a
 //! migration: `sessions` (one [`SessionRecord`] per upload session) and `files`
 //! (what we learnt about a file we wrote: its SHA-256 and id, valid while its
-//! ETag is unchanged). Every write is its own transaction committed with redb's
-//! default durability (fsync before `commit` returns), which is what lets an
-//! offset be acknowledged only once it is durable. All calls block: run them on
-//! a blocking thread.
+//! ETag is unchanged). A third, `parts`, maps `(session id, part number)` to the
+//! part's raw 32-byte SHA-256 (§2.1): one small row per part, so recording a part
+//! costs the same however many parts the session has.
+//!
+//! Every commit uses redb's default durability (fsync before `commit` returns),
+//! which is what lets an offset or a part be acknowledged only once it is durable.
+//! The hot writes (offsets, parts, completions) go through the group committer
+//! (`committer.rs`), which shares one commit among all writes pending at once;
+//! rare ones (startup, tree writes) commit on their own here. All calls block:
+//! run them on a blocking thread.
 
 use std::sync::Arc;
 
 use redb::{Database, ReadableTable, TableDefinition};
+
+use super::committer::Committer;
+pub use super::committer::Write;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
-const FILES: TableDefinition<&str, &[u8]> = TableDefinition::new("files");
+pub(super) const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+pub(super) const FILES: TableDefinition<&str, &[u8]> = TableDefinition::new("files");
+/// `(session id, part number)` → the part's raw SHA-256.
+pub(super) const PARTS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("parts");
 
 /// One upload session as stored.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -45,6 +56,13 @@ pub struct SessionRecord {
     pub file_id: String,
     /// Where the session is in its life.
     pub state: SessionState,
+    /// Part size of a parts session (§2.1); `None` for a sequential one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part_size: Option<u64>,
+    /// §2.1 content hash, recorded before a parts session's file is moved into
+    /// place (so recovery can finish a completion a crash interrupted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_hash: Option<String>,
 }
 
 /// Life of a session after creation.
@@ -67,20 +85,29 @@ pub enum SessionState {
 pub struct FileRecord {
     /// The file's ETag right after it was written.
     pub etag: String,
-    /// Lowercase hex SHA-256 of its bytes.
-    pub sha256: String,
+    /// Lowercase hex SHA-256 of its bytes; `None` while a file uploaded in parts
+    /// is still being hashed in the background.
+    #[serde(default)]
+    pub sha256: Option<String>,
     /// Its id.
     pub id: String,
     /// Content type declared by the uploader.
     pub mime_type: String,
     /// When it was written, Unix seconds.
     pub created_at: i64,
+    /// §2.1 content hash of a file uploaded in parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_hash: Option<String>,
+    /// The part size `content_hash` was computed with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part_size: Option<u64>,
 }
 
 /// The upload tables in the server's database.
 #[derive(Debug)]
 pub struct Store {
     db: Arc<Database>,
+    committer: Committer,
 }
 
 impl Store {
@@ -91,8 +118,54 @@ impl Store {
         let txn = db.begin_write().map_err(store_error)?;
         txn.open_table(SESSIONS).map_err(store_error)?;
         txn.open_table(FILES).map_err(store_error)?;
+        txn.open_table(PARTS).map_err(store_error)?;
         txn.commit().map_err(store_error)?;
-        Ok(Self { db })
+        let committer = Committer::start(Arc::clone(&db))?;
+        Ok(Self { db, committer })
+    }
+
+    /// Commits `writes` atomically, sharing the commit with whatever else is
+    /// pending; durable when this returns.
+    pub async fn commit(&self, writes: Vec<Write>) -> Result<(), AppError> {
+        self.committer.commit(writes).await
+    }
+
+    /// [`Store::commit`], running `after` on the committer thread once durable
+    /// (before anyone is answered).
+    pub async fn commit_then(
+        &self,
+        writes: Vec<Write>,
+        after: Option<super::committer::AfterCommit>,
+    ) -> Result<(), AppError> {
+        self.committer.commit_then(writes, after).await
+    }
+
+    /// [`Store::commit`] from a blocking thread.
+    pub fn commit_blocking(&self, writes: Vec<Write>) -> Result<(), AppError> {
+        self.committer.commit_blocking(writes)
+    }
+
+    /// The recorded parts of session `id` with their digests, by part number.
+    pub fn parts(&self, id: &str) -> Result<Vec<(u64, [u8; 32])>, AppError> {
+        let txn = self.db.begin_read().map_err(store_error)?;
+        let table = txn.open_table(PARTS).map_err(store_error)?;
+        let mut parts = Vec::new();
+        for row in table.range((id, 0)..=(id, u64::MAX)).map_err(store_error)? {
+            let (key, value) = row.map_err(store_error)?;
+            let digest = <[u8; 32]>::try_from(value.value()).map_err(store_error)?;
+            parts.push((key.value().1, digest));
+        }
+        Ok(parts)
+    }
+
+    /// Forgets every part of session `id` (abort, expiry, a lost partial file).
+    pub fn remove_parts(&self, id: &str) -> Result<(), AppError> {
+        let txn = self.db.begin_write().map_err(store_error)?;
+        {
+            let mut table = txn.open_table(PARTS).map_err(store_error)?;
+            super::committer::remove_parts(&mut table, id)?;
+        }
+        txn.commit().map_err(store_error)
     }
 
     /// The session `id`, if it exists.
@@ -117,9 +190,16 @@ impl Store {
         self.put(SESSIONS, &record.id, record)
     }
 
-    /// Forgets a session; durable when this returns.
+    /// Forgets a session and its parts; durable when this returns.
     pub fn remove_session(&self, id: &str) -> Result<(), AppError> {
-        self.remove(SESSIONS, id)
+        let txn = self.db.begin_write().map_err(store_error)?;
+        {
+            let mut sessions = txn.open_table(SESSIONS).map_err(store_error)?;
+            sessions.remove(id).map_err(store_error)?;
+            let mut parts = txn.open_table(PARTS).map_err(store_error)?;
+            super::committer::remove_parts(&mut parts, id)?;
+        }
+        txn.commit().map_err(store_error)
     }
 
     /// What we know about the file at `key`, if anything.
@@ -199,12 +279,12 @@ pub fn recorded_sha256s(
                 return Ok(None);
             };
             let record: FileRecord = decode(value.value())?;
-            Ok((record.id == *id).then_some(record.sha256))
+            Ok(record.sha256.filter(|_| record.id == *id))
         })
         .collect()
 }
 
-fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+pub(super) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     serde_json::from_slice(bytes).map_err(store_error)
 }
 

@@ -1,0 +1,282 @@
+//! Completing an upload: `POST {url}/complete` of a parts session (PROTOCOL.md
+//! §2.1), and moving any finished session's file into place (also used by
+//! sequential appends and by startup recovery).
+//!
+//! Order for parts: the content hash (from the recorded part digests, never
+//! from the bytes) is checked, then committed on the session, then the file is
+//! renamed into place, then the file record and the `Completed` state are
+//! committed together. A crash before the rename leaves the session completable;
+//! after it, recovery sees the partial gone and the content hash recorded and
+//! finishes the bookkeeping. The plain whole-file SHA-256 is read from the bytes
+//! only if the client asked for it to be checked; otherwise one background task
+//! at a time computes it later and records it if the file is still unchanged.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use axum::response::Response;
+use sha2::{Digest, Sha256};
+use skiff_protocol::{part_count, FileObject, UploadComplete};
+
+use super::body::hex;
+use super::partial::PartialBytes;
+use super::parts::PartSet;
+use super::session::{blocking, now_ms, session_object, Uploads};
+use super::store::{FileRecord, SessionRecord, SessionState, Write};
+use super::target::{key_path, prepare_target};
+use crate::entry::etag;
+use crate::error::AppError;
+use crate::json::json_response;
+use crate::paths::resolve_blocking;
+
+/// Largest JSON body accepted by complete.
+const COMPLETE_BODY_LIMIT: usize = 64 * 1024;
+
+/// `POST {url}/complete`.
+pub async fn complete_parts(
+    uploads: &Arc<Uploads>,
+    id: &str,
+    body: Body,
+) -> Result<Response, AppError> {
+    let request = complete_request(body).await?;
+    // Exclusive: waits for parts in flight, and later parts see the outcome.
+    let (_guard, mut record) = uploads.lock(id).await?;
+    let Some(part_size) = record.part_size else {
+        return Err(AppError::SessionConflict {
+            code: "not_parts",
+            message: "this session completes with its last chunk, not with complete".to_owned(),
+            session: Box::new(session_object(&record, None)),
+        });
+    };
+    match record.state {
+        SessionState::Open => {}
+        SessionState::Completed { created_at } => return Ok(completed(&record, created_at)),
+        SessionState::Failed => {
+            return Err(super::parts::closed(&record, &PartSet::default()));
+        }
+    }
+    let reader = Arc::clone(uploads);
+    let owned = record.id.clone();
+    let parts = blocking(move || reader.store().parts(&owned)).await?;
+    let count = part_count(record.size, part_size);
+    if parts.len() as u64 != count {
+        let durable = PartSet::from_sorted(parts.iter().map(|(n, _)| *n));
+        return Err(AppError::SessionConflict {
+            code: "parts_missing",
+            message: format!("{} of {count} parts are stored", parts.len()),
+            session: Box::new(session_object(&record, Some(&durable))),
+        });
+    }
+    let mut over_digests = Sha256::new();
+    for (_, digest) in &parts {
+        over_digests.update(digest);
+    }
+    let content_hash = hex(&over_digests.finalize());
+    if request
+        .content_hash
+        .as_ref()
+        .is_some_and(|expected| *expected != content_hash)
+    {
+        return Err(fail(uploads, record, "content_hash_mismatch", "content_hash").await);
+    }
+    let expected: Vec<String> = [request.sha256, record.expected_sha256.clone()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !expected.is_empty() {
+        // Asked for: the one time the request path reads the whole file.
+        let hasher = Arc::clone(uploads);
+        let (owned, size) = (record.id.clone(), record.size);
+        let sha256 = hex(&blocking(move || hasher.partial.hash(&owned, size)).await?);
+        if expected.iter().any(|expected| *expected != sha256) {
+            return Err(fail(uploads, record, "sha256_mismatch", "sha256").await);
+        }
+        record.digest = Some(sha256);
+    }
+    record.content_hash = Some(content_hash);
+    record.touched_ms = now_ms();
+    uploads
+        .store()
+        .commit(vec![Write::Session(record.clone())])
+        .await?;
+    let placer = Arc::clone(uploads);
+    let record = blocking(move || place_session(&placer, record)).await?;
+    if record.digest.is_none() {
+        hash_later(uploads, record.key.clone());
+    }
+    let SessionState::Completed { created_at } = record.state else {
+        return Err(AppError::Io(std::io::Error::other(
+            "placed but not completed",
+        )));
+    };
+    Ok(completed(&record, created_at))
+}
+
+/// The body: empty, `{}`, or [`UploadComplete`] with well-formed digests.
+async fn complete_request(body: Body) -> Result<UploadComplete, AppError> {
+    let bytes = axum::body::to_bytes(body, COMPLETE_BODY_LIMIT)
+        .await
+        .map_err(|_| AppError::TooLarge {
+            code: "body_too_large",
+            message: format!("the request body is over {COMPLETE_BODY_LIMIT} bytes"),
+        })?;
+    if bytes.trim_ascii().is_empty() {
+        return Ok(UploadComplete::default());
+    }
+    let request: UploadComplete =
+        serde_json::from_slice(&bytes).map_err(|error| AppError::BadRequest {
+            code: "bad_json",
+            message: format!("the body is not a complete request: {error}"),
+        })?;
+    Ok(UploadComplete {
+        sha256: request
+            .sha256
+            .as_deref()
+            .map(super::session::parse_sha256)
+            .transpose()?,
+        content_hash: request
+            .content_hash
+            .as_deref()
+            .map(|text| {
+                super::session::parse_sha256(text).map_err(|_| AppError::BadRequest {
+                    code: "bad_content_hash",
+                    message: "content_hash must be 64 hexadecimal digits".to_owned(),
+                })
+            })
+            .transpose()?,
+    })
+}
+
+/// Marks the session failed (only abort remains) and returns the 460.
+async fn fail(
+    uploads: &Arc<Uploads>,
+    mut record: SessionRecord,
+    code: &'static str,
+    which: &str,
+) -> AppError {
+    record.state = SessionState::Failed;
+    record.touched_ms = now_ms();
+    if let Err(error) = uploads.store().commit(vec![Write::Session(record)]).await {
+        return error;
+    }
+    AppError::ChecksumMismatch {
+        code,
+        message: format!("the file's {which} does not match; abort the session"),
+    }
+}
+
+/// Moves the finished session's bytes into place and records it completed
+/// (blocking). The caller holds the session exclusively.
+pub fn place_session(uploads: &Uploads, record: SessionRecord) -> Result<SessionRecord, AppError> {
+    let path = key_path(&record.key)?;
+    let target = prepare_target(uploads.root(), &path)?;
+    let replaced = target.symlink_metadata().is_ok();
+    uploads.partial.place(&record.id, &target)?;
+    record_placed(uploads, record, &target, replaced)
+}
+
+/// The bookkeeping once the file is at `target` (blocking): its id, what we know
+/// about it, and the session `Completed`, in one commit. Recovery calls this for
+/// a completion a crash cut short after the rename.
+pub fn record_placed(
+    uploads: &Uploads,
+    mut record: SessionRecord,
+    target: &Path,
+    replaced: bool,
+) -> Result<SessionRecord, AppError> {
+    let created_at = i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX);
+    // The file object reports the entry's stable id: kept if it replaced a
+    // file; a new file starts afresh, whatever a file deleted behind our back left.
+    if !replaced {
+        uploads.ids().forget_tree(&record.key)?;
+    }
+    record.file_id = uploads.ids().id_for(&record.key)?;
+    record.state = SessionState::Completed { created_at };
+    record.touched_ms = now_ms();
+    let mut writes = Vec::new();
+    // Learn the new file's ETag so listings can trust the digests we computed.
+    if let Ok(metadata) = std::fs::symlink_metadata(target) {
+        writes.push(Write::File {
+            key: record.key.clone(),
+            record: FileRecord {
+                etag: etag(&metadata),
+                sha256: record.digest.clone(),
+                id: record.file_id.clone(),
+                mime_type: record.mime_type.clone(),
+                created_at,
+                content_hash: record.content_hash.clone(),
+                part_size: record.part_size,
+            },
+        });
+    }
+    writes.push(Write::Session(record.clone()));
+    if record.part_size.is_some() {
+        writes.push(Write::DropParts(record.id.clone()));
+    }
+    uploads.store().commit_blocking(writes)?;
+    uploads.forget(&record.id);
+    Ok(record)
+}
+
+/// 200 with the file object of a completed session.
+pub fn completed(record: &SessionRecord, created_at: i64) -> Response {
+    let file = FileObject {
+        key: record.key.clone(),
+        bucket: record.bucket.clone(),
+        mime_type: record.mime_type.clone(),
+        bytes: record.size,
+        created_at,
+        id: record.file_id.clone(),
+        sha256: record.digest.clone(),
+        content_hash: record.content_hash.clone(),
+        part_size: record.part_size,
+    };
+    json_response(StatusCode::OK, &file)
+}
+
+/// Computes the whole-file SHA-256 of the file at `key` in the background, one
+/// file at a time, and records it if the file did not change meanwhile.
+pub fn hash_later(uploads: &Arc<Uploads>, key: String) {
+    let uploads = Arc::clone(uploads);
+    let permits = Arc::clone(&uploads.hashing);
+    tokio::spawn(async move {
+        let Ok(_permit) = permits.acquire_owned().await else {
+            return;
+        };
+        let hashed = key.clone();
+        if let Err(error) = blocking(move || hash_file(&uploads, &hashed)).await {
+            tracing::warn!(%error, key, "background SHA-256 failed");
+        }
+    });
+}
+
+/// Hashes the file at `key` if its record lacks a SHA-256 and still matches it (blocking).
+fn hash_file(uploads: &Uploads, key: &str) -> Result<(), AppError> {
+    let Some(known) = uploads.store().file(key)? else {
+        return Ok(());
+    };
+    if known.sha256.is_some() {
+        return Ok(());
+    }
+    let path = key_path(key)?;
+    let canonical = resolve_blocking(uploads.root(), &path)?;
+    let unchanged = |metadata: std::io::Result<std::fs::Metadata>| {
+        metadata.is_ok_and(|metadata| etag(&metadata) == known.etag)
+    };
+    if !unchanged(std::fs::metadata(&canonical)) {
+        return Ok(());
+    }
+    let mut file = std::fs::File::open(&canonical)?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher)?;
+    if !unchanged(std::fs::metadata(&canonical)) {
+        return Ok(());
+    }
+    uploads.store().commit_blocking(vec![Write::FileSha256 {
+        key: key.to_owned(),
+        etag: known.etag,
+        sha256: hex(&hasher.finalize()),
+    }])
+}
