@@ -1,5 +1,6 @@
 //! A file's bytes (PROTOCOL.md §1 without the RFSAPI header): streamed from disk,
-//! with validators, conditional GETs and single byte ranges.
+//! with validators, conditional GETs, single byte ranges, and `Repr-Digest`
+//! where the server recorded the file's SHA-256 when it wrote it.
 
 use std::io::SeekFrom;
 use std::path::Path;
@@ -7,23 +8,53 @@ use std::path::Path;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
+use skiff_protocol::REPR_DIGEST_HEADER;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
 use crate::conditional::{is_not_modified, requested_range, RangeRequest};
+use crate::digest::{recorded, RecordedDigest};
 use crate::entry::{etag, http_date, mime_for_name, modified};
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// Read size of the file stream.
 const READ_CHUNK: usize = 64 * 1024;
 
+/// What the store knows about a file, looked up before its bytes are served.
+#[derive(Debug, Clone, Default)]
+pub struct FileFacts {
+    /// Its §3 `_format`, which overrides the type guessed from the name.
+    pub format: Option<String>,
+    /// Its SHA-256 as recorded when the server wrote it (writable servers only).
+    pub digest: Option<RecordedDigest>,
+}
+
+/// The [`FileFacts`] of the file at `key` (one blocking trip).
+pub async fn facts(state: &AppState, key: String) -> Result<FileFacts, AppError> {
+    let state = state.clone();
+    crate::uploads::blocking(move || facts_blocking(&state, &key)).await
+}
+
+/// The [`FileFacts`] of the file at `key` (blocking). A read-only server has no
+/// uploads store, hence no digests.
+pub fn facts_blocking(state: &AppState, key: &str) -> Result<FileFacts, AppError> {
+    Ok(FileFacts {
+        format: state.ids().format_of(key)?,
+        digest: match state.uploads() {
+            Some(uploads) => recorded(uploads, key)?,
+            None => None,
+        },
+    })
+}
+
 /// Serves the regular file at canonical `path`; `name` (the requested name, which
-/// for a symlink is the link's) picks the content type unless `format` (its §3
-/// `_format`) is set.
+/// for a symlink is the link's) picks the content type unless `facts.format` (its
+/// §3 `_format`) is set.
 pub async fn serve_file(
     path: &Path,
     name: &str,
-    format: Option<String>,
+    facts: FileFacts,
     method: &Method,
     headers: &HeaderMap,
 ) -> Result<Response, AppError> {
@@ -46,6 +77,12 @@ pub async fn serve_file(
     );
     // Files change in a file manager; the validators make revalidation cheap.
     response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    // Checked against the opened handle's ETag: a file changed behind our back
+    // (or since the lookup) gets no digest rather than a wrong one. It describes
+    // the whole file, so a 206 carries it too (RFC 9530 §3).
+    if let Some(digest) = facts.digest.and_then(|digest| digest.for_etag(&etag)) {
+        response_headers.insert(REPR_DIGEST_HEADER, digest);
+    }
 
     if is_not_modified(headers, &etag, modified) {
         *response.status_mut() = StatusCode::NOT_MODIFIED;
@@ -68,7 +105,7 @@ pub async fn serve_file(
     *response.status_mut() = status;
     let response_headers = response.headers_mut();
     response_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    let content_type = format.unwrap_or_else(|| mime_for_name(name));
+    let content_type = facts.format.unwrap_or_else(|| mime_for_name(name));
     insert(response_headers, header::CONTENT_TYPE, &content_type);
     if !is_safe_inline(&content_type) {
         // PROTOCOL.md §6: user files must never run as the app's origin.

@@ -150,8 +150,8 @@ async fn serve_tree(
             let known = crate::uploads::blocking(move || ids.known_or_new(&key)).await?;
             listing::file_entry(name, &metadata, Some(known), state.writes_supported(grant))
         } else {
-            let format = crate::uploads::blocking(move || ids.format_of(&key)).await?;
-            serve_file(&canonical, name, format, method, headers).await?
+            let facts = crate::files::facts(state, key).await?;
+            serve_file(&canonical, name, facts, method, headers).await?
         }
     } else {
         // FIFOs, sockets and devices: reading them could block or never end.

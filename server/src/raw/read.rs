@@ -1,6 +1,6 @@
 //! Raw API reads: `stat`, `list` (ids created for the whole folder in one
-//! transaction) and `data` (bytes, with the tree's validators, ranges and §6
-//! safe-serving headers).
+//! transaction) and `data` (bytes, with the tree's validators, ranges, §6
+//! safe-serving headers and `Repr-Digest`).
 
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
@@ -9,7 +9,7 @@ use skiff_protocol::{EntryKind, RawList, RawListEntry, TreePath};
 use super::{stat_of, stat_response};
 use crate::entry::etag;
 use crate::error::AppError;
-use crate::files::serve_file;
+use crate::files::{facts_blocking, serve_file};
 use crate::json::json_response;
 use crate::listing::{child_key, visible};
 use crate::paths::find_blocking;
@@ -83,10 +83,10 @@ pub async fn data(
     headers: &HeaderMap,
 ) -> Result<Response, AppError> {
     let reader = state.clone();
-    let (found, format) = blocking(move || {
+    let (found, facts) = blocking(move || {
         let found = find_blocking(reader.root(), path)?;
-        let format = reader.ids().format_of(&found.key())?;
-        Ok((found, format))
+        let facts = facts_blocking(&reader, &found.key())?;
+        Ok((found, facts))
     })
     .await?;
     if !found.metadata.is_file() {
@@ -96,5 +96,5 @@ pub async fn data(
         });
     }
     let name = found.path.name().unwrap_or_default();
-    serve_file(&found.canonical, name, format, method, headers).await
+    serve_file(&found.canonical, name, facts, method, headers).await
 }

@@ -1,5 +1,5 @@
-//! Raw API writes: `PUT data` (the tree's streamed whole-file write, answering
-//! with the stat object), `DELETE data` (recursive only when asked), `mkdir`.
+//! Raw API writes: `PUT data` (the tree's streamed, digest-verified whole-file
+//! write, answering with the stat object and `Repr-Digest`), `DELETE data` (recursive only when asked), `mkdir`.
 
 use std::sync::Arc;
 
@@ -22,8 +22,9 @@ pub async fn put(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, AppError> {
-    let (existed, metadata, _) = write_whole(uploads, path.clone(), headers, body).await?;
+    let written = write_whole(uploads, path.clone(), headers, body).await?;
     let uploads = Arc::clone(uploads);
+    let metadata = written.metadata.clone();
     let stat = blocking(move || {
         let canonical = resolve_blocking(uploads.root(), &path)?;
         let found = Found {
@@ -34,12 +35,14 @@ pub async fn put(
         stat_of(uploads.ids(), &found)
     })
     .await?;
-    let status = if existed {
+    let status = if written.existed {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
-    Ok(stat_response(status, &stat))
+    let mut response = stat_response(status, &stat);
+    written.add_repr_digest(&mut response);
+    Ok(response)
 }
 
 /// `DELETE {raw}/data?ref=[&recursive=true]`: 204; a non-empty folder without

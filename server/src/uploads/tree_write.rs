@@ -1,25 +1,30 @@
-//! Plain RFSAPI writes on the tree with `--writable` (PROTOCOL.md §0): `PUT P`
-//! streams the body to a temporary file beside the tree and renames it into
-//! place (201 created, 200 replaced); `DELETE P` removes a file, or a folder
-//! only when it is empty (else 409).
+//! Plain RFSAPI writes on the tree with `--writable` (PROTOCOL.md §0, §2.2): `PUT P`
+//! streams the body to a temporary file beside the tree, verifies its
+//! `Content-Digest`, and renames it into place (201 created, 200 replaced);
+//! `DELETE P` removes a file, or a folder only when it is empty (else 409).
 
+use std::path::Path;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use redb::TableDefinition;
 use sha2::{Digest, Sha256};
-use skiff_protocol::TreePath;
+use skiff_protocol::{TreePath, REPR_DIGEST_HEADER};
 use tokio::io::BufWriter;
 
 use super::body::{content_length, copy_body, hex, WRITE_BUFFER};
 use super::session::{blocking, now_ms, Uploads};
 use super::store::FileRecord;
 use super::target::{exists, key_of, place, prepare_target, sync_dir};
+use crate::database::store_error;
+use crate::digest::{content_sha256, sha256_field, verify};
 use crate::entry::{etag, mime_for_name};
 use crate::error::AppError;
 use crate::ids::Known;
 use crate::paths::resolve_blocking;
+use crate::space::ensure_room;
 
 /// `PUT P`: the whole body becomes the file at `path`.
 pub async fn put(
@@ -29,27 +34,52 @@ pub async fn put(
     body: Body,
 ) -> Result<Response, AppError> {
     let name = path.name().unwrap_or_default().to_owned();
-    let (existed, metadata, known) = write_whole(uploads, path, headers, body).await?;
-    let status = if existed {
+    let written = write_whole(uploads, path, headers, body).await?;
+    let status = if written.existed {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
-    let mut response = crate::listing::file_entry(&name, &metadata, Some(known), true);
+    let mut response =
+        crate::listing::file_entry(&name, &written.metadata, Some(written.known.clone()), true);
     *response.status_mut() = status;
+    written.add_repr_digest(&mut response);
     Ok(response)
 }
 
-/// A whole-file write: whether it replaced a file, the new file's metadata, and
-/// its id. `If-None-Match: *` → 412 if something is there; `If-Match` → 412
-/// unless the current file has one of the listed ETags (checked before the body
-/// is read and again just before the rename).
+/// What a whole-file write did.
+#[derive(Debug)]
+pub struct Written {
+    /// Whether it replaced a file.
+    pub existed: bool,
+    /// The new file's metadata.
+    pub metadata: std::fs::Metadata,
+    /// Its id and `_format`.
+    pub known: Known,
+    /// Lowercase hex SHA-256 of what was stored.
+    pub sha256: String,
+}
+
+impl Written {
+    /// `Repr-Digest` of what was stored, on the write's response.
+    pub fn add_repr_digest(&self, response: &mut Response) {
+        if let Some(value) = sha256_field(&self.sha256) {
+            response.headers_mut().insert(REPR_DIGEST_HEADER, value);
+        }
+    }
+}
+
+/// A whole-file write (§2.2). `If-None-Match: *` → 412 if something is there;
+/// `If-Match` → 412 unless the current file has one of the listed ETags (both
+/// checked before the body is read and again at the rename); a `Content-Digest`
+/// is verified before the file is placed (460, nothing changes); a
+/// `Content-Length` that cannot fit on the disk is 507 before any byte is read.
 pub async fn write_whole(
     uploads: &Arc<Uploads>,
     path: TreePath,
     headers: &HeaderMap,
     body: Body,
-) -> Result<(bool, std::fs::Metadata, Known), AppError> {
+) -> Result<Written, AppError> {
     if path.is_root() {
         return Err(AppError::Conflict {
             code: "target_is_folder",
@@ -57,12 +87,14 @@ pub async fn write_whole(
         });
     }
     let if_match = if_match(headers);
+    let promised = content_sha256(headers)?;
     let max_size = uploads.max_size;
     let too_large = || AppError::TooLarge {
         code: "file_too_large",
         message: "the body is over this server's size limit".to_owned(),
     };
-    if content_length(headers).is_some_and(|length| length > max_size) {
+    let announced = content_length(headers);
+    if announced.is_some_and(|length| length > max_size) {
         return Err(too_large());
     }
     let if_none_match = headers
@@ -76,7 +108,12 @@ pub async fn write_whole(
         if exists(checked.root(), &probe)? && if_none_match {
             return Err(AppError::AlreadyExists);
         }
-        check_if_match(checked.root(), &probe, guard.as_deref())
+        check_if_match(checked.root(), &probe, guard.as_deref())?;
+        // The temporary file is where the bytes land first.
+        match announced {
+            Some(length) => ensure_room(&checked.partial_dir, length),
+            None => Ok(()),
+        }
     })
     .await?;
 
@@ -105,7 +142,10 @@ pub async fn write_whole(
         Err(error) => Err(error),
     };
     drop(file);
-    let sha256 = hex(&hasher.finalize());
+    let digest = hasher.finalize();
+    // A body that is not what its sender hashed never reaches the tree.
+    let written = written.and_then(|()| verify(promised, &digest));
+    let sha256 = hex(&digest);
     let leftover = temp.clone();
     let uploads = Arc::clone(uploads);
     let placed = blocking(move || {
@@ -116,23 +156,28 @@ pub async fn write_whole(
             return Err(AppError::AlreadyExists);
         }
         check_if_match(uploads.root(), &path, if_match.as_deref())?;
-        place(&temp, &target)?;
-        let metadata = std::fs::metadata(&target).map_err(AppError::from_fs)?;
-        // A replaced file keeps its id (and metadata); a new one gets its first,
-        // even where a file deleted behind our back left its id in the store.
-        if !existed {
-            uploads.ids().forget_tree(&key_of(&path))?;
+        if if_none_match {
+            place_new(&temp, &target)?;
+        } else {
+            place(&temp, &target)?;
         }
-        let known = uploads.ids().known_or_new(&key_of(&path))?;
+        let metadata = std::fs::metadata(&target).map_err(AppError::from_fs)?;
         let record = FileRecord {
             etag: etag(&metadata),
-            sha256,
-            id: known.id.clone(),
+            sha256: Some(sha256.clone()),
+            id: String::new(),
             mime_type: mime_for_name(path.name().unwrap_or_default()),
             created_at: i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX),
+            content_hash: None,
+            part_size: None,
         };
-        uploads.store().put_file(&key_of(&path), &record)?;
-        Ok((existed, metadata, known))
+        let known = record_written(&uploads, &key_of(&path), existed, record)?;
+        Ok(Written {
+            existed,
+            metadata,
+            known,
+            sha256,
+        })
     })
     .await;
     match placed {
@@ -144,6 +189,60 @@ pub async fn write_whole(
             Err(error)
         }
     }
+}
+
+/// The `files` table of `store.rs`, written here in the same transaction as
+/// the ids (see [`record_written`]); both must name the same table.
+const FILES: TableDefinition<&str, &[u8]> = TableDefinition::new("files");
+
+/// Records a file just placed at `key` — its id (kept if it `replaced` a
+/// file, else new) and its file record — in ONE write transaction, so a
+/// small-file `PUT` costs one commit (one fsync of the store), not three
+/// (blocking). Returns its id and `_format`.
+fn record_written(
+    uploads: &Uploads,
+    key: &str,
+    replaced: bool,
+    mut record: FileRecord,
+) -> Result<Known, AppError> {
+    let txn = uploads
+        .ids()
+        .database()
+        .begin_write()
+        .map_err(store_error)?;
+    let known = crate::ids::written_in(&txn, key, replaced)?;
+    record.id.clone_from(&known.id);
+    let bytes = serde_json::to_vec(&record).map_err(store_error)?;
+    {
+        let mut files = txn.open_table(FILES).map_err(store_error)?;
+        files.insert(key, bytes.as_slice()).map_err(store_error)?;
+    }
+    txn.commit().map_err(store_error)?;
+    Ok(known)
+}
+
+/// Like [`place`], but never over an existing entry (`If-None-Match: *`): the
+/// check before is not enough when two creates of one name race. Linux's
+/// `renameat2(RENAME_NOREPLACE)` makes "only if absent" part of the rename;
+/// where the filesystem lacks it, the check just before the rename stands.
+fn place_new(source: &Path, target: &Path) -> Result<(), AppError> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        use rustix::io::Errno;
+        match renameat_with(CWD, source, CWD, target, RenameFlags::NOREPLACE) {
+            Ok(()) => {
+                return match target.parent() {
+                    Some(parent) => sync_dir(parent),
+                    None => Ok(()),
+                };
+            }
+            Err(Errno::EXIST) => return Err(AppError::AlreadyExists),
+            Err(Errno::INVAL | Errno::NOSYS | Errno::NOTSUP) => {}
+            Err(error) => return Err(AppError::from_fs(error.into())),
+        }
+    }
+    place(source, target)
 }
 
 /// The ETags listed in `If-Match` (`*` kept as is), if the header is there.

@@ -613,3 +613,6 @@ pub fn unix_seconds(time: SystemTime) -> u64 {
 
 /// Helpers for the upload tests (PROTOCOL.md §2).
 pub mod uploads;
+
+/// A small tmpfs for the tests that run out of space.
+pub mod tmpfs;

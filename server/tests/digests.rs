@@ -1,0 +1,273 @@
+//! PROTOCOL.md §2.2 and the general rule on digests: `PUT P` and raw `PUT data`
+//! verify `Content-Digest` before anything is placed, and file bytes carry
+//! `Repr-Digest` wherever the server knows their SHA-256 (and only then).
+
+mod common;
+
+use base64::Engine;
+use common::uploads::{append, create, serve_writable};
+use common::{client, expect_error, Fixture, TestServer};
+use sha2::{Digest, Sha256};
+use skiff_protocol::{RawStat, CONTENT_DIGEST_HEADER, RAW_PATH, REPR_DIGEST_HEADER};
+
+/// `sha-256=:<base64>:` of `bytes`.
+fn digest_field(bytes: &[u8]) -> String {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes));
+    format!("sha-256=:{encoded}:")
+}
+
+async fn put(
+    server: &TestServer,
+    path: &str,
+    body: &'static [u8],
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = client().put(server.url(path)).body(body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.expect("send the PUT")
+}
+
+async fn raw_put(
+    server: &TestServer,
+    path: &str,
+    body: &'static [u8],
+    digest: &str,
+) -> reqwest::Response {
+    client()
+        .put(server.url(&format!("{RAW_PATH}/data?ref=path:{path}")))
+        .header(CONTENT_DIGEST_HEADER, digest)
+        .body(body)
+        .send()
+        .await
+        .expect("send the raw PUT")
+}
+
+async fn get(server: &TestServer, path: &str, range: Option<&str>) -> reqwest::Response {
+    let mut request = client().get(server.url(path));
+    if let Some(range) = range {
+        request = request.header("range", range);
+    }
+    request.send().await.expect("send the GET")
+}
+
+fn repr_digest(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get(REPR_DIGEST_HEADER)
+        .map(|value| value.to_str().expect("ASCII").to_owned())
+}
+
+/// What is left in the folder where streamed writes start.
+fn partial_leftovers(fixture: &Fixture) -> Vec<String> {
+    std::fs::read_dir(fixture.path(&[".skiff", "partial"]))
+        .map(|entries| {
+            entries
+                .filter_map(|entry| entry.ok())
+                .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_tree_put_is_placed_only_when_its_digest_matches() {
+    let fixture = Fixture::new();
+    let server = serve_writable(&fixture, &[]);
+
+    let created = put(
+        &server,
+        "/a.txt",
+        b"first",
+        &[("content-digest", &digest_field(b"first"))],
+    )
+    .await;
+    assert_eq!(created.status(), 201);
+    assert_eq!(repr_digest(&created), Some(digest_field(b"first")));
+    assert_eq!(
+        std::fs::read(fixture.path(&["a.txt"])).expect("placed"),
+        b"first"
+    );
+
+    let wrong = put(
+        &server,
+        "/b.txt",
+        b"body",
+        &[("content-digest", &digest_field(b"other"))],
+    )
+    .await;
+    let error = expect_error(wrong, 460, "wrong digest, new file").await;
+    assert_eq!(error.error.code, "checksum_mismatch");
+    assert!(!fixture.path(&["b.txt"]).exists(), "nothing placed");
+
+    let replacing = put(
+        &server,
+        "/a.txt",
+        b"second",
+        &[("content-digest", &digest_field(b"nope"))],
+    )
+    .await;
+    expect_error(replacing, 460, "wrong digest, replacing").await;
+    assert_eq!(
+        std::fs::read(fixture.path(&["a.txt"])).expect("kept"),
+        b"first"
+    );
+    assert_eq!(
+        repr_digest(&get(&server, "/a.txt", None).await),
+        Some(digest_field(b"first")),
+        "record untouched"
+    );
+
+    // Several algorithms: only sha-256 counts; unknown ones are ignored.
+    let several = format!("sha-512=:AAAA:, {}, md5=:x:", digest_field(b"second"));
+    let replaced = put(
+        &server,
+        "/a.txt",
+        b"second",
+        &[("content-digest", &several)],
+    )
+    .await;
+    assert_eq!(replaced.status(), 200);
+    assert_eq!(
+        std::fs::read(fixture.path(&["a.txt"])).expect("replaced"),
+        b"second"
+    );
+    let no_sha256 = put(
+        &server,
+        "/c.txt",
+        b"c",
+        &[("content-digest", "sha-512=:AAAA:")],
+    )
+    .await;
+    assert_eq!(no_sha256.status(), 201, "no sha-256: as if no header");
+
+    for malformed in ["sha-256=abc", "sha-256=:AAAA:", "sha-256=:!!:"] {
+        let refused = put(&server, "/d.txt", b"d", &[("content-digest", malformed)]).await;
+        let error = expect_error(refused, 400, malformed).await;
+        assert_eq!(error.error.code, "bad_digest");
+    }
+    assert!(!fixture.path(&["d.txt"]).exists());
+
+    let taken = put(
+        &server,
+        "/a.txt",
+        b"third",
+        &[
+            ("content-digest", &digest_field(b"third")),
+            ("if-none-match", "*"),
+        ],
+    )
+    .await;
+    expect_error(taken, 412, "If-None-Match on an existing file").await;
+    assert_eq!(
+        std::fs::read(fixture.path(&["a.txt"])).expect("kept"),
+        b"second"
+    );
+    assert_eq!(
+        partial_leftovers(&fixture),
+        Vec::<String>::new(),
+        "no temp file left"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_replacement_keeps_the_files_id() {
+    let fixture = Fixture::new();
+    let server = serve_writable(&fixture, &[]);
+    let stat = |response: reqwest::Response| async move {
+        assert!(response.status().is_success(), "{}", response.status());
+        response.json::<RawStat>().await.expect("a stat object")
+    };
+    let first = stat(raw_put(&server, "/x/y.bin", b"one", &digest_field(b"one")).await).await;
+    assert_eq!(
+        std::fs::read(fixture.path(&["x", "y.bin"])).expect("placed"),
+        b"one"
+    );
+
+    let wrong = raw_put(&server, "/x/y.bin", b"two", &digest_field(b"one")).await;
+    expect_error(wrong, 460, "raw PUT with a wrong digest").await;
+    let fresh = raw_put(&server, "/x/z.bin", b"two", &digest_field(b"one")).await;
+    expect_error(fresh, 460, "raw PUT of a new file with a wrong digest").await;
+    assert!(!fixture.path(&["x", "z.bin"]).exists());
+
+    let url = server.url(&format!("{RAW_PATH}/stat?ref=path:/x/y.bin"));
+    let after = stat(client().get(url).send().await.expect("stat")).await;
+    assert_eq!(
+        (after.id, after.etag),
+        (first.id.clone(), first.etag),
+        "nothing changed"
+    );
+    let replaced = raw_put(&server, "/x/y.bin", b"two", &digest_field(b"two")).await;
+    assert_eq!(replaced.status(), 200);
+    assert_eq!(repr_digest(&replaced), Some(digest_field(b"two")));
+    assert_eq!(
+        stat(replaced).await.id,
+        first.id,
+        "a replaced file keeps its id"
+    );
+    assert_eq!(partial_leftovers(&fixture), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn file_bytes_carry_repr_digest_only_while_it_is_true() {
+    let fixture = Fixture::new();
+    fixture.write(&["untouched.txt"], b"never written by the server");
+    let server = serve_writable(&fixture, &[]);
+    assert_eq!(
+        put(&server, "/put.txt", b"0123456789", &[]).await.status(),
+        201
+    );
+    let whole = digest_field(b"0123456789");
+
+    let full = get(&server, "/put.txt", None).await;
+    assert_eq!(
+        (full.status().as_u16(), repr_digest(&full)),
+        (200, Some(whole.clone()))
+    );
+    let partial = get(&server, "/put.txt", Some("bytes=2-4")).await;
+    assert_eq!(partial.status(), 206);
+    assert_eq!(
+        repr_digest(&partial),
+        Some(whole.clone()),
+        "it describes the whole file"
+    );
+    let head = client()
+        .head(server.url("/put.txt"))
+        .send()
+        .await
+        .expect("HEAD");
+    assert_eq!(repr_digest(&head), Some(whole.clone()));
+    let raw = get(&server, &format!("{RAW_PATH}/data?ref=path:/put.txt"), None).await;
+    assert_eq!(repr_digest(&raw), Some(whole));
+
+    let bytes = b"uploaded in a session".to_vec();
+    let session = create(&server, "up/s.bin", bytes.len() as u64, None).await;
+    assert_eq!(
+        append(&server, &session.url, 0, bytes.clone(), false)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        repr_digest(&get(&server, "/up/s.bin", None).await),
+        Some(digest_field(&bytes))
+    );
+
+    assert_eq!(
+        repr_digest(&get(&server, "/untouched.txt", None).await),
+        None
+    );
+    // Changed behind the server's back: the recorded digest no longer holds.
+    std::fs::write(fixture.path(&["put.txt"]), b"changed outside").expect("write");
+    let changed = get(&server, "/put.txt", None).await;
+    assert_eq!(
+        (changed.status().as_u16(), repr_digest(&changed)),
+        (200, None)
+    );
+
+    // A read-only server has no uploads store: no digests, even for files it knew.
+    drop(server);
+    let read_only = TestServer::start(fixture.root());
+    assert_eq!(repr_digest(&get(&read_only, "/up/s.bin", None).await), None);
+}
