@@ -24,6 +24,8 @@ mod listing;
 mod partial;
 mod parts;
 mod recovery;
+#[cfg(test)]
+mod recovery_tests;
 mod session;
 mod store;
 pub mod target;

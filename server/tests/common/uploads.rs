@@ -3,7 +3,10 @@
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use skiff_protocol::{UploadSession, UPLOADS_PATH, UPLOAD_CHECKSUM_HEADER, UPLOAD_OFFSET_HEADER};
+use skiff_protocol::{
+    UploadSession, COMPLETE_SEGMENT, PARTS_SEGMENT, UPLOADS_PATH, UPLOAD_CHECKSUM_HEADER,
+    UPLOAD_OFFSET_HEADER,
+};
 
 use super::{client, Fixture, TestServer};
 
@@ -101,4 +104,83 @@ pub async fn status(server: &TestServer, url: &str) -> reqwest::Response {
         .send()
         .await
         .expect("send the status request")
+}
+
+/// Creates a §2.1 parts session for `key` in `default` (asserting 201 and the
+/// empty parts list).
+pub async fn create_parts(
+    server: &TestServer,
+    key: &str,
+    size: u64,
+    part_size: u64,
+) -> UploadSession {
+    let body = serde_json::json!({
+        "key": key, "bucket": "default", "mime_type": "application/octet-stream",
+        "size": size, "part_size": part_size
+    });
+    let response = post_create(server, &body, &[]).await;
+    assert_eq!(response.status(), 201, "create parts session {key:?}");
+    let session: UploadSession = response.json().await.expect("a session object");
+    assert_eq!(
+        (session.offset, session.size, session.part_size),
+        (0, size, Some(part_size))
+    );
+    assert_eq!(session.parts.as_deref(), Some(&[][..]), "no parts yet");
+    session
+}
+
+/// `PUT {url}/parts/{n}` with `part` and extra `headers`.
+pub async fn put_part(
+    server: &TestServer,
+    url: &str,
+    n: u64,
+    part: Vec<u8>,
+    headers: &[(&str, String)],
+) -> reqwest::Response {
+    let mut request = client().put(server.url(&format!("{url}/{PARTS_SEGMENT}/{n}")));
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    request.body(part).send().await.expect("send the part")
+}
+
+/// `POST {url}/complete` with `body` (raw bytes, usually JSON).
+pub async fn complete(server: &TestServer, url: &str, body: &str) -> reqwest::Response {
+    client()
+        .post(server.url(&format!("{url}/{COMPLETE_SEGMENT}")))
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("send the complete request")
+}
+
+/// The bytes of part `n` (1-based) of `data` in parts of `part_size`.
+pub fn part_of(data: &[u8], part_size: usize, n: usize) -> Vec<u8> {
+    let start = (n - 1) * part_size;
+    data[start..(start + part_size).min(data.len())].to_vec()
+}
+
+/// The §2.1 content hash of `data` in parts of `part_size`: SHA-256 over the
+/// parts' raw SHA-256s, lowercase hex (one empty part for an empty file).
+pub fn content_hash(data: &[u8], part_size: usize) -> String {
+    let mut over = Sha256::new();
+    if data.is_empty() {
+        over.update(Sha256::digest(b""));
+    }
+    for part in data.chunks(part_size) {
+        over.update(Sha256::digest(part));
+    }
+    over.finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// `sha-256=:<base64>:`, the `Content-Digest` value for `bytes`.
+pub fn content_digest_header(bytes: &[u8]) -> String {
+    format!(
+        "sha-256=:{}:",
+        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
+    )
 }

@@ -1,0 +1,117 @@
+//! Parts sessions (PROTOCOL.md §2.1) survive `kill -9` of the real server: parts
+//! recorded before the crash are still there after the restart, and a complete
+//! cut short by the crash is either still to do or done — repeating it answers
+//! the file object and the bytes on disk are exact.
+
+mod common;
+
+use std::time::Duration;
+
+use common::uploads::{complete, create_parts, part_of, pattern, put_part, serve_writable, status};
+use common::{client, Fixture, TestServer};
+use skiff_protocol::{FileObject, UploadSession, COMPLETE_SEGMENT};
+
+const MIB: usize = 1 << 20;
+
+#[tokio::test]
+async fn parts_survive_kill_9_between_parts() {
+    let fixture = Fixture::new();
+    let mut server = serve_writable(&fixture, &[]);
+    let data = pattern(3 * MIB + 7, 21);
+    let session = create_parts(&server, "a.bin", data.len() as u64, MIB as u64).await;
+    for n in [1, 3] {
+        let response = put_part(
+            &server,
+            &session.url,
+            n,
+            part_of(&data, MIB, n as usize),
+            &[],
+        )
+        .await;
+        assert_eq!(response.status(), 200);
+    }
+    server.kill();
+    let server = serve_writable(&fixture, &[]);
+    let now: UploadSession = status(&server, &session.url).await.json().await.unwrap();
+    assert_eq!(
+        (now.parts, now.offset),
+        (Some(vec![[1, 1], [3, 3]]), MIB as u64)
+    );
+    for n in [2, 4] {
+        let response = put_part(
+            &server,
+            &session.url,
+            n,
+            part_of(&data, MIB, n as usize),
+            &[],
+        )
+        .await;
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(complete(&server, &session.url, "{}").await.status(), 200);
+    assert_eq!(std::fs::read(fixture.path(&["a.bin"])).unwrap(), data);
+}
+
+/// Sends complete and kills the server `delay` later (before, during or after
+/// the completion, whichever the timing hits), then restarts it.
+async fn complete_then_kill(
+    mut server: TestServer,
+    fixture: &Fixture,
+    url: &str,
+    delay: u64,
+) -> TestServer {
+    let request = client()
+        .post(server.url(&format!("{url}/{COMPLETE_SEGMENT}")))
+        .body("{}")
+        .send();
+    let killer = async {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+        server.kill();
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(30), async {
+        tokio::join!(async { drop(request.await) }, killer)
+    })
+    .await;
+    serve_writable(fixture, &[])
+}
+
+#[tokio::test]
+async fn a_complete_cut_by_kill_9_can_be_repeated() {
+    let fixture = Fixture::new();
+    let mut server = serve_writable(&fixture, &[]);
+    for (round, delay) in [0, 1, 3, 8, 30].into_iter().enumerate() {
+        let key = format!("f{round}.bin");
+        let data = pattern(4 * MIB, 30 + round as u64);
+        let session = create_parts(&server, &key, data.len() as u64, MIB as u64).await;
+        for n in 1..=4 {
+            let response = put_part(
+                &server,
+                &session.url,
+                n,
+                part_of(&data, MIB, n as usize),
+                &[],
+            )
+            .await;
+            assert_eq!(response.status(), 200);
+        }
+        server = complete_then_kill(server, &fixture, &session.url, delay).await;
+        let response = complete(&server, &session.url, "{}").await;
+        assert_eq!(
+            response.status(),
+            200,
+            "round {round}: complete after the restart"
+        );
+        let file: FileObject = response.json().await.unwrap();
+        assert_eq!((file.key, file.bytes), (key.clone(), data.len() as u64));
+        assert_eq!(
+            std::fs::read(fixture.path(&[&key])).unwrap(),
+            data,
+            "round {round}"
+        );
+        let partial = fixture.path(&[".skiff", "partial", &session.id]);
+        assert!(
+            !partial.exists(),
+            "round {round}: no partial file left behind"
+        );
+    }
+}
