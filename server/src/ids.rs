@@ -9,7 +9,7 @@
 //! entry, file objects, metadata, the raw API); RFSAPI folder listings only show
 //! the ids that already exist, in one read transaction, because creating 100,000
 //! ids made a big listing several times slower. Batches of new ids are created
-//! in one write transaction.
+//! in one write transaction; whole-file writes share commits (`group_commit.rs`).
 //! All calls block: run them on a blocking thread.
 
 use std::sync::Arc;
@@ -18,6 +18,7 @@ use redb::{Database, ReadableTable, TableDefinition, WriteTransaction};
 
 pub use crate::database::store_error;
 use crate::error::AppError;
+use crate::group_commit::{GroupCommit, WrittenFile};
 
 const ID_BY_PATH: TableDefinition<&str, &str> = TableDefinition::new("id_by_path");
 const PATH_BY_ID: TableDefinition<&str, &str> = TableDefinition::new("path_by_id");
@@ -40,6 +41,8 @@ pub struct Known {
 #[derive(Debug, Clone)]
 pub struct Ids {
     db: Arc<Database>,
+    /// Shares one commit among the whole-file writes in flight.
+    group: Arc<GroupCommit>,
 }
 
 /// Creates the id and metadata tables now, so read transactions never meet a
@@ -56,7 +59,18 @@ pub fn create_tables(db: &Database) -> Result<(), AppError> {
 impl Ids {
     /// The id tables in `db` (opened by `crate::database::open`).
     pub fn new(db: Arc<Database>) -> Self {
-        Self { db }
+        Self {
+            db,
+            group: Arc::default(),
+        }
+    }
+
+    /// Records a file just placed in the tree — its id, kept if it replaced a
+    /// file, else new (see [`written_in`]), and the caller's rows — in a commit
+    /// shared with the other writes in flight; returns its id and `_format`
+    /// once durable.
+    pub fn commit_written(&self, file: WrittenFile) -> Result<Known, AppError> {
+        self.group.commit(&self.db, file)
     }
 
     /// The shared database, for the other tables.

@@ -14,6 +14,7 @@ mod discovery;
 mod entry;
 mod error;
 mod files;
+mod group_commit;
 mod ids;
 mod json;
 mod listing;

@@ -271,3 +271,34 @@ async fn file_bytes_carry_repr_digest_only_while_it_is_true() {
     let read_only = TestServer::start(fixture.root());
     assert_eq!(repr_digest(&get(&read_only, "/up/s.bin", None).await), None);
 }
+
+#[tokio::test]
+async fn racing_creates_with_if_none_match_leave_one_winner() {
+    let fixture = Fixture::new();
+    let server = serve_writable(&fixture, &[]);
+    let bodies: [&'static [u8]; 8] = [b"0", b"1", b"2", b"3", b"4", b"5", b"6", b"7"];
+    let answers = futures_util::future::join_all(bodies.iter().map(|body| {
+        let digest = digest_field(body);
+        let server = &server;
+        async move {
+            let headers = [("content-digest", digest.as_str()), ("if-none-match", "*")];
+            (
+                put(server, "/race.txt", body, &headers).await.status(),
+                *body,
+            )
+        }
+    }))
+    .await;
+    let winners: Vec<&[u8]> = answers
+        .iter()
+        .filter(|(status, _)| *status == 201)
+        .map(|(_, body)| *body)
+        .collect();
+    assert_eq!(winners.len(), 1, "{answers:?}");
+    assert!(answers
+        .iter()
+        .all(|(status, _)| [201, 412].contains(&status.as_u16())));
+    let stored = std::fs::read(fixture.path(&["race.txt"])).expect("placed");
+    assert_eq!(stored, winners[0], "the one 201 is what is stored");
+    assert_eq!(partial_leftovers(&fixture), Vec::<String>::new());
+}

@@ -9,19 +9,19 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use redb::TableDefinition;
 use sha2::{Digest, Sha256};
 use skiff_protocol::{TreePath, REPR_DIGEST_HEADER};
 use tokio::io::BufWriter;
 
 use super::body::{content_length, copy_body, hex, WRITE_BUFFER};
 use super::session::{blocking, now_ms, Uploads};
-use super::store::FileRecord;
+use super::store::{FileRecord, FILES};
 use super::target::{exists, key_of, place, prepare_target, sync_dir};
 use crate::database::store_error;
 use crate::digest::{content_sha256, sha256_field, verify};
 use crate::entry::{etag, mime_for_name};
 use crate::error::AppError;
+use crate::group_commit::{ExtraRows, WrittenFile};
 use crate::ids::Known;
 use crate::paths::resolve_blocking;
 use crate::space::ensure_room;
@@ -191,34 +191,35 @@ pub async fn write_whole(
     }
 }
 
-/// The `files` table of `store.rs`, written here in the same transaction as
-/// the ids (see [`record_written`]); both must name the same table.
-const FILES: TableDefinition<&str, &[u8]> = TableDefinition::new("files");
-
 /// Records a file just placed at `key` — its id (kept if it `replaced` a
-/// file, else new) and its file record — in ONE write transaction, so a
-/// small-file `PUT` costs one commit (one fsync of the store), not three
-/// (blocking). Returns its id and `_format`.
+/// file, else new) and its file record — in ONE write transaction shared with
+/// the other writes in flight (group commit), so a small-file `PUT` costs a
+/// share of one commit, not three commits of its own (blocking). Returns its
+/// id and `_format` once durable.
 fn record_written(
     uploads: &Uploads,
     key: &str,
     replaced: bool,
-    mut record: FileRecord,
+    record: FileRecord,
 ) -> Result<Known, AppError> {
-    let txn = uploads
-        .ids()
-        .database()
-        .begin_write()
-        .map_err(store_error)?;
-    let known = crate::ids::written_in(&txn, key, replaced)?;
-    record.id.clone_from(&known.id);
-    let bytes = serde_json::to_vec(&record).map_err(store_error)?;
-    {
+    let row_key = key.to_owned();
+    let extra: ExtraRows = Box::new(move |txn, known| {
+        let record = FileRecord {
+            id: known.id.clone(),
+            ..record.clone()
+        };
+        let bytes = serde_json::to_vec(&record).map_err(store_error)?;
         let mut files = txn.open_table(FILES).map_err(store_error)?;
-        files.insert(key, bytes.as_slice()).map_err(store_error)?;
-    }
-    txn.commit().map_err(store_error)?;
-    Ok(known)
+        files
+            .insert(row_key.as_str(), bytes.as_slice())
+            .map_err(store_error)?;
+        Ok(())
+    });
+    uploads.ids().commit_written(WrittenFile {
+        key: key.to_owned(),
+        replaced,
+        extra,
+    })
 }
 
 /// Like [`place`], but never over an existing entry (`If-None-Match: *`): the
