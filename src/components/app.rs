@@ -9,7 +9,6 @@ use crate::location::Config;
 use crate::ops::Operations;
 use crate::state::Browser;
 use crate::upload::engine::Route as UploadRoute;
-use crate::upload::policy::chunk_size;
 use crate::upload::queue::UploadQueue;
 use leptos::html::Input;
 use leptos::prelude::*;
@@ -113,8 +112,9 @@ pub fn Skiff(
 /// Least time between two listing refreshes caused by completed uploads.
 const REFRESH_EVERY_MS: u64 = 1000;
 
-/// Decides how uploads travel: resumable sessions when discovery offers them, whole-file
-/// `PUT` when the server only says `writes_supported`, none otherwise. Completed uploads
+/// Decides how uploads travel: resumable sessions when discovery offers them (with
+/// parallel parts when it has `min_part`), whole-file `PUT` when the server only says
+/// `writes_supported`, none otherwise. Completed uploads
 /// refresh the listing.
 fn connect_uploads(
     browser: Browser,
@@ -165,10 +165,12 @@ fn connect_uploads(
                 Some(Discovery {
                     uploads: Some(uploads),
                     max_chunk,
+                    min_part,
                     ..
                 }) => UploadRoute::Sessions {
                     endpoint: format!("{server}{uploads}"),
-                    chunk: chunk_size(max_chunk),
+                    max_chunk,
+                    min_part,
                 },
                 _ => UploadRoute::Put,
             }),

@@ -91,16 +91,19 @@ pub fn UploadPanel() -> impl IntoView {
     let queue = expect_context::<UploadQueue>();
     let window = VirtualWindow::new(ROW_HEIGHT);
     let count = Memo::new(move |_| queue.items.with(Vec::len));
+    // Follows the queue's coalesced `changes`, not every item's signals: with 10,000
+    // small files, one recomputation per file would cost 10,000² reads.
     let totals = Memo::new(move |_| {
+        queue.changes.track();
         queue.items.with(|items| {
             let (mut sent, mut size, mut done) = (0u64, 0u64, 0usize);
             for item in items {
-                let status = item.status.get();
+                let status = item.status.get_untracked();
                 if status == UploadStatus::Cancelled {
                     continue;
                 }
                 size += item.size;
-                sent += item.sent.get().min(item.size);
+                sent += item.sent.get_untracked().min(item.size);
                 done += usize::from(status == UploadStatus::Done);
             }
             (sent, size, done)

@@ -1,15 +1,47 @@
-//! Small browser I/O the upload engine needs: reading a slice of a file, the browser's
-//! idea of being online, and sleeping without blocking.
+//! Small browser I/O the upload engine needs: slices of a file, their SHA-256 through
+//! WebCrypto, the browser's idea of being online, and sleeping without blocking.
 
+use crate::upload::digest::{sha256, Sha256Digest};
 use js_sys::Uint8Array;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::File;
+use web_sys::Blob;
 
-/// `Blob.slice(start, end).arrayBuffer()` as bytes in JS memory.
-pub async fn read_slice(file: &File, start: u64, end: u64) -> Option<Uint8Array> {
-    let slice = file.slice_with_f64_and_f64(start as f64, end as f64).ok()?;
-    let buffer = JsFuture::from(slice.array_buffer()).await.ok()?;
-    Some(Uint8Array::new(&buffer))
+/// `blob.slice(start, end)`: a view on the file, no bytes read.
+pub fn slice(blob: &Blob, start: u64, end: u64) -> Option<Blob> {
+    blob.slice_with_f64_and_f64(start as f64, end as f64).ok()
+}
+
+/// The SHA-256 of `blob`'s bytes: read once (`arrayBuffer()`), digested by WebCrypto
+/// (native code, off the wasm heap), the buffer dropped on return. Where WebCrypto is
+/// missing (not a secure context) the bytes are hashed in wasm instead. `None` when the
+/// browser can no longer read the file.
+pub async fn sha256_of(blob: &Blob) -> Option<Sha256Digest> {
+    let buffer = JsFuture::from(blob.array_buffer()).await.ok()?;
+    let subtle = web_sys::window()
+        .and_then(|window| window.crypto().ok())
+        .map(|crypto| crypto.subtle())
+        .filter(|subtle| !subtle.is_undefined());
+    let digested = match subtle {
+        Some(subtle) => {
+            match subtle.digest_with_str_and_buffer_source("SHA-256", buffer.unchecked_ref()) {
+                Ok(promise) => JsFuture::from(promise).await.ok(),
+                Err(_) => None,
+            }
+        }
+        None => None,
+    };
+    match digested {
+        Some(digest) => {
+            let bytes = Uint8Array::new(&digest);
+            let mut out = [0u8; 32];
+            (bytes.length() == 32).then(|| {
+                bytes.copy_to(&mut out);
+                out
+            })
+        }
+        None => Some(sha256(&Uint8Array::new(&buffer).to_vec())),
+    }
 }
 
 /// `navigator.onLine` (true where the browser does not say).
@@ -17,7 +49,8 @@ pub fn is_online() -> bool {
     web_sys::window().is_none_or(|window| window.navigator().on_line())
 }
 
-/// Resolves after `ms` milliseconds (a `setTimeout`).
+/// Resolves after `ms` milliseconds (a `setTimeout`): only for backoff waits, never on
+/// the hot path (hidden tabs throttle timers).
 pub async fn sleep_ms(ms: f64) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(window) = web_sys::window() {

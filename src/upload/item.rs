@@ -84,8 +84,11 @@ pub struct UploadItem {
     pub sent: RwSignal<u64>,
     /// Smoothed speed for the speed and ETA shown.
     pub speed: RwSignal<SpeedMeter>,
-    /// Aborts the request in flight (pause, cancel).
-    pub in_flight: StoredValue<Option<AbortHandle>, LocalStorage>,
+    /// Aborts the requests in flight (pause, cancel): several while parts go in parallel.
+    /// Each with the number [`UploadItem::track`] gave it.
+    pub in_flight: StoredValue<Vec<(u64, AbortHandle)>, LocalStorage>,
+    /// Numbers the tracked requests.
+    next_request: StoredValue<u64>,
     /// What to do if the name exists; `None`: ask.
     pub on_conflict: StoredValue<Option<ConflictChoice>>,
     /// After a reload: a stored file handle can give the file back once the user allows.
@@ -115,16 +118,42 @@ impl UploadItem {
             status: RwSignal::new(UploadStatus::Queued),
             sent: RwSignal::new(0),
             speed: RwSignal::new(SpeedMeter::default()),
-            in_flight: StoredValue::new_local(None),
+            in_flight: StoredValue::new_local(Vec::new()),
+            next_request: StoredValue::new(0),
             on_conflict: StoredValue::new(None),
             run: StoredValue::new(0),
             needs_permission: RwSignal::new(false),
         }
     }
 
-    /// Stops the request in flight, if any (the engine then sees `Aborted`).
+    /// Remembers a request about to be sent, so a pause or cancel can abort it; returns
+    /// the number to [`UploadItem::untrack`] it by once it has settled.
+    pub fn track(&self, handle: AbortHandle) -> u64 {
+        let number = self
+            .next_request
+            .try_update_value(|n| {
+                *n += 1;
+                *n
+            })
+            .unwrap_or_default();
+        self.in_flight
+            .update_value(|requests| requests.push((number, handle)));
+        number
+    }
+
+    /// Forgets a settled request.
+    pub fn untrack(&self, number: u64) {
+        self.in_flight
+            .update_value(|requests| requests.retain(|(n, _)| *n != number));
+    }
+
+    /// Stops every request in flight (the engine then sees `Aborted` for each).
     pub fn abort_in_flight(&self) {
-        if let Some(handle) = self.in_flight.try_update_value(Option::take).flatten() {
+        let requests = self
+            .in_flight
+            .try_update_value(std::mem::take)
+            .unwrap_or_default();
+        for (_, handle) in requests {
             handle.abort();
         }
     }

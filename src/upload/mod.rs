@@ -1,16 +1,18 @@
-//! Uploads (PROTOCOL.md §2): resumable, chunked upload sessions, with a whole-file
-//! PUT fallback for plain RFSAPI servers.
+//! Uploads (PROTOCOL.md §2, §2.1, §2.2): small files in one verified `PUT`, large ones as
+//! parallel parts (or sequential chunks on servers without parts), a whole-file `PUT` for
+//! plain RFSAPI servers.
 //!
-//! `policy` and `digest` are pure logic (tested natively); the rest talks to the browser.
+//! `plan`, `policy` and `digest` are pure logic (tested natively); the rest talks to the
+//! browser.
 
-mod browser_io;
+pub mod browser_io;
 pub mod digest;
 pub mod drop_zone;
 pub mod engine;
 pub mod handles;
 pub mod item;
 pub mod persist;
+pub mod plan;
 pub mod policy;
-mod put;
 pub mod queue;
 pub mod xhr;

@@ -2,6 +2,7 @@
 //! costs nothing: the queue shows them again, and picking or dropping the same file
 //! resumes from the server's offset. Entries go when the upload completes or is cancelled.
 
+use crate::upload::digest::{digest_from_hex, hex, Sha256Digest};
 use serde::{Deserialize, Serialize};
 
 /// Every key this module writes starts with this (see `policy::fingerprint`).
@@ -24,6 +25,42 @@ pub struct SavedUpload {
     pub last_modified: f64,
     /// Bytes the server had acknowledged when last saved (a hint; the server decides).
     pub offset: u64,
+    /// Part size of a parts session (§2.1); absent for a sequential one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part_size: Option<u64>,
+    /// The SHA-256 of each part already sent, in part order, as [`PartDigests::encode`]
+    /// writes them: a resumed upload then verifies the whole file without reading again
+    /// the parts the server already has.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub part_digests: String,
+}
+
+/// The per-part digests of a parts upload, as kept in [`SavedUpload::part_digests`]:
+/// 64 hex digits per part, `-` × 64 where the digest is not known.
+pub struct PartDigests;
+
+impl PartDigests {
+    const UNKNOWN: &'static str =
+        "----------------------------------------------------------------";
+
+    /// Writes `digests` (index = part number − 1).
+    pub fn encode(digests: &[Option<Sha256Digest>]) -> String {
+        let mut out = String::with_capacity(digests.len() * 64);
+        for digest in digests {
+            match digest {
+                Some(digest) => out.push_str(&hex(digest)),
+                None => out.push_str(Self::UNKNOWN),
+            }
+        }
+        out
+    }
+
+    /// Reads `count` digests back; anything unreadable is unknown.
+    pub fn decode(text: &str, count: usize) -> Vec<Option<Sha256Digest>> {
+        (0..count)
+            .map(|i| text.get(i * 64..(i + 1) * 64).and_then(digest_from_hex))
+            .collect()
+    }
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -67,4 +104,22 @@ pub fn all_for(server: &str) -> Vec<(String, SavedUpload)> {
             (saved.server == server).then_some((key, saved))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::upload::digest::sha256;
+
+    #[test]
+    fn part_digests_survive_a_round_trip_with_gaps() {
+        let digests = vec![Some(sha256(b"a")), None, Some(sha256(b"c"))];
+        let text = PartDigests::encode(&digests);
+        assert_eq!(text.len(), 3 * 64);
+        assert_eq!(PartDigests::decode(&text, 3), digests);
+        // Fewer saved than parts (saved before the session grew? never; but a short or
+        // damaged entry must only cost re-hashing).
+        assert_eq!(PartDigests::decode(&text, 4)[3], None);
+        assert_eq!(PartDigests::decode("garbage", 2), vec![None, None]);
+    }
 }

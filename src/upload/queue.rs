@@ -17,6 +17,11 @@ use std::collections::HashMap;
 const PARALLEL_KEY: &str = "skiff-upload-parallel";
 /// More than this only contends for the same link.
 const MAX_PARALLEL: usize = 8;
+/// Small files (one request each, see `plan::Method::Small`) at once: each costs a round
+/// trip and a durable write rather than bandwidth, so many overlap well.
+pub const SMALL_PARALLEL: usize = 16;
+/// How often the panel's totals are refreshed while uploads run.
+const TICK_EVERY_MS: u64 = 200;
 
 fn saved_parallel() -> Option<usize> {
     let storage = web_sys::window()?.local_storage().ok()??;
@@ -35,8 +40,12 @@ pub struct UploadQueue {
     pub items: RwSignal<Vec<UploadItem>>,
     /// How uploads reach the server; `None` while unknown or when it is read-only.
     pub route: RwSignal<Option<Route>>,
-    /// Files uploaded at once.
+    /// Large files uploaded at once (small ones go up to [`SMALL_PARALLEL`] at once).
     pub parallel: RwSignal<usize>,
+    /// Bumped at most every [`TICK_EVERY_MS`] while anything changes: what the panel's
+    /// totals follow instead of every item's signals (10,000 small files must not mean
+    /// 10,000 recomputations over 10,000 items).
+    pub changes: RwSignal<u64>,
     /// Bumped whenever a file completes (the listing refreshes on it).
     pub completed: RwSignal<u64>,
     /// Whether the server is known to refuse writes from this client (as opposed to not
@@ -48,12 +57,15 @@ pub struct UploadQueue {
     pub conflict_policy: RwSignal<Option<ConflictChoice>>,
     server: StoredValue<String>,
     next_id: StoredValue<u64>,
-    /// Engines running now.
-    active: StoredValue<usize>,
-    /// Every item before this index has been started or was not queued when looked at;
-    /// reset to 0 whenever an item is queued again. Keeps `pump` from rescanning 10,000
-    /// finished items each time one completes.
-    scan_from: StoredValue<usize>,
+    /// Engines running now on large files, and on small ones.
+    active: StoredValue<(usize, usize)>,
+    /// For large files and for small ones: every item before this index has been started,
+    /// is of the other kind, or was not queued when looked at; reset to 0 whenever an
+    /// item is queued again. Keeps `pump` from rescanning 10,000 finished items each time
+    /// one completes.
+    scan_from: StoredValue<(usize, usize)>,
+    /// Whether a `changes` bump is already scheduled.
+    tick_scheduled: StoredValue<bool>,
     /// The queue's reactive owner. Items are created under it: files are often added from
     /// a listing row's drop handler, and a row is disposed (with every signal created
     /// under it) when the listing refreshes, which would freeze those items mid-upload.
@@ -69,13 +81,15 @@ impl UploadQueue {
             route: RwSignal::new(None),
             parallel: RwSignal::new(saved_parallel().unwrap_or(DEFAULT_PARALLEL)),
             completed: RwSignal::new(0),
+            changes: RwSignal::new(0),
             notice: RwSignal::new(None),
             read_only: RwSignal::new(false),
             conflict_policy: RwSignal::new(None),
             server: StoredValue::new(server),
             next_id: StoredValue::new(0),
-            active: StoredValue::new(0),
-            scan_from: StoredValue::new(0),
+            active: StoredValue::new((0, 0)),
+            scan_from: StoredValue::new((0, 0)),
+            tick_scheduled: StoredValue::new(false),
             owner: StoredValue::new_local(Owner::current()),
         };
         queue.restore_interrupted();
@@ -196,7 +210,7 @@ impl UploadQueue {
             fresh.push(item);
         }
         self.items.update(|items| items.extend(fresh));
-        self.scan_from.set_value(0);
+        self.scan_from.set_value((0, 0));
         self.notice.set((refused > 0).then(|| {
             format!("{refused} file(s) skipped: their names cannot be stored on the server.")
         }));
@@ -211,41 +225,89 @@ impl UploadQueue {
         }
     }
 
-    /// Starts queued items while fewer than `parallel` are uploading.
+    /// Starts queued items while fewer than `parallel` large and [`SMALL_PARALLEL`] small
+    /// files are uploading.
     fn pump(self) {
         let Some(route) = self.route.get_untracked() else {
             return;
         };
-        let limit = self.parallel.get_untracked().max(1);
-        let mut index = self.scan_from.get_value();
-        while self.active.get_value() < limit {
+        self.pump_kind(&route, false, self.parallel.get_untracked().max(1));
+        self.pump_kind(&route, true, SMALL_PARALLEL);
+        self.schedule_tick();
+    }
+
+    /// [`UploadQueue::pump`] for one kind of file (`small` or not).
+    fn pump_kind(self, route: &Route, small: bool, limit: usize) {
+        let pick = move |pair: (usize, usize)| if small { pair.1 } else { pair.0 };
+        let mut index = pick(self.scan_from.get_value());
+        while pick(self.active.get_value()) < limit {
             let Some(item) = self.items.with_untracked(|items| items.get(index).copied()) else {
                 break;
             };
             index += 1;
-            if !item.status.get_untracked().is_pending() {
+            if !item.status.get_untracked().is_pending()
+                || route.method_for(item.size).is_small() != small
+            {
                 continue;
             }
-            self.active.update_value(|n| *n += 1);
+            self.count_active(small, true);
             item.status.set(UploadStatus::Uploading);
             let server = self.server.get_value();
             let route = route.clone();
             spawn_local(async move {
                 engine::run(item, server, route).await;
-                self.active.update_value(|n| *n = n.saturating_sub(1));
+                self.count_active(small, false);
                 if item.status.get_untracked() == UploadStatus::Done {
                     self.completed.update(|n| *n += 1);
                 }
                 self.pump();
             });
         }
-        self.scan_from.set_value(index);
+        self.scan_from.update_value(|pair| {
+            if small {
+                pair.1 = index;
+            } else {
+                pair.0 = index;
+            }
+        });
+    }
+
+    /// One more (`started`) or one fewer engine of a kind.
+    fn count_active(self, small: bool, started: bool) {
+        self.active.update_value(|(large, smalls)| {
+            let count = if small { smalls } else { large };
+            *count = if started {
+                *count + 1
+            } else {
+                count.saturating_sub(1)
+            };
+        });
+    }
+
+    /// Bumps `changes` soon, and again every [`TICK_EVERY_MS`] while engines run (for the
+    /// panel only: the uploads themselves never wait on a timer).
+    fn schedule_tick(self) {
+        if self.tick_scheduled.get_value() {
+            return;
+        }
+        self.tick_scheduled.set_value(true);
+        set_timeout(
+            move || {
+                self.tick_scheduled.set_value(false);
+                self.changes.update(|n| *n += 1);
+                let (large, small) = self.active.get_value();
+                if large + small > 0 {
+                    self.schedule_tick();
+                }
+            },
+            std::time::Duration::from_millis(TICK_EVERY_MS),
+        );
     }
 
     /// Marks `item` queued again and makes `pump` look at it.
     fn requeue(self, item: UploadItem) {
         item.status.set(UploadStatus::Queued);
-        self.scan_from.set_value(0);
+        self.scan_from.set_value((0, 0));
     }
 
     /// Sets how many files upload at once (remembered for next time), starting more now if
@@ -268,6 +330,7 @@ impl UploadQueue {
             item.status.set(UploadStatus::Paused);
             item.abort_in_flight();
             item.speed.update(|meter| meter.reset());
+            self.schedule_tick();
         }
     }
 
@@ -359,6 +422,7 @@ impl UploadQueue {
     pub fn clear_finished(self) {
         self.items
             .update(|items| items.retain(|item| !item.status.get_untracked().is_finished()));
-        self.scan_from.set_value(0); // indices moved
+        self.scan_from.set_value((0, 0)); // indices moved
+        self.schedule_tick();
     }
 }

@@ -85,29 +85,39 @@ impl XhrRequest {
         body: Option<&Uint8Array>,
         on_progress: impl FnMut(f64) + 'static,
     ) -> Result<XhrAnswer, XhrFailure> {
-        self.send_body(body.map(Body::Bytes), on_progress).await
+        self.send_body(body.map(Body::Bytes), Some(Box::new(on_progress)))
+            .await
     }
 
-    /// Sends a whole `Blob` (a `File`): the browser streams it from disk.
+    /// Sends a `Blob` (a `File` or a slice of one): the browser streams it from disk,
+    /// never through wasm or JS memory.
     pub async fn send_blob(
         self,
         blob: &Blob,
         on_progress: impl FnMut(f64) + 'static,
     ) -> Result<XhrAnswer, XhrFailure> {
-        self.send_body(Some(Body::Blob(blob)), on_progress).await
+        self.send_body(Some(Body::Blob(blob)), Some(Box::new(on_progress)))
+            .await
+    }
+
+    /// [`XhrRequest::send_blob`] without progress events: for small files, whose progress
+    /// is only "started" and "done" (no event per file on the page's main thread).
+    pub async fn send_blob_quietly(self, blob: &Blob) -> Result<XhrAnswer, XhrFailure> {
+        self.send_body(Some(Body::Blob(blob)), None).await
     }
 
     async fn send_body(
         self,
         body: Option<Body<'_>>,
-        on_progress: impl FnMut(f64) + 'static,
+        on_progress: Option<Box<dyn FnMut(f64)>>,
     ) -> Result<XhrAnswer, XhrFailure> {
         let xhr = self.xhr;
-        let mut on_progress = on_progress;
-        let progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |event: ProgressEvent| {
-            on_progress(event.loaded());
+        let progress = on_progress.map(|mut on_progress| {
+            Closure::<dyn FnMut(ProgressEvent)>::new(move |event: ProgressEvent| {
+                on_progress(event.loaded());
+            })
         });
-        if let Ok(upload) = xhr.upload() {
+        if let (Some(progress), Ok(upload)) = (&progress, xhr.upload()) {
             upload.set_onprogress(Some(progress.as_ref().unchecked_ref()));
         }
         // The promise settles from the load/error/abort events; the closures live on this
@@ -142,7 +152,7 @@ impl XhrRequest {
         xhr.set_onload(None);
         xhr.set_onerror(None);
         xhr.set_onabort(None);
-        if let Ok(upload) = xhr.upload() {
+        if let (Some(_), Ok(upload)) = (&progress, xhr.upload()) {
             upload.set_onprogress(None);
         }
         drop((progress, settle));

@@ -1,0 +1,82 @@
+//! Whole-file uploads in one `PUT` on the tree path:
+//! - small files (one part or chunk at most) on any server, with their WebCrypto SHA-256
+//!   as `Content-Digest` (§2.2: the server verifies it, 460 if the bytes were damaged, and
+//!   the upload is simply sent again); many of these run at once;
+//! - large files on plain RFSAPI servers (§0), which have no sessions: no digest, no
+//!   resume, an interruption starts over.
+//!
+//! Either way the `File` itself is the body: the browser streams it from disk.
+
+use super::{
+    error_message, open, refuses_existing, settle_conflict, still_wanted, unreadable,
+    wait_to_retry, Reply, Stop,
+};
+use crate::upload::browser_io::sha256_of;
+use crate::upload::digest::content_digest;
+use crate::upload::item::UploadItem;
+use crate::upload::policy::{recovery_for, Recovery};
+use leptos::prelude::*;
+use skiff_protocol::CONTENT_DIGEST_HEADER;
+use web_sys::File;
+
+/// `PUT`s `file` to its target; `small` adds the digest, retries what is worth it and
+/// reports no progress until the end (one file among thousands must not cost events).
+pub(super) async fn upload(
+    item: UploadItem,
+    token: u64,
+    file: &File,
+    server: &str,
+    small: bool,
+) -> Result<(), Stop> {
+    let digest = if small {
+        Some(content_digest(
+            &sha256_of(file).await.ok_or_else(unreadable)?,
+        ))
+    } else {
+        None
+    };
+    let mut copy = 0u32;
+    let mut attempt = 0u32;
+    loop {
+        if !still_wanted(item, token) {
+            return Err(Stop::ByUser);
+        }
+        let url = format!("{server}{}", item.target.with_value(|t| t.to_url_path()));
+        let mut request = open("PUT", &url, server)?;
+        if refuses_existing(item) {
+            request = request.header("If-None-Match", "*");
+        }
+        if let Some(digest) = &digest {
+            request = request.header(CONTENT_DIGEST_HEADER, digest);
+        }
+        let number = item.track(request.abort_handle());
+        let result = if small {
+            request.send_blob_quietly(file).await
+        } else {
+            request
+                .send_blob(file, move |loaded| {
+                    item.sent.set(loaded as u64);
+                    item.speed
+                        .update(|meter| meter.sample(js_sys::Date::now(), loaded as u64));
+                })
+                .await
+        };
+        item.untrack(number);
+        let reply = Reply::from(result)?;
+        match reply.status() {
+            Some(status) if (200..300).contains(&status) => return Ok(()),
+            // The name exists: keep both renames and goes again; otherwise stop here.
+            Some(412) => settle_conflict(item, &mut copy)?,
+            status if small && recovery_for(status) == Recovery::Retry => {
+                wait_to_retry(item, attempt, reply.why()).await?;
+                attempt += 1;
+            }
+            None => {
+                return Err(Stop::Failed(
+                    "connection lost (this server cannot resume; retry)".into(),
+                ))
+            }
+            status => return Err(Stop::Failed(error_message(status, reply.body()))),
+        }
+    }
+}
