@@ -10,6 +10,7 @@
 //! commit itself fails, every unit is retried in a transaction of its own, so
 //! one bad write cannot fail the others.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -88,6 +89,8 @@ struct Pending {
 pub struct Committer {
     sender: Option<mpsc::Sender<Pending>>,
     thread: Option<JoinHandle<()>>,
+    /// Transactions committed so far (one per round when all goes well).
+    commits: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Committer {
@@ -100,13 +103,21 @@ impl Committer {
     /// Starts the thread that commits to `db`.
     pub fn start(db: Arc<Database>) -> Result<Self, AppError> {
         let (sender, receiver) = mpsc::channel::<Pending>();
+        let commits = Arc::new(AtomicU64::new(0));
+        let counted = Arc::clone(&commits);
         let thread = std::thread::Builder::new()
             .name("skiff-committer".to_owned())
-            .spawn(move || run(&db, &receiver))?;
+            .spawn(move || run(&db, &receiver, &counted))?;
         Ok(Self {
             sender: Some(sender),
             thread: Some(thread),
+            commits,
         })
+    }
+
+    /// How many transactions the committer has committed.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
     }
 
     /// Commits `writes` atomically; runs `after` once durable; waits for the answer.
@@ -168,6 +179,7 @@ impl Drop for Committer {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+        tracing::debug!(commits = self.commits(), "upload state committer stopped");
     }
 }
 
@@ -176,7 +188,7 @@ fn stopped() -> AppError {
 }
 
 /// The thread: take everything pending, commit it together, answer, repeat.
-fn run(db: &Database, receiver: &mpsc::Receiver<Pending>) {
+fn run(db: &Database, receiver: &mpsc::Receiver<Pending>, commits: &AtomicU64) {
     while let Ok(first) = receiver.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -185,25 +197,32 @@ fn run(db: &Database, receiver: &mpsc::Receiver<Pending>) {
                 Err(_) => break,
             }
         }
-        commit_batch(db, batch);
+        commits.fetch_add(commit_batch(db, batch), Ordering::Relaxed);
     }
 }
 
-fn commit_batch(db: &Database, batch: Vec<Pending>) {
+/// Commits `batch` together (or, if that fails, unit by unit) and answers each;
+/// returns how many transactions were committed.
+fn commit_batch(db: &Database, batch: Vec<Pending>) -> u64 {
     let units: Vec<&[Write]> = batch
         .iter()
         .map(|pending| pending.writes.as_slice())
         .collect();
+    let mut commits = 0;
     let outcomes = match commit_units(db, &units) {
-        Ok(outcomes) => outcomes,
+        Ok(outcomes) => {
+            commits += 1;
+            outcomes
+        }
         Err(error) if batch.len() == 1 => vec![Err(error)],
         Err(error) => {
             tracing::warn!(%error, units = batch.len(), "group commit failed; retrying each alone");
             units
                 .iter()
                 .map(|unit| {
-                    commit_units(db, std::slice::from_ref(unit))
-                        .and_then(|mut outcome| outcome.pop().unwrap_or(Ok(())))
+                    let alone = commit_units(db, std::slice::from_ref(unit));
+                    commits += u64::from(alone.is_ok());
+                    alone.and_then(|mut outcome| outcome.pop().unwrap_or(Ok(())))
                 })
                 .collect()
         }
@@ -216,6 +235,7 @@ fn commit_batch(db: &Database, batch: Vec<Pending>) {
         }
         (pending.reply)(outcome);
     }
+    commits
 }
 
 /// One transaction for all `units`: each unit's outcome (a refused precondition
@@ -347,3 +367,7 @@ pub fn remove_parts(parts: &mut Table<(&str, u64), &[u8]>, id: &str) -> Result<(
         .retain_in((id, 0)..=(id, u64::MAX), |_, _| false)
         .map_err(store_error)
 }
+
+#[cfg(test)]
+#[path = "committer_tests.rs"]
+mod tests;

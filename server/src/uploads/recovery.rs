@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::complete::record_placed;
+use super::complete::{hash_later, record_placed};
 use super::partial::PartialBytes;
 use super::session::{blocking, Uploads};
 use super::store::{SessionRecord, SessionState};
@@ -170,12 +170,36 @@ impl Uploads {
     }
 }
 
+/// Files completed in parts whose background SHA-256 a restart interrupted get
+/// it computed now (each is skipped if its record already has one).
+fn resume_hashes(uploads: &Arc<Uploads>) {
+    let pending: Vec<String> = match uploads.store.sessions() {
+        Ok(sessions) => sessions
+            .into_iter()
+            .filter(|record| {
+                record.part_size.is_some()
+                    && record.digest.is_none()
+                    && matches!(record.state, SessionState::Completed { .. })
+            })
+            .map(|record| record.key)
+            .collect(),
+        Err(error) => {
+            tracing::warn!(%error, "cannot resume background hashes");
+            return;
+        }
+    };
+    for key in pending {
+        hash_later(uploads, key);
+    }
+}
+
 /// Sweeps expired sessions in the background, about twice per TTL, until the
 /// last [`crate::AppState`] holding `uploads` is dropped (a weak reference, so
 /// the sweeper never keeps the database open on its own).
 pub fn spawn_sweeper(uploads: &Arc<Uploads>) {
     let period = (uploads.ttl / 2).clamp(SWEEP_MIN, SWEEP_MAX);
     let weak = Arc::downgrade(uploads);
+    resume_hashes(uploads);
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(period);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
