@@ -22,10 +22,14 @@ struct SmallDisk {
 }
 
 fn small_disk() -> SmallDisk {
+    small_disk_with(&[])
+}
+
+fn small_disk_with(args: &[&str]) -> SmallDisk {
     let fixture = Fixture::new();
     let disk = Tmpfs::mount(fixture.root(), "32m");
     SmallDisk {
-        server: serve_writable(&fixture, &[]),
+        server: serve_writable(&fixture, args),
         _disk: disk,
         fixture,
     }
@@ -81,6 +85,19 @@ async fn a_put_whose_length_cannot_fit_is_refused_before_its_body() {
     assert_eq!(body["error"]["code"], "insufficient_storage");
     assert_sentence(body["error"]["message"].as_str().expect("a message"));
     assert!(!disk.fixture.path(&["big.bin"]).exists());
+}
+
+#[test]
+fn over_max_size_stays_413_even_when_it_cannot_fit() {
+    let disk = small_disk_with(&["--max-size", "1000"]);
+    let length = (64 * MIB).to_string();
+    let response = raw_request(
+        disk.server.addr(),
+        "PUT",
+        b"/big.bin",
+        &[("Content-Length", &length)],
+    );
+    assert_eq!(response.status, 413, "{}", response.text());
 }
 
 #[tokio::test]
