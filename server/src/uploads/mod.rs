@@ -1,7 +1,8 @@
 //! Resumable chunked uploads (PROTOCOL.md §2) and the plain RFSAPI writes, all
 //! of which exist only with `--writable`.
 //!
-//! - `session.rs`: the sessions (create, lock, remove) and their live hashers
+//! - `session.rs`: the sessions (create, lock, remove)
+//! - `locks.rs`: a live session's gate, per-part locks and in-memory state
 //! - `append.rs`: a chunk of a sequential session
 //! - `parts.rs`: a part of a parallel-parts session (§2.1)
 //! - `complete.rs`: completing a parts session, and placing any finished file
@@ -21,6 +22,7 @@ pub mod body;
 mod committer;
 mod complete;
 mod listing;
+mod locks;
 mod partial;
 mod parts;
 mod recovery;

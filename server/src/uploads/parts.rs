@@ -13,14 +13,14 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use base64::Engine;
-use skiff_protocol::{part_range, CONTENT_DIGEST_HEADER};
+use skiff_protocol::part_range;
 
 use super::append::chunk_checksum;
 use super::body::content_length;
 use super::partial::{wrong_length, PartLimits, PartialBytes};
 use super::session::{blocking, now_ms, session_object, SessionLocks, Uploads};
 use super::store::{SessionRecord, SessionState, Write};
+use crate::digest::content_sha256;
 use crate::error::AppError;
 use crate::json::json_response;
 
@@ -130,7 +130,7 @@ pub async fn put_part(
             message: "the part is larger than max_chunk".to_owned(),
         });
     }
-    let checksums = [chunk_checksum(headers)?, content_digest(headers)?];
+    let checksums = [chunk_checksum(headers)?, content_sha256(headers)?];
     // Shared: other parts of this session go on meanwhile.
     let (_gate, locks, record) = uploads.share(id).await?;
     let part_size = open_parts_session(uploads, &locks, &record).await?;
@@ -247,37 +247,6 @@ fn bad_part(number: &str) -> AppError {
         code: "bad_part",
         message: format!("{number:?} is not a part number of this session"),
     }
-}
-
-/// `Content-Digest: sha-256=:<base64>:` (RFC 9530), decoded; other algorithms
-/// in the dictionary are ignored.
-pub fn content_digest(headers: &HeaderMap) -> Result<Option<[u8; 32]>, AppError> {
-    let Some(value) = headers.get(CONTENT_DIGEST_HEADER) else {
-        return Ok(None);
-    };
-    let bad = || AppError::BadRequest {
-        code: "bad_digest",
-        message: format!("{CONTENT_DIGEST_HEADER} must be `sha-256=:<base64 digest>:`"),
-    };
-    let text = value.to_str().map_err(|_| bad())?;
-    for member in text.split(',') {
-        let Some((name, value)) = member.trim().split_once('=') else {
-            return Err(bad());
-        };
-        if !name.trim().eq_ignore_ascii_case("sha-256") {
-            continue;
-        }
-        let encoded = value
-            .trim()
-            .strip_prefix(':')
-            .and_then(|rest| rest.strip_suffix(':'))
-            .ok_or_else(bad)?;
-        let digest = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .map_err(|_| bad())?;
-        return <[u8; 32]>::try_from(digest).map(Some).map_err(|_| bad());
-    }
-    Ok(None)
 }
 
 #[cfg(test)]
