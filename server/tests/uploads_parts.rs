@@ -310,6 +310,48 @@ async fn concurrent_sends_of_one_part_leave_one_whole_copy() {
 }
 
 #[tokio::test]
+async fn different_parts_do_not_wait_for_each_other() {
+    let fixture = Fixture::new();
+    let server = serve_writable(&fixture, &[]);
+    let data = pattern(2 * MIB, 13);
+    let session = create_parts(&server, "a.bin", data.len() as u64, MIB as u64).await;
+    // Part 1 sends half its bytes, then holds on until part 2 has been answered.
+    let first = part_of(&data, MIB, 1);
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let halves: [Vec<u8>; 2] = [first[..MIB / 2].to_vec(), first[MIB / 2..].to_vec()];
+    let [head, tail] = halves;
+    let stream = futures_util::StreamExt::chain(
+        futures_util::stream::once(async move { Ok::<_, std::io::Error>(head) }),
+        futures_util::stream::once(async move {
+            let _ = released.await;
+            Ok(tail)
+        }),
+    );
+    let slow = client()
+        .put(server.url(&format!("{}/parts/1", session.url)))
+        .header("content-length", MIB.to_string())
+        .body(reqwest::Body::wrap_stream(stream))
+        .send();
+    let slow = tokio::spawn(slow);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let second = put_part(&server, &session.url, 2, part_of(&data, MIB, 2), &[]);
+    let second = tokio::time::timeout(Duration::from_secs(10), second)
+        .await
+        .expect("part 2 waited for part 1");
+    assert_eq!(second.status(), 200);
+    let now: UploadSession = second.json().await.unwrap();
+    assert_eq!(now.parts, Some(vec![[2, 2]]), "part 1 is not durable yet");
+    release.send(()).unwrap();
+    let slow = slow.await.unwrap().unwrap();
+    assert_eq!(slow.status(), 200);
+    let now: UploadSession = slow.json().await.unwrap();
+    assert_eq!(
+        (now.parts, now.offset),
+        (Some(vec![[1, 2]]), data.len() as u64)
+    );
+}
+
+#[tokio::test]
 async fn complete_with_parts_missing_is_409_with_the_parts() {
     let fixture = Fixture::new();
     let server = serve_writable(&fixture, &[]);

@@ -7,9 +7,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::uploads::{complete, create_parts, part_of, pattern, put_part, serve_writable, status};
+use common::uploads::{
+    complete, create_parts, part_of, pattern, put_part, serve_writable, sha256_hex, status,
+};
 use common::{client, Fixture, TestServer};
-use skiff_protocol::{FileObject, UploadSession, COMPLETE_SEGMENT};
+use skiff_protocol::{FileObject, UploadSession, COMPLETE_SEGMENT, UPLOADS_PATH};
 
 const MIB: usize = 1 << 20;
 
@@ -113,5 +115,45 @@ async fn a_complete_cut_by_kill_9_can_be_repeated() {
             !partial.exists(),
             "round {round}: no partial file left behind"
         );
+    }
+}
+
+#[tokio::test]
+async fn the_background_sha256_resumes_after_kill_9() {
+    let fixture = Fixture::new();
+    let mut server = serve_writable(&fixture, &[]);
+    // Big enough that hashing it takes longer than the kill that follows.
+    let data = pattern(48 * MIB, 40);
+    let session = create_parts(&server, "big.bin", data.len() as u64, 16 * MIB as u64).await;
+    for n in 1..=3 {
+        let part = part_of(&data, 16 * MIB, n);
+        assert_eq!(
+            put_part(&server, &session.url, n as u64, part, &[])
+                .await
+                .status(),
+            200
+        );
+    }
+    let response = complete(&server, &session.url, "{}").await;
+    assert_eq!(response.status(), 200);
+    server.kill();
+    let server = serve_writable(&fixture, &[]);
+    let url = server.url(&format!("{UPLOADS_PATH}/default/big.bin"));
+    let started = std::time::Instant::now();
+    loop {
+        let file: FileObject = client()
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(sha256) = file.sha256 {
+            assert_eq!(sha256, sha256_hex(&data));
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "never hashed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
