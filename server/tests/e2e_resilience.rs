@@ -1,6 +1,7 @@
 //! End-to-end resilience: the browser uploads through a loopback TCP proxy (written here)
 //! that cuts connections mid-request, and through a server that is killed and restarted
-//! mid-upload. The upload still completes and every byte on disk matches.
+//! mid-upload, once with sequential chunks (a v1 server: chunks under `min_part`) and once
+//! with parallel parts. The upload still completes and every byte on disk matches.
 
 mod browser;
 
@@ -116,43 +117,15 @@ fn socket_of(url: &str) -> SocketAddr {
         .expect("the server's address")
 }
 
-/// Polls (bounded) until the upload row says Done, failing with its text on timeout.
-async fn wait_done(browser: &Browser, limit: Duration) {
-    let started = std::time::Instant::now();
-    loop {
-        let status = browser
-            .client
-            .execute(
-                "const row = document.querySelector('[data-upload-name]');
-                 return row ? row.dataset.status + ': ' + row.innerText : 'no row';",
-                vec![],
-            )
-            .await
-            .expect("read the row");
-        let status = status.as_str().unwrap_or_default().to_owned();
-        if status.starts_with("Done") {
-            return;
-        }
-        assert!(
-            !status.starts_with("Failed"),
-            "the upload gave up: {status}"
-        );
-        assert!(
-            started.elapsed() < limit,
-            "not done after {limit:?}: {status}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn upload_completes_through_a_proxy_that_cuts_connections() {
     let tree = tempfile::tempdir().expect("a temp folder");
     let sources = tempfile::tempdir().expect("a source folder");
     let file = write_source(sources.path(), "resilient.bin", 12 * 1024 * 1024 + 777, 41);
-    // 1 MiB chunks; every connection dies after 2.5 MiB: each keep-alive connection
-    // carries two chunks, then the third is cut in the middle.
-    let server = Server::start(tree.path(), &["--writable", "--max-chunk", "1048576"]);
+    // 512 KiB chunks, under the server's smallest part: a sequential (v1) session. Every
+    // connection dies after 2.5 MB: each keep-alive connection carries four chunks, then
+    // the fifth is cut in the middle.
+    let server = Server::start(tree.path(), &["--writable", "--max-chunk", "524288"]);
     let proxy = CuttingProxy::start(socket_of(&server.url), Some(2_500_000));
     let browser = Browser::start().await;
     browser.open(&format!("{}/", proxy.url())).await;
@@ -192,6 +165,67 @@ async fn upload_survives_the_server_being_killed_and_restarted() {
     wait_done(&browser, Duration::from_secs(180)).await;
     assert_eq!(
         sha256_of(&tree.path().join("resilient.bin")),
+        sha256_of(&file)
+    );
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parallel_parts_complete_through_a_proxy_that_cuts_connections() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let sources = tempfile::tempdir().expect("a source folder");
+    let file = write_source(sources.path(), "parts cut.bin", 300 * 1024 * 1024, 43);
+    let server = Server::start(tree.path(), &["--writable"]);
+    // 8 MiB parts; every connection dies after 20 MB: two parts, then the third is cut.
+    let proxy = CuttingProxy::start(socket_of(&server.url), Some(20_000_000));
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", proxy.url())).await;
+    wait_for_uploads_enabled(&browser).await;
+    record_requests(&browser).await;
+    pick_files(&browser, "files", &file).await;
+    let url = wait_for_session(&browser).await;
+    assert!(
+        server_session(&proxy.url(), &url).await["parts"].is_array(),
+        "not a parts session"
+    );
+    wait_done(&browser, Duration::from_secs(300)).await;
+    assert_eq!(
+        sha256_of(&tree.path().join("parts cut.bin")),
+        sha256_of(&file)
+    );
+    let cuts = proxy.cuts.load(Ordering::SeqCst);
+    assert!(
+        cuts >= 3,
+        "the proxy cut only {cuts} connections: the test proved nothing"
+    );
+    assert!(most_at_once(&part_requests(&browser).await) >= 2);
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parallel_parts_survive_the_server_being_killed_and_restarted() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let sources = tempfile::tempdir().expect("a source folder");
+    let file = write_source(sources.path(), "parts killed.bin", 300 * 1024 * 1024, 44);
+    let server = Server::start(tree.path(), &["--writable"]);
+    let proxy = CuttingProxy::start(socket_of(&server.url), None);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", proxy.url())).await;
+    wait_for_uploads_enabled(&browser).await;
+    pick_files(&browser, "files", &file).await;
+    let url = wait_for_session(&browser).await;
+    wait_for_progress(&browser, 0.2).await;
+    // Kill -9 with parts in flight, leave it down for a moment, start it again.
+    drop(server);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let restarted = Server::start(tree.path(), &["--writable"]);
+    proxy.retarget(socket_of(&restarted.url));
+    // The parts acknowledged before the kill are still there after it.
+    let durable = durable_parts(&server_session(&proxy.url(), &url).await);
+    assert!(!durable.is_empty(), "nothing survived the kill");
+    wait_done(&browser, Duration::from_secs(300)).await;
+    assert_eq!(
+        sha256_of(&tree.path().join("parts killed.bin")),
         sha256_of(&file)
     );
     browser.close().await;

@@ -130,3 +130,125 @@ pub async fn wait_for_progress(browser: &Browser, fraction: f64) {
         .wait_until(&format!("progress past {fraction}"), &script)
         .await;
 }
+
+/// The session URL the app remembered for its (first) unfinished upload, if any: what it
+/// resumes from after a reload.
+pub async fn remembered_session(browser: &Browser) -> Option<String> {
+    let value = browser
+        .client
+        .execute(
+            "const key = Object.keys(localStorage).find(k => k.startsWith('skiff-upload:'));
+             return key ? JSON.parse(localStorage.getItem(key)).url : null;",
+            vec![],
+        )
+        .await
+        .expect("read localStorage");
+    value.as_str().map(str::to_owned)
+}
+
+/// Waits for [`remembered_session`].
+pub async fn wait_for_session(browser: &Browser) -> String {
+    browser
+        .wait_until(
+            "the app to remember an upload session",
+            "Object.keys(localStorage).some(k => k.startsWith('skiff-upload:'))",
+        )
+        .await;
+    remembered_session(browser)
+        .await
+        .expect("a remembered session")
+}
+
+/// The server's own view of a session (`GET {url}`, `url` resolved against `base`, the
+/// server the page talks to): asked by the test, not the page.
+pub async fn server_session(base: &str, url: &str) -> serde_json::Value {
+    let url = if url.starts_with('/') {
+        format!("{base}{url}")
+    } else {
+        url.to_owned()
+    };
+    let answer = reqwest::get(&url).await.expect("GET the session");
+    assert_eq!(answer.status(), 200, "GET {url}");
+    answer.json().await.expect("a session object")
+}
+
+/// Part numbers in a session object's `parts` ranges.
+pub fn durable_parts(session: &serde_json::Value) -> Vec<u64> {
+    let ranges: Vec<[u64; 2]> =
+        serde_json::from_value(session["parts"].clone()).expect("a parts session");
+    ranges
+        .into_iter()
+        .flat_map(|[first, last]| first..=last)
+        .collect()
+}
+
+/// Makes the page keep a timing entry for every request (the default keeps 250).
+pub async fn record_requests(browser: &Browser) {
+    browser
+        .client
+        .execute("performance.setResourceTimingBufferSize(100000)", vec![])
+        .await
+        .expect("grow the resource timing buffer");
+}
+
+/// Every part request the page finished (from Resource Timing, which knows URLs and
+/// times, never bodies): `(part number, start ms, end ms)`.
+pub async fn part_requests(browser: &Browser) -> Vec<(u64, f64, f64)> {
+    let value = browser
+        .client
+        .execute(
+            "return performance.getEntriesByType('resource')
+                .filter(e => /\\/parts\\/\\d+$/.test(e.name))
+                .map(e => [Number(e.name.split('/').pop()), e.startTime, e.responseEnd]);",
+            vec![],
+        )
+        .await
+        .expect("read resource timing");
+    serde_json::from_value(value).expect("a list of requests")
+}
+
+/// The most requests that were in flight at the same moment.
+pub fn most_at_once(requests: &[(u64, f64, f64)]) -> usize {
+    let mut events: Vec<(f64, i32)> = requests
+        .iter()
+        .flat_map(|(_, start, end)| [(*start, 1), (*end, -1)])
+        .collect();
+    // Ends before starts at the same instant: touching requests did not overlap.
+    events.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let (mut now, mut most) = (0i32, 0i32);
+    for (_, change) in events {
+        now += change;
+        most = most.max(now);
+    }
+    most as usize
+}
+
+/// Polls (bounded) until the first upload row says Done, failing with its text on timeout
+/// or as soon as it says Failed.
+pub async fn wait_done(browser: &Browser, limit: std::time::Duration) {
+    let started = std::time::Instant::now();
+    loop {
+        let status = browser
+            .client
+            .execute(
+                "const row = document.querySelector('[data-upload-name]');
+                 return row ? row.dataset.status + ': ' + row.innerText : 'no row';",
+                vec![],
+            )
+            .await
+            .expect("read the row");
+        let status = status.as_str().unwrap_or_default().to_owned();
+        if status.starts_with("Done") {
+            return;
+        }
+        assert!(
+            !status.starts_with("Failed"),
+            "the upload gave up: {status}"
+        );
+        assert!(
+            started.elapsed() < limit,
+            "not done after {limit:?}: {status}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
