@@ -65,6 +65,34 @@ impl Listing {
             .collect()
     }
 
+    /// Type-to-jump: the display position (in `order`) of the next entry whose name starts
+    /// with `typed` (case-insensitive), searching from the selected position `from` and
+    /// wrapping around. The same letter pressed again (`"a"`, `"aa"`) moves on to the next
+    /// such entry; a longer word keeps the selected entry while it still matches.
+    pub fn jump(&self, order: &[u32], from: Option<usize>, typed: &str) -> Option<usize> {
+        let typed = typed.to_lowercase();
+        let mut letters = typed.chars();
+        let first = letters.next()?;
+        let (prefix, skip_current) = if letters.all(|c| c == first) {
+            (first.to_string(), true)
+        } else {
+            (typed.clone(), false)
+        };
+        let count = order.len();
+        let start = match (from, skip_current) {
+            (Some(from), true) => from + 1,
+            (Some(from), false) => from,
+            (None, _) => 0,
+        };
+        (0..count)
+            .map(|step| (start + step) % count)
+            .find(|&position| {
+                self.name_keys
+                    .get(order[position] as usize)
+                    .is_some_and(|name| name.starts_with(&prefix))
+            })
+    }
+
     /// Index of the entry with exactly this name.
     pub fn position_of(&self, name: &str) -> Option<usize> {
         self.entries.iter().position(|entry| entry.name == name)
@@ -139,6 +167,21 @@ impl SortKey {
         SortKey::Modified,
         SortKey::Type,
     ];
+
+    /// How the column is named in the URL (`?sort=size`).
+    pub fn param(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::Size => "size",
+            SortKey::Modified => "modified",
+            SortKey::Type => "type",
+        }
+    }
+
+    /// The column a URL names, if it names one.
+    pub fn from_param(param: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|key| key.param() == param)
+    }
 
     /// Column heading.
     pub fn label(self) -> &'static str {

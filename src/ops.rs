@@ -69,6 +69,35 @@ impl Operations {
         self.send("POST", &url).await
     }
 
+    /// Whether `path` is a folder (`Some(true)`), a file (`Some(false)`) or not there
+    /// (`None`), from the raw API's `stat`: a typed destination is checked, never created.
+    pub async fn is_folder(&self, path: &TreePath) -> Result<Option<bool>, OpError> {
+        let url = self.raw_url("stat", &[("ref", reference(path))])?;
+        let response = crate::api::send(&self.config, "GET", &url, Default::default())
+            .await
+            .map_err(OpError::Failed)?;
+        if response.status() == 404 {
+            return Ok(None);
+        }
+        if !response.ok() {
+            return Err(OpError::Failed(ApiError::Http {
+                status: response.status(),
+                message: response.status_text(),
+            }));
+        }
+        let text = match response.text() {
+            Ok(promise) => JsFuture::from(promise)
+                .await
+                .ok()
+                .and_then(|t| t.as_string()),
+            Err(_) => None,
+        };
+        let kind = text
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .and_then(|stat| stat.get("type").and_then(|t| t.as_str()).map(str::to_owned));
+        Ok(Some(kind.as_deref() == Some("directory")))
+    }
+
     /// Deletes `path`; folders with content only with `recursive`.
     pub async fn delete(&self, path: &TreePath, recursive: bool) -> Result<(), OpError> {
         if self.raw.is_none() {
@@ -125,7 +154,75 @@ impl Operations {
     }
 }
 
+/// The name a copy gets in the folder of its original: `report.pdf` → `report (copy).pdf`,
+/// then `report (copy 2).pdf`, … (the first one `taken` does not refuse). Folders keep their
+/// whole name as the stem; copying a copy counts on instead of stacking `(copy) (copy)`.
+pub fn copy_name(name: &str, folder: bool, taken: impl Fn(&str) -> bool) -> String {
+    let (stem, extension) = match name.rfind('.') {
+        Some(dot) if dot > 0 && !folder => name.split_at(dot),
+        _ => (name, ""),
+    };
+    let stem = strip_copy_suffix(stem);
+    (1u64..)
+        .map(|n| match n {
+            1 => format!("{stem} (copy){extension}"),
+            n => format!("{stem} (copy {n}){extension}"),
+        })
+        .find(|candidate| !taken(candidate))
+        .unwrap_or_else(|| format!("{stem} (copy){extension}"))
+}
+
+/// `a (copy)` and `a (copy 3)` → `a`; anything else unchanged.
+fn strip_copy_suffix(stem: &str) -> &str {
+    let Some(open) = stem.rfind(" (copy") else {
+        return stem;
+    };
+    let inside = &stem[open + " (copy".len()..];
+    let counted = inside
+        .strip_prefix(' ')
+        .and_then(|rest| rest.strip_suffix(')'))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if (inside == ")" || counted) && open > 0 {
+        &stem[..open]
+    } else {
+        stem
+    }
+}
+
 /// `path:/a/b` as the raw API's `ref=` and `to=` take it.
 fn reference(path: &TreePath) -> String {
     format!("path:{path}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::copy_name;
+
+    #[test]
+    fn copies_count_up_before_the_extension() {
+        let taken = ["a.txt", "a (copy).txt", "a (copy 2).txt"];
+        let is_taken = |name: &str| taken.contains(&name);
+        assert_eq!(copy_name("b.txt", false, is_taken), "b (copy).txt");
+        assert_eq!(copy_name("a.txt", false, is_taken), "a (copy 3).txt");
+        assert_eq!(copy_name("a (copy).txt", false, is_taken), "a (copy 3).txt");
+        assert_eq!(
+            copy_name("a (copy 2).txt", false, is_taken),
+            "a (copy 3).txt"
+        );
+    }
+
+    #[test]
+    fn folders_dot_files_and_odd_names_keep_their_whole_stem() {
+        let free = |_: &str| false;
+        assert_eq!(copy_name("v1.2", true, free), "v1.2 (copy)");
+        assert_eq!(copy_name(".bashrc", false, free), ".bashrc (copy)");
+        assert_eq!(copy_name("README", false, free), "README (copy)");
+        assert_eq!(copy_name("x.tar.gz", false, free), "x.tar (copy).gz");
+        assert_eq!(copy_name(" (copy)", false, free), " (copy) (copy)");
+        assert_eq!(
+            copy_name("a (copyright)", false, free),
+            "a (copyright) (copy)"
+        );
+        assert_eq!(copy_name("😀.bin", false, free), "😀 (copy).bin");
+    }
 }

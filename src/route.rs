@@ -1,19 +1,25 @@
-//! Where the app is: the current directory and the selected entry, and how that
-//! maps to the address bar so reload and back/forward restore it.
+//! Where the app is: the current directory, the selected entry, the sort and the filter,
+//! and how that maps to the address bar so reload, back/forward and shared links restore
+//! it: `/photos/?sort=size&desc=1&q=jpg&sel=a.jpg`. Defaults are left out of the URL.
 //!
 //! Served by skiff-server (same origin) the route is the URL path itself, `/docs/?sel=a.pdf`,
 //! which the server answers with the app for browser navigations. Hosted as static files
 //! and pointed at another server with `?server=URL`, the route lives in the fragment instead.
 
+use crate::model::{Sort, SortKey};
 use skiff_protocol::{decode_segment, encode_segment, TreePath};
 
-/// The current directory and, optionally, the selected entry's name.
+/// The current directory, the selected entry's name, and how the listing is shown.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Route {
     /// The directory being shown.
     pub dir: TreePath,
     /// Name of the selected entry inside `dir`.
     pub selected: Option<String>,
+    /// Sort column and direction (`sort=`, `desc=1`).
+    pub sort: Sort,
+    /// Text of the filter box (`q=`).
+    pub filter: String,
 }
 
 impl Route {
@@ -21,7 +27,7 @@ impl Route {
     pub fn dir(dir: TreePath) -> Self {
         Self {
             dir,
-            selected: None,
+            ..Self::default()
         }
     }
 
@@ -33,22 +39,50 @@ impl Route {
             None => (path_and_query, None),
         };
         let dir = TreePath::parse_url_path(if path.is_empty() { "/" } else { path }).ok()?;
-        let selected = query.and_then(|query| {
-            query.split('&').find_map(|pair| {
-                let value = pair.strip_prefix("sel=")?;
-                let name = decode_segment(&value.replace('+', " ")).ok()?;
-                dir.child(&name).ok().map(|_| name)
-            })
-        });
-        Some(Self { dir, selected })
+        let mut route = Self::dir(dir);
+        // Unknown or malformed parameters are ignored: a hand-edited link still opens.
+        for pair in query.unwrap_or_default().split('&') {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let Ok(value) = decode_segment(&value.replace('+', " ")) else {
+                continue;
+            };
+            match name {
+                "sel" if route.selected.is_none() && route.dir.child(&value).is_ok() => {
+                    route.selected = Some(value)
+                }
+                "sort" => {
+                    if let Some(key) = SortKey::from_param(&value) {
+                        route.sort.key = key;
+                    }
+                }
+                "desc" => route.sort.ascending = !matches!(value.as_str(), "1" | "true"),
+                "q" => route.filter = value,
+                _ => {}
+            }
+        }
+        Some(route)
     }
 
-    /// `/a%20b/?sel=c.txt`: the directory URL (always with a trailing slash) plus the selection.
+    /// `/a%20b/?sort=size&desc=1&q=x&sel=c.txt`: the directory URL (always with a trailing
+    /// slash) plus what differs from the defaults.
     pub fn to_href(&self) -> String {
         let mut href = self.dir.to_dir_url_path();
+        let mut query = Vec::new();
+        if self.sort.key != SortKey::Name {
+            query.push(format!("sort={}", self.sort.key.param()));
+        }
+        if !self.sort.ascending {
+            query.push("desc=1".to_owned());
+        }
+        if !self.filter.is_empty() {
+            query.push(format!("q={}", encode_segment(&self.filter)));
+        }
         if let Some(name) = &self.selected {
-            href.push_str("?sel=");
-            href.push_str(&encode_segment(name));
+            query.push(format!("sel={}", encode_segment(name)));
+        }
+        if !query.is_empty() {
+            href.push('?');
+            href.push_str(&query.join("&"));
         }
         href
     }
@@ -60,6 +94,8 @@ impl Route {
         Some(Self {
             dir: parent,
             selected: self.dir.name().map(str::to_owned),
+            sort: self.sort,
+            filter: String::new(),
         })
     }
 }
@@ -74,6 +110,7 @@ mod tests {
             let route = Route {
                 dir: TreePath::from_segments(["ü dir", "sub"]).expect("safe"),
                 selected: Some(name.to_owned()),
+                ..Route::default()
             };
             let href = route.to_href();
             assert!(href.starts_with("/%C3%BC%20dir/sub/?sel="), "{href}");
@@ -89,6 +126,48 @@ mod tests {
         assert_eq!(Route::parse(""), Some(Route::default()));
         assert_eq!(Route::parse("/a/../b"), None);
         assert_eq!(Route::parse("/a/?sel=..").map(|r| r.selected), Some(None));
+    }
+
+    #[test]
+    fn sort_and_filter_live_in_the_query() {
+        let route = Route::parse("/photos/?sort=size&desc=1&q=jpg&sel=a.jpg").expect("valid");
+        assert_eq!(route.dir.segments(), ["photos"]);
+        assert_eq!(route.selected.as_deref(), Some("a.jpg"));
+        assert_eq!(
+            route.sort,
+            Sort {
+                key: SortKey::Size,
+                ascending: false
+            }
+        );
+        assert_eq!(route.filter, "jpg");
+        assert_eq!(route.to_href(), "/photos/?sort=size&desc=1&q=jpg&sel=a.jpg");
+        // Defaults stay out of the URL.
+        assert_eq!(
+            Route::parse("/a/?sort=name").expect("valid").to_href(),
+            "/a/"
+        );
+    }
+
+    #[test]
+    fn hostile_filters_round_trip_and_junk_is_ignored() {
+        for filter in ["a&q=b", "50% off", "x y+z", "#hash", "ü"] {
+            let route = Route {
+                filter: filter.to_owned(),
+                sort: Sort {
+                    key: SortKey::Modified,
+                    ascending: true,
+                },
+                ..Route::default()
+            };
+            assert_eq!(
+                Route::parse(&route.to_href()),
+                Some(route.clone()),
+                "{filter}"
+            );
+        }
+        let junk = Route::parse("/?sort=colour&desc=maybe&q=%ZZ&zzz").expect("valid");
+        assert_eq!(junk, Route::default());
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! The browser's shared state, provided as context, and the actions that change it:
-//! navigation (kept in the address bar), the current listing, sort, filter and tree.
+//! navigation (kept in the address bar, with the sort and filter), the current listing,
+//! and the tree. A listing that fails because the server is unreachable (or briefly
+//! broken) is fetched again on its own: when the browser comes back online, and with a
+//! growing pause while the error shows.
 
 use crate::api::{self, Fetched};
 use crate::errors::ApiError;
@@ -37,8 +40,13 @@ pub struct Browser {
     pub tree: RwSignal<TreeState>,
     /// Entries picked with Ctrl/Shift-click or Ctrl+A, beside the selected one.
     pub marked: RwSignal<BTreeSet<String>>,
+    /// The raw API's base URL (`{server}{raw}`) once discovery named it: files open
+    /// through it (a browser navigation to a tree path gets the app, not the bytes).
+    pub raw_api: RwSignal<Option<String>>,
     /// Bumped to fetch the current directory again.
     reload: RwSignal<u64>,
+    /// Whether the next fetch is an automatic retry (the error stays shown meanwhile).
+    quiet_reload: StoredValue<bool>,
     /// The in-flight listing request, aborted when the user moves on.
     in_flight: StoredValue<Option<AbortController>, LocalStorage>,
 }
@@ -47,10 +55,11 @@ impl Browser {
     /// Creates the state for `config`, reading the route from the address bar,
     /// and starts loading it.
     pub fn new(config: Config) -> Self {
-        let route = RwSignal::new(config.current_route());
+        let first = config.current_route();
         let listing = RwSignal::new(None::<SharedListing>);
-        let sort = RwSignal::new(Sort::default());
-        let filter = RwSignal::new(String::new());
+        let sort = RwSignal::new(first.sort);
+        let filter = RwSignal::new(first.filter.clone());
+        let route = RwSignal::new(first);
         let order = Memo::new(move |_| {
             let sort = sort.get();
             filter.with(|filter| {
@@ -75,11 +84,46 @@ impl Browser {
             order,
             tree: RwSignal::new(TreeState::new()),
             marked: RwSignal::new(BTreeSet::new()),
+            raw_api: RwSignal::new(None),
             reload: RwSignal::new(0),
+            quiet_reload: StoredValue::new(false),
             in_flight: StoredValue::new_local(None),
         };
         browser.load_current_directory();
+        browser.keep_view_in_route();
+        crate::outage::retry_while_unreachable(browser);
         browser
+    }
+
+    /// Keeps sort and filter and the route (so the address bar) in step both ways: the
+    /// column headers and filter box set the signals, back/forward and links set the route.
+    fn keep_view_in_route(self) {
+        Effect::new(move |_| {
+            let (sort, filter) = self.route.with(|r| (r.sort, r.filter.clone()));
+            if self.sort.get_untracked() != sort {
+                self.sort.set(sort);
+            }
+            if self.filter.with_untracked(|f| *f != filter) {
+                self.filter.set(filter);
+            }
+        });
+        Effect::new(move |_| {
+            let sort = self.sort.get();
+            let filter = self.filter.get();
+            let differs = self
+                .route
+                .with_untracked(|r| r.sort != sort || r.filter != filter);
+            if differs {
+                let route = self.route.with_untracked(|route| Route {
+                    sort,
+                    filter,
+                    ..route.clone()
+                });
+                // Typing and sorting rewrite the entry: history is for places.
+                self.config.with_value(|config| config.replace(&route));
+                self.route.set(route);
+            }
+        });
     }
 
     /// Fetches the listing whenever the directory changes (or a retry is asked for).
@@ -100,7 +144,11 @@ impl Browser {
             let signal = controller.as_ref().map(AbortController::signal);
             self.in_flight.set_value(controller);
             self.loading.set(true);
-            self.error.set(None);
+            // An automatic retry leaves the error up until it has an answer.
+            if !self.quiet_reload.get_value() {
+                self.error.set(None);
+            }
+            self.quiet_reload.set_value(false);
             if self
                 .listing
                 .with_untracked(|l| l.as_ref().is_some_and(|l| l.path != dir))
@@ -117,6 +165,7 @@ impl Browser {
                 self.loading.set(false);
                 match result {
                     Ok(Fetched::Directory(listing)) => {
+                        self.error.set(None);
                         let names = Children::Loaded(Arc::new(listing.directory_names()));
                         self.tree.update(|tree| tree.set_children(&dir, names));
                         self.listing.set(Some(Arc::new(listing)));
@@ -125,10 +174,12 @@ impl Browser {
                     Ok(Fetched::File(file)) => {
                         // The address named a file: show its folder with the file selected.
                         let folder = Route::dir(dir.clone()).up().unwrap_or_default();
-                        let route = Route {
+                        let route = self.route.with_untracked(|current| Route {
                             selected: Some(file.name),
+                            sort: current.sort,
+                            filter: current.filter.clone(),
                             ..folder
-                        };
+                        });
                         self.config.with_value(|config| config.replace(&route));
                         self.route.set(route);
                     }
@@ -146,11 +197,27 @@ impl Browser {
         self.reload.update(|n| *n += 1);
     }
 
-    /// Goes to `route`: a new history entry when the directory changes.
+    /// Fetches the current directory again without taking the error down first.
+    pub fn retry_quietly(self) {
+        self.quiet_reload.set_value(true);
+        self.retry();
+    }
+
+    /// Goes to `route`: a new history entry when the directory changes. The sort stays as
+    /// it is; the filter stays within a folder and is cleared in another.
     pub fn navigate(self, route: Route) {
         let same_dir = self
             .route
             .with_untracked(|current| current.dir == route.dir);
+        let route = Route {
+            sort: self.sort.get_untracked(),
+            filter: if same_dir {
+                self.filter.get_untracked()
+            } else {
+                String::new()
+            },
+            ..route
+        };
         self.config.with_value(|config| {
             if same_dir {
                 config.replace(&route)
@@ -212,7 +279,8 @@ impl Browser {
         self.navigate(route);
     }
 
-    /// Opens an entry: folders are entered, files are shown by the browser in a new tab.
+    /// Opens an entry: folders are entered, files are shown by the browser in a new tab
+    /// (their bytes: see [`crate::opener`]).
     pub fn open_entry(self, entry: &RawFileData) {
         let Some(path) = self
             .route
@@ -222,8 +290,10 @@ impl Browser {
         };
         if entry.is_dir() {
             self.open_dir(path);
-        } else if let Some(window) = web_sys::window() {
-            let _ = window.open_with_url_and_target(&self.url_of(&path), "_blank");
+        } else {
+            let config = self.config.get_value();
+            let raw = self.raw_api.get_untracked();
+            crate::opener::open_file(&config, raw.as_deref(), &path);
         }
     }
 
@@ -232,8 +302,13 @@ impl Browser {
         self.config.with_value(|config| api::url_of(config, path))
     }
 
-    /// The href that navigates the app to `route` (for real, middle-clickable links).
+    /// The href that navigates the app to `route` (for real, middle-clickable links),
+    /// keeping the current sort.
     pub fn href_of(self, route: &Route) -> String {
+        let route = &Route {
+            sort: self.sort.get_untracked(),
+            ..route.clone()
+        };
         self.config.with_value(|config| match config.routing {
             crate::location::Routing::Path => route.to_href(),
             crate::location::Routing::Hash => format!("#{}", route.to_href()),
@@ -286,7 +361,19 @@ impl Browser {
         }
     }
 
-    fn load_tree_children(self, path: TreePath) {
+    /// Loads a tree folder's children unless they are known or on their way (the Move/Copy
+    /// folder picker expands folders of its own).
+    pub fn ensure_tree_children(self, path: &TreePath) {
+        let unknown = self
+            .tree
+            .with_untracked(|tree| tree.children(path).is_none());
+        if unknown {
+            self.load_tree_children(path.clone());
+        }
+    }
+
+    /// Fetches a tree folder's children (again).
+    pub fn load_tree_children(self, path: TreePath) {
         self.tree
             .update(|tree| tree.set_children(&path, Children::Loading));
         let config = self.config.get_value();

@@ -114,15 +114,21 @@ impl TreeState {
 
     /// The visible rows, depth first, starting with the root.
     pub fn rows(&self) -> Vec<TreeRow> {
+        self.rows_with(&self.expanded)
+    }
+
+    /// The rows visible when `expanded` are the expanded folders: another view of the same
+    /// folders (the Move/Copy picker) opens and closes folders of its own.
+    pub fn rows_with(&self, expanded: &HashSet<TreePath>) -> Vec<TreeRow> {
         let mut rows = Vec::new();
         // Explicit stack instead of recursion: a deep tree must not overflow the wasm stack.
         let mut stack: Vec<(TreePath, usize, usize, usize)> = vec![(TreePath::root(), 0, 1, 1)];
         while let Some((path, depth, position, set_size)) = stack.pop() {
-            let expanded = self.expanded.contains(&path);
+            let is_expanded = expanded.contains(&path);
             let known = self.children.get(&path);
             rows.push(TreeRow {
                 depth,
-                expanded,
+                expanded: is_expanded,
                 expandable: !matches!(known, Some(Children::Loaded(names)) if names.is_empty()),
                 loading: matches!(known, Some(Children::Loading)),
                 error: match known {
@@ -133,7 +139,7 @@ impl TreeState {
                 set_size,
                 path: path.clone(),
             });
-            if let (true, Some(Children::Loaded(names))) = (expanded, known) {
+            if let (true, Some(Children::Loaded(names))) = (is_expanded, known) {
                 let count = names.len();
                 for (index, name) in names.iter().enumerate().rev() {
                     if let Ok(child) = path.child(name) {
@@ -204,6 +210,21 @@ mod tests {
         assert_eq!(tree.rows().len(), 1);
         tree.set_expanded(&TreePath::root(), true);
         assert_eq!(tree.rows().len(), 3, "/a stayed expanded underneath");
+    }
+
+    #[test]
+    fn another_view_expands_folders_of_its_own() {
+        let mut tree = TreeState::new();
+        tree.set_children(&TreePath::root(), loaded(&["a", "b"]));
+        tree.set_children(&path(&["b"]), loaded(&["inner"]));
+        let picker: HashSet<TreePath> = [TreePath::root(), path(&["b"])].into();
+        let shown: Vec<String> = tree
+            .rows_with(&picker)
+            .iter()
+            .map(|r| r.path.to_string())
+            .collect();
+        assert_eq!(shown, ["/", "/a", "/b", "/b/inner"]);
+        assert_eq!(tree.rows().len(), 3, "the app's own tree keeps /b closed");
     }
 
     #[test]

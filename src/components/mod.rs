@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod app;
 pub mod details;
+pub mod folder_picker;
 pub mod header;
 pub mod icons;
 pub mod listing;

@@ -171,3 +171,49 @@ fn rfc3339_parsing() {
     assert_eq!(parse_rfc3339_ms("2020-13-01T00:00:00Z"), None);
     assert_eq!(parse_rfc3339_ms("2020-01-01T00:00:00"), None);
 }
+
+fn names_listing(names: &[&str]) -> (Listing, Vec<u32>) {
+    let entries = names
+        .iter()
+        .map(|name| entry(name, true, 1, "2020-01-01T00:00:00Z", "text/plain"))
+        .collect();
+    let listing = Listing::new(TreePath::root(), true, false, entries);
+    let order = listing.view_order(Sort::default(), "");
+    (listing, order)
+}
+
+#[test]
+fn type_to_jump_finds_the_next_name_with_the_typed_start() {
+    let (listing, order) = names_listing(&["apple", "Banana", "berry", "cherry", "blue"]);
+    // Display order: apple, Banana, berry, blue, cherry.
+    assert_eq!(listing.jump(&order, None, "b"), Some(1), "case-insensitive");
+    assert_eq!(
+        listing.jump(&order, Some(1), "b"),
+        Some(2),
+        "same letter moves on"
+    );
+    assert_eq!(listing.jump(&order, Some(3), "b"), Some(1), "wraps around");
+    assert_eq!(
+        listing.jump(&order, Some(1), "bb"),
+        Some(2),
+        "repeated letter cycles"
+    );
+    assert_eq!(
+        listing.jump(&order, Some(1), "ba"),
+        Some(1),
+        "a word keeps a match"
+    );
+    assert_eq!(listing.jump(&order, Some(0), "bl"), Some(3));
+    assert_eq!(listing.jump(&order, Some(0), "CH"), Some(4));
+    assert_eq!(listing.jump(&order, Some(0), "z"), None);
+    assert_eq!(listing.jump(&order, Some(0), ""), None);
+    assert_eq!(listing.jump(&[], None, "a"), None);
+}
+
+#[test]
+fn sort_keys_round_trip_through_url_names() {
+    for key in SortKey::ALL {
+        assert_eq!(SortKey::from_param(key.param()), Some(key));
+    }
+    assert_eq!(SortKey::from_param("Size"), None);
+}

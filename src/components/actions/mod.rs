@@ -1,12 +1,15 @@
 //! File operations on the current folder: New folder, Rename (F2, inline), Move to…,
 //! Copy to…, Download and Delete (Delete key, with a confirmation that lists what goes),
 //! from the toolbar, the context menu, the keyboard, or by dragging rows onto a folder.
-//! Many entries at once show progress; what can be undone gets an "Undo" toast (Ctrl+Z).
+//! Many entries at once show progress; what can be undone goes on an undo history (Ctrl+Z,
+//! or the toast's "Undo") that a failed operation leaves intact. Move/Copy to… pick their
+//! destination in a folder tree (`folder_picker`).
 //! They use the raw API (PROTOCOL.md §4); on a server without it only delete and download
 //! are offered (plain `DELETE P`, `GET P`).
 
 mod dialog;
 pub mod drag;
+pub mod history;
 mod menu;
 pub mod rename;
 mod run;
@@ -16,6 +19,7 @@ pub use run::{count_label, Bulk, Progress};
 
 use crate::ops::Operations;
 use crate::state::Browser;
+use history::History;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use skiff_protocol::TreePath;
@@ -68,14 +72,19 @@ struct Draft {
     caret: u32,
 }
 
-/// A message at the bottom of the window, optionally undoable.
+/// How many operations the undo history keeps.
+const UNDO_LIMIT: usize = 50;
+
+/// A message at the bottom of the window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Toast {
+    /// Tells toasts apart (a timer must only close the toast it was set for).
+    pub id: u64,
     /// What happened.
     pub message: String,
-    /// Steps that take it back, in the order they were done.
-    pub undo: Vec<Undo>,
-    /// Whether something failed (announced assertively).
+    /// Whether the toast offers Undo (the newest operation on the history).
+    pub undoable: bool,
+    /// Whether something failed (announced assertively, stays until dismissed).
     pub alert: bool,
 }
 
@@ -96,6 +105,12 @@ pub struct Actions {
     pub progress: RwSignal<Option<Progress>>,
     /// Set by "Stop": the bulk operation ends after the entry in flight.
     stop: StoredValue<bool>,
+    /// What can be undone, newest last.
+    history: StoredValue<History<Undo>>,
+    /// Whether the pointer, and whether keyboard focus, is on the toast (it stays meanwhile).
+    toast_held: StoredValue<(bool, bool)>,
+    /// The id the next toast gets.
+    next_toast: StoredValue<u64>,
     /// What was typed into the rename field, kept if the row is redrawn meanwhile (the
     /// listing refreshes as uploads land).
     draft: StoredValue<Option<Draft>>,
@@ -112,6 +127,9 @@ impl Actions {
             renaming: RwSignal::new(None),
             progress: RwSignal::new(None),
             stop: StoredValue::new(false),
+            history: StoredValue::new(History::new(UNDO_LIMIT)),
+            toast_held: StoredValue::new((false, false)),
+            next_toast: StoredValue::new(0),
             draft: StoredValue::new(None),
         }
     }
@@ -155,41 +173,18 @@ impl Actions {
         }
     }
 
-    /// Shows `message`, with Undo when `undo` has steps; gone after ten seconds.
-    pub fn show(self, message: String, undo: Vec<Undo>, alert: bool) {
-        self.toast.set(Some(Toast {
-            message,
-            undo,
-            alert,
-        }));
-        let shown = self.toast.get_untracked();
-        set_timeout(
-            move || {
-                if self.toast.get_untracked() == shown {
-                    self.toast.set(None);
-                }
-            },
-            std::time::Duration::from_secs(10),
-        );
-    }
-
-    /// Shows a failure.
-    pub fn show_error(self, message: String) {
-        self.show(message, Vec::new(), true);
-    }
-
-    /// Takes back the operation the toast tells of. Whether there was one to undo.
+    /// Takes back the newest operation on the history. Whether there was one to undo.
     pub fn undo(self, browser: Browser) -> bool {
-        let Some(toast) = self.toast.get_untracked().filter(|t| !t.undo.is_empty()) else {
-            return false;
-        };
         let Some(ops) = self.ops.get_untracked() else {
             return false;
         };
-        self.toast.set(None);
+        let Some(steps) = self.history.try_update_value(History::pop).flatten() else {
+            return false;
+        };
+        self.dismiss();
         spawn_local(async move {
             let mut failed = None;
-            for step in toast.undo.iter().rev() {
+            for step in steps.iter().rev() {
                 let result = match step {
                     Undo::Move(from, to) => ops.rename(from, to, false).await,
                     Undo::Remove { path, recursive } => ops.delete(path, *recursive).await,
@@ -199,7 +194,7 @@ impl Actions {
                 }
             }
             browser.retry();
-            let touched: BTreeSet<TreePath> = toast.undo.iter().flat_map(Undo::touched).collect();
+            let touched: BTreeSet<TreePath> = steps.iter().flat_map(Undo::touched).collect();
             touched.iter().for_each(|dir| browser.refresh_tree(dir));
             match failed {
                 Some(why) => self.show_error(format!("Could not undo everything: {why}")),
@@ -276,6 +271,13 @@ pub fn Toolbar() -> impl IntoView {
     let files = Memo::new(move |_| picked_files(browser));
     let shown = move || browser.listing.with(Option::is_some) && actions.ops.with(Option::is_some);
     let busy = move || actions.progress.with(Option::is_some);
+    // Files open through the raw API (see `crate::opener`); the listing learns where it is.
+    Effect::new(move |_| {
+        let raw = actions
+            .ops
+            .with(|ops| ops.as_ref().and_then(|ops| ops.raw.clone()));
+        browser.raw_api.set(raw);
+    });
     view! {
         <Show when=shown>
             <div class=style::toolbar role="toolbar" aria-label="File actions">

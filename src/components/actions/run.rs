@@ -1,13 +1,15 @@
 //! Running operations on many entries: one request per entry, progress as it goes, a
 //! "Stop" between entries, and the undo steps for what was done. A failure does not stop
-//! the rest; the toast names what failed and offers to undo what succeeded.
+//! the rest; the toast names what failed and offers to undo what succeeded. Copies into
+//! the folder they are in get a free name beside the original: `a (copy).txt`.
 
 use super::{Actions, Undo};
-use crate::ops::{OpError, Operations};
+use crate::ops::{copy_name, OpError, Operations};
 use crate::state::Browser;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use skiff_protocol::TreePath;
+use std::collections::HashSet;
 
 /// What a bulk operation does to each entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,15 +69,38 @@ impl Actions {
             done: 0,
             total,
         }));
+        let beside = bulk == Bulk::Copy && target.as_ref() == Some(&from);
+        // For copies beside their originals: the names taken, and which entries are folders.
+        let (mut taken, folders) = browser.listing.with_untracked(|listing| {
+            let entries = listing.iter().flat_map(|l| l.entries.iter());
+            let taken: HashSet<String> = entries.clone().map(|e| e.name.clone()).collect();
+            let folders: HashSet<String> = entries
+                .filter(|e| e.is_dir())
+                .map(|e| e.name.clone())
+                .collect();
+            (taken, folders)
+        });
         spawn_local(async move {
             let mut undo = Vec::new();
             let mut failures = Vec::new();
             let mut finished = 0;
+            let mut copied_as = None;
             for name in &names {
                 if self.stop.get_value() {
                     break;
                 }
-                match one(&ops, bulk, &from, name, target.as_ref()).await {
+                let result = if beside {
+                    let folder = folders.contains(name);
+                    copy_beside(&ops, &from, name, folder, &mut taken)
+                        .await
+                        .map(|(step, new_name)| {
+                            copied_as = Some(new_name);
+                            Some(step)
+                        })
+                } else {
+                    one(&ops, bulk, &from, name, target.as_ref()).await
+                };
+                match result {
                     Ok(step) => undo.extend(step),
                     Err(why) => failures.push(format!("“{name}”: {why}")),
                 }
@@ -95,7 +120,12 @@ impl Actions {
             } else {
                 format!("{done_verb} {succeeded} of {total} items")
             };
-            let into = target.map(|t| format!(" to {t}")).unwrap_or_default();
+            let into = match (&copied_as, total, target) {
+                (Some(new_name), 1, _) => format!(" as “{new_name}”"),
+                (_, _, Some(_)) if beside => " beside the originals".to_owned(),
+                (_, _, Some(t)) => format!(" to {t}"),
+                (_, _, None) => String::new(),
+            };
             let mut message = format!("{whole}{into}.");
             if finished < total {
                 message.push_str(" Stopped.");
@@ -109,6 +139,36 @@ impl Actions {
             self.show(message, undo, !failures.is_empty());
         });
     }
+}
+
+/// Copies `name` of `from` into `from` itself under the first free "(copy)" name (trying
+/// the next one if another client took it meanwhile); the undo step and the new name.
+async fn copy_beside(
+    ops: &Operations,
+    from: &TreePath,
+    name: &str,
+    folder: bool,
+    taken: &mut HashSet<String>,
+) -> Result<(Undo, String), String> {
+    let invalid = || "not a valid name".to_owned();
+    let source = from.child(name).map_err(|_| invalid())?;
+    for _ in 0..5 {
+        let new_name = copy_name(name, folder, |candidate| taken.contains(candidate));
+        taken.insert(new_name.clone());
+        let to = from.child(&new_name).map_err(|_| invalid())?;
+        match ops.copy(&source, &to).await {
+            Ok(()) => {
+                let step = Undo::Remove {
+                    path: to,
+                    recursive: true,
+                };
+                return Ok((step, new_name));
+            }
+            Err(OpError::Exists) => continue,
+            Err(error) => return Err(error.to_string()),
+        }
+    }
+    Err(OpError::Exists.to_string())
 }
 
 /// Does `bulk` to one entry; the step that undoes it, if it can be undone.

@@ -1,5 +1,6 @@
 //! The centre pane: the current folder as a sortable, filterable, virtualised grid,
-//! with its loading, empty, error and no-match states.
+//! with its loading, empty, error and no-match states. Typing letters selects the next
+//! entry whose name starts with them (type-to-jump).
 
 use crate::components::actions::Actions;
 use crate::components::virtual_window::VirtualWindow;
@@ -19,6 +20,9 @@ stylance::import_crate_style!(style, "src/components/listing/listing.module.css"
 
 /// Row height in CSS pixels; must match `.row` in listing.module.css.
 const ROW_HEIGHT: f64 = 32.0;
+
+/// Letters typed closer together than this make one word for type-to-jump.
+const TYPE_TO_JUMP_MS: f64 = 1000.0;
 
 /// The listing grid of the current folder.
 #[component]
@@ -108,6 +112,39 @@ pub fn Listing() -> impl IntoView {
         }
     };
 
+    // Type-to-jump: letters typed within a second of each other, and when they were typed.
+    let typed = StoredValue::new((String::new(), 0.0f64));
+    let type_to_jump = move |event: &KeyboardEvent| -> bool {
+        let key = event.key();
+        let mut chars = key.chars();
+        let (Some(letter), None) = (chars.next(), chars.next()) else {
+            return false; // a named key (ArrowDown, Enter…)
+        };
+        let now = js_sys::Date::now();
+        let (mut word, last) = typed.get_value();
+        if now - last > TYPE_TO_JUMP_MS {
+            word.clear();
+        }
+        // `/` stays the filter's shortcut; a space only counts inside a word.
+        if letter == '/' || letter.is_control() || (letter == ' ' && word.is_empty()) {
+            return false;
+        }
+        word.push(letter);
+        typed.set_value((word.clone(), now));
+        let target = browser.listing.with_untracked(|listing| {
+            let listing = listing.as_ref()?;
+            browser.order.with_untracked(|order| {
+                listing.jump(order, selected_position.get_untracked(), &word)
+            })
+        });
+        if let Some(target) = target {
+            anchor.set_value(Some(target));
+            browser.marked.set(Default::default());
+            select_position(target);
+        }
+        true
+    };
+
     let on_keydown = move |event: KeyboardEvent| {
         let total = count.get_untracked();
         if total > 0 && (event.ctrl_key() || event.meta_key()) && event.key() == "a" {
@@ -138,6 +175,10 @@ pub fn Listing() -> impl IntoView {
             return;
         }
         if total == 0 || event.alt_key() || event.ctrl_key() || event.meta_key() {
+            return;
+        }
+        if type_to_jump(&event) {
+            event.prevent_default();
             return;
         }
         let last = total - 1;

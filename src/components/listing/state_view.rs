@@ -1,6 +1,7 @@
 //! What the listing says instead of rows: loading, an error (with Retry, the parent
 //! folder, and where it helps a form to reach another server or to sign in), an empty
-//! folder, or a filter that matches nothing.
+//! folder, or a filter that matches nothing. Errors time can fix say that the app keeps
+//! trying (see `crate::outage`).
 
 use super::style;
 use crate::errors::ApiError;
@@ -19,6 +20,9 @@ pub fn ListingState() -> impl IntoView {
                 <div class=style::state role="alert">
                     <h2>{error.title()}</h2>
                     <p>{error.to_string()}</p>
+                    {crate::outage::is_transient(&error).then(|| view! {
+                        <p>"Skiff keeps trying and shows the folder as soon as the server answers."</p>
+                    })}
                     <div class=style::state_actions>
                         <button type="button" on:click=move |_| browser.retry()>"Retry"</button>
                         {up.map(|up| view! {
