@@ -31,10 +31,8 @@ pub struct FolderDrop {
     pub idle_ms: f64,
     /// XMLHttpRequests until then.
     pub xhrs: u64,
-    /// Fetches until then (listings, and uploads if sent with fetch): how many, and their
-    /// response bodies' total size.
+    /// Fetches until then (listings, and uploads if sent with fetch).
     pub fetches: u64,
-    pub fetched_bytes: f64,
 }
 
 /// Starts the clock at the drop event (`arguments[0]` files expected) and follows the
@@ -154,7 +152,6 @@ pub async fn drop_folder(
         idle_ms: number("idle"),
         xhrs: 0,
         fetches: 0,
-        fetched_bytes: 0.0,
     };
     progress(&format!(
         "all {} done after {:.1} s; main thread: {:.1} s idle, {:.1} s in tasks over 50 ms",
@@ -177,7 +174,6 @@ pub async fn drop_folder(
     FolderDrop {
         xhrs: xhr["count"].as_u64().unwrap_or(0),
         fetches: fetch["count"].as_u64().unwrap_or(0),
-        fetched_bytes: fetch["bytes"].as_f64().unwrap_or(0.0),
         ..dropped
     }
 }
@@ -248,10 +244,9 @@ pub async fn measure(browser: &Browser, server: &str, tree: &Path, sources: &Pat
         (
             format!("{what}: requests meanwhile, XMLHttpRequest / fetch (listings and more)"),
             format!(
-                "{} / {} ({} of fetched bodies)",
+                "{} / {}",
                 thousands(dropped.xhrs as usize),
-                thousands(dropped.fetches as usize),
-                mib_label(dropped.fetched_bytes)
+                thousands(dropped.fetches as usize)
             ),
         ),
     ]

@@ -83,7 +83,7 @@ pub async fn measure(browser: &Browser, server: &str, tree: &Path, sources: &Pat
     std::fs::remove_file(&joined).expect("remove the joined file");
     progress(&format!(
         "curl -T of the same {} MiB as one file: {}, SHA-256 checked",
-        total / MIB,
+        thousands((total / MIB) as usize),
         time_and_rate(total, curl)
     ));
 
