@@ -192,6 +192,8 @@ pub(crate) fn accepts_html(headers: &HeaderMap) -> bool {
 /// §2 request headers, for CORS preflights.
 const UPLOAD_OFFSET: header::HeaderName = header::HeaderName::from_static("upload-offset");
 const UPLOAD_CHECKSUM: header::HeaderName = header::HeaderName::from_static("upload-checksum");
+/// RFC 9530 `Content-Digest`: the app sends it on every small-file `PUT` (§2.2).
+const CONTENT_DIGEST: header::HeaderName = header::HeaderName::from_static("content-digest");
 
 /// CORS for the origins given with `--cors-origin`; none without the flag.
 fn cors_layer(state: &AppState) -> Option<CorsLayer> {
@@ -224,6 +226,7 @@ fn cors_layer(state: &AppState) -> Option<CorsLayer> {
                 header::CONTENT_TYPE,
                 UPLOAD_OFFSET,
                 UPLOAD_CHECKSUM,
+                CONTENT_DIGEST,
             ])
             .expose_headers([
                 header::ETAG,
