@@ -1,5 +1,6 @@
 //! File-action cases beyond the main path, end to end in headless Chromium against a real
-//! skiff-server: undoing a new folder (Ctrl+Z) and a copy, copies refused into themselves,
+//! skiff-server: undoing a new folder (Ctrl+Z) and a copy, copies refused into themselves
+//! (and made beside themselves when copied into their own folder),
 //! a rename in place surviving a listing refresh, downloading selected files to disk, and
 //! dragging a selection of several rows, and refusals (a taken name, a reserved one)
 //! explained while nothing changes.
@@ -40,9 +41,11 @@ async fn undo_takes_back_a_new_folder_and_a_copy() {
     answer_dialog(&browser, "/old").await;
     // Into itself: refused, nothing copied.
     wait_for_toast(&browser, "cannot go inside itself").await;
+    // Into its own folder: a copy beside it, "old (copy)", with the same content.
     click_button(&browser, "Copy to…").await;
     answer_dialog(&browser, "/").await;
-    wait_for_toast(&browser, "already in that folder").await;
+    wait_for_path(root, "old (copy)/keep.txt", true).await;
+    wait_for_toast(&browser, "Copied “old” as “old (copy)”").await;
     std::fs::create_dir(root.join("shelf")).expect("mkdir");
     browser.click_row("old", None).await;
     click_button(&browser, "Copy to…").await;

@@ -80,7 +80,8 @@ async fn open_menu_by_keyboard(browser: &Browser) {
         .await;
 }
 
-/// Keys only: End selects the last row (`name`), the menu's Move to… sends it to `folder`.
+/// Keys only: End selects the last row (`name`), the menu's Move to… sends it to `folder`
+/// (a folder at the top): the picker starts in its tree, letters jump, Enter moves.
 async fn move_last_row_by_keyboard(browser: &Browser, name: &str, folder: &str) {
     press(browser, &Key::End.to_string()).await;
     browser
@@ -89,14 +90,20 @@ async fn move_last_row_by_keyboard(browser: &Browser, name: &str, folder: &str) 
     open_menu_by_keyboard(browser).await;
     // Rename, then Move to….
     press(browser, &format!("{}{}", Key::Down, Key::Enter)).await;
-    browser.element("dialog[open] input").await;
-    // The field suggests the folders the tree knows.
-    let suggested =
-        format!("!!document.querySelector('dialog[open] datalist option[value=\"{folder}\"]')");
     browser
-        .wait_until(&format!("{folder} suggested"), &suggested)
+        .wait_until(
+            "the folder picker focused",
+            "document.activeElement?.id === 'folder-picker'",
+        )
         .await;
-    press(browser, &format!("{folder}{}", Key::Enter)).await;
+    press(browser, folder.trim_start_matches('/')).await;
+    let chosen = format!(
+        "document.querySelector('#folder-picker [aria-selected=true]')?.dataset.path === {folder:?}"
+    );
+    browser
+        .wait_until(&format!("{folder} chosen"), &chosen)
+        .await;
+    press(browser, &Key::Enter.to_string()).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
