@@ -243,3 +243,78 @@ async fn an_upload_keeps_going_while_its_tab_is_hidden() {
     assert_eq!(sha256_of(&target), sha256_of(&file));
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pausing_parallel_parts_stops_every_request_and_cancel_removes_the_session() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let sources = tempfile::tempdir().expect("a source folder");
+    let file = write_source(sources.path(), "paused parts.bin", 300 * MIB, 74);
+    let server = Server::start(tree.path(), &["--writable"]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    wait_for_uploads_enabled(&browser).await;
+    pick_files(&browser, "files", &file).await;
+    let url = wait_for_session(&browser).await;
+    wait_for_progress(&browser, 0.1).await;
+
+    browser
+        .element("[data-upload-name] button")
+        .await
+        .click()
+        .await
+        .expect("click Pause");
+    wait_for_status(&browser, "paused parts.bin", "Paused").await;
+    // Every part in flight was aborted: the server's part set stops growing.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let paused = durable_parts(&server_session(&server.url, &url).await);
+    let at = progress_of(&browser, "paused parts.bin").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        durable_parts(&server_session(&server.url, &url).await),
+        paused,
+        "parts still arrived after the pause"
+    );
+    assert_eq!(progress_of(&browser, "paused parts.bin").await, at);
+    assert!(paused.len() < 38, "finished before the pause");
+
+    // Resume continues the same session; then cancel removes it on the server.
+    browser
+        .element("[data-upload-name] button")
+        .await
+        .click()
+        .await
+        .expect("click Resume");
+    wait_for_progress(&browser, at + 0.05).await;
+    assert_eq!(
+        remembered_session(&browser).await.as_deref(),
+        Some(url.as_str())
+    );
+    browser
+        .client
+        .execute(
+            "[...document.querySelectorAll('[data-upload-name] button')]
+                .find(b => b.textContent === 'Cancel').click()",
+            vec![],
+        )
+        .await
+        .expect("click Cancel");
+    wait_for_status(&browser, "paused parts.bin", "Cancelled").await;
+    let started = std::time::Instant::now();
+    loop {
+        let status = reqwest::get(format!("{}{url}", server.url))
+            .await
+            .expect("GET the session")
+            .status();
+        if status == 404 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the session outlived the cancel ({status})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!tree.path().join("paused parts.bin").exists());
+    assert_eq!(remembered_session(&browser).await, None);
+    browser.close().await;
+}

@@ -56,9 +56,22 @@ impl Shared {
             .update(|meter| meter.sample(js_sys::Date::now(), total));
     }
 
-    /// Sends part `n`: hash the slice, then send the slice itself.
-    pub async fn send_part(self: Rc<Self>, token: u64, n: u64) -> (u64, PartResult) {
-        let result = self.send_part_inner(token, n).await;
+    /// Part `n` ready to go: its slice and the slice's digest. Called for one part at a
+    /// time (the parts engine awaits it before the next), so at most one part's bytes
+    /// are ever read into memory, and only for as long as WebCrypto takes to copy them.
+    pub async fn prepare(&self, n: u64) -> Result<PreparedPart, PartResult> {
+        let unreadable = || PartResult::Fail("the browser can no longer read this file".into());
+        let (start, end) = part_range(self.size, self.part_size, n)
+            .ok_or_else(|| PartResult::Fail(format!("no part {n}")))?;
+        let blob = slice(&self.file, start, end).ok_or_else(unreadable)?;
+        let digest = sha256_of(&blob).await.ok_or_else(unreadable)?;
+        Ok(PreparedPart { n, blob, digest })
+    }
+
+    /// Sends a prepared part: the slice itself, with its checksum.
+    pub async fn send(self: Rc<Self>, token: u64, part: PreparedPart) -> (u64, PartResult) {
+        let n = part.n;
+        let result = self.send_inner(token, part).await;
         if matches!(result, PartResult::Durable(_)) {
             // Counted as durable before its bytes in flight are dropped: no dip in the bar.
             let (start, end) = part_range(self.size, self.part_size, n).unwrap_or_default();
@@ -68,17 +81,8 @@ impl Shared {
         (n, result)
     }
 
-    async fn send_part_inner(self: &Rc<Self>, token: u64, n: u64) -> PartResult {
-        let unreadable = || PartResult::Fail("the browser can no longer read this file".into());
-        let Some((start, end)) = part_range(self.size, self.part_size, n) else {
-            return PartResult::Fail(format!("no part {n}"));
-        };
-        let Some(blob) = slice(&self.file, start, end) else {
-            return unreadable();
-        };
-        let Some(digest) = sha256_of(&blob).await else {
-            return unreadable();
-        };
+    async fn send_inner(self: &Rc<Self>, token: u64, part: PreparedPart) -> PartResult {
+        let PreparedPart { n, blob, digest } = part;
         if !still_wanted(self.item, token) {
             return PartResult::Stopped;
         }
@@ -109,4 +113,11 @@ impl Shared {
             },
         }
     }
+}
+
+/// A part hashed and ready to send: a slice of the file (no bytes) and its digest.
+pub(super) struct PreparedPart {
+    n: u64,
+    blob: web_sys::Blob,
+    digest: Sha256Digest,
 }

@@ -26,6 +26,8 @@ use skiff_protocol::{
 };
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use web_sys::File;
 
@@ -83,6 +85,9 @@ pub(super) async fn upload(
         }
     }
 }
+
+/// One part's request in flight, resolving to its number and what came of it.
+type PartJob = Pin<Box<dyn Future<Output = (u64, PartResult)>>>;
 
 /// Why sending stopped short.
 enum Step {
@@ -198,7 +203,13 @@ impl PartsUpload {
                 && still_wanted(item, token)
             {
                 let Some(n) = pending.pop_front() else { break };
-                flying.push(Rc::clone(&self.shared).send_part(token, n));
+                // Hashed here, one part at a time, while the others are on the wire.
+                let shared = Rc::clone(&self.shared);
+                let job: PartJob = match shared.prepare(n).await {
+                    Ok(part) => Box::pin(shared.send(token, part)),
+                    Err(result) => Box::pin(async move { (n, result) }),
+                };
+                flying.push(job);
             }
             let Some((n, result)) = flying.next().await else {
                 if let Some(step) = ending {
