@@ -64,7 +64,7 @@ const WATCH_DROP: &str = r#"
         const h2 = document.querySelector('section[aria-label=Uploads] h2');
         const text = h2 ? h2.textContent : '';
         const now = performance.now();
-        bench.heading = text;
+        bench.heading = text || null;
         if (bench.started !== null && bench.queued === null && text.includes(` of ${count} done`)) {
             bench.queued = now - bench.started;
         }

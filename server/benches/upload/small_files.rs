@@ -92,7 +92,7 @@ pub async fn measure(browser: &Browser, server: &str, tree: &Path, sources: &Pat
         (
             format!(
                 "{what}: app / curl -T of the same {} MiB as one file",
-                total / MIB
+                thousands((total / MIB) as usize)
             ),
             format!(
                 "{} / {}",
