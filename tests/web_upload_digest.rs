@@ -19,6 +19,12 @@ fn blob_of(bytes: &[u8]) -> Blob {
 
 #[wasm_bindgen_test]
 async fn webcrypto_digest_of_a_blob_is_its_sha256() {
+    // The test page is a secure context (loopback): WebCrypto is there, so the digests
+    // below are WebCrypto's, not the wasm fallback's.
+    let subtle = web_sys::window()
+        .and_then(|window| window.crypto().ok())
+        .map(|crypto| crypto.subtle());
+    assert!(subtle.is_some_and(|subtle| !subtle.is_undefined()));
     let digest = sha256_of(&blob_of(b"abc")).await.expect("a digest");
     assert_eq!(
         upload_checksum(&digest),
