@@ -1,8 +1,10 @@
-//! The application shell: provides the shared state, lays out the panes, and
-//! handles the global keyboard shortcuts and back/forward.
+//! The application shell: provides the shared state, lays out the panes (three, two or
+//! one at a time by the window's width: see `panes`), and handles the global keyboard
+//! shortcuts and back/forward.
 
 use crate::api::{self, MetadataApi};
 use crate::components::actions::{Actions, Toolbar};
+use crate::components::panes::{PaneBar, Panes};
 use crate::components::uploads::{DropOverlay, UploadPanel};
 use crate::components::{details::Details, header::Header, listing::Listing, tree::FolderTree};
 use crate::location::Config;
@@ -92,16 +94,24 @@ pub fn Skiff(
         document().set_title(&title);
     });
 
+    let panes = Panes::new(browser);
+    provide_context(panes);
     view! {
         <div class=style::app>
             <Header filter_input=filter_input/>
-            <main class=style::panes>
-                <FolderTree/>
-                <div class=style::centre>
+            <main class=style::panes data-pane=move || panes.shown.get().name()>
+                <div class=style::folders>
+                    <FolderTree/>
+                </div>
+                <PaneBar>
                     <Toolbar/>
+                </PaneBar>
+                <div class=style::files>
                     <Listing/>
                 </div>
-                <Details/>
+                <div class=style::details>
+                    <Details/>
+                </div>
             </main>
             <UploadPanel/>
             <DropOverlay/>

@@ -1,4 +1,5 @@
-//! The top bar: app name, breadcrumbs of the current folder, and the filter box.
+//! The top bar: app name, breadcrumbs of the current folder, the upload buttons (behind
+//! a menu button on a narrow window) and the filter box.
 
 use crate::components::tree::host_label;
 use crate::components::uploads::UploadButtons;
@@ -7,6 +8,7 @@ use crate::state::Browser;
 use leptos::html::Input;
 use leptos::prelude::*;
 use skiff_protocol::TreePath;
+use wasm_bindgen::JsCast;
 
 stylance::import_crate_style!(style, "src/components/header.module.css");
 
@@ -23,11 +25,13 @@ pub fn Header(
                 <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
                     <path d="M3 15h18l-3 5H6zM11 3v10H5zm2 2 6 8h-6z" fill="currentColor"></path>
                 </svg>
-                "Skiff"
+                <span class=style::brand_name>"Skiff"</span>
             </span>
             <Breadcrumbs/>
-            <UploadButtons/>
-            <SignOut/>
+            <HeaderTools>
+                <UploadButtons/>
+                <SignOut/>
+            </HeaderTools>
             <label class=style::filter>
                 <span class="visually-hidden">"Filter this folder"</span>
                 <input
@@ -44,6 +48,64 @@ pub fn Header(
                 />
             </label>
         </header>
+    }
+}
+
+/// The upload buttons and Sign out: in the bar on a wide window, behind a menu button
+/// on a narrow one (the stylesheet decides which; the menu closes on a choice, a tap
+/// elsewhere or Escape).
+#[component]
+fn HeaderTools(
+    /// The tools.
+    children: Children,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let tools = NodeRef::<leptos::html::Div>::new();
+    let outside = window_event_listener(leptos::ev::pointerdown, move |event| {
+        let inside = tools.get_untracked().is_some_and(|tools| {
+            event
+                .target()
+                .and_then(|target| target.dyn_into::<web_sys::Node>().ok())
+                .is_some_and(|node| tools.contains(Some(&node)))
+        });
+        if !inside && open.get_untracked() {
+            open.set(false);
+        }
+    });
+    let escape = window_event_listener(leptos::ev::keydown, move |event| {
+        if event.key() == "Escape" && open.get_untracked() {
+            open.set(false);
+        }
+    });
+    on_cleanup(move || {
+        outside.remove();
+        escape.remove();
+    });
+    view! {
+        <div class=style::tools node_ref=tools>
+            <button type="button" class=style::tools_button data-action="header-menu"
+                aria-expanded=move || open.get().to_string() aria-controls="header-tools"
+                aria-label="Upload and account" title="Upload and account"
+                on:click=move |_| open.update(|open| *open = !*open)>
+                <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+                    <path d="M4 6h16M4 12h16M4 18h16" stroke="currentColor" stroke-width="2"
+                        stroke-linecap="round"></path>
+                </svg>
+            </button>
+            <div id="header-tools" class=style::tools_panel data-open=move || open.get().to_string()
+                on:click=move |event| {
+                    // A choice closes the menu (clicks between the buttons do not).
+                    let on_button = event
+                        .target()
+                        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+                        .is_some_and(|element| element.closest("button").ok().flatten().is_some());
+                    if on_button {
+                        open.set(false);
+                    }
+                }>
+                {children()}
+            </div>
+        </div>
     }
 }
 

@@ -8,6 +8,7 @@ pub mod header;
 pub mod icons;
 pub mod listing;
 pub mod metadata;
+pub mod panes;
 pub mod preview;
 pub mod tree;
 pub mod uploads;

@@ -7,6 +7,7 @@
 // Each test target uses a different part of the harness.
 #![allow(dead_code)]
 
+pub mod device;
 mod dragging;
 pub mod files;
 pub mod uploads;

@@ -1,9 +1,11 @@
-//! One row of the listing: its cells, selection, the context menu, renaming in place,
-//! dragging it onto folders, and (for folders) taking drops of files and rows.
+//! One row of the listing: its cells, selection (a tap opens a folder on a phone or by
+//! touch), the context menu, renaming in place, dragging it onto folders, and (for
+//! folders) taking drops of files and rows.
 
 use super::{style, VirtualWindow};
 use crate::components::actions::{drag, rename::RenameField, Actions};
 use crate::components::icons::{EntryIcon, IconKind};
+use crate::components::panes::Panes;
 use crate::model::human_size;
 use crate::state::Browser;
 use crate::upload::drop_zone::FolderDropTarget;
@@ -66,6 +68,8 @@ pub fn Row(
     let drop_target = FolderDropTarget::new();
     let is_folder = entry.is_dir();
     let cell_name = name.clone();
+    let click_name = name.clone();
+    let panes = expect_context::<Panes>();
     let drop_dir = is_folder
         .then(|| {
             browser
@@ -87,7 +91,12 @@ pub fn Row(
             aria-selected=move || is_selected.get().to_string()
             data-name=name.clone()
             on:click=move |event: leptos::ev::MouseEvent| {
-                click(position, event.ctrl_key() || event.meta_key(), event.shift_key())
+                let (toggle, range) = (event.ctrl_key() || event.meta_key(), event.shift_key());
+                // On a phone or by touch a folder opens with one tap.
+                if !toggle && !range && panes.row_clicked(browser, &click_name, is_folder, event.detail()) {
+                    return;
+                }
+                click(position, toggle, range)
             }
             on:contextmenu=move |event: leptos::ev::MouseEvent| {
                 // Our menu where the server takes writes; the browser's own elsewhere.
@@ -101,7 +110,11 @@ pub fn Row(
                         .set(Some((f64::from(event.client_x()), f64::from(event.client_y()))));
                 }
             }
-            on:dblclick=move |_| browser.open_entry(&open_entry)
+            on:dblclick=move |_| {
+                if panes.double_click_opens() {
+                    browser.open_entry(&open_entry)
+                }
+            }
             // Rows drag onto folders (in the listing or the tree) to move there.
             draggable=move || (can_move && !renaming.get()).then_some("true")
             on:dragstart=move |event: leptos::ev::DragEvent| {
