@@ -259,13 +259,9 @@ async fn after_an_outage_the_listing_comes_back_without_retry() {
     let _ = server.wait();
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn double_clicking_an_image_opens_its_bytes() {
-    let tree = tempfile::tempdir().expect("a temp folder");
-    std::fs::write(tree.path().join("pic.png"), PNG).expect("write");
-    let server = Server::start(tree.path(), &[]);
-    let browser = Browser::start().await;
-    browser.open(&format!("{}/", server.url)).await;
+/// Double-clicks `pic.png` in the listing, goes to the tab that opens, waits until it shows
+/// the image itself (not the app), and returns its URL.
+async fn double_click_the_image(browser: &Browser) -> String {
     browser.wait_for_rows(&["pic.png"]).await;
     let app_tab = browser.client.window().await.expect("this tab");
     browser
@@ -300,7 +296,42 @@ async fn double_clicking_an_image_opens_its_bytes() {
             "document.contentType === 'image/png' && !document.querySelector('script')",
         )
         .await;
-    let url = current_url(&browser).await;
+    current_url(browser).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn double_clicking_an_image_opens_its_bytes() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    std::fs::write(tree.path().join("pic.png"), PNG).expect("write");
+    let server = Server::start(tree.path(), &[]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    let url = double_click_the_image(&browser).await;
     assert!(url.contains("/.skiff/raw/data?ref="), "{url}");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_in_an_image_opens_with_the_token() {
+    const TOKEN: &str = "s3cret-ro-token";
+    let tree = tempfile::tempdir().expect("a temp folder");
+    std::fs::write(tree.path().join("pic.png"), PNG).expect("write");
+    let spec = format!("reader:{TOKEN}:ro");
+    let server = Server::start(tree.path(), &["--token", &spec]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    // Signed in as the sign-in form does it (the token kept for this tab), then reloaded.
+    browser
+        .client
+        .execute(
+            "sessionStorage.setItem('skiff-token:', arguments[0])",
+            vec![serde_json::json!(TOKEN)],
+        )
+        .await
+        .expect("keep the token");
+    browser.client.refresh().await.expect("reload");
+    // A tab cannot send the token: the bytes come fetched with it, as a blob.
+    let url = double_click_the_image(&browser).await;
+    assert!(url.starts_with("blob:"), "{url}");
     browser.close().await;
 }
