@@ -1,6 +1,8 @@
 //! The right pane: every RFSAPI field of the selected entry (plus `id`/`etag` when the
 //! server sends them) and a download link; with nothing selected, a folder summary.
 
+pub mod words;
+
 use crate::api;
 use crate::components::format_local_time;
 use crate::components::icons::{EntryIcon, IconKind};

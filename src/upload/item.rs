@@ -70,6 +70,9 @@ pub struct UploadItem {
     pub id: u64,
     /// The file's name.
     pub name: StoredValue<String>,
+    /// Its path below the folder it was dropped or picked into (`photos/2024/a.jpg` for a
+    /// folder upload; the name alone otherwise): what the panel shows.
+    pub relative: StoredValue<String>,
     /// Size in bytes.
     pub size: u64,
     /// Where it goes on the server.
@@ -110,6 +113,7 @@ impl UploadItem {
     ) -> Self {
         Self {
             id,
+            relative: StoredValue::new(name.clone()),
             name: StoredValue::new(name),
             size,
             target: StoredValue::new(target),

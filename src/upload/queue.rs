@@ -204,7 +204,11 @@ impl UploadQueue {
             }
             let id = self.take_id();
             let file = Some(picked.file);
+            let relative = picked.relative.join("/");
             let item = self.owned(|| UploadItem::new(id, file, name, size, target, key));
+            if !relative.is_empty() {
+                item.relative.set_value(relative);
+            }
             item.on_conflict
                 .set_value(self.conflict_policy.get_untracked());
             fresh.push(item);
