@@ -2,14 +2,19 @@
 //! `PATCH`, and 8 MiB chunks) to @tus/server, dufs's page, and `curl -T`, all pages in the
 //! same Chromium. Rounds are interleaved (each round runs every client once) so that a
 //! slow spell of the machine hits all of them; every copy is checked on disk (SHA-256).
+//! Each page's renderer is watched too: how far its resident memory rises above idle.
 
 use std::path::Path;
 use std::time::Duration;
 
 use crate::browser::Browser;
 use crate::files::{generate, verify};
+use crate::memory::Rss;
 use crate::peers::{self, Dufs, Tus};
-use crate::support::{median, mib_per_s, seconds, size_label, time_and_rate, GIB, MIB};
+use crate::support::{
+    median, median_f64, mib_label, mib_number, mib_per_s, seconds, size_label, time_and_rate, GIB,
+    MIB,
+};
 use crate::{app, progress, Row};
 
 /// The file every client uploads.
@@ -64,33 +69,55 @@ pub async fn measure(browser: &Browser, server: &str, tree: &Path, sources: &Pat
         size_label(BIG)
     ));
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); CLIENTS.len()];
+    // Each page's renderer growth above idle, per round (none for curl).
+    let mut growths: Vec<Vec<f64>> = vec![Vec::new(); CLIENTS.len()];
     let mut slices = None;
     for round in 1..=ROUNDS {
         for (index, client) in CLIENTS.into_iter().enumerate() {
-            let elapsed = match client {
+            let (elapsed, renderer): (Duration, Option<Rss>) = match client {
                 Client::App => {
                     let folder = format!("app-{round}");
                     std::fs::create_dir(tree.join(&folder)).expect("a folder for the app");
-                    let upload = app::upload(browser, server, &folder, &big, false).await;
+                    let upload = app::upload(browser, server, &folder, &big, true).await;
                     if slices.is_none() {
                         slices = app::read_slices(browser, TUS_CHUNK).await;
                     }
                     verify(&tree.join(&folder).join("big.bin"), BIG, &sha);
                     std::fs::remove_dir_all(tree.join(&folder)).expect("remove the app's copy");
-                    upload.elapsed
+                    (
+                        upload.elapsed,
+                        upload.memory.and_then(|memory| memory.renderer),
+                    )
                 }
-                Client::Tus(chunk) => tus.upload(browser, &big, chunk, BIG, &sha).await,
-                Client::Dufs => dufs.upload(browser, &big, BIG, &sha).await,
+                Client::Tus(chunk) => {
+                    let upload = tus.upload(browser, &big, chunk, BIG, &sha).await;
+                    (upload.elapsed, upload.renderer)
+                }
+                Client::Dufs => {
+                    let upload = dufs.upload(browser, &big, BIG, &sha).await;
+                    (upload.elapsed, upload.renderer)
+                }
                 Client::Curl => {
                     let name = format!("curl-{round}.bin");
                     let elapsed = peers::curl_put(&big, &format!("{server}/{name}")).await;
                     verify(&tree.join(&name), BIG, &sha);
                     std::fs::remove_file(tree.join(&name)).expect("remove curl's copy");
-                    elapsed
+                    (elapsed, None)
                 }
             };
+            let memory = match &renderer {
+                Some(rss) => {
+                    growths[index].push(rss.peak - rss.before);
+                    format!(
+                        ", renderer {} → peak {} MiB",
+                        mib_label(rss.before),
+                        mib_number(rss.peak)
+                    )
+                }
+                None => String::new(),
+            };
             progress(&format!(
-                "round {round}/{ROUNDS}: {} {}, SHA-256 checked",
+                "round {round}/{ROUNDS}: {} {}{memory}, SHA-256 checked",
                 label(client),
                 time_and_rate(BIG, elapsed)
             ));
@@ -107,10 +134,20 @@ pub async fn measure(browser: &Browser, server: &str, tree: &Path, sources: &Pat
     let size = size_label(BIG);
     let mut rows: Vec<Row> = CLIENTS
         .into_iter()
-        .map(|client| {
+        .enumerate()
+        .map(|(index, client)| {
+            let growth = &growths[index];
+            let memory = if growth.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; renderer RSS peak +{} above idle",
+                    mib_label(median_f64(growth))
+                )
+            };
             (
                 format!("upload {size}: {} (median of {ROUNDS})", label(client)),
-                time_and_rate(BIG, of(client)),
+                format!("{}{memory}", time_and_rate(BIG, of(client))),
             )
         })
         .collect();

@@ -36,7 +36,7 @@ pub struct FolderDrop {
 }
 
 /// Starts the clock at the drop event (`arguments[0]` files expected) and follows the
-/// panel's heading in every animation frame; counts long tasks and idle periods meanwhile.
+/// panel's heading (`N of COUNT done`) in every animation frame; counts long tasks and idle periods meanwhile.
 const WATCH_DROP: &str = r#"
     const [count] = arguments;
     const bench = window.__skiffDrop = { started: null, queued: null, done: null,
@@ -65,10 +65,14 @@ const WATCH_DROP: &str = r#"
         const text = h2 ? h2.textContent : '';
         const now = performance.now();
         bench.heading = text || null;
-        if (bench.started !== null && bench.queued === null && text.includes(` of ${count} done`)) {
+        // `Uploads: 12 of 10000 done · 0%`, digit grouping allowed.
+        const match = text.match(/(\d[\d,.\u00a0\u202f]*) of (\d[\d,.\u00a0\u202f]*) done/);
+        const [done, total] = match
+            ? [match[1], match[2]].map(n => Number(n.replace(/\D/g, ''))) : [-1, -1];
+        if (bench.started !== null && bench.queued === null && total === count) {
             bench.queued = now - bench.started;
         }
-        if (bench.started !== null && text.startsWith(`Uploads: ${count} of ${count} done`)) {
+        if (bench.started !== null && done === count && total === count) {
             bench.done = now - bench.started;
         } else {
             requestAnimationFrame(frame);

@@ -148,17 +148,8 @@ impl Renderers {
         }
     }
 
-    /// The renderer that grew most: before / peak / latest.
+    /// The renderer that grew most (the page's): before / peak / latest.
     pub fn the_page(&self) -> Option<Rss> {
-        for renderer in &self.0 {
-            progress(&format!(
-                "renderer {}: {} before, {} peak, {} after",
-                renderer.pid,
-                mib_label(renderer.before),
-                mib_label(renderer.peak),
-                mib_label(renderer.last)
-            ));
-        }
         let page = self
             .0
             .iter()

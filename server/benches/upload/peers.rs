@@ -20,7 +20,16 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::browser::Browser;
+use crate::memory::{Renderers, Rss};
 use crate::{execute, LONG_WAIT};
+
+/// One upload by a peer's page.
+pub struct PageUpload {
+    /// From the file input's `change` event to done, by the page's clock.
+    pub elapsed: Duration,
+    /// The page's renderer process: idle before the pick, peak, and at done.
+    pub renderer: Option<Rss>,
+}
 
 /// A peer's server process, killed when dropped.
 struct KillOnDrop(Child);
@@ -76,21 +85,26 @@ const READ_PAGE_UPLOAD: &str = r#"
 
 /// Opens `url` (a fresh document), runs `watcher` (if the page does not record its own
 /// times), picks `file` in the input matching `input`, and waits until the page reports
-/// the upload done. Returns the time from the input's change event to done by the page's
-/// clock, and the page's `uploadUrl`.
+/// the upload done, sampling its renderer's resident memory meanwhile. Returns the upload
+/// and the page's `uploadUrl`.
 async fn upload_in_page(
     browser: &Browser,
     url: &str,
     input: &str,
     watcher: Option<&str>,
     file: &Path,
-) -> (Duration, Option<String>) {
+) -> (PageUpload, Option<String>) {
     browser.open("about:blank").await;
     browser.open(url).await;
     let input_element = browser.element(input).await;
     if let Some(watcher) = watcher {
         execute(browser, "watch the peer's upload", watcher, vec![]).await;
     }
+    // Let the page settle, then take the idle baseline (as for the app).
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut renderers = Renderers::default();
+    renderers.sample();
+    renderers.reset_peaks();
     let started = Instant::now();
     input_element
         .send_keys(&file.display().to_string())
@@ -98,12 +112,15 @@ async fn upload_in_page(
         .unwrap_or_else(|error| panic!("pick the file in {url}: {error}"));
     loop {
         let state = execute(browser, "read the peer's upload", READ_PAGE_UPLOAD, vec![]).await;
+        renderers.sample();
         if let Some(failed) = state["failed"].as_str() {
             panic!("the upload in {url} failed: {failed}");
         }
         if let (Some(picked), Some(done)) = (state["picked"].as_f64(), state["done"].as_f64()) {
             let elapsed = Duration::from_secs_f64((done - picked) / 1000.0);
-            return (elapsed, state["url"].as_str().map(str::to_owned));
+            let renderer = renderers.the_page();
+            let upload = PageUpload { elapsed, renderer };
+            return (upload, state["url"].as_str().map(str::to_owned));
         }
         assert!(
             started.elapsed() < LONG_WAIT,

@@ -4,9 +4,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
-use super::{free_port, upload_in_page, wait_for_line, KillOnDrop};
+use super::{free_port, upload_in_page, wait_for_line, KillOnDrop, PageUpload};
 use crate::browser::Browser;
 use crate::files::verify;
 use crate::progress;
@@ -86,14 +85,20 @@ impl Dufs {
     }
 
     /// Picks `file` in dufs's page, waits for its ✓, checks the bytes on disk and removes
-    /// them. Returns the page's time from the pick to ✓.
-    pub async fn upload(&self, browser: &Browser, file: &Path, len: u64, sha256: &str) -> Duration {
+    /// them. Returns the page's time from the pick to ✓, and its memory.
+    pub async fn upload(
+        &self,
+        browser: &Browser,
+        file: &Path,
+        len: u64,
+        sha256: &str,
+    ) -> PageUpload {
         let page = format!("{}/", self.url);
-        let (elapsed, _) = upload_in_page(browser, &page, "#file", Some(WATCH_DUFS), file).await;
+        let (upload, _) = upload_in_page(browser, &page, "#file", Some(WATCH_DUFS), file).await;
         let name = file.file_name().expect("a file name");
         let landed = self.dir.path().join(name);
         verify(&landed, len, sha256);
         std::fs::remove_file(&landed).expect("remove dufs's copy");
-        elapsed
+        upload
     }
 }

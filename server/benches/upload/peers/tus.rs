@@ -5,9 +5,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
-use super::{npm_version, upload_in_page, wait_for_line, KillOnDrop};
+use super::{npm_version, upload_in_page, wait_for_line, KillOnDrop, PageUpload};
 use crate::browser::Browser;
 use crate::files::verify;
 use crate::progress;
@@ -61,7 +60,7 @@ impl Tus {
 
     /// Picks `file` in the tus page (`chunk` bytes per `PATCH`, or one `PATCH` for the
     /// whole file), waits for tus-js-client's success, checks the stored bytes and removes
-    /// them. Returns the page's time from the pick to success.
+    /// them. Returns the page's time from the pick to success, and its memory.
     pub async fn upload(
         &self,
         browser: &Browser,
@@ -69,12 +68,12 @@ impl Tus {
         chunk: Option<u64>,
         len: u64,
         sha256: &str,
-    ) -> Duration {
+    ) -> PageUpload {
         let page = match chunk {
             Some(chunk) => format!("{}/?chunk={chunk}", self.url),
             None => format!("{}/", self.url),
         };
-        let (elapsed, upload_url) = upload_in_page(browser, &page, "#file", None, file).await;
+        let (upload, upload_url) = upload_in_page(browser, &page, "#file", None, file).await;
         let upload_url = upload_url.expect("tus-js-client's upload URL");
         let id = upload_url
             .rsplit('/')
@@ -86,6 +85,6 @@ impl Tus {
         std::fs::remove_file(&stored).expect("remove the stored upload");
         // The upload's metadata, next to it.
         let _ = std::fs::remove_file(self.store.path().join(format!("{id}.json")));
-        elapsed
+        upload
     }
 }
