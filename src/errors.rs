@@ -81,9 +81,32 @@ impl fmt::Display for ApiError {
             ApiError::Forbidden { message } => {
                 write!(f, "Not allowed: {message}.")
             }
-            ApiError::Http { status, message } => write!(f, "HTTP {status}: {message}"),
+            ApiError::Http { status, message } => write!(f, "{}", http_sentence(*status, message)),
         }
     }
 }
 
 impl std::error::Error for ApiError {}
+
+/// What an HTTP error status means for the person reading it, and what to do; the code and
+/// the server's own words follow in brackets for whoever runs the server.
+pub fn http_sentence(status: u16, message: &str) -> String {
+    let what = match status {
+        408 | 504 => "The server took too long to answer. Try again in a moment.",
+        409 | 412 => "The file changed on the server in the meantime. Reload the folder and try again.",
+        413 => "That is larger than this server accepts.",
+        416 => "The server could not send that part of the file; it may have changed. Reload the folder.",
+        423 => "The file is busy (another upload or change is in progress). Try again shortly.",
+        429 => "The server is busy with too many requests. Wait a moment and try again.",
+        507 => "The server has no room left for this. Free some space on it, then try again.",
+        500..=599 => "The server ran into a problem. Try again in a moment; if it keeps happening, tell whoever runs the server.",
+        400..=499 => "The server refused this request. Reload the folder and try again.",
+        _ => "The server gave an unexpected answer. Reload the folder and try again.",
+    };
+    let message = message.trim();
+    if message.is_empty() {
+        format!("{what} (HTTP {status})")
+    } else {
+        format!("{what} (HTTP {status}: {message})")
+    }
+}

@@ -1,6 +1,6 @@
 //! End-to-end metadata editing in the details pane (PROTOCOL.md §3): add keys, save,
 //! reload and find them again; `_format` changes the listed type; a refused key is
-//! explained inline; the permalink by id serves the bytes.
+//! explained inline; the permalink by id (copied from "Advanced") serves the bytes.
 
 mod browser;
 
@@ -36,7 +36,26 @@ async fn edit_metadata_reload_and_find_it_persisted() {
             "document.querySelector('section[aria-label=Metadata]').innerText.includes('Saved')",
         )
         .await;
-    // Then the type: the listing follows it.
+    // Then the type, under "Advanced" (folded away at first): the listing follows it.
+    let advanced_open = browser
+        .client
+        .execute(
+            "return document.querySelector('section[aria-label=Metadata] details[data-advanced]').open",
+            vec![],
+        )
+        .await
+        .expect("read Advanced");
+    assert_eq!(
+        advanced_open,
+        serde_json::json!(false),
+        "Advanced starts open"
+    );
+    browser
+        .element("section[aria-label=Metadata] details[data-advanced] > summary")
+        .await
+        .click()
+        .await
+        .expect("open Advanced");
     let format = browser.element("input[data-field=_format]").await;
     format.clear().await.expect("clear");
     format
@@ -87,12 +106,12 @@ async fn edit_metadata_reload_and_find_it_persisted() {
 
     // The permalink by id serves the bytes, and keeps working after a move.
     let href = browser
-        .element("a[data-field=permalink]")
+        .element("button[data-copy=permalink]")
         .await
-        .prop("href")
+        .attr("title")
         .await
-        .expect("href")
-        .expect("a link");
+        .expect("title")
+        .expect("the link it copies");
     std::fs::create_dir(tree.path().join("moved")).expect("mkdir");
     let moved = reqwest::Client::new()
         .post(format!(

@@ -92,7 +92,10 @@ async fn a_folder_conflict_is_asked_first_with_both_versions() {
     browser.open(&format!("{}/", server.url)).await;
     browser.wait_for_rows(&["photos"]).await;
     wait_for_uploads_enabled(&browser).await;
-    assert!(!asks_before_leaving(&browser).await, "idle, yet the page asks");
+    assert!(
+        !asks_before_leaving(&browser).await,
+        "idle, yet the page asks"
+    );
     pick_files(&browser, "folder", &photos).await;
 
     wait_for_status(&browser, "a.jpg", "Conflict").await;
@@ -144,7 +147,9 @@ async fn a_folder_conflict_is_asked_first_with_both_versions() {
         "{server_version}"
     );
     assert!(
-        server_version[1].as_str().is_some_and(|t| t.contains("2020")),
+        server_version[1]
+            .as_str()
+            .is_some_and(|t| t.contains("2020")),
         "exact date on hover: {server_version}"
     );
     let local = card["local"].as_str().unwrap_or_default();
@@ -218,12 +223,19 @@ async fn cancel_gives_honest_totals_and_only_buttons_that_apply() {
         )
         .await
         .expect("read the bar");
-    assert_eq!(overall.as_f64(), Some(0.0), "a cancelled file fills the bar");
+    assert_eq!(
+        overall.as_f64(),
+        Some(0.0),
+        "a cancelled file fills the bar"
+    );
     for label in ["Pause all", "Resume all", "Cancel all"] {
         assert!(disabled(&browser, label).await, "{label} still enabled");
     }
     assert!(!disabled(&browser, "Clear finished").await);
-    assert!(!asks_before_leaving(&browser).await, "warns with nothing moving");
+    assert!(
+        !asks_before_leaving(&browser).await,
+        "warns with nothing moving"
+    );
     browser.close().await;
 }
 

@@ -5,6 +5,7 @@
 use crate::api::{self, MetadataApi};
 use crate::components::actions::{Actions, Toolbar};
 use crate::components::panes::{PaneBar, Panes};
+use crate::components::sign_in::{needs_sign_in, SignInScreen};
 use crate::components::uploads::{DropOverlay, UploadPanel};
 use crate::components::{details::Details, header::Header, listing::Listing, tree::FolderTree};
 use crate::location::Config;
@@ -96,8 +97,14 @@ pub fn Skiff(
 
     let panes = Panes::new(browser);
     provide_context(panes);
+    // Sign-in is a screen of its own: the file manager stays hidden (not merely covered)
+    // while the server refuses this tab, so nothing in it (Sign out, Retry) is offered.
+    let signing_in = move || needs_sign_in(browser);
     view! {
-        <div class=style::app>
+        <Show when=signing_in>
+            <SignInScreen/>
+        </Show>
+        <div class=style::app style:display=move || signing_in().then_some("none")>
             <Header filter_input=filter_input/>
             <main class=style::panes data-pane=move || panes.shown.get().name()>
                 <div class=style::folders>

@@ -1,17 +1,21 @@
-//! The right pane: every RFSAPI field of the selected entry (plus `id`/`etag` when the
-//! server sends them) and a download link; with nothing selected, a folder summary.
+//! The right pane, in plain words: what the selected entry is ("PNG image", "Empty
+//! file"), when it last changed ("5 minutes ago", the exact time on hover), Download and
+//! Copy link; the technical fields (MIME type, id, ETag, raw timestamp) in a collapsed
+//! "Advanced" section. With nothing selected, a folder summary.
 
+pub mod copy;
 pub mod words;
 
 use crate::api;
-use crate::components::format_local_time;
 use crate::components::icons::{EntryIcon, IconKind};
 use crate::components::metadata::MetadataSection;
 use crate::components::preview::Preview;
 use crate::model::{group_thousands, human_size, parse_rfc3339_ms};
 use crate::state::Browser;
+use copy::CopyLink;
 use leptos::prelude::*;
 use skiff_protocol::RawFileData;
+use words::{exact_time, kind_of, now_ms, relative_time};
 
 stylance::import_crate_style!(style, "src/components/details.module.css");
 
@@ -44,8 +48,18 @@ fn EntryDetails(
         .map(|path| browser.url_of(path))
         .unwrap_or_default();
     let location = path.as_ref().map(ToString::to_string).unwrap_or_default();
-    let modified = parse_rfc3339_ms(&entry.last_modified).map(format_local_time);
+    let modified = parse_rfc3339_ms(&entry.last_modified);
+    let changed = modified.map_or_else(
+        || "Last changed: unknown".to_owned(),
+        |ms| format!("Last changed {}", relative_time(ms, now_ms())),
+    );
+    let exact = modified.map(exact_time).unwrap_or_default();
     let kind = IconKind::of(entry.is_dir(), &entry.mime_type);
+    let kind_words = if entry.is_dir() {
+        "Folder".to_owned()
+    } else {
+        kind_of(&entry.mime_type, &entry.name)
+    };
     let open = entry.clone();
     let (download_url, download_name) = (url.clone(), entry.name.clone());
     let (preview_entry, preview_url) = (entry.clone(), url.clone());
@@ -59,31 +73,20 @@ fn EntryDetails(
             <dd data-field="name">{entry.name.clone()}</dd>
             <dt>"Location"</dt>
             <dd data-field="path">{location}</dd>
-            <dt>"Kind"</dt>
-            <dd data-field="is_file">{if entry.is_file { "File" } else { "Folder" }}</dd>
             <dt>"Type"</dt>
-            <dd data-field="mime_type">{entry.mime_type.clone()}</dd>
+            <dd data-field="kind">{kind_words}</dd>
             <dt>"Size"</dt>
             <dd data-field="size" data-bytes=entry.size.to_string()>
-                {if entry.is_file {
-                    format!("{} ({} bytes)", human_size(entry.size), group_thousands(entry.size))
-                } else {
+                {if !entry.is_file {
                     "—".to_owned()
+                } else if entry.size == 0 {
+                    "Empty file".to_owned()
+                } else {
+                    format!("{} ({} bytes)", human_size(entry.size), group_thousands(entry.size))
                 }}
             </dd>
-            <dt>"Modified"</dt>
-            <dd data-field="last_modified" title=entry.last_modified.clone()>
-                {modified.unwrap_or_default()}
-                <small class=style::raw>{entry.last_modified.clone()}</small>
-            </dd>
-            {entry.id.clone().map(|id| view! {
-                <dt>"ID"</dt>
-                <dd data-field="id"><code>{id}</code></dd>
-            })}
-            {entry.etag.clone().map(|etag| view! {
-                <dt>"ETag"</dt>
-                <dd data-field="etag"><code>{etag}</code></dd>
-            })}
+            <dt>"Changed"</dt>
+            <dd data-field="last_modified" title=exact.clone()>{changed}</dd>
         </dl>
         <div class=style::actions>
             {if entry.is_file {
@@ -102,6 +105,7 @@ fn EntryDetails(
                                 });
                             }
                         }>"Download"</a>
+                    <CopyLink url=url.clone() label="Copy link" class=style::button marker="url"/>
                 }
                 .into_any()
             } else {
@@ -114,6 +118,23 @@ fn EntryDetails(
             }}
         </div>
         {entry.is_file.then(|| view! { <Preview entry=preview_entry url=preview_url/> })}
+        <details class=style::advanced data-advanced="entry">
+            <summary>"Advanced"</summary>
+            <dl class=style::fields>
+                <dt>"MIME type"</dt>
+                <dd data-field="mime_type"><code>{entry.mime_type.clone()}</code></dd>
+                <dt>"Changed at"</dt>
+                <dd data-field="raw_last_modified"><code>{entry.last_modified.clone()}</code></dd>
+                {entry.id.clone().map(|id| view! {
+                    <dt>"Stable id"</dt>
+                    <dd data-field="id"><code>{id}</code></dd>
+                })}
+                {entry.etag.clone().map(|etag| view! {
+                    <dt>"Version tag (ETag)"</dt>
+                    <dd data-field="etag"><code>{etag}</code></dd>
+                })}
+            </dl>
+        </details>
         {path.clone().map(|path| view! { <MetadataSection path=path/> })}
     }
 }

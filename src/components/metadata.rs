@@ -1,8 +1,10 @@
-//! The metadata section of the details pane (PROTOCOL.md §3): the server's `_` fields
-//! read-only, the user keys as an editable table (save merges, "Replace all" replaces),
-//! `_format` editable, the server's refusals shown inline, and a permalink by id.
+//! The metadata section of the details pane (PROTOCOL.md §3): the user keys as an editable
+//! table (Save merges) where this client may write, as plain text where it may not; the
+//! technical parts (id, checksum, `_format`, replacing every key, the permanent link to copy)
+//! in a collapsed "Advanced" section; the server's refusals shown inline.
 
 use crate::api::MetadataApi;
+use crate::components::details::copy::CopyLink;
 use crate::state::Browser;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -114,37 +116,32 @@ pub fn MetadataSection(
                         browser.retry(); // the listing's type column shows `_format`
                     }
                 }
-                Err(error) => message.set(Some((true, error))),
+                Err(error) => message.set(Some((
+                    true,
+                    format!("Not saved: {error}. Change what it names and save again."),
+                ))),
             }
         });
     };
+    // A read-only token (or server) is never offered the editor.
+    let writable = move || browser.writes_supported();
     view! {
         <section class=style::section aria-label="Metadata">
             <h3>"Metadata"</h3>
             {move || match loaded.get() {
-                None => view! { <p class=style::note>"Loading…"</p> }.into_any(),
-                Some(Err(error)) => view! { <p class=style::note>{error}</p> }.into_any(),
-                Some(Ok(metadata)) => view! {
-                    <dl class=style::fixed>
-                        <dt>"ID"</dt><dd data-field="_id"><code>{metadata.id.clone()}</code></dd>
-                        {metadata.sha256.clone().map(|sha| view! {
-                            <dt>"SHA-256"</dt><dd data-field="_sha256"><code>{sha}</code></dd>
-                        })}
-                        {metadata.owner.clone().map(|owner| view! { <dt>"Owner"</dt><dd>{owner}</dd> })}
-                        <dt>"Permalink"</dt>
-                        <dd><a data-field="permalink" href=api.get_untracked().map(|api| api.permalink(&metadata.id))>
-                            "by id (survives moves)"
-                        </a></dd>
-                    </dl>
-                }.into_any(),
+                None => Some(view! { <p class=style::note>"Loading…"</p> }.into_any()),
+                Some(Err(error)) => Some(view! {
+                    <p class=style::error role="alert">
+                        {format!("The metadata could not be loaded: {error}. Select the entry again to retry.")}
+                    </p>
+                }.into_any()),
+                Some(Ok(metadata)) if !writable() => Some(view! {
+                    <ReadOnlyKeys metadata=metadata/>
+                }.into_any()),
+                Some(Ok(_)) => None,
             }}
-            <Show when=move || matches!(loaded.get(), Some(Ok(_)))>
+            <Show when=move || writable() && matches!(loaded.get(), Some(Ok(_)))>
                 <form class=style::editor on:submit=move |event| { event.prevent_default(); save(false) }>
-                    <label class=style::format>
-                        "Type (_format)"
-                        <input type="text" data-field="_format" prop:value=move || format.get()
-                            on:input=move |event| format.set(event_target_value(&event))/>
-                    </label>
                     <table class=style::table>
                         <thead><tr><th scope="col">"Key"</th><th scope="col">"Value"</th><th><span class="visually-hidden">"Remove"</span></th></tr></thead>
                         <tbody>
@@ -170,14 +167,86 @@ pub fn MetadataSection(
                             focus_new_key();
                         }>"Add key"</button>
                         <button type="submit">"Save"</button>
-                        <button type="button" on:click=move |_| save(true)>"Replace all"</button>
                     </div>
                     {move || message.get().map(|(is_error, text)| view! {
                         <p class=if is_error { style::error } else { style::note } role="status">{text}</p>
                     })}
+                    <details class=style::advanced data-advanced="metadata">
+                        <summary>"Advanced"</summary>
+                        {move || loaded.get().and_then(Result::ok).map(|metadata| view! { <FixedFields metadata=metadata/> })}
+                        <label class=style::format>
+                            "Content type sent with the file"
+                            <input type="text" data-field="_format" prop:value=move || format.get()
+                                on:input=move |event| format.set(event_target_value(&event))/>
+                        </label>
+                        <p class=style::note>"Save keeps keys not shown here; “Save, removing other keys” replaces them all."</p>
+                        <div class=style::buttons>
+                            <button type="button" data-metadata="replace" on:click=move |_| save(true)>
+                                "Save, removing other keys"
+                            </button>
+                        </div>
+                    </details>
                 </form>
             </Show>
         </section>
+    }
+}
+
+/// The user keys as text, for a token that may read but not write, with the fixed fields
+/// under "Advanced".
+#[component]
+fn ReadOnlyKeys(
+    /// What the server sent.
+    metadata: FileMetadata,
+) -> impl IntoView {
+    let empty = metadata.user.is_empty();
+    let keys = metadata
+        .user
+        .iter()
+        .map(|(key, value)| view! { <dt>{key.clone()}</dt><dd>{show_value(value)}</dd> })
+        .collect_view();
+    view! {
+        {if empty {
+            view! { <p class=style::note>"No metadata on this entry."</p> }.into_any()
+        } else {
+            view! { <dl class=style::fixed data-metadata="read-only">{keys}</dl> }.into_any()
+        }}
+        <p class=style::note>"You can read this entry's metadata; your access does not allow changing it."</p>
+        <details class=style::advanced data-advanced="metadata">
+            <summary>"Advanced"</summary>
+            <FixedFields metadata=metadata/>
+        </details>
+    }
+}
+
+/// Id, checksum, owner, content type and the permanent link (copied, never followed: it
+/// leads to the raw bytes).
+#[component]
+fn FixedFields(
+    /// What the server sent.
+    metadata: FileMetadata,
+) -> impl IntoView {
+    let api = expect_context::<RwSignal<Option<MetadataApi>>>();
+    let permalink = api
+        .get_untracked()
+        .filter(|api| api.raw.is_some())
+        .map(|api| api.permalink(&metadata.id));
+    view! {
+        <dl class=style::fixed>
+            <dt>"Stable id"</dt><dd data-field="_id"><code>{metadata.id.clone()}</code></dd>
+            {metadata.sha256.clone().map(|sha| view! {
+                <dt>"SHA-256 checksum"</dt><dd data-field="_sha256"><code>{sha}</code></dd>
+            })}
+            {metadata.owner.clone().map(|owner| view! { <dt>"First written by"</dt><dd>{owner}</dd> })}
+            <dt>"Stored content type"</dt><dd data-field="format"><code>{metadata.format.clone()}</code></dd>
+            {permalink.map(|link| view! {
+                <dt>"Permanent link"</dt>
+                <dd>
+                    <CopyLink url=link label="Copy permanent link" class=style::copy marker="permalink"/>
+                    <p class=style::note>"Keeps working after the file is moved or renamed."</p>
+                </dd>
+            })}
+        </dl>
     }
 }
 

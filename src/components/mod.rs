@@ -10,6 +10,7 @@ pub mod listing;
 pub mod metadata;
 pub mod panes;
 pub mod preview;
+pub mod sign_in;
 pub mod tree;
 pub mod uploads;
 pub mod virtual_window;

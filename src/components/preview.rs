@@ -61,6 +61,12 @@ pub fn Preview(
     let browser = expect_context::<Browser>();
     let config = browser.config.get_value();
     let signed_in = crate::auth::authorization(&config.server).is_some();
+    // Nothing to show, and no request to make: a range request for an empty file is
+    // answered 416 (there is no byte 0), which used to be shown as the preview.
+    if entry.is_file && entry.size == 0 {
+        return view! { <p class=style::preview_note data-preview="empty">"Empty file"</p> }
+            .into_any();
+    }
     let Some(kind) = PreviewKind::of(&entry.mime_type).filter(|_| entry.is_file) else {
         return view! { <p class=style::preview_note>"No preview for this type."</p> }.into_any();
     };

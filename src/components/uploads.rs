@@ -39,7 +39,9 @@ pub fn UploadButtons() -> impl IntoView {
             "Upload into this folder (or drop files anywhere)"
         }
     };
+    // A read-only server or token is not offered uploads at all (hidden, not greyed out).
     view! {
+        <Show when=move || !queue.read_only.get()>
         <div class=style::buttons>
             <input type="file" multiple class="visually-hidden" tabindex="-1" aria-hidden="true"
                 data-upload="files" node_ref=files_input on:change=move |_| on_pick(files_input)/>
@@ -55,6 +57,7 @@ pub fn UploadButtons() -> impl IntoView {
                 "Upload folder"
             </button>
         </div>
+        </Show>
     }
 }
 

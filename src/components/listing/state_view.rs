@@ -1,6 +1,6 @@
 //! What the listing says instead of rows: loading, an error (with Retry, the parent
-//! folder, and where it helps a form to reach another server or to sign in), an empty
-//! folder, or a filter that matches nothing. Errors time can fix say that the app keeps
+//! folder, and where it helps a form to reach another server; signing in is a screen of
+//! its own, `components::sign_in`), an empty folder, or a filter that matches nothing. Errors time can fix say that the app keeps
 //! trying (see `crate::outage`).
 
 use super::style;
@@ -34,7 +34,6 @@ pub fn ListingState() -> impl IntoView {
                     </div>
                     {matches!(error, ApiError::NotRfsapi { .. } | ApiError::Unreachable { .. })
                         .then(|| view! { <ConnectForm/> })}
-                    {matches!(error, ApiError::Unauthorized { .. }).then(|| view! { <SignInForm/> })}
                 </div>
             }
             .into_any();
@@ -106,34 +105,6 @@ fn ConnectForm() -> impl IntoView {
                 <input type="url" name="server" required placeholder="https://files.example.org"/>
             </label>
             <button type="submit">"Browse"</button>
-        </form>
-    }
-}
-
-/// Asks for the bearer token a server wants (PROTOCOL.md §6); it is kept in this tab's
-/// `sessionStorage`, never in the URL, and the page reloads to use it everywhere.
-#[component]
-fn SignInForm() -> impl IntoView {
-    let browser = expect_context::<Browser>();
-    let token = NodeRef::<leptos::html::Input>::new();
-    let on_submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let Some(input) = token.get_untracked() else {
-            return;
-        };
-        let server = browser.config.with_value(|config| config.server.clone());
-        crate::auth::sign_in(&server, &input.value());
-        if let Some(window) = web_sys::window() {
-            let _ = window.location().reload();
-        }
-    };
-    view! {
-        <form class=style::connect on:submit=on_submit>
-            <label>
-                "Access token: "
-                <input type="password" name="token" required autocomplete="off" node_ref=token/>
-            </label>
-            <button type="submit">"Sign in"</button>
         </form>
     }
 }
