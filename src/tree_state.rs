@@ -92,26 +92,6 @@ impl TreeState {
         missing
     }
 
-    /// Every folder the tree knows of (the root and all loaded children, whether shown or
-    /// not), sorted, at most `limit`: the suggestions of the Move/Copy dialog.
-    pub fn known_folders(&self, limit: usize) -> Vec<TreePath> {
-        let mut folders: Vec<TreePath> = std::iter::once(TreePath::root())
-            .chain(self.children.iter().flat_map(|(parent, children)| {
-                match children {
-                    Children::Loaded(names) => names
-                        .iter()
-                        .filter_map(|name| parent.child(name).ok())
-                        .collect::<Vec<_>>(),
-                    _ => Vec::new(),
-                }
-            }))
-            .collect();
-        folders.sort();
-        folders.dedup();
-        folders.truncate(limit);
-        folders
-    }
-
     /// The visible rows, depth first, starting with the root.
     pub fn rows(&self) -> Vec<TreeRow> {
         self.rows_with(&self.expanded)
@@ -162,21 +142,6 @@ mod tests {
 
     fn loaded(names: &[&str]) -> Children {
         Children::Loaded(Arc::new(names.iter().map(|n| n.to_string()).collect()))
-    }
-
-    #[test]
-    fn known_folders_include_collapsed_ones_sorted_and_capped() {
-        let mut tree = TreeState::new();
-        tree.set_children(&TreePath::root(), loaded(&["b", "a"]));
-        tree.set_children(&path(&["b"]), loaded(&["deep"]));
-        tree.set_children(&path(&["a"]), Children::Loading);
-        let all: Vec<String> = tree
-            .known_folders(10)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        assert_eq!(all, ["/", "/a", "/b", "/b/deep"]);
-        assert_eq!(tree.known_folders(2).len(), 2);
     }
 
     #[test]
