@@ -2,8 +2,8 @@
 //! skiff-server: Move/Copy to… pick their destination in a folder tree (by keyboard and by
 //! mouse, with "New folder" inside it); a typed folder that does not exist is an error and
 //! nothing is created; a copy into its own folder becomes "name (copy)"; a failed rename
-//! leaves the undo history intact; a hovered toast stays past its time. Results are
-//! checked on disk.
+//! leaves the undo history intact; a hovered toast stays past its time. The picker works by
+//! keys, mouse and touch. Results are checked on disk.
 
 mod browser;
 
@@ -328,5 +328,33 @@ async fn a_hovered_toast_stays_and_errors_wait_to_be_dismissed() {
     browser
         .wait_until("the error gone", "!document.querySelector('[data-toast]')")
         .await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_folder_picker_works_by_touch() {
+    let (tree, _server, browser) = start(&[("t.txt", "T")], &["dest", "docs/inner"]).await;
+    let root = tree.path();
+    browser.emulate_device(1024, 768, false, true).await;
+    browser.tap("[role=row][data-name=\"t.txt\"]").await;
+    browser
+        .wait_until(
+            "t.txt selected",
+            "new URLSearchParams(location.search).get('sel') === 't.txt'",
+        )
+        .await;
+    // Where the bar has no room, the actions are behind "More actions".
+    if browser.is_shown("[data-action=more-actions]").await {
+        browser.tap("[data-action=more-actions]").await;
+    }
+    click_button(&browser, "Move to…").await;
+    browser.element("#folder-picker").await;
+    // A tap on the arrow opens /docs, a tap on a folder chooses it, a tap on the button moves.
+    browser.tap(&format!("{} span", picker_row("/docs"))).await;
+    browser.tap(&picker_row("/docs/inner")).await;
+    wait_chosen(&browser, "/docs/inner").await;
+    browser.tap("dialog[open] button[type=submit]").await;
+    wait_for_path(root, "docs/inner/t.txt", true).await;
+    assert_eq!(read(root, "docs/inner/t.txt"), "T");
     browser.close().await;
 }
