@@ -98,7 +98,14 @@ async fn a_folder_conflict_is_asked_first_with_both_versions() {
     );
     pick_files(&browser, "folder", &photos).await;
 
+    // The card asking (data-status Conflict; its row below says "Asking").
     wait_for_status(&browser, "a.jpg", "Conflict").await;
+    browser
+        .wait_until(
+            "the conflict card",
+            "document.querySelector('[role=group][data-status=Conflict] [data-version=server]')",
+        )
+        .await;
     wait_for_status(&browser, "b.jpg", "Done").await;
     wait_for_status(&browser, "c.txt", "Done").await;
     // The question sits above every finished row, and says what and where.
@@ -106,7 +113,7 @@ async fn a_folder_conflict_is_asked_first_with_both_versions() {
         .client
         .execute(
             "const panel = document.querySelector('section[aria-label=Uploads]');
-             const card = panel.querySelector('[data-status=Conflict]');
+             const card = panel.querySelector('[role=group][data-status=Conflict]');
              const firstRow = panel.querySelector('[data-status=Done]');
              return {
                  first: !!(card.compareDocumentPosition(firstRow) & Node.DOCUMENT_POSITION_FOLLOWING),

@@ -138,7 +138,8 @@ async fn a_read_only_token_is_offered_no_writes() {
     let writes = visible_controls(
         &browser,
         &[
-            "Upload",
+            "Upload files",
+            "Upload folder",
             "New folder",
             "Rename",
             "Delete",

@@ -29,6 +29,14 @@ pub async fn copy_text(text: &str) -> Result<(), String> {
         .map_err(|_| refused().to_owned())
 }
 
+/// `url` resolved against the page's address.
+fn absolute(url: &str) -> String {
+    web_sys::window()
+        .and_then(|window| window.location().href().ok())
+        .and_then(|base| web_sys::Url::new_with_base(url, &base).ok())
+        .map_or_else(|| url.to_owned(), |resolved| resolved.href())
+}
+
 /// A button that copies `url`, then shows "Link copied" (or why it could not) beside it.
 #[component]
 pub fn CopyLink(
@@ -44,7 +52,8 @@ pub fn CopyLink(
     marker: String,
 ) -> impl IntoView {
     let said = RwSignal::new(None::<String>);
-    let url = StoredValue::new(url);
+    // Same-origin apps hold paths (`/pic.png`): a link to share must be absolute.
+    let url = StoredValue::new(absolute(&url));
     let copy = move |_| {
         let url = url.get_value();
         leptos::task::spawn_local(async move {

@@ -87,10 +87,10 @@ pub fn UploadPanel() -> impl IntoView {
                             {move || if minimised.get() { "Show" } else { "Minimise" }}
                         </button>
                     </div>
-                    <progress class=style::overall max="1" aria-label="All uploads"
-                        value=move || totals.get().fraction()>
-                    </progress>
                     <Show when=move || !minimised.get()>
+                        <progress class=style::overall max="1" aria-label="All uploads"
+                            value=move || totals.get().fraction()>
+                        </progress>
                         <PanelActions totals=totals/>
                         {move || is_put().then(|| view! {
                             <p class=style::note>"This server takes whole files only: an interrupted upload starts over."</p>

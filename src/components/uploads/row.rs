@@ -46,12 +46,23 @@ pub fn QueueRow(
         text
     };
     let status = move || item.status.get();
+    // A name conflict is asked at the top of the panel: have the panel move this row there
+    // now rather than on its next tick.
+    Effect::new(move |_| {
+        if item.status.get() == UploadStatus::Conflict {
+            queue.changes.update(|n| *n += 1);
+        }
+    });
     let path = item.relative.get_value();
     let shown = path.clone();
     view! {
         <div class=style::item style:transform=window.offset(position) data-upload-name=item.name.get_value()
             data-upload-path=path
-            data-status=move || format!("{:?}", status()).split('(').next().unwrap_or_default().to_owned()>
+            data-status=move || match status() {
+                // The question itself (data-status "Conflict") is the card at the top.
+                UploadStatus::Conflict => "Asking".to_owned(),
+                other => format!("{other:?}").split('(').next().unwrap_or_default().to_owned(),
+            }>
             <div class=style::item_line>
                 <span class=style::name title=item.target.with_value(ToString::to_string)>{shown}</span>
                 <span class=style::actions>
@@ -89,6 +100,7 @@ pub fn QueueRow(
                         detail()
                     ),
                     UploadStatus::Cancelled => format!("Cancelled · {} not uploaded", human_size(item.size)),
+                    UploadStatus::Conflict => "This name exists: answer above".to_owned(),
                     other => format!("{} · {}", other.label(), detail()),
                 }}
             </div>
