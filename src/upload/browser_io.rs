@@ -18,6 +18,22 @@ pub fn slice(blob: &Blob, start: u64, end: u64) -> Option<Blob> {
 /// instead. `None` when the browser can no longer read the file.
 pub async fn sha256_of(blob: &Blob) -> Option<Sha256Digest> {
     let buffer = JsFuture::from(blob.array_buffer()).await.ok()?;
+    digest_buffer(&buffer, true).await
+}
+
+/// The bytes of a small `blob` and their SHA-256 (WebCrypto, or wasm where it is
+/// missing): for tiny files, whose bytes are cheaper to send from memory than as a `Blob`
+/// (each `Blob` body costs the page's main thread a trip through the browser's blob
+/// machinery, which dominated 10,000-file drops).
+pub async fn bytes_and_sha256(blob: &Blob) -> Option<(Uint8Array, Sha256Digest)> {
+    let buffer = JsFuture::from(blob.array_buffer()).await.ok()?;
+    let digest = digest_buffer(&buffer, false).await?;
+    Some((Uint8Array::new(&buffer), digest))
+}
+
+/// SHA-256 of an `ArrayBuffer`; with `free`, the buffer is freed once WebCrypto has
+/// its copy.
+async fn digest_buffer(buffer: &JsValue, free: bool) -> Option<Sha256Digest> {
     let subtle = web_sys::window()
         .and_then(|window| window.crypto().ok())
         .map(|crypto| crypto.subtle())
@@ -27,7 +43,9 @@ pub async fn sha256_of(blob: &Blob) -> Option<Sha256Digest> {
             subtle.digest_with_str_and_buffer_source("SHA-256", buffer.unchecked_ref())
         {
             // `digest` copied the bytes when called (WebCrypto spec): free ours now.
-            release(&buffer);
+            if free {
+                release(buffer);
+            }
             let digest = Uint8Array::new(&JsFuture::from(promise).await.ok()?);
             let mut out = [0u8; 32];
             return (digest.length() == 32).then(|| {
@@ -36,7 +54,7 @@ pub async fn sha256_of(blob: &Blob) -> Option<Sha256Digest> {
             });
         }
     }
-    Some(sha256(&Uint8Array::new(&buffer).to_vec()))
+    Some(sha256(&Uint8Array::new(buffer).to_vec()))
 }
 
 /// Frees an `ArrayBuffer`'s bytes now instead of at the next garbage collection, by

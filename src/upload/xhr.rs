@@ -100,6 +100,11 @@ impl XhrRequest {
             .await
     }
 
+    /// Sends bytes already in JS memory, without progress events (tiny files).
+    pub async fn send_bytes_quietly(self, bytes: &Uint8Array) -> Result<XhrAnswer, XhrFailure> {
+        self.send_body(Some(Body::Bytes(bytes)), None).await
+    }
+
     /// [`XhrRequest::send_blob`] without progress events: for small files, whose progress
     /// is only "started" and "done" (no event per file on the page's main thread).
     pub async fn send_blob_quietly(self, blob: &Blob) -> Result<XhrAnswer, XhrFailure> {

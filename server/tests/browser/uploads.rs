@@ -94,15 +94,25 @@ pub fn generated(n: usize) -> Vec<u8> {
     (0..n).map(|i| ((i * 31 + n) % 251) as u8).collect()
 }
 
-/// Clicks the conflict button `label` in the row of `name`, ticking "Apply to all" first
-/// when asked.
+/// Clicks the conflict button `label` offered for `name`, ticking "Apply to all" first
+/// when asked. The question may be asked apart from the queue row (both carry the name),
+/// and may appear a moment after the row says Conflict.
 pub async fn answer_conflict(browser: &Browser, name: &str, label: &str, apply_to_all: bool) {
     wait_for_status(browser, name, "Conflict").await;
+    let find = format!(
+        "[...document.querySelectorAll('[data-upload-name]')]
+            .filter(row => row.dataset.uploadName === {name:?})
+            .map(row => [row, [...row.querySelectorAll('button')]
+                .find(b => b.textContent === {label:?})])
+            .find(([_, button]) => button)"
+    );
+    browser
+        .wait_until(&format!("the {label:?} button for {name}"), &find)
+        .await;
     let script = format!(
-        "const row = [...document.querySelectorAll('[data-upload-name]')]
-            .find(row => row.dataset.uploadName === {name:?});
+        "const [row, button] = {find};
          if ({apply_to_all}) row.querySelector('input[type=checkbox]').click();
-         [...row.querySelectorAll('button')].find(b => b.textContent === {label:?}).click();"
+         button.click();"
     );
     browser
         .client

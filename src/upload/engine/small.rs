@@ -11,13 +11,17 @@ use super::{
     error_message, open, refuses_existing, settle_conflict, still_wanted, unreadable,
     wait_to_retry, Reply, Stop,
 };
-use crate::upload::browser_io::sha256_of;
+use crate::upload::browser_io::{bytes_and_sha256, sha256_of};
 use crate::upload::digest::content_digest;
 use crate::upload::item::UploadItem;
 use crate::upload::policy::{recovery_for, Recovery};
 use leptos::prelude::*;
 use skiff_protocol::CONTENT_DIGEST_HEADER;
 use web_sys::File;
+
+/// Files up to this size are sent from memory rather than as a `Blob` (see
+/// `browser_io::bytes_and_sha256`); larger ones stream from disk.
+const FROM_MEMORY: u64 = 64 * 1024;
 
 /// `PUT`s `file` to its target; `small` adds the digest, retries what is worth it and
 /// reports no progress until the end (one file among thousands must not cost events).
@@ -28,12 +32,15 @@ pub(super) async fn upload(
     server: &str,
     small: bool,
 ) -> Result<(), Stop> {
-    let digest = if small {
-        Some(content_digest(
-            &sha256_of(file).await.ok_or_else(unreadable)?,
-        ))
+    // Tiny files go from memory (already read to be hashed), the rest as the File.
+    let (digest, bytes) = if !small {
+        (None, None)
+    } else if item.size <= FROM_MEMORY {
+        let (bytes, digest) = bytes_and_sha256(file).await.ok_or_else(unreadable)?;
+        (Some(content_digest(&digest)), Some(bytes))
     } else {
-        None
+        let digest = sha256_of(file).await.ok_or_else(unreadable)?;
+        (Some(content_digest(&digest)), None)
     };
     let mut copy = 0u32;
     let mut attempt = 0u32;
@@ -50,7 +57,9 @@ pub(super) async fn upload(
             request = request.header(CONTENT_DIGEST_HEADER, digest);
         }
         let number = item.track(request.abort_handle());
-        let result = if small {
+        let result = if let Some(bytes) = &bytes {
+            request.send_bytes_quietly(bytes).await
+        } else if small {
             request.send_blob_quietly(file).await
         } else {
             request
