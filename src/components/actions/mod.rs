@@ -111,6 +111,9 @@ pub struct Actions {
     toast_held: StoredValue<(bool, bool)>,
     /// The id the next toast gets.
     next_toast: StoredValue<u64>,
+    /// The newest closing timer: an older one (set before the toast was last held) must
+    /// not close it early.
+    toast_timer: StoredValue<u64>,
     /// What was typed into the rename field, kept if the row is redrawn meanwhile (the
     /// listing refreshes as uploads land).
     draft: StoredValue<Option<Draft>>,
@@ -130,6 +133,7 @@ impl Actions {
             history: StoredValue::new(History::new(UNDO_LIMIT)),
             toast_held: StoredValue::new((false, false)),
             next_toast: StoredValue::new(0),
+            toast_timer: StoredValue::new(0),
             draft: StoredValue::new(None),
         }
     }

@@ -45,11 +45,14 @@ impl Actions {
     /// Closes toast `id` after [`SHOWN_FOR`] unless it is held then (releasing it starts
     /// the wait again).
     fn dismiss_later(self, id: u64) {
+        self.toast_timer.update_value(|timer| *timer += 1);
+        let timer = self.toast_timer.get_value();
         set_timeout(
             move || {
                 let current = self.toast.with_untracked(|t| t.as_ref().map(|t| t.id));
                 let (hovered, focused) = self.toast_held.get_value();
-                if current == Some(id) && !hovered && !focused {
+                let newest = self.toast_timer.get_value() == timer;
+                if newest && current == Some(id) && !hovered && !focused {
                     self.dismiss();
                 }
             },
