@@ -110,3 +110,28 @@ pub fn http_sentence(status: u16, message: &str) -> String {
         format!("{what} (HTTP {status}: {message})")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_errors_say_what_happened_and_what_to_do() {
+        let range = ApiError::Http {
+            status: 416,
+            message: "Range Not Satisfiable".into(),
+        }
+        .to_string();
+        assert!(
+            range.starts_with("The server could not send that part"),
+            "{range}"
+        );
+        assert!(
+            range.ends_with("(HTTP 416: Range Not Satisfiable)"),
+            "{range}"
+        );
+        let busy = http_sentence(503, "");
+        assert!(busy.contains("Try again in a moment") && busy.ends_with("(HTTP 503)"));
+        assert!(http_sentence(418, "teapot").contains("refused this request"));
+    }
+}

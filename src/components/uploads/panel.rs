@@ -108,7 +108,8 @@ pub fn UploadPanel() -> impl IntoView {
                             />
                         </div>
                     </Show>
-                    <div class=style::list node_ref=window.container on:scroll=move |_| window.measure()>
+                    <div class=style::list node_ref=window.container on:scroll=move |_| window.measure()
+                        tabindex="0" role="region" aria-label="Files">
                         <div class=style::spacer style:height=move || window.total_height(count.get())>
                             <For
                                 each=move || {
