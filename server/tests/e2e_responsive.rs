@@ -81,6 +81,8 @@ fn fixture(root: &Path) {
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
         std::fs::write(path, contents).expect("write");
     }
+    // "300 KiB": as wide as a size gets in the Size column.
+    std::fs::write(root.join("blob.bin"), vec![7u8; 300 * 1024]).expect("write");
     for index in 1..=40 {
         let path = root.join(format!("many/item-{index:03}.txt"));
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
@@ -114,12 +116,13 @@ async fn layout_problems(
         if rows.as_u64().unwrap_or_default() == 0 {
             problems.push(format!("{view}: the listing shows no rows"));
         }
-        // Columns drop by priority instead: a column shown is a column readable.
+        // Columns drop by priority instead: Size and Modified, when shown, are whole
+        // (a long type may end in "…"; it has the whole on hover).
         let cut = browser
             .client
             .execute(
                 "return [...document.querySelectorAll(
-                        '[role=row][data-name] > [role=gridcell]:nth-child(n + 2)')]
+                        '[role=row][data-name] > [role=gridcell]:is(:nth-child(2), :nth-child(3))')]
                     .filter(cell => cell.getClientRects().length
                         && cell.scrollWidth > cell.clientWidth)
                     .map(cell => cell.textContent)",
@@ -362,6 +365,39 @@ async fn on_a_touch_phone_taps_open_folders_show_details_and_go_back() {
         "touch targets under 44 px:\n{}",
         small.join("\n")
     );
+
+    // The upload buttons wait behind the header's menu button, and fit when shown.
+    browser.tap("[data-action=header-menu]").await;
+    browser
+        .wait_until(
+            "the header menu",
+            "document.querySelector('#header-tools button')?.getClientRects().length",
+        )
+        .await;
+    assert!(
+        browser.is_uncovered("#header-tools button").await,
+        "the header menu is covered"
+    );
+    let overflow = browser.horizontal_overflow(390).await;
+    assert!(
+        overflow.is_empty(),
+        "the header menu overflows: {overflow:?}"
+    );
+    let small = small_touch_targets(&browser).await;
+    assert!(
+        small.is_empty(),
+        "touch targets under 44 px in the header menu:\n{}",
+        small.join("\n")
+    );
+    tokio::time::sleep(A_LOOK).await;
+    browser.tap_at(195.0, 820.0).await; // the empty end of the listing
+    browser
+        .wait_until(
+            "the header menu to close",
+            "!document.querySelector('#header-tools button').getClientRects().length",
+        )
+        .await;
+    tokio::time::sleep(A_LOOK).await;
 
     // One tap opens a folder (a double tap used to only select it). A person looks
     // before tapping again: taps quicker than that, on the same spot, are a double tap.

@@ -51,6 +51,7 @@ pub fn Row(
     } else {
         entry.mime_type.clone()
     };
+    let type_title = type_label.clone();
     let open_entry = entry.clone();
     let actions = expect_context::<Actions>();
     let can_move = actions.can_move(browser);
@@ -144,7 +145,9 @@ pub fn Row(
             <div role="gridcell" class=classes!(style::cell, style::col_modified)>
                 {modified.map(crate::components::format_local_time).unwrap_or_default()}
             </div>
-            <div role="gridcell" class=classes!(style::cell, style::col_type)>{type_label}</div>
+            <div role="gridcell" class=classes!(style::cell, style::col_type) title=type_title>
+                {type_label}
+            </div>
         </div>
     }
     .into_any()
