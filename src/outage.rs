@@ -43,10 +43,11 @@ pub fn retry_while_unreachable(browser: Browser) {
         attempt.update_value(|a| *a = a.saturating_add(1));
         set_timeout(
             move || {
+                // `try_`: the app may be gone (unmounted) by the time the timer fires.
                 let still = browser
                     .error
-                    .with_untracked(|e| e.as_ref().is_some_and(is_transient));
-                if epoch.get_value() == mine && still {
+                    .try_with_untracked(|e| e.as_ref().is_some_and(is_transient));
+                if epoch.try_get_value() == Some(mine) && still == Some(true) {
                     browser.retry_quietly();
                 }
             },

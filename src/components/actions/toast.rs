@@ -49,10 +49,11 @@ impl Actions {
         let timer = self.toast_timer.get_value();
         set_timeout(
             move || {
-                let current = self.toast.with_untracked(|t| t.as_ref().map(|t| t.id));
-                let (hovered, focused) = self.toast_held.get_value();
-                let newest = self.toast_timer.get_value() == timer;
-                if newest && current == Some(id) && !hovered && !focused {
+                // `try_`: the app may be gone (unmounted) by the time the timer fires.
+                let current = self.toast.try_with_untracked(|t| t.as_ref().map(|t| t.id));
+                let held = self.toast_held.try_get_value();
+                let newest = self.toast_timer.try_get_value() == Some(timer);
+                if newest && current == Some(Some(id)) && held == Some((false, false)) {
                     self.dismiss();
                 }
             },
