@@ -191,7 +191,12 @@ async fn a_folder_conflict_is_asked_first_with_both_versions() {
     answer_conflict(&browser, "a.jpg", "Replace", false).await;
     wait_for_status(&browser, "a.jpg", "Done").await;
     assert_eq!(std::fs::read(&existing).expect("read"), vec![7u8; 2000]);
-    assert!(heading(&browser).await.starts_with("Uploads: 3 of 3 done"));
+    browser
+        .wait_until(
+            "3 of 3 done",
+            "document.querySelector('section[aria-label=Uploads] h2').textContent.startsWith('Uploads: 3 of 3 done')",
+        )
+        .await;
     browser.close().await;
 }
 
@@ -278,7 +283,12 @@ async fn the_panel_minimises_to_one_line_and_stays_so() {
         folded < open_height && folded < 80.0,
         "{folded} px folded, {open_height} px open"
     );
-    assert!(heading(&browser).await.starts_with("Uploads: 1 of 1 done"));
+    browser
+        .wait_until(
+            "the one-line summary",
+            "document.querySelector('section[aria-label=Uploads] h2').textContent.startsWith('Uploads: 1 of 1 done')",
+        )
+        .await;
 
     // Remembered: after a reload the next upload's panel opens folded.
     browser.client.refresh().await.expect("reload");
