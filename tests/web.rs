@@ -433,3 +433,25 @@ async fn server_that_does_not_speak_rfsapi_is_explained() {
     // …and offers to browse another server instead of leaving the user stuck.
     assert!(app.one("form input[type=url][name=server]").is_some());
 }
+
+#[wasm_bindgen_test]
+async fn sort_and_filter_come_from_the_address_and_go_back_to_it() {
+    // By size, largest first, names containing "a": folders first (size 0, by name).
+    let app = mount(server(), "/?sort=size&desc=1&q=a");
+    app.wait_for_rows(&["alpha", "beta", "zeta.md", "a.txt"])
+        .await;
+    let input: HtmlInputElement = app
+        .html("input[type=search]")
+        .dyn_into()
+        .expect("the filter is an input");
+    assert_eq!(input.value(), "a");
+    // Sorting by name (the default) leaves only the filter in the address.
+    app.html("[role=columnheader]:nth-child(1) button").click();
+    app.wait_for_rows(&["alpha", "beta", "a.txt", "zeta.md"])
+        .await;
+    let hash = || web_sys::window().and_then(|w| w.location().hash().ok());
+    wait_for("the fragment to follow", || {
+        (hash()? == "#/?q=a").then_some(())
+    })
+    .await;
+}
