@@ -21,12 +21,13 @@ pub fn Header(
     let browser = expect_context::<Browser>();
     view! {
         <header class=style::header>
-            <span class=style::brand>
+            // The page's one level-one heading (axe page-has-heading-one): the app's name.
+            <h1 class=style::brand>
                 <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
                     <path d="M3 15h18l-3 5H6zM11 3v10H5zm2 2 6 8h-6z" fill="currentColor"></path>
                 </svg>
                 <span class=style::brand_name>"Skiff"</span>
-            </span>
+            </h1>
             <Breadcrumbs/>
             <HeaderTools>
                 <UploadButtons/>

@@ -205,3 +205,73 @@ impl Browser {
         found == serde_json::Value::Bool(true)
     }
 }
+
+/// For every element matching `css`, as the page is now (no scrolling: a question must be
+/// seen when it is asked): whether it is shown, wholly inside the viewport, drawn on top at
+/// its centre (not clipped away by a scrolled container) and at least `min_height` px
+/// tall. One line per failure, naming the element by its text.
+const PLACEMENT_SCAN: &str = "
+    const [css, minHeight] = arguments;
+    const elements = [...document.querySelectorAll(css)];
+    if (!elements.length) return [`nothing matches ${css}`];
+    const problems = [];
+    for (const e of elements) {
+        const name = `${e.tagName.toLowerCase()} “${(e.innerText || e.value || e.name || '').slice(0, 30)}”`;
+        if (!e.getClientRects().length || getComputedStyle(e).visibility === 'hidden') {
+            problems.push(`${name} is not shown`);
+            continue;
+        }
+        const r = e.getBoundingClientRect();
+        if (r.left < -0.5 || r.top < -0.5 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5) {
+            problems.push(`${name} at (${r.left}, ${r.top})–(${r.right}, ${r.bottom}) is not inside the ${innerWidth}×${innerHeight} viewport`);
+            continue;
+        }
+        const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+        if (!top || !(top === e || e.contains(top))) {
+            problems.push(`${name} is covered by ${top ? top.tagName.toLowerCase() + '.' + [...top.classList].join('.') : 'nothing'}`);
+        }
+        if (r.height < minHeight) problems.push(`${name} is ${r.height} px tall (under ${minHeight})`);
+    }
+    return problems;";
+
+impl Browser {
+    /// What keeps the elements matching `css` from being seen and used where they are:
+    /// not shown, not wholly inside the viewport, covered or clipped, or under
+    /// `min_height` px.
+    pub async fn placement_problems(&self, css: &str, min_height: f64) -> Vec<String> {
+        let found = self
+            .client
+            .execute(
+                PLACEMENT_SCAN,
+                vec![serde_json::json!(css), serde_json::json!(min_height)],
+            )
+            .await
+            .unwrap_or_else(|error| panic!("place {css}: {error}"));
+        serde_json::from_value(found).expect("a list of problems")
+    }
+
+    /// Every axe-core violation on the page, whatever its impact (minor and moderate
+    /// too), one line each: the "zero violations" bar.
+    pub async fn every_axe_violation(&self) -> Vec<String> {
+        let axe_path = std::env::var("SKIFF_AXE").expect("SKIFF_AXE: where axe-core is");
+        let axe = std::fs::read_to_string(&axe_path)
+            .unwrap_or_else(|error| panic!("read axe-core at {axe_path}: {error}"));
+        self.client
+            .execute(&format!("{axe}\nreturn true;"), vec![])
+            .await
+            .expect("inject axe-core");
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                    .then(result => done(result.violations
+                        .map(v => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)))
+                    .catch(error => done(['axe failed: ' + error]));",
+                vec![],
+            )
+            .await
+            .expect("run axe-core");
+        serde_json::from_value(found).expect("a list of violations")
+    }
+}

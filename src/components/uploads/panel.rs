@@ -109,7 +109,7 @@ pub fn UploadPanel() -> impl IntoView {
                         </div>
                     </Show>
                     <div class=style::list node_ref=window.container on:scroll=move |_| window.measure()
-                        tabindex="0" role="region" aria-label="Files">
+                        tabindex="0" role="region" aria-label="Upload list">
                         <div class=style::spacer style:height=move || window.total_height(count.get())>
                             <For
                                 each=move || {
