@@ -140,8 +140,9 @@ async fn layout_problems(
         }
     }
     problems.extend(
+        // Every axe violation, minor ones included: the issue asks for zero.
         browser
-            .accessibility_problems()
+            .every_axe_violation()
             .await
             .into_iter()
             .map(|problem| format!("{view}: axe: {problem}")),
