@@ -10,42 +10,8 @@ mod browser;
 
 use std::path::Path;
 
+use browser::device::{Size, SIZES};
 use browser::{Browser, Server};
-
-/// A window size, and whether it is a phone (mobile viewport rules).
-struct Size {
-    width: u32,
-    height: u32,
-    mobile: bool,
-}
-
-const SIZES: [Size; 5] = [
-    Size {
-        width: 320,
-        height: 640,
-        mobile: true,
-    },
-    Size {
-        width: 390,
-        height: 844,
-        mobile: true,
-    },
-    Size {
-        width: 700,
-        height: 450,
-        mobile: false,
-    },
-    Size {
-        width: 844,
-        height: 390,
-        mobile: true,
-    },
-    Size {
-        width: 1400,
-        height: 900,
-        mobile: false,
-    },
-];
 
 /// Widths at which one pane is shown at a time (keep in step with `SINGLE_PANE` in
 /// src/components/panes.rs).

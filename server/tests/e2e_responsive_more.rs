@@ -7,44 +7,9 @@
 
 mod browser;
 
+use browser::device::{Size, SIZES};
 use browser::uploads::{pick_files, wait_for_status, wait_for_uploads_enabled};
 use browser::{Browser, Server};
-
-/// A window size, and whether it is a phone (mobile viewport rules, touch-sized targets).
-struct Size {
-    width: u32,
-    height: u32,
-    mobile: bool,
-}
-
-/// The sizes of issue 10 (the same as in e2e_responsive.rs).
-const SIZES: [Size; 5] = [
-    Size {
-        width: 320,
-        height: 640,
-        mobile: true,
-    },
-    Size {
-        width: 390,
-        height: 844,
-        mobile: true,
-    },
-    Size {
-        width: 700,
-        height: 450,
-        mobile: false,
-    },
-    Size {
-        width: 844,
-        height: 390,
-        mobile: true,
-    },
-    Size {
-        width: 1400,
-        height: 900,
-        mobile: false,
-    },
-];
 
 /// WCAG 2.5.5: the least height of a target a finger has to hit.
 const FINGER: f64 = 44.0;

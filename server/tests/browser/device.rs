@@ -7,6 +7,46 @@ use std::time::Duration;
 
 use super::Browser;
 
+/// A window size, and whether it is a phone (mobile viewport rules, touch-sized targets).
+pub struct Size {
+    /// CSS pixels wide.
+    pub width: u32,
+    /// CSS pixels tall.
+    pub height: u32,
+    /// Emulated as a mobile device.
+    pub mobile: bool,
+}
+
+/// The sizes issue 10 names: phones (320×640, 390×844), a laptop at 200 % zoom (700×450),
+/// a phone on its side (844×390) and a desktop (1400×900). Every responsive test uses them.
+pub const SIZES: [Size; 5] = [
+    Size {
+        width: 320,
+        height: 640,
+        mobile: true,
+    },
+    Size {
+        width: 390,
+        height: 844,
+        mobile: true,
+    },
+    Size {
+        width: 700,
+        height: 450,
+        mobile: false,
+    },
+    Size {
+        width: 844,
+        height: 390,
+        mobile: true,
+    },
+    Size {
+        width: 1400,
+        height: 900,
+        mobile: false,
+    },
+];
+
 /// An element drawn (partly) past the viewport's right edge.
 #[derive(Debug, serde::Deserialize)]
 pub struct Overflow {
