@@ -124,6 +124,10 @@ pub enum AppError {
         /// What did not fit.
         message: String,
     },
+    /// A storage backend cannot be reached or refuses us right now (503); the
+    /// request may be repeated once it is back, and nothing acknowledged is lost.
+    #[error("the storage is unavailable right now: {0}")]
+    Unavailable(String),
     /// The upload state store failed; the detail goes to the log only.
     #[error("upload state store error: {0}")]
     Store(String),
@@ -198,6 +202,7 @@ impl AppError {
             Self::OffsetMismatch(_) => (StatusCode::CONFLICT, "offset_mismatch"),
             Self::SessionConflict { code, .. } => (StatusCode::CONFLICT, code),
             Self::InsufficientStorage { code, .. } => (StatusCode::INSUFFICIENT_STORAGE, code),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),
             Self::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "store_error"),
             Self::Io(_) => (StatusCode::INTERNAL_SERVER_ERROR, "io_error"),
         }
@@ -279,6 +284,12 @@ impl IntoResponse for AppError {
                 response
                     .headers_mut()
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            Self::Unavailable(_) => {
+                // A backend outage is usually short: say when trying again makes sense.
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             Self::RangeNotSatisfiable { size } => {
                 if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {

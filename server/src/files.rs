@@ -4,6 +4,7 @@
 
 use std::io::SeekFrom;
 use std::path::Path;
+use std::time::SystemTime;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -63,13 +64,76 @@ pub async fn serve_file(
         .map_err(AppError::from_fs)?;
     // Validators come from the opened handle, so they describe the bytes we send.
     let metadata = file.metadata().await.map_err(AppError::from_fs)?;
-    let size = metadata.len();
-    let etag = etag(&metadata);
-    let modified = modified(&metadata);
+    let described = Described {
+        name,
+        size: metadata.len(),
+        etag: etag(&metadata),
+        modified: modified(&metadata),
+    };
+    let (mut response, start, length) = match prepare(&described, facts, headers)? {
+        Prepared::Done(response) => return Ok(response),
+        Prepared::Bytes {
+            response,
+            start,
+            length,
+        } => (response, start, length),
+    };
+    if method != Method::HEAD {
+        if start > 0 {
+            file.seek(SeekFrom::Start(start))
+                .await
+                .map_err(AppError::from_fs)?;
+        }
+        // `take` keeps us to the promised length even if the file grows meanwhile.
+        let stream = ReaderStream::with_capacity(file.take(length), READ_CHUNK);
+        *response.body_mut() = Body::from_stream(stream);
+    }
+    Ok(response)
+}
 
+/// A file about to be served, whatever storage holds it.
+#[derive(Debug, Clone)]
+pub struct Described<'a> {
+    /// The name it was requested by: picks the content type.
+    pub name: &'a str,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its quoted entity-tag.
+    pub etag: String,
+    /// Its last change.
+    pub modified: SystemTime,
+}
+
+/// What [`prepare`] decided.
+#[derive(Debug)]
+pub enum Prepared {
+    /// A complete answer without bytes (304).
+    Done(Response),
+    /// Headers and status set; the caller attaches bytes `[start, start + length)`
+    /// as the body (unless the request is `HEAD`).
+    Bytes {
+        /// The response so far.
+        response: Response,
+        /// First byte to send.
+        start: u64,
+        /// How many bytes.
+        length: u64,
+    },
+}
+
+/// Validators, conditional GETs, the range, the content type and the §6
+/// safe-serving headers for `file`, the same for every storage.
+pub fn prepare(
+    file: &Described<'_>,
+    facts: FileFacts,
+    headers: &HeaderMap,
+) -> Result<Prepared, AppError> {
+    let size = file.size;
+    let etag = &file.etag;
+    let modified = file.modified;
     let mut response = Response::new(Body::empty());
     let response_headers = response.headers_mut();
-    insert(response_headers, header::ETAG, &etag);
+    insert(response_headers, header::ETAG, etag);
     insert(
         response_headers,
         header::LAST_MODIFIED,
@@ -77,19 +141,19 @@ pub async fn serve_file(
     );
     // Files change in a file manager; the validators make revalidation cheap.
     response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    // Checked against the opened handle's ETag: a file changed behind our back
+    // Checked against the served file's ETag: a file changed behind our back
     // (or since the lookup) gets no digest rather than a wrong one. It describes
     // the whole file, so a 206 carries it too (RFC 9530 §3).
-    if let Some(digest) = facts.digest.and_then(|digest| digest.for_etag(&etag)) {
+    if let Some(digest) = facts.digest.and_then(|digest| digest.for_etag(etag)) {
         response_headers.insert(REPR_DIGEST_HEADER, digest);
     }
 
-    if is_not_modified(headers, &etag, modified) {
+    if is_not_modified(headers, etag, modified) {
         *response.status_mut() = StatusCode::NOT_MODIFIED;
-        return Ok(response);
+        return Ok(Prepared::Done(response));
     }
 
-    let (status, start, length) = match requested_range(headers, size, &etag, modified) {
+    let (status, start, length) = match requested_range(headers, size, etag, modified) {
         RangeRequest::Full => (StatusCode::OK, 0, size),
         RangeRequest::Partial { start, end } => {
             let content_range = format!("bytes {start}-{end}/{size}");
@@ -105,7 +169,7 @@ pub async fn serve_file(
     *response.status_mut() = status;
     let response_headers = response.headers_mut();
     response_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    let content_type = facts.format.unwrap_or_else(|| mime_for_name(name));
+    let content_type = facts.format.unwrap_or_else(|| mime_for_name(file.name));
     insert(response_headers, header::CONTENT_TYPE, &content_type);
     if !is_safe_inline(&content_type) {
         // PROTOCOL.md §6: user files must never run as the app's origin.
@@ -115,7 +179,7 @@ pub async fn serve_file(
         );
         let disposition = format!(
             "attachment; filename*=UTF-8''{}",
-            skiff_protocol::encode_segment(name)
+            skiff_protocol::encode_segment(file.name)
         );
         insert(response_headers, header::CONTENT_DISPOSITION, &disposition);
     }
@@ -124,18 +188,11 @@ pub async fn serve_file(
         header::CONTENT_LENGTH,
         &length.to_string(),
     );
-
-    if method != Method::HEAD {
-        if start > 0 {
-            file.seek(SeekFrom::Start(start))
-                .await
-                .map_err(AppError::from_fs)?;
-        }
-        // `take` keeps us to the promised length even if the file grows meanwhile.
-        let stream = ReaderStream::with_capacity(file.take(length), READ_CHUNK);
-        *response.body_mut() = Body::from_stream(stream);
-    }
-    Ok(response)
+    Ok(Prepared::Bytes {
+        response,
+        start,
+        length,
+    })
 }
 
 /// Inserts a header whose value we built; values that cannot be headers are dropped.

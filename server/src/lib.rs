@@ -25,10 +25,12 @@ mod routes;
 mod server;
 mod space;
 mod state;
-// Until the services move onto the seam (issue 11), parts of it are unused.
 mod storages;
+// Until the services move onto the seam (issue 11), parts of it are unused.
 #[allow(dead_code)]
 mod store;
+#[allow(dead_code, unused_imports)]
+mod tree;
 mod uploads;
 mod walk;
 

@@ -1,0 +1,43 @@
+//! A mounted storage's file bytes: the same validators, ranges and §6
+//! safe-serving headers as the local tree (`crate::files::prepare`), with the
+//! bytes streamed from the store.
+
+use axum::body::Body;
+use axum::http::HeaderMap;
+use axum::response::Response;
+
+use super::Mounted;
+use crate::error::AppError;
+use crate::files::{prepare, Described, FileFacts, Prepared};
+use crate::store::Entry;
+
+/// Answers a `GET` (or, without `with_body`, a `HEAD`) of file `entry`.
+pub async fn serve(
+    mounted: &Mounted,
+    entry: &Entry,
+    headers: &HeaderMap,
+    with_body: bool,
+) -> Result<Response, AppError> {
+    let described = Described {
+        name: entry.key.name().unwrap_or_default(),
+        size: entry.size,
+        etag: entry.etag.clone(),
+        modified: entry.modified,
+    };
+    // Ids and `_format` on mounted storages come with their catalog (issue 11).
+    match prepare(&described, FileFacts::default(), headers)? {
+        Prepared::Done(response) => Ok(response),
+        Prepared::Bytes {
+            mut response,
+            start,
+            length,
+        } => {
+            if with_body && length > 0 {
+                let range = start..start + length;
+                let stream = mounted.store.read(&entry.key, Some(range)).await?;
+                *response.body_mut() = Body::from_stream(stream);
+            }
+            Ok(response)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! The tree of a storage served through the [`Store`] seam (PROTOCOL.md §1, §2.2,
+//! §5): RFSAPI listings, file bytes, and the plain `PUT P` / `DELETE P` writes,
+//! knowing nothing of which backend holds the bytes.
+//!
+//! - `listing.rs`: a folder's RFSAPI listing, streamed page by page
+//! - `bytes.rs`: a file's bytes with validators and ranges
+//! - `write.rs`: whole-file `PUT` (digest-verified, conditional) and `DELETE`
+//! - `errors.rs`: what a [`crate::store::StoreError`] means to a client
+//!
+//! Mounted storages (every storage but the default) are served from here today;
+//! the default storage still has its older local-only path in `crate::listing`,
+//! `crate::files` and `crate::uploads::tree_write` until it moves onto the seam.
+
+mod bytes;
+mod errors;
+mod listing;
+mod write;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::response::Response;
+use skiff_protocol::{Storage, TreePath};
+
+use crate::error::{AppError, TREE_METHODS, WRITABLE_TREE_METHODS};
+use crate::store::Store;
+
+pub use listing::mount_entry;
+
+/// A storage mounted as a top-level folder of the tree.
+#[derive(Debug, Clone)]
+pub struct Mounted {
+    /// Its §5 object (name, label, mount, writable).
+    pub storage: Storage,
+    /// Its bytes.
+    pub store: Arc<dyn Store>,
+}
+
+/// What the request may do, decided by the server and the credentials.
+#[derive(Debug, Clone, Copy)]
+pub struct Allowed {
+    /// The server is writable and the storage too.
+    pub writable: bool,
+    /// The credentials may write (shown as `writes_supported`).
+    pub writes_supported: bool,
+    /// `--max-size`.
+    pub max_size: u64,
+}
+
+/// One tree request for `key` inside `mounted` (the mount's own folder is the
+/// root key). `wants_rfsapi`: the `X-Raw-Filesystem-API: 1` header was sent.
+pub async fn serve(
+    mounted: &Mounted,
+    allowed: Allowed,
+    key: TreePath,
+    method: &Method,
+    headers: &HeaderMap,
+    wants_rfsapi: bool,
+    body: Body,
+) -> Result<Response, AppError> {
+    if method != Method::GET && method != Method::HEAD {
+        if !allowed.writable {
+            return Err(AppError::MethodNotAllowed {
+                allow: TREE_METHODS,
+            });
+        }
+        return match *method {
+            Method::PUT => write::put(mounted, allowed, key, headers, body).await,
+            Method::DELETE => write::delete(mounted, key).await,
+            _ => Err(AppError::MethodNotAllowed {
+                allow: WRITABLE_TREE_METHODS,
+            }),
+        };
+    }
+    let entry = mounted.store.stat(&key).await?;
+    let with_body = method != Method::HEAD;
+    let mut response = if entry.is_dir {
+        if !wants_rfsapi {
+            // The caller answers browsers with the app shell.
+            return Err(AppError::NotFound);
+        }
+        listing::folder(mounted, &key, allowed.writes_supported, with_body).await?
+    } else if wants_rfsapi {
+        listing::file(&entry, allowed.writes_supported)?
+    } else {
+        bytes::serve(mounted, &entry, headers, with_body).await?
+    };
+    response.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static("x-raw-filesystem-api, accept"),
+    );
+    Ok(response)
+}
