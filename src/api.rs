@@ -1,4 +1,7 @@
-//! All HTTP the app does: RFSAPI listings (PROTOCOL.md §1) and discovery (§0).
+//! All HTTP the app does: RFSAPI listings (PROTOCOL.md §1) and discovery (§0); storages
+//! (§5) in `storages`.
+
+pub mod storages;
 
 use crate::errors::ApiError;
 use crate::location::Config;

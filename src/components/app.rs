@@ -6,6 +6,7 @@ use crate::api::{self, MetadataApi};
 use crate::components::actions::{Actions, Toolbar};
 use crate::components::panes::{PaneBar, Panes};
 use crate::components::sign_in::{needs_sign_in, SignInScreen};
+use crate::components::storages::{Storages, StoragesView};
 use crate::components::uploads::{DropOverlay, UploadPanel};
 use crate::components::{details::Details, header::Header, listing::Listing, tree::FolderTree};
 use crate::location::Config;
@@ -40,6 +41,8 @@ pub fn Skiff(
     provide_context(actions);
     let metadata = RwSignal::new(None::<MetadataApi>);
     provide_context(metadata);
+    let storages = Storages::new(browser);
+    provide_context(storages);
     connect_uploads(browser, queue, actions, metadata, config);
     let filter_input = NodeRef::<Input>::new();
 
@@ -59,6 +62,7 @@ pub fn Skiff(
         if is_typing(&event)
             || (ctrl && !event.key().eq_ignore_ascii_case("z"))
             || actions.ask.with_untracked(Option::is_some)
+            || storages.showing_untracked()
         {
             return;
         }
@@ -106,7 +110,8 @@ pub fn Skiff(
         </Show>
         <div class=style::app style:display=move || signing_in().then_some("none")>
             <Header filter_input=filter_input/>
-            <main class=style::panes data-pane=move || panes.shown.get().name()>
+            <main class=style::panes data-pane=move || panes.shown.get().name()
+                style:display=move || storages.showing().then_some("none")>
                 <div class=style::folders>
                     <FolderTree/>
                 </div>
@@ -120,6 +125,9 @@ pub fn Skiff(
                     <Details/>
                 </div>
             </main>
+            <Show when=move || storages.showing()>
+                <StoragesView/>
+            </Show>
             <UploadPanel/>
             <DropOverlay/>
         </div>
@@ -143,8 +151,10 @@ fn connect_uploads(
     // Outer `None`: discovery has not answered yet.
     let discovery = RwSignal::new(None::<Option<Discovery>>);
     let server = config.server.clone();
+    let storages = expect_context::<Storages>();
     leptos::task::spawn_local(async move {
         let found = api::discover(&config).await.ok().flatten();
+        storages.discovered(&config, found.as_ref());
         let raw = found
             .as_ref()
             .and_then(|found| found.raw.as_ref())

@@ -10,6 +10,7 @@ use crate::api;
 use crate::components::icons::{EntryIcon, IconKind};
 use crate::components::metadata::MetadataSection;
 use crate::components::preview::Preview;
+use crate::components::storages::StorageFact;
 use crate::model::{group_thousands, human_size, parse_rfc3339_ms};
 use crate::state::Browser;
 use copy::CopyLink;
@@ -73,6 +74,7 @@ fn EntryDetails(
             <dd data-field="name">{entry.name.clone()}</dd>
             <dt>"Location"</dt>
             <dd data-field="path">{location}</dd>
+            {path.clone().map(|path| view! { <StorageFact path=path/> })}
             <dt>"Type"</dt>
             <dd data-field="kind">{kind_words}</dd>
             <dt>"Size"</dt>
@@ -145,6 +147,7 @@ fn FolderSummary() -> impl IntoView {
     let browser = expect_context::<Browser>();
     move || {
         let name = browser.route.with(|route| route.dir.to_string());
+        let dir = browser.route.with(|route| route.dir.clone());
         let summary = browser.listing.with(|listing| {
             listing.as_ref().map(|listing| {
                 let folders = listing.entries.iter().filter(|e| e.is_dir()).count();
@@ -171,6 +174,7 @@ fn FolderSummary() -> impl IntoView {
                     <dd data-field="files">{group_thousands(files as u64)}</dd>
                     <dt>"Total size"</dt>
                     <dd data-field="total">{human_size(bytes)}</dd>
+                    <StorageFact path=dir.clone()/>
                 </dl>
             })}
             <p class=style::hint>"Select a file or folder to see its details."</p>

@@ -1,6 +1,7 @@
 //! The top bar: app name, breadcrumbs of the current folder, the upload buttons (behind
 //! a menu button on a narrow window) and the filter box.
 
+use crate::components::storages::StoragesButton;
 use crate::components::tree::host_label;
 use crate::components::uploads::UploadButtons;
 use crate::route::Route;
@@ -31,6 +32,7 @@ pub fn Header(
             <Breadcrumbs/>
             <HeaderTools>
                 <UploadButtons/>
+                <StoragesButton/>
                 <SignOut/>
             </HeaderTools>
             <label class=style::filter>

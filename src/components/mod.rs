@@ -11,6 +11,7 @@ pub mod metadata;
 pub mod panes;
 pub mod preview;
 pub mod sign_in;
+pub mod storages;
 pub mod tree;
 pub mod uploads;
 pub mod virtual_window;

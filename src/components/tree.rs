@@ -2,7 +2,7 @@
 //! Children load when a node expands; expanded state survives navigation.
 
 use crate::components::actions::{drag, Actions};
-use crate::components::icons::{EntryIcon, IconKind};
+use crate::components::storages::FolderName;
 use crate::components::virtual_window::VirtualWindow;
 use crate::state::Browser;
 use crate::tree_state::TreeRow;
@@ -182,8 +182,7 @@ fn TreeItem(
                     browser.open_dir(open_path.clone());
                 }
             >
-                <EntryIcon kind=IconKind::Folder/>
-                <span class=style::name>{label}</span>
+                <FolderName path=path.clone() name=label class=style::name/>
                 {row.loading.then(|| view! { <span class=style::hint>"…"</span> })}
                 {row.error.is_some().then(|| view! { <span class=style::hint>"⚠"</span> })}
             </a>

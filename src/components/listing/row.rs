@@ -4,8 +4,9 @@
 
 use super::{style, VirtualWindow};
 use crate::components::actions::{drag, rename::RenameField, Actions};
-use crate::components::icons::{EntryIcon, IconKind};
+use crate::components::icons::IconKind;
 use crate::components::panes::Panes;
+use crate::components::storages::{RowIcon, RowName};
 use crate::model::human_size;
 use crate::state::Browser;
 use crate::upload::drop_zone::FolderDropTarget;
@@ -68,6 +69,8 @@ pub fn Row(
     let queue = expect_context::<UploadQueue>();
     let drop_target = FolderDropTarget::new();
     let is_folder = entry.is_dir();
+    // A folder of the root may be a mounted storage: its icon and label then.
+    let top_folder = is_folder && browser.route.with_untracked(|route| route.dir.is_root());
     let cell_name = name.clone();
     let click_name = name.clone();
     let panes = expect_context::<Panes>();
@@ -134,11 +137,11 @@ pub fn Row(
             }
         >
             <div role="gridcell" class=classes!(style::cell, style::col_name) title=name.clone()>
-                <EntryIcon kind=kind/>
+                <RowIcon top_folder=top_folder name=name.clone() kind=kind/>
                 {move || if renaming.get() {
                     view! { <RenameField name=cell_name.clone() folder=is_folder/> }.into_any()
                 } else {
-                    view! { <span class=style::name>{cell_name.clone()}</span> }.into_any()
+                    view! { <span class=style::name><RowName top_folder=top_folder name=cell_name.clone()/></span> }.into_any()
                 }}
             </div>
             <div role="gridcell" class=classes!(style::cell, style::col_size)>{size}</div>
