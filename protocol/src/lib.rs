@@ -15,7 +15,8 @@ pub use files::{
 pub use path::{decode_segment, encode_segment, encode_tree_path, PathError, TreePath};
 use serde::{Deserialize, Serialize};
 pub use storages::{
-    ChecksumLine, Storage, StorageKind, CHECKSUMS_SEGMENT, NDJSON_CONTENT_TYPE, STORAGES_PATH,
+    is_storage_name, ChecksumLine, Storage, StorageCreate, StorageKind, StoragePatch,
+    CHECKSUMS_SEGMENT, NDJSON_CONTENT_TYPE, STORAGES_PATH, STORAGE_NAME_MAX,
 };
 pub use uploads::{
     part_count, part_range, part_ranges, Bucket, BucketList, FileList, FileObject, UploadComplete,
@@ -63,6 +64,21 @@ pub struct Discovery {
     /// Smallest part size of parallel parts (§2.1); absent when parts are off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_part: Option<u64>,
+    /// What the request's credentials may do here (v1.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<Role>>,
+}
+
+/// One thing a client may do (discovery's `roles`, PROTOCOL.md §0/§6).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Browse and read.
+    Read,
+    /// Upload, change and delete.
+    Write,
+    /// Manage storages (§5).
+    Admin,
 }
 
 /// How a server authenticates requests (PROTOCOL.md §6).

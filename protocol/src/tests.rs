@@ -85,6 +85,7 @@ fn discovery_omits_features_that_are_off() {
         auth: Some(AuthScheme::None),
         max_chunk: None,
         min_part: None,
+        roles: None,
     };
     let value = serde_json::to_value(&discovery).expect("serializes");
     assert_eq!(value, json!({"version": 1, "tree": "/", "auth": "none"}));
@@ -252,13 +253,19 @@ fn storages_and_scrub_lines_match_the_protocol_shape() {
         name: DEFAULT_BUCKET.into(),
         label: "files".into(),
         kind: StorageKind::Local,
-        url: "/".into(),
+        url: "file:///srv/files".into(),
+        default_url: "file:///srv/files".into(),
+        mount: "/".into(),
         created_at: 1_700_000_000,
+        region: None,
+        writable: true,
+        endpoint: None,
     };
     assert_eq!(
         serde_json::to_value(vec![storage]).expect("serializes"),
         json!([{"id": "0f6c", "name": "default", "label": "files", "type": "local",
-                "url": "/", "created_at": 1_700_000_000}])
+                "url": "file:///srv/files", "default_url": "file:///srv/files", "mount": "/",
+                "created_at": 1_700_000_000, "region": null, "writable": true}])
     );
     let s3: Storage = serde_json::from_value(json!({"id": "1", "name": "b", "label": "B",
         "type": "s3", "url": "https://s3.example/b", "created_at": 0}))
