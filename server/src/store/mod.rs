@@ -15,6 +15,9 @@
 //! leaving the root for `local`). The reserved `.skiff` name is the services'
 //! business, not the backend's: a backend stores what it is told.
 
+pub mod local;
+pub mod s3;
+
 use std::fmt::Debug;
 use std::ops::Range;
 use std::pin::Pin;
@@ -47,12 +50,15 @@ pub struct Entry {
     pub etag: String,
 }
 
-/// One page of a folder's children, sorted by name (byte order).
+/// One page of a folder's children, in the order S3 lists them: by name in byte
+/// order, a folder as if its name ended in `/` (so `a.txt` comes before the folder
+/// `a`, as in [`Store::walk`]).
 #[derive(Debug, Clone, Default)]
 pub struct Page {
     /// Children of this page.
     pub entries: Vec<Entry>,
-    /// Pass as `after` to get the next page; `None` on the last page.
+    /// Pass as `after` to get the next page; `None` on the last page. An opaque
+    /// cursor (the backend's sort key of the page's last entry), not a name.
     pub next: Option<String>,
 }
 
@@ -134,7 +140,8 @@ pub trait Store: Send + Sync + Debug {
     /// The entry at `key` (the root is a folder).
     async fn stat(&self, key: &TreePath) -> Result<Entry, StoreError>;
 
-    /// Up to `limit` children of folder `dir` whose names sort after `after`.
+    /// Up to `limit` children of folder `dir`, after the cursor `after` (a
+    /// previous page's [`Page::next`]).
     async fn list(
         &self,
         dir: &TreePath,
@@ -164,8 +171,10 @@ pub trait Store: Send + Sync + Debug {
     /// Makes folder `key` and its missing parents; an existing folder is fine.
     async fn mkdir(&self, key: &TreePath) -> Result<(), StoreError>;
 
-    /// Moves `from` (file or folder) to `to`; an existing `to` is
-    /// [`StoreError::Exists`] unless `overwrite`.
+    /// Moves `from` (file or folder) to `to`, creating `to`'s missing parents;
+    /// an existing `to` is [`StoreError::Exists`] unless `overwrite`, which
+    /// replaces a file or an empty folder there (a folder with children is
+    /// [`StoreError::NotEmpty`]). A folder cannot go inside itself.
     async fn rename(
         &self,
         from: &TreePath,
@@ -177,11 +186,18 @@ pub trait Store: Send + Sync + Debug {
     async fn copy(&self, from: &TreePath, to: &TreePath, overwrite: bool)
         -> Result<(), StoreError>;
 
-    /// Every file under `prefix`, in byte order of the whole keys.
+    /// Every file under `prefix` (or `prefix` itself if it is a file), in byte
+    /// order of the whole keys.
     fn walk(&self, prefix: &TreePath) -> EntryStream;
 
-    /// Starts a multipart write that will become file `key`.
-    async fn multipart_create(&self, key: &TreePath) -> Result<MultipartId, StoreError>;
+    /// Starts a multipart write that will become file `key`, in parts of
+    /// `part_size` bytes (the last one may be shorter). Local stores place part
+    /// `index` at `index * part_size`; S3 ignores it.
+    async fn multipart_create(
+        &self,
+        key: &TreePath,
+        part_size: u64,
+    ) -> Result<MultipartId, StoreError>;
 
     /// Stores part `index` (0-based; every part but the last has the session's
     /// part size) from `body` of exactly `len` bytes. Sending a part again
@@ -206,4 +222,33 @@ pub trait Store: Send + Sync + Debug {
 
     /// Drops an unfinished multipart write and its parts; gone already is fine.
     async fn multipart_abort(&self, key: &TreePath, id: &MultipartId) -> Result<(), StoreError>;
+}
+
+/// Where an entry sorts among its siblings ([`Page`]'s order): its name, plus
+/// `/` for a folder.
+pub fn sort_key(name: &str, is_dir: bool) -> String {
+    if is_dir {
+        format!("{name}/")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// Refuses moves and copies that make no sense: the root either way, or a
+/// folder into itself. `Ok(true)` when `from` and `to` are the same entry
+/// (nothing to do with `overwrite`, [`StoreError::Exists`] without).
+pub fn check_move(from: &TreePath, to: &TreePath) -> Result<bool, StoreError> {
+    if from.is_root() {
+        return Err(StoreError::WrongKind("the root cannot be moved or copied"));
+    }
+    if to.is_root() {
+        return Err(StoreError::WrongKind("the root is a folder"));
+    }
+    if from == to {
+        return Ok(true);
+    }
+    if to.starts_with(from) {
+        return Err(StoreError::WrongKind("a folder cannot go inside itself"));
+    }
+    Ok(false)
 }

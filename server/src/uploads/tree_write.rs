@@ -226,7 +226,7 @@ fn record_written(
 /// check before is not enough when two creates of one name race. Linux's
 /// `renameat2(RENAME_NOREPLACE)` makes "only if absent" part of the rename;
 /// where the filesystem lacks it, the check just before the rename stands.
-fn place_new(source: &Path, target: &Path) -> Result<(), AppError> {
+pub fn place_new(source: &Path, target: &Path) -> Result<(), AppError> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
         use rustix::fs::{renameat_with, RenameFlags, CWD};

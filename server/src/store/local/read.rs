@@ -1,0 +1,188 @@
+//! Reading a local tree: stat, one page of a folder, a file's bytes (or a range),
+//! and a walk of every file below a folder. Entries are filtered as RFSAPI
+//! listings filter them (`crate::listing::visible`).
+
+use std::fs::DirEntry;
+use std::io::SeekFrom;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use futures_util::TryStreamExt;
+use skiff_protocol::TreePath;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio::sync::mpsc;
+
+use super::{blocking, entry_of, from_app, io_error};
+use crate::listing::visible;
+use crate::paths::{find_blocking, resolve_blocking};
+use crate::store::{sort_key, ByteStream, Entry, EntryStream, Page, StoreError};
+
+/// Bytes read from the file per stream item.
+const READ_CHUNK: usize = 64 * 1024;
+/// Walk entries buffered ahead of a slow consumer.
+const WALK_BUFFER: usize = 256;
+
+/// The entry at `key` (blocking): a regular file or folder, symlinks inside the
+/// root followed; special files are not found.
+pub fn stat(root: &Path, key: TreePath) -> Result<Entry, StoreError> {
+    let found = find_blocking(root, key).map_err(from_app)?;
+    Ok(entry_of(found.path, &found.metadata))
+}
+
+/// One page of folder `dir`'s visible children (blocking).
+pub fn list(
+    root: &Path,
+    dir: &TreePath,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Page, StoreError> {
+    let canonical = folder(root, dir)?;
+    let mut children: Vec<(String, Entry)> = children(root, dir, &canonical, false)?
+        .into_iter()
+        .filter(|(order, _)| after.is_none_or(|after| order.as_str() > after))
+        .collect();
+    children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let more = children.len() > limit;
+    children.truncate(limit);
+    let next = if more {
+        children.last().map(|(order, _)| order.clone())
+    } else {
+        None
+    };
+    Ok(Page {
+        entries: children.into_iter().map(|(_, entry)| entry).collect(),
+        next,
+    })
+}
+
+/// The canonical path of folder `dir` (blocking); a file there is `WrongKind`.
+fn folder(root: &Path, dir: &TreePath) -> Result<PathBuf, StoreError> {
+    let canonical = resolve_blocking(root, dir).map_err(from_app)?;
+    let metadata = std::fs::metadata(&canonical).map_err(io_error)?;
+    if !metadata.is_dir() {
+        return Err(StoreError::WrongKind("a file, not a folder"));
+    }
+    Ok(canonical)
+}
+
+/// The visible children of folder `dir` at `canonical`, each with its sort key
+/// (blocking), without symlinked folders if `skip_linked_folders`. Unreadable
+/// entries are skipped, as listings skip them.
+fn children(
+    root: &Path,
+    dir: &TreePath,
+    canonical: &Path,
+    skip_linked_folders: bool,
+) -> Result<Vec<(String, Entry)>, StoreError> {
+    let hide_reserved = canonical == root;
+    let mut children = Vec::new();
+    for entry in std::fs::read_dir(canonical).map_err(io_error)? {
+        let Ok(entry) = entry else { continue };
+        let Some((name, metadata)) = visible(root, hide_reserved, &entry) else {
+            continue;
+        };
+        if skip_linked_folders && metadata.is_dir() && is_symlink(&entry) {
+            continue;
+        }
+        let Ok(key) = dir.child(&name) else { continue };
+        children.push((sort_key(&name, metadata.is_dir()), entry_of(key, &metadata)));
+    }
+    Ok(children)
+}
+
+/// The bytes of file `key`, all or `range` (clamped to the file's size).
+pub async fn read(
+    root: &Path,
+    key: &TreePath,
+    range: Option<Range<u64>>,
+) -> Result<ByteStream, StoreError> {
+    let (root, key) = (root.to_path_buf(), key.clone());
+    let (path, size) = blocking(move || {
+        let canonical = resolve_blocking(&root, &key).map_err(from_app)?;
+        let metadata = std::fs::metadata(&canonical).map_err(io_error)?;
+        if metadata.is_dir() {
+            return Err(StoreError::WrongKind("a folder, not a file"));
+        }
+        if !metadata.is_file() {
+            return Err(StoreError::NotFound);
+        }
+        Ok((canonical, metadata.len()))
+    })
+    .await?;
+    let range = range.unwrap_or(0..size);
+    let start = range.start.min(size);
+    let end = range.end.clamp(start, size);
+    let mut file = tokio::fs::File::open(&path).await.map_err(io_error)?;
+    file.seek(SeekFrom::Start(start)).await.map_err(io_error)?;
+    let bytes = tokio_util::io::ReaderStream::with_capacity(file.take(end - start), READ_CHUNK);
+    Ok(Box::pin(bytes.map_err(io_error)))
+}
+
+/// Every file below `prefix` (or `prefix` itself if it is a file), in byte order
+/// of the whole keys: siblings sorted by [`sort_key`], depth first. Symlinked
+/// folders are not followed (no cycles, no file met twice). An unreadable folder
+/// yields an error item and the walk goes on.
+pub fn walk(root: PathBuf, prefix: TreePath) -> EntryStream {
+    let (sender, mut receiver) = mpsc::channel(WALK_BUFFER);
+    tokio::task::spawn_blocking(move || walk_blocking(&root, prefix, &sender));
+    Box::pin(futures_util::stream::poll_fn(move |cx| {
+        receiver.poll_recv(cx)
+    }))
+}
+
+type WalkSender = mpsc::Sender<Result<Entry, StoreError>>;
+
+fn walk_blocking(root: &Path, prefix: TreePath, sender: &WalkSender) {
+    let start = match stat(root, prefix.clone()) {
+        Ok(entry) => entry,
+        Err(error) => {
+            let _ = sender.blocking_send(Err(error));
+            return;
+        }
+    };
+    if !start.is_dir {
+        let _ = sender.blocking_send(Ok(start));
+        return;
+    }
+    let mut stack = match walk_level(root, &prefix) {
+        Ok(level) => vec![level],
+        Err(error) => {
+            let _ = sender.blocking_send(Err(error));
+            return;
+        }
+    };
+    while let Some(level) = stack.last_mut() {
+        let Some(entry) = level.next() else {
+            stack.pop();
+            continue;
+        };
+        if !entry.is_dir {
+            if sender.blocking_send(Ok(entry)).is_err() {
+                return;
+            }
+            continue;
+        }
+        match walk_level(root, &entry.key) {
+            Ok(level) => stack.push(level),
+            Err(error) => {
+                if sender.blocking_send(Err(error)).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The children of `dir` a walk visits, sorted: files, and folders that are
+/// not symlinks.
+fn walk_level(root: &Path, dir: &TreePath) -> Result<std::vec::IntoIter<Entry>, StoreError> {
+    let canonical = folder(root, dir)?;
+    let mut children = children(root, dir, &canonical, true)?;
+    children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let entries: Vec<Entry> = children.into_iter().map(|(_, entry)| entry).collect();
+    Ok(entries.into_iter())
+}
+
+fn is_symlink(entry: &DirEntry) -> bool {
+    entry.file_type().is_ok_and(|kind| kind.is_symlink())
+}
