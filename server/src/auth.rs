@@ -1,6 +1,9 @@
-//! Bearer tokens (PROTOCOL.md §6): parsing `--token NAME:TOKEN:ro|rw` and
+//! Bearer tokens (PROTOCOL.md §6): parsing `--token NAME:TOKEN:ro|rw|admin` and
 //! `--token-file`, and the middleware that lets a request through, answers the
 //! public app shell, or refuses with 401/403 before any handler touches the disk.
+//!
+//! An `admin` token can do everything an `rw` token can, plus the storage admin
+//! calls (§5); those check [`Grant::is_admin`] themselves.
 //!
 //! Secrets are compared as SHA-256 digests with a constant-time equality, against
 //! every configured token without an early exit, so neither the length nor the
@@ -28,6 +31,8 @@ pub enum Access {
     ReadOnly,
     /// Reads and (on a `--writable` server) writes.
     ReadWrite,
+    /// Everything `ReadWrite` may, plus managing storages.
+    Admin,
 }
 
 /// One configured token; only the digest of the secret is kept.
@@ -60,12 +65,26 @@ pub struct Grant {
 impl Grant {
     /// Whether the credentials allow writes (the server may still be read-only).
     pub fn may_write(&self) -> bool {
-        self.access == Access::ReadWrite
+        matches!(self.access, Access::ReadWrite | Access::Admin)
+    }
+
+    /// Whether the credentials may manage storages (the server may still refuse).
+    pub fn is_admin(&self) -> bool {
+        self.access == Access::Admin
+    }
+
+    /// The grant of every request on a server without tokens: anyone may do
+    /// anything the server's flags allow (admin calls need `--writable`, as writes do).
+    pub fn anyone() -> Self {
+        Self {
+            owner: None,
+            access: Access::Admin,
+        }
     }
 }
 
 impl Token {
-    /// Parses `NAME:TOKEN:ro|rw`. The secret may itself hold `:` (split at the
+    /// Parses `NAME:TOKEN:ro|rw|admin`. The secret may itself hold `:` (split at the
     /// first and the last one); name and secret must not be empty.
     pub fn parse(spec: &str) -> Result<Self, ConfigError> {
         let bad = || ConfigError::BadToken(redacted(spec));
@@ -74,6 +93,7 @@ impl Token {
         let access = match access {
             "ro" => Access::ReadOnly,
             "rw" => Access::ReadWrite,
+            "admin" => Access::Admin,
             _ => return Err(bad()),
         };
         if name.is_empty() || secret.is_empty() || secret.chars().any(char::is_whitespace) {
@@ -152,17 +172,18 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 pub async fn require(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let tokens = state.tokens();
     if tokens.is_empty() {
-        request.extensions_mut().insert(Grant {
-            owner: None,
-            access: Access::ReadWrite,
-        });
-        return next.run(request).await;
-    }
-    let path = request.uri().path();
-    if path == DISCOVERY_PATH || path.starts_with(&format!("{ASSET_PREFIX}/")) {
+        request.extensions_mut().insert(Grant::anyone());
         return next.run(request).await;
     }
     let grant = bearer(request.headers()).and_then(|secret| authenticate(tokens, secret));
+    let path = request.uri().path();
+    if path == DISCOVERY_PATH || path.starts_with(&format!("{ASSET_PREFIX}/")) {
+        // Public, but discovery's `roles` say what the presented token (if any) may do.
+        if let Some(grant) = grant {
+            request.extensions_mut().insert(grant);
+        }
+        return next.run(request).await;
+    }
     let Some(grant) = grant else {
         if is_navigation(request.method(), request.headers(), path) {
             // The shell is public and the same for every path: it says nothing about the tree.
@@ -210,11 +231,23 @@ mod tests {
             "alice:x",
             ":x:rw",
             "a::rw",
-            "a:x:admin",
+            "a:x:root",
+            "a:x:Admin",
             "a:x y:ro",
         ] {
             assert!(Token::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn admin_tokens_may_write_and_administer() {
+        let admin =
+            authenticate(&[Token::parse("boss:s:admin").expect("valid")], "s").expect("matches");
+        assert!(admin.may_write() && admin.is_admin());
+        let writer = authenticate(&[Token::parse("w:s:rw").expect("valid")], "s").expect("matches");
+        assert!(writer.may_write() && !writer.is_admin());
+        let reader = authenticate(&[Token::parse("r:s:ro").expect("valid")], "s").expect("matches");
+        assert!(!reader.may_write() && !reader.is_admin());
     }
 
     #[test]

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{Config, DEFAULT_LISTEN};
+use crate::config::file::FileSettings;
+use crate::config::{Config, ConfigError};
 use crate::server::{serve, ServeError};
 
 /// Serves a folder over the Skiff protocol, with the Skiff app.
@@ -26,14 +27,18 @@ pub enum Command {
     Serve(ServeArgs),
 }
 
-/// Arguments of `skiff-server serve`.
+/// Arguments of `skiff-server serve`. Options without a value here fall back to
+/// `--config FILE`, then to the defaults: flags win over the file.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// The directory to serve.
     pub root: PathBuf,
-    /// Address to listen on; port 0 picks a free port (printed on stdout).
-    #[arg(long, default_value = DEFAULT_LISTEN)]
-    pub listen: SocketAddr,
+    /// Read settings and `[[storage]]` tables from this TOML file (flags win over it).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on (default 127.0.0.1:8080); port 0 picks a free port (printed on stdout).
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
     /// Serve the app from this directory (a Trunk `dist`) instead of the embedded one.
     #[arg(long, value_name = "DIR")]
     pub app: Option<PathBuf>,
@@ -44,36 +49,57 @@ pub struct ServeArgs {
     #[arg(long)]
     pub writable: bool,
     /// Largest accepted upload chunk, in bytes (16 MiB by default).
-    #[arg(long, value_name = "BYTES", default_value_t = crate::config::DEFAULT_MAX_CHUNK)]
-    pub max_chunk: u64,
+    #[arg(long, value_name = "BYTES")]
+    pub max_chunk: Option<u64>,
     /// Largest accepted file, in bytes (unlimited by default).
     #[arg(long, value_name = "BYTES")]
     pub max_size: Option<u64>,
     /// Idle seconds after which an upload session expires (24 h by default).
-    #[arg(long, value_name = "SECONDS", default_value_t = crate::config::DEFAULT_SESSION_TTL.as_secs())]
-    pub session_ttl: u64,
-    /// Require `Authorization: Bearer TOKEN`; `ro` tokens only read (repeatable).
-    #[arg(long = "token", value_name = "NAME:TOKEN:ro|rw")]
+    #[arg(long, value_name = "SECONDS")]
+    pub session_ttl: Option<u64>,
+    /// Require `Authorization: Bearer TOKEN`; `ro` tokens only read, `admin` ones
+    /// also manage storages (repeatable).
+    #[arg(long = "token", value_name = "NAME:TOKEN:ro|rw|admin")]
     pub tokens: Vec<String>,
-    /// Read more tokens from a file: one `NAME:TOKEN:ro|rw` per line, `#` comments.
+    /// Read more tokens from a file: one `NAME:TOKEN:ro|rw|admin` per line, `#` comments.
     #[arg(long, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
 }
 
-impl From<ServeArgs> for Config {
-    fn from(args: ServeArgs) -> Self {
-        Self {
-            root: args.root,
-            listen: args.listen,
-            app_dir: args.app,
-            cors_origins: args.cors_origins,
-            writable: args.writable,
-            max_chunk: args.max_chunk,
-            max_size: args.max_size.unwrap_or(u64::MAX),
-            session_ttl: Duration::from_secs(args.session_ttl),
-            tokens: args.tokens,
-            token_file: args.token_file,
-        }
+impl ServeArgs {
+    /// The configuration: each flag given, else the `--config` file's value, else the default.
+    pub fn into_config(self) -> Result<Config, ConfigError> {
+        let file = match &self.config {
+            Some(path) => crate::config::file::load(path)?,
+            None => FileSettings::default(),
+        };
+        let defaults = Config::new(&self.root);
+        let non_empty = |flags: Vec<String>, file: Option<Vec<String>>| {
+            if flags.is_empty() {
+                file.unwrap_or_default()
+            } else {
+                flags
+            }
+        };
+        Ok(Config {
+            root: self.root,
+            listen: self.listen.or(file.listen).unwrap_or(defaults.listen),
+            app_dir: self.app.or(file.app),
+            cors_origins: non_empty(self.cors_origins, file.cors_origins),
+            writable: self.writable || file.writable.unwrap_or(false),
+            max_chunk: self
+                .max_chunk
+                .or(file.max_chunk)
+                .unwrap_or(defaults.max_chunk),
+            max_size: self.max_size.or(file.max_size).unwrap_or(u64::MAX),
+            session_ttl: self
+                .session_ttl
+                .or(file.session_ttl)
+                .map_or(defaults.session_ttl, Duration::from_secs),
+            tokens: non_empty(self.tokens, file.tokens),
+            token_file: self.token_file.or(file.token_file),
+            storages: file.storages,
+        })
     }
 }
 
@@ -90,7 +116,14 @@ pub fn run() -> ExitCode {
         }
     };
     let Command::Serve(args) = cli.command;
-    match runtime.block_on(serve(args.into(), shutdown_signal())) {
+    let config = match args.into_config() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("skiff-server: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(serve(config, shutdown_signal())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(ServeError::Config(error)) => {
             eprintln!("skiff-server: {error}");

@@ -3,16 +3,25 @@
 use axum::extract::State;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use skiff_protocol::{AuthScheme, Discovery, METADATA_PATH, RAW_PATH, STORAGES_PATH, UPLOADS_PATH};
+use axum::Extension;
+use skiff_protocol::{
+    AuthScheme, Discovery, Role, METADATA_PATH, RAW_PATH, STORAGES_PATH, UPLOADS_PATH,
+};
 
+use crate::auth::Grant;
 use crate::error::{AppError, TREE_METHODS};
 use crate::json::json_response;
 use crate::state::AppState;
 use crate::uploads::MIN_PART;
 
 /// Serves discovery; features not implemented yet, or switched off (uploads on a
-/// read-only server), are absent, which means "off".
-pub async fn discovery(State(state): State<AppState>, method: Method) -> Response {
+/// read-only server), are absent, which means "off". Discovery is public; `roles`
+/// says what the request's credentials (none, or a valid token) may do here.
+pub async fn discovery(
+    State(state): State<AppState>,
+    grant: Option<Extension<Grant>>,
+    method: Method,
+) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return AppError::MethodNotAllowed {
             allow: TREE_METHODS,
@@ -34,6 +43,7 @@ pub async fn discovery(State(state): State<AppState>, method: Method) -> Respons
         max_chunk: state.writable().then(|| state.max_chunk()),
         // Parallel parts (§2.1) need room for at least one part per request.
         min_part: (state.writable() && state.max_chunk() >= MIN_PART).then_some(MIN_PART),
+        roles: Some(roles(&state, grant.map(|Extension(grant)| grant).as_ref())),
     };
     let mut response = json_response(StatusCode::OK, &discovery);
     // Features change with the server's flags; never let a client trust a stale copy.
@@ -41,4 +51,21 @@ pub async fn discovery(State(state): State<AppState>, method: Method) -> Respons
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
+}
+
+/// What these credentials may actually do on this server: writes and admin calls
+/// need `--writable` as well as the right token; no valid token on a server with
+/// tokens may do nothing.
+fn roles(state: &AppState, grant: Option<&Grant>) -> Vec<Role> {
+    let Some(grant) = grant else {
+        return Vec::new();
+    };
+    let mut roles = vec![Role::Read];
+    if state.writes_supported(grant) {
+        roles.push(Role::Write);
+    }
+    if state.writable() && grant.is_admin() {
+        roles.push(Role::Admin);
+    }
+    roles
 }

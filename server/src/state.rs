@@ -1,17 +1,17 @@
-//! Shared state handed to every handler: the validated configuration and, with
-//! `--writable`, the upload sessions.
+//! Shared state handed to every handler: the validated configuration, the
+//! storages and, with `--writable`, the upload sessions.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::http::HeaderValue;
-use skiff_protocol::Storage;
 
 use crate::app_shell::AppSource;
 use crate::auth::{load_tokens, Grant, Token};
 use crate::config::{Config, ConfigError};
 use crate::error::AppError;
 use crate::ids::Ids;
+use crate::storages::StorageRegistry;
 use crate::uploads::{spawn_sweeper, Uploads};
 
 /// Everything a request handler may need; cheap to clone.
@@ -33,8 +33,8 @@ struct Inner {
     tokens: Vec<Token>,
     /// Stable ids of entries (§4).
     ids: Ids,
-    /// The storages (§5): the served tree as `default`.
-    storages: Vec<Storage>,
+    /// The storages (§5): the served tree as `default`, the config file's, the API's.
+    storages: StorageRegistry,
 }
 
 impl AppState {
@@ -79,7 +79,8 @@ impl AppState {
         // A read-only server never writes to the disk, so `.skiff` is created only
         // when writable; its ids then live in memory (see `crate::ids`).
         let db = crate::database::open(&root, config.writable).map_err(state_error)?;
-        let storages = crate::storages::configured(&db, &root).map_err(state_error)?;
+        let storages = StorageRegistry::open(db.clone(), &root, config.writable, &config.storages)
+            .map_err(ConfigError::Storage)?;
         let ids = Ids::new(db);
         let uploads = if config.writable {
             let uploads = Uploads::open(&root, config, ids.clone()).map_err(state_error)?;
@@ -133,7 +134,7 @@ impl AppState {
     }
 
     /// The storages (§5).
-    pub(crate) fn storages(&self) -> &[Storage] {
+    pub(crate) fn storages(&self) -> &StorageRegistry {
         &self.inner.storages
     }
 

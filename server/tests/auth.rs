@@ -1,6 +1,7 @@
 //! Bearer tokens (PROTOCOL.md §6) against the real binary: the auth matrix of
 //! no token, a wrong one, a read-only and a read-write one over every route
-//! family, with refused writes leaving the disk untouched.
+//! family, with refused writes leaving the disk untouched; admin tokens (all a
+//! read-write token may, plus storages) and discovery's `roles`.
 
 mod common;
 
@@ -532,7 +533,8 @@ async fn tokens_come_from_a_file_and_bad_ones_stop_the_server() {
 
     for bad in [
         vec!["--token", "name-only"],
-        vec!["--token", "a:b:admin"],
+        vec!["--token", "a:b:root"],
+        vec!["--token", "a:b:Admin"],
         vec!["--token-file", "/nonexistent/tokens"],
     ] {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_skiff-server"))
@@ -561,4 +563,101 @@ async fn the_writer_session_helper_still_works_without_tokens() {
         .await
         .expect("discovery");
     assert_eq!(discovery.auth, Some(AuthScheme::None));
+}
+
+const ADMIN: &str = "admin:secret";
+
+/// `GET /.well-known/skiff` with `token`: the roles it reports.
+async fn roles(server: &TestServer, token: Option<&str>) -> Vec<skiff_protocol::Role> {
+    let mut request = client().get(server.url(DISCOVERY_PATH));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let discovery: Discovery = request
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("discovery");
+    discovery.roles.expect("skiff-server always says its roles")
+}
+
+#[tokio::test]
+async fn discovery_says_what_each_token_may_do() {
+    use skiff_protocol::Role::{Admin, Read, Write};
+    let fixture = fixture();
+    let tokens = [
+        "--token".to_owned(),
+        format!("reader:{RO}:ro"),
+        "--token".to_owned(),
+        format!("writer:{RW}:rw"),
+        "--token".to_owned(),
+        format!("boss:{ADMIN}:admin"),
+    ];
+    let args: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    let server = serve_writable(&fixture, &args);
+    assert_eq!(roles(&server, None).await, []);
+    assert_eq!(roles(&server, Some("wrong")).await, []);
+    assert_eq!(roles(&server, Some(RO)).await, [Read]);
+    assert_eq!(roles(&server, Some(RW)).await, [Read, Write]);
+    assert_eq!(roles(&server, Some(ADMIN)).await, [Read, Write, Admin]);
+    drop(server);
+
+    // Without --writable nobody writes or manages storages, whatever the token.
+    let server = TestServer::start_with(fixture.root(), &args);
+    assert_eq!(roles(&server, Some(ADMIN)).await, [Read]);
+    assert_eq!(roles(&server, Some(RW)).await, [Read]);
+    drop(server);
+
+    // Without tokens anyone may do what the flags allow.
+    let server = serve_writable(&fixture, &[]);
+    assert_eq!(roles(&server, None).await, [Read, Write, Admin]);
+    drop(server);
+    let server = fixture.serve();
+    assert_eq!(roles(&server, None).await, [Read]);
+}
+
+#[tokio::test]
+async fn admin_tokens_can_do_everything_read_write_tokens_can() {
+    let fixture = fixture();
+    let server = serve_writable(&fixture, &["--token", &format!("boss:{ADMIN}:admin")]);
+    let as_admin = |method: Method, path: &'static str, body: &'static [u8]| {
+        let request = client()
+            .request(method, server.url(path))
+            .bearer_auth(ADMIN)
+            .body(body);
+        async move { request.send().await.expect("send").status().as_u16() }
+    };
+    assert_eq!(
+        as_admin(Method::PUT, "/made-by-admin.txt", b"admin").await,
+        201
+    );
+    assert_eq!(
+        std::fs::read(fixture.path(&["made-by-admin.txt"])).expect("written"),
+        b"admin"
+    );
+    let listing = client()
+        .get(server.url("/"))
+        .header(RFSAPI, "1")
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .expect("send");
+    let fileset: FilesetData = listing.json().await.expect("listing");
+    assert!(fileset.writes_supported);
+    let mkdir = format!("{RAW_PATH}/mkdir?ref=path:/admin-folder");
+    let status = client()
+        .post(server.url(&mkdir))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .expect("send")
+        .status();
+    assert_eq!(status, 201);
+    assert_eq!(
+        as_admin(Method::DELETE, "/folder/inner.txt", b"").await,
+        204
+    );
+    assert!(!fixture.path(&["folder", "inner.txt"]).exists());
 }

@@ -1,5 +1,5 @@
 //! Storages (PROTOCOL.md §5) against the real binary: discovery, the `default`
-//! storage and its id across restarts, the streamed scrub of every file (checksums
+//! storage (every field) and its id across restarts, the streamed scrub of every file (checksums
 //! recorded at upload against the bytes now, so corruption shows), refusals, and
 //! tokens.
 
@@ -58,7 +58,18 @@ async fn storages(server: &TestServer) -> Vec<Storage> {
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["created_at", "id", "label", "name", "type", "url"],
+        [
+            "created_at",
+            "default_url",
+            "id",
+            "label",
+            "mount",
+            "name",
+            "region",
+            "type",
+            "url",
+            "writable"
+        ],
         "{raw}"
     );
     serde_json::from_value(raw).expect("storage objects")
@@ -118,7 +129,16 @@ async fn the_tree_is_the_default_storage_and_keeps_its_id_across_restarts() {
     assert_eq!(first.name, "default");
     assert_eq!(first.label, "root", "the served folder's name");
     assert_eq!(first.kind, StorageKind::Local);
-    assert_eq!(first.url, "/");
+    let root = std::fs::canonicalize(fixture.root()).expect("canonical root");
+    let root_url = url::Url::from_file_path(&root)
+        .expect("absolute")
+        .to_string();
+    assert_eq!(first.url, root_url, "the served folder as a file URL");
+    assert_eq!(first.default_url, root_url);
+    assert_eq!(first.mount, "/", "the default storage is the tree's root");
+    assert_eq!(first.region, None);
+    assert!(first.writable);
+    assert_eq!(first.endpoint, None);
     let created = u64::try_from(first.created_at).expect("after 1970");
     assert!((before..=after).contains(&created), "{created}");
     let one = get(&server, &format!("{STORAGES_PATH}/default")).await;
@@ -134,7 +154,11 @@ async fn the_tree_is_the_default_storage_and_keeps_its_id_across_restarts() {
     assert_eq!(storages(&server).await, std::slice::from_ref(&first));
     server.kill();
     server = fixture.serve();
-    assert_eq!(storages(&server).await, std::slice::from_ref(&first));
+    let read_only = Storage {
+        writable: false,
+        ..first.clone()
+    };
+    assert_eq!(storages(&server).await, std::slice::from_ref(&read_only));
     let lines = scrub(&server, None).await;
     let kept = line(&lines, "/kept.txt");
     assert_eq!(kept.upload_id, kept_id);
@@ -296,7 +320,7 @@ async fn unreadable_entries_get_error_lines_and_the_scrub_goes_on() {
 }
 
 #[tokio::test]
-async fn unknown_storages_are_404_and_storages_are_not_created_by_calls() {
+async fn unknown_storages_are_404_and_other_methods_are_405() {
     let fixture = Fixture::new();
     let server = serve_writable(&fixture, &[]);
     for path in [
@@ -311,13 +335,21 @@ async fn unknown_storages_are_404_and_storages_are_not_created_by_calls() {
     expect_error(get(&server, &other).await, 404, &other).await;
 
     let refused = [
-        (Method::POST, STORAGES_PATH.to_owned()),
-        (Method::PUT, STORAGES_PATH.to_owned()),
-        (Method::DELETE, format!("{STORAGES_PATH}/default")),
-        (Method::POST, format!("{STORAGES_PATH}/default")),
-        (Method::POST, checksums_path()),
+        (Method::PUT, STORAGES_PATH.to_owned(), "GET, HEAD, POST"),
+        (Method::DELETE, STORAGES_PATH.to_owned(), "GET, HEAD, POST"),
+        (
+            Method::POST,
+            format!("{STORAGES_PATH}/default"),
+            "GET, HEAD, PATCH, DELETE",
+        ),
+        (
+            Method::PUT,
+            format!("{STORAGES_PATH}/default"),
+            "GET, HEAD, PATCH, DELETE",
+        ),
+        (Method::POST, checksums_path(), "GET, HEAD"),
     ];
-    for (method, path) in refused {
+    for (method, path, allow) in refused {
         let response = client()
             .request(method.clone(), server.url(&path))
             .json(&serde_json::json!({"name": "new", "type": "local"}))
@@ -325,7 +357,7 @@ async fn unknown_storages_are_404_and_storages_are_not_created_by_calls() {
             .await
             .expect("send");
         let context = format!("{method} {path}");
-        assert_eq!(header(&response, "allow"), "GET, HEAD", "{context}");
+        assert_eq!(header(&response, "allow"), allow, "{context}");
         expect_error(response, 405, &context).await;
     }
     assert_eq!(storages(&server).await.len(), 1);
@@ -379,8 +411,10 @@ async fn storages_need_a_token_when_tokens_are_configured() {
             .bearer_auth(token)
             .send()
     };
-    expect_error(post(RO).await.expect("send"), 403, "POST, read-only").await;
-    expect_error(post(RW).await.expect("send"), 405, "POST, read-write").await;
+    let refused = expect_error(post(RO).await.expect("send"), 403, "POST, read-only").await;
+    assert_eq!(refused.error.code, "read_only_token");
+    let refused = expect_error(post(RW).await.expect("send"), 403, "POST, read-write").await;
+    assert_eq!(refused.error.code, "admin_only");
 }
 
 #[tokio::test]

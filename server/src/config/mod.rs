@@ -2,10 +2,16 @@
 //!
 //! Every flag is a field here; handlers only ever see the
 //! validated [`crate::AppState`].
+//!
+//! - `file.rs`: `--config FILE` (TOML), merged under the flags by `crate::cli`
+
+pub mod file;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+
+use crate::storages::spec::StorageSpec;
 
 /// Where to listen in `127.0.0.1:8080` form when `--listen` is not given.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -33,10 +39,12 @@ pub struct Config {
     pub max_size: u64,
     /// Idle time after which an upload session expires and its bytes are reclaimed.
     pub session_ttl: Duration,
-    /// `--token NAME:TOKEN:ro|rw` values; any token turns bearer auth on.
+    /// `--token NAME:TOKEN:ro|rw|admin` values; any token turns bearer auth on.
     pub tokens: Vec<String>,
-    /// `--token-file`: one `NAME:TOKEN:ro|rw` per line, `#` comments.
+    /// `--token-file`: one `NAME:TOKEN:ro|rw|admin` per line, `#` comments.
     pub token_file: Option<PathBuf>,
+    /// `[[storage]]` tables of `--config`: fixed storages besides the default.
+    pub storages: Vec<StorageSpec>,
 }
 
 impl Config {
@@ -53,6 +61,7 @@ impl Config {
             session_ttl: DEFAULT_SESSION_TTL,
             tokens: Vec::new(),
             token_file: None,
+            storages: Vec::new(),
         }
     }
 }
@@ -83,8 +92,10 @@ pub enum ConfigError {
     /// `--max-chunk 0` or `--session-ttl 0`: uploads could never make progress.
     #[error("{0} must be greater than 0")]
     ZeroLimit(&'static str),
-    /// A `--token` (or token file line) that is not `NAME:TOKEN:ro|rw`; only the name is shown.
-    #[error("token {0:?} is not NAME:TOKEN:ro|rw (the token must not be empty or hold spaces)")]
+    /// A `--token` (or token file line) that is not `NAME:TOKEN:ro|rw|admin`; only the name is shown.
+    #[error(
+        "token {0:?} is not NAME:TOKEN:ro|rw|admin (the token must not be empty or hold spaces)"
+    )]
     BadToken(String),
     /// `--token-file` cannot be read.
     #[error("--token-file {path:?} cannot be read: {source}")]
@@ -94,6 +105,27 @@ pub enum ConfigError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// `--config FILE` cannot be read.
+    #[error("--config {path:?} cannot be read: {source}")]
+    ConfigUnreadable {
+        /// The path as given.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A mistake in the `--config` file.
+    #[error("{}:{line}: {message}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the mistake.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A storage cannot be brought up (a configured folder or bucket unusable).
+    #[error("{0}")]
+    Storage(String),
     /// The upload state store under ROOT/.skiff cannot be opened or recovered.
     #[error("cannot open the upload state under {path:?}: {reason}")]
     StateStore {

@@ -616,3 +616,6 @@ pub mod uploads;
 
 /// A small tmpfs for the tests that run out of space.
 pub mod tmpfs;
+
+/// A server whose stdout and stderr are kept, to prove what never reaches a log.
+pub mod logged;
