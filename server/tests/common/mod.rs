@@ -619,3 +619,6 @@ pub mod tmpfs;
 
 /// A server whose stdout and stderr are kept, to prove what never reaches a log.
 pub mod logged;
+
+/// A real S3 server (SeaweedFS), one per test binary, a fresh bucket per test.
+pub mod seaweed;

@@ -333,11 +333,7 @@ impl S3Store {
                     .map(|file| self.path(&file.key))
                     .collect::<Result<Vec<_>, _>>()?;
                 self.delete_objects(paths).await?;
-                for (folder, marker) in folders {
-                    if marker {
-                        self.markers.delete(&self.object_key(&folder)).await?;
-                    }
-                }
+                self.delete_folders(&folders).await?;
             }
         }
         self.keep_parent(key).await
@@ -352,6 +348,16 @@ impl S3Store {
                 Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
                 Err(error) => return Err(self.error(error)),
             }
+        }
+        Ok(())
+    }
+
+    /// Removes the folders a [`S3Store::tree`] found, deepest first: their
+    /// markers, and on servers with real directories (SeaweedFS lists an
+    /// emptied directory as a common prefix) the directories themselves.
+    async fn delete_folders(&self, folders: &[(TreePath, bool)]) -> Result<(), StoreError> {
+        for (folder, _) in folders.iter().rev() {
+            self.markers.delete(&self.object_key(folder)).await?;
         }
         Ok(())
     }
@@ -430,11 +436,7 @@ impl S3Store {
                     .map(|file| self.path(&file.key))
                     .collect::<Result<Vec<_>, _>>()?;
                 self.delete_objects(paths).await?;
-                for (folder, marker) in &folders {
-                    if *marker {
-                        self.markers.delete(&self.object_key(folder)).await?;
-                    }
-                }
+                self.delete_folders(&folders).await?;
             }
         }
         if remove {

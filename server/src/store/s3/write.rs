@@ -48,11 +48,18 @@ impl S3Store {
                 }
                 None => {
                     let options = PutOptions::from(object_mode(&mode));
-                    self.inner
+                    let put = self
+                        .inner
                         .put_opts(&path, PutPayload::from_iter(head), options)
-                        .await
-                        .map_err(|error| self.error(error))?;
-                    return self.stat_file(key).await;
+                        .await;
+                    return match put.map_err(|error| self.error(error)) {
+                        Ok(_) => self.stat_file(key).await,
+                        // S3 answers a failed `If-None-Match: *` with 412.
+                        Err(StoreError::Precondition) if mode == PutMode::Create => {
+                            Err(StoreError::Exists)
+                        }
+                        Err(error) => Err(error),
+                    };
                 }
             }
         }

