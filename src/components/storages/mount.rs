@@ -102,7 +102,7 @@ pub fn StorageFact(
         storages.storage_of(&path).map(|storage| {
             view! {
                 <dt>"Storage"</dt>
-                <dd data-field="storage" data-storage=storage.name.clone()>
+                <dd data-field="storage" data-on-storage=storage.name.clone()>
                     {format!("{} ({})", storage.label, kind_words(storage.kind))}
                 </dd>
             }
