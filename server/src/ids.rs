@@ -14,11 +14,12 @@
 
 use std::sync::Arc;
 
-use redb::{Database, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{AccessGuard, Database, ReadableTable, TableDefinition, WriteTransaction};
 
 pub use crate::database::store_error;
 use crate::error::AppError;
 use crate::group_commit::{GroupCommit, WrittenFile};
+use crate::uploads::store::FILES;
 
 const ID_BY_PATH: TableDefinition<&str, &str> = TableDefinition::new("id_by_path");
 const PATH_BY_ID: TableDefinition<&str, &str> = TableDefinition::new("path_by_id");
@@ -190,11 +191,23 @@ impl Ids {
         txn.commit().map_err(store_error)
     }
 
-    /// `from` (and everything below it) now lives at `to`: ids and metadata follow.
-    /// Whatever was recorded at `to` is forgotten first (an overwriting move).
+    /// `from` (and everything below it) now lives at `to`: ids, metadata and the
+    /// recorded digests follow, in one commit. Whatever was recorded at `to` is
+    /// forgotten first (an overwriting move). A moved file keeps its inode and
+    /// mtime, hence its ETag, so its recorded digest stays valid.
     pub fn move_tree(&self, from: &str, to: &str) -> Result<(), AppError> {
         let txn = self.db.begin_write().map_err(store_error)?;
         forget_in(&txn, to)?;
+        {
+            let mut files = txn.open_table(FILES).map_err(store_error)?;
+            for (key, record) in file_subtree(&files, from)? {
+                let new_key = format!("{to}{}", &key[from.len()..]);
+                files.remove(key.as_str()).map_err(store_error)?;
+                files
+                    .insert(new_key.as_str(), record.as_slice())
+                    .map_err(store_error)?;
+            }
+        }
         {
             let mut by_path = txn.open_table(ID_BY_PATH).map_err(store_error)?;
             let mut by_id = txn.open_table(PATH_BY_ID).map_err(store_error)?;
@@ -246,8 +259,15 @@ pub fn written_in(txn: &WriteTransaction, key: &str, replaced: bool) -> Result<K
     Ok(Known { id, format })
 }
 
-/// Removes `key`'s subtree from the id tables and its metadata, inside `txn`.
+/// Removes `key`'s subtree from the id tables, its metadata and its recorded
+/// digests, inside `txn`.
 fn forget_in(txn: &WriteTransaction, key: &str) -> Result<(), AppError> {
+    {
+        let mut files = txn.open_table(FILES).map_err(store_error)?;
+        for (path, _) in file_subtree(&files, key)? {
+            files.remove(path.as_str()).map_err(store_error)?;
+        }
+    }
     let mut by_path = txn.open_table(ID_BY_PATH).map_err(store_error)?;
     let mut by_id = txn.open_table(PATH_BY_ID).map_err(store_error)?;
     let mut metadata = txn.open_table(METADATA).map_err(store_error)?;
@@ -289,6 +309,37 @@ fn subtree(
     Ok(found)
 }
 
+/// `(key, record)` of the digest records of `key` and of every key below it.
+fn file_subtree(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    key: &str,
+) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    let mut found = Vec::new();
+    let mut push = |row: Result<(AccessGuard<&str>, AccessGuard<&[u8]>), redb::StorageError>| {
+        let (path, record) = row.map_err(store_error)?;
+        found.push((path.value().to_owned(), record.value().to_vec()));
+        Ok::<(), AppError>(())
+    };
+    if key.is_empty() {
+        for row in table.iter().map_err(store_error)? {
+            push(row)?;
+        }
+        return Ok(found);
+    }
+    for row in table.range::<&str>(key..=key).map_err(store_error)? {
+        push(row)?;
+    }
+    // Descendants are the keys from "key/" up to (not including) "key0": '0' follows '/'.
+    let (start, end) = (format!("{key}/"), format!("{key}0"));
+    for row in table
+        .range::<&str>(start.as_str()..end.as_str())
+        .map_err(store_error)?
+    {
+        push(row)?;
+    }
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,6 +350,37 @@ mod tests {
             .expect("in-memory db");
         create_tables(&db).expect("tables");
         Ids::new(Arc::new(db))
+    }
+
+    fn put_records(ids: &Ids, keys: &[&str]) {
+        let txn = ids.database().begin_write().expect("txn");
+        {
+            let mut files = txn.open_table(FILES).expect("files");
+            for key in keys {
+                files.insert(*key, key.as_bytes()).expect("insert");
+            }
+        }
+        txn.commit().expect("commit");
+    }
+
+    fn record_keys(ids: &Ids) -> Vec<String> {
+        let txn = ids.database().begin_read().expect("txn");
+        let files = txn.open_table(FILES).expect("files");
+        let rows = files.iter().expect("iter");
+        rows.map(|row| row.expect("row").0.value().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn digest_records_follow_subtree_moves_and_die_with_deletes() {
+        let ids = ids();
+        put_records(&ids, &["a", "a/b", "a/b/c", "ab", "a0"]);
+        ids.move_tree("a", "z").expect("move");
+        assert_eq!(record_keys(&ids), ["a0", "ab", "z", "z/b", "z/b/c"]);
+        ids.forget_tree("z/b").expect("forget");
+        assert_eq!(record_keys(&ids), ["a0", "ab", "z"]);
+        ids.forget_tree("").expect("forget all");
+        assert!(record_keys(&ids).is_empty());
     }
 
     #[test]

@@ -302,3 +302,27 @@ async fn racing_creates_with_if_none_match_leave_one_winner() {
     assert_eq!(stored, winners[0], "the one 201 is what is stored");
     assert_eq!(partial_leftovers(&fixture), Vec::<String>::new());
 }
+
+/// One owner keeps ids and recorded digests in step: a folder move carries every
+/// file's digest, not only a record for the folder's own key (forgetting them on
+/// delete is the unit test in `ids.rs`: a stale record is never served anyway).
+#[tokio::test]
+async fn a_folder_move_carries_every_files_digest() {
+    let fixture = Fixture::new();
+    let server = serve_writable(&fixture, &[]);
+    for path in ["/docs/a.txt", "/docs/deep/b.txt"] {
+        assert_eq!(put(&server, path, b"recorded", &[]).await.status(), 201);
+    }
+    let whole = digest_field(b"recorded");
+    let moved = client()
+        .post(server.url(&format!("{RAW_PATH}/move?ref=path:/docs&to=path:/archive")))
+        .send()
+        .await
+        .expect("move");
+    assert_eq!(moved.status(), 200);
+    for path in ["/archive/a.txt", "/archive/deep/b.txt"] {
+        let response = get(&server, path, None).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(repr_digest(&response), Some(whole.clone()), "{path}");
+    }
+}

@@ -44,12 +44,8 @@ pub async fn move_entry(
             sync_dir(target_dir)?;
         }
         let (from_key, to_key) = (key(&from), key(&to));
+        // Ids, metadata and recorded digests of the whole subtree, in one commit.
         uploads.ids().move_tree(&from_key, &to_key)?;
-        // A moved file keeps its inode and mtime, hence its ETag: its digest stays valid.
-        if let Some(record) = uploads.store().file(&from_key)? {
-            uploads.store().put_file(&to_key, &record)?;
-            uploads.store().remove_file(&from_key)?;
-        }
         let found = find_blocking(uploads.root(), to)?;
         stat_of(uploads.ids(), &found)
     })

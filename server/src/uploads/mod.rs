@@ -29,7 +29,7 @@ mod recovery;
 #[cfg(test)]
 mod recovery_tests;
 mod session;
-mod store;
+pub(crate) mod store;
 pub mod target;
 pub mod tree_write;
 

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 
 pub(super) const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
-pub(super) const FILES: TableDefinition<&str, &[u8]> = TableDefinition::new("files");
+pub(crate) const FILES: TableDefinition<&str, &[u8]> = TableDefinition::new("files");
 /// `(session id, part number)` → the part's raw SHA-256.
 pub(super) const PARTS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("parts");
 
@@ -207,16 +207,6 @@ impl Store {
         self.get(FILES, key)
     }
 
-    /// Records what we know about the file we just wrote at `key`.
-    pub fn put_file(&self, key: &str, record: &FileRecord) -> Result<(), AppError> {
-        self.put(FILES, key, record)
-    }
-
-    /// Forgets the file at `key` (deleted).
-    pub fn remove_file(&self, key: &str) -> Result<(), AppError> {
-        self.remove(FILES, key)
-    }
-
     fn get<T: DeserializeOwned>(
         &self,
         table: TableDefinition<&str, &[u8]>,
@@ -241,15 +231,6 @@ impl Store {
         {
             let mut table = txn.open_table(table).map_err(store_error)?;
             table.insert(key, bytes.as_slice()).map_err(store_error)?;
-        }
-        txn.commit().map_err(store_error)
-    }
-
-    fn remove(&self, table: TableDefinition<&str, &[u8]>, key: &str) -> Result<(), AppError> {
-        let txn = self.db.begin_write().map_err(store_error)?;
-        {
-            let mut table = txn.open_table(table).map_err(store_error)?;
-            table.remove(key).map_err(store_error)?;
         }
         txn.commit().map_err(store_error)
     }

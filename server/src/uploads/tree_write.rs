@@ -317,7 +317,7 @@ pub fn remove_entry(uploads: &Uploads, path: &TreePath, folders: bool) -> Result
         std::fs::remove_file(&entry).map_err(AppError::from_fs)?;
     }
     sync_dir(&dir)?;
-    // Its id and metadata die with it: a new file at this path starts afresh.
-    uploads.ids().forget_tree(&key_of(path))?;
-    uploads.store().remove_file(&key_of(path))
+    // Its id, metadata and recorded digest die with it: a new file at this path
+    // starts afresh.
+    uploads.ids().forget_tree(&key_of(path))
 }
