@@ -26,6 +26,10 @@ impl Artifacts {
                 "SKIFF_AXE",
                 crate::setup::axe_script().display().to_string(),
             ),
+            (
+                "SKIFF_WEED",
+                crate::setup::weed_binary().display().to_string(),
+            ),
         ]
     }
 }

