@@ -627,6 +627,36 @@ async fn local_symlinks_leaving_the_root_are_outside_and_unlisted() {
 }
 
 #[tokio::test]
+async fn local_full_disk_is_no_space_and_places_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let _tmpfs = common::tmpfs::Tmpfs::mount(dir.path(), "4m");
+    let store = LocalStore::open(dir.path()).expect("open");
+    let big = vec![7u8; 8 * 1024 * 1024];
+    let put = store.put(&key("big"), PutMode::Overwrite, body(&big)).await;
+    assert!(matches!(put, Err(StoreError::NoSpace)), "{put:?}");
+    assert!(matches!(
+        stat(&store, "big").await,
+        Err(StoreError::NotFound)
+    ));
+    let staged = std::fs::read_dir(dir.path().join(".skiff/partial"))
+        .expect("staging folder")
+        .count();
+    assert_eq!(staged, 0, "the staged bytes are gone");
+    let id = store
+        .multipart_create(&key("parts"), 8 << 20)
+        .await
+        .expect("create");
+    let part = store
+        .multipart_put(&key("parts"), &id, 0, 8 << 20, body(&big))
+        .await;
+    assert!(matches!(part, Err(StoreError::NoSpace)), "{part:?}");
+    store
+        .multipart_abort(&key("parts"), &id)
+        .await
+        .expect("abort");
+}
+
+#[tokio::test]
 async fn local_reserved_name_is_never_the_tree() {
     let backend = local().await;
     let store = backend.store.as_ref();
@@ -648,6 +678,10 @@ async fn s3_probe_names_bad_credentials() {
     let mut spec = spec(&bucket, &seaweed.endpoint);
     spec.secret_access_key = Some("not-the-secret".to_owned());
     let store = S3Store::connect(&spec).expect("connect");
+    assert!(
+        !format!("{store:?}").contains("not-the-secret"),
+        "Debug hides the secret"
+    );
     match store.probe().await {
         Err(StoreError::Denied(words)) => {
             assert!(!words.contains("not-the-secret"), "{words}");
