@@ -95,18 +95,14 @@ fn words(spec: &BackendSpec, error: &StoreError) -> String {
         (StorageKind::Local, other) => {
             format!("the folder {} cannot be used: {other}", local_name(spec))
         }
-        (StorageKind::S3, StoreError::Denied(detail)) => format!(
-            "{} refused the credentials (wrong access key or secret?): {detail}",
-            spec.url
-        ),
-        (StorageKind::S3, StoreError::NotFound) => {
-            format!("{}: no such bucket", spec.url)
+        (StorageKind::S3, StoreError::Denied(detail)) => {
+            format!("{} refused the credentials: {detail}", spec.url)
         }
-        (StorageKind::S3, StoreError::Unavailable(detail)) => format!(
-            "cannot reach {} at {}: {detail}",
-            spec.url,
-            spec.endpoint.as_deref().unwrap_or("AWS")
-        ),
+        (StorageKind::S3, StoreError::NotFound) => format!("{}: no such bucket", spec.url),
+        // The store's own words: "no bucket named …", "cannot reach http://…".
+        (StorageKind::S3, StoreError::Unavailable(detail)) => {
+            format!("{} cannot be used: {detail}", spec.url)
+        }
         (StorageKind::S3, other) => format!("{} cannot be used: {other}", spec.url),
     }
 }

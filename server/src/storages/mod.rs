@@ -28,7 +28,7 @@ use axum::routing::any;
 use axum::{Extension, Router};
 use skiff_protocol::{decode_segment, ErrorBody, CHECKSUMS_SEGMENT, DEFAULT_BUCKET, STORAGES_PATH};
 
-pub use registry::StorageRegistry;
+pub use registry::{StorageRegistry, StoreSlot};
 
 use crate::auth::Grant;
 use crate::error::AppError;
@@ -118,7 +118,7 @@ async fn serve(
 }
 
 /// A label for people: not blank, no control characters, at most 255 characters.
-fn checked_label(label: &str) -> Result<String, AppError> {
+pub(crate) fn checked_label(label: &str) -> Result<String, AppError> {
     checked_label_text(label).map_err(|message| AppError::BadRequest {
         code: "bad_storage",
         message,

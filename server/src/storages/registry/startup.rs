@@ -1,0 +1,128 @@
+//! Bringing every storage up at startup: the default (ROOT), the `--config`
+//! storages (ids kept in redb), then the storages made through the API.
+
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use redb::Database;
+use skiff_protocol::DEFAULT_BUCKET;
+
+use super::{wire, Mounted, Origin, StorageRegistry};
+use crate::storages::backend;
+use crate::storages::record;
+use crate::storages::spec::{BackendInput, BackendSpec, StorageSpec};
+
+impl StorageRegistry {
+    /// Brings up every storage: the canonical `root` as the default, then
+    /// `configured` (their ids kept in `db`), then those made through the API.
+    /// Blocking; runs at startup. A configured storage that cannot be opened is
+    /// an error; an API one is listed without a store, with a warning.
+    pub fn open(
+        db: Arc<Database>,
+        root: &Path,
+        writable: bool,
+        configured: &[StorageSpec],
+    ) -> Result<Self, String> {
+        let stored = record::load_all(&db).map_err(|e| e.to_string())?;
+        let stored_record = |name: &str| {
+            stored
+                .iter()
+                .find_map(|(stored, record)| (stored == name).then(|| record.clone()))
+        };
+        let default_backend = BackendSpec::parse(
+            BackendInput {
+                url: root.display().to_string(),
+                ..Default::default()
+            },
+            None,
+        )?;
+        let default_record = match stored_record(DEFAULT_BUCKET) {
+            Some(record) => record,
+            None => record::identity(&db, DEFAULT_BUCKET).map_err(|e| e.to_string())?,
+        };
+        let label = root.file_name().map_or_else(
+            || "/".to_owned(),
+            |name| name.to_string_lossy().into_owned(),
+        );
+        let mut entries = vec![Mounted {
+            storage: wire(
+                DEFAULT_BUCKET,
+                &label,
+                "/",
+                &default_record,
+                &default_backend,
+                None,
+                writable,
+            ),
+            origin: Origin::Default,
+            record: default_record,
+            store: Ok(backend::open_local(root)?),
+        }];
+        for spec in configured {
+            let record = match stored_record(&spec.name) {
+                Some(record) => record,
+                None => record::identity(&db, &spec.name).map_err(|e| e.to_string())?,
+            };
+            // An API storage now fixed by the file keeps its id and first URL.
+            let default_url = record.made.as_ref().map(|made| made.default_url.clone());
+            let store = backend::open(&spec.backend)
+                .map_err(|why| format!("storage {:?}: {why}", spec.name))?;
+            if std::fs::symlink_metadata(root.join(&spec.mount)).is_ok() {
+                tracing::warn!(storage = %spec.name, mount = %spec.mount,
+                    "the mount hides an entry of the same name at the top of the served folder");
+            }
+            entries.push(Mounted {
+                storage: wire(
+                    &spec.name,
+                    &spec.label,
+                    &spec.mount,
+                    &record,
+                    &spec.backend,
+                    default_url,
+                    writable,
+                ),
+                origin: Origin::Config,
+                record,
+                store: Ok(store),
+            });
+        }
+        for (name, record) in stored {
+            let Some(made) = record.made.clone() else {
+                continue; // the default, or a config storage (present or removed from the file)
+            };
+            if entries.iter().any(|e| e.storage.name == name) {
+                continue;
+            }
+            if entries.iter().any(|e| e.storage.mount == made.mount) {
+                tracing::warn!(storage = %name, mount = %made.mount, "mount taken by a configured storage; not mounted");
+                continue;
+            }
+            let store = backend::open(&made.backend);
+            if let Err(why) = &store {
+                tracing::warn!(storage = %name, %why, "storage listed but unusable");
+            }
+            entries.push(Mounted {
+                storage: wire(
+                    &name,
+                    &made.label,
+                    &made.mount,
+                    &record,
+                    &made.backend,
+                    Some(made.default_url.clone()),
+                    writable,
+                ),
+                origin: Origin::Api,
+                record,
+                store,
+            });
+        }
+        entries[1..].sort_by(|a, b| a.storage.name.cmp(&b.storage.name));
+        Ok(Self {
+            db,
+            root: root.to_path_buf(),
+            writable,
+            entries: RwLock::new(entries),
+            changes: tokio::sync::Mutex::new(()),
+        })
+    }
+}
