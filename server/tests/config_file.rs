@@ -66,10 +66,16 @@ async fn settings_and_storages_come_from_the_file() {
     let photos = folder(&fixture, "photo files");
     let text = format!(
         "# the operator's file\nwritable = true\nmax_chunk = 2000000\ntokens = [\"boss:{ADMIN}:admin\"]\n\
-         \n[[storage]]\nname = \"photos\"\nlabel = \"Photos\"\ntype = \"local\"\nurl = \"photo files\"\nmount = \"Pictures\"\n"
+         token_file = \"tokens.txt\"\n\n[[storage]]\nname = \"photos\"\nlabel = \"Photos\"\ntype = \"local\"\nurl = \"photo files\"\nmount = \"Pictures\"\n"
     );
+    std::fs::write(
+        fixture.outside().join("tokens.txt"),
+        "reader:file-reader:ro\n",
+    )
+    .expect("write the token file");
     let file = config(&fixture, &text);
     let mut server = start(&fixture, &file, &[]);
+    let _: Vec<Storage> = get(&server, STORAGES_PATH, "file-reader").await;
     let discovery: Discovery = get(&server, DISCOVERY_PATH, ADMIN).await;
     assert_eq!(
         discovery.max_chunk,
@@ -253,4 +259,52 @@ async fn s3_credentials_come_from_the_environment_and_are_never_shown() {
     ] {
         assert!(!text.contains(key_id) && !text.contains(secret), "{text}");
     }
+}
+
+#[tokio::test]
+async fn a_configured_storage_takes_over_the_api_storage_of_its_name() {
+    let fixture = Fixture::new();
+    let first = folder(&fixture, "first");
+    let second = folder(&fixture, "second");
+    let as_url = |path: &Path| {
+        url::Url::from_file_path(std::fs::canonicalize(path).expect("canonical"))
+            .expect("absolute")
+            .to_string()
+    };
+    let mut server = TestServer::start_with(fixture.root(), &["--writable"]);
+    let made = client()
+        .post(server.url(STORAGES_PATH))
+        .json(&serde_json::json!({"name": "shared", "type": "local", "url": as_url(&first)}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(made.status(), 201);
+    let made: Storage = made.json().await.expect("storage");
+    server.kill();
+
+    let text =
+        "writable = true\n[[storage]]\nname = \"shared\"\ntype = \"local\"\nurl = \"second\"\n";
+    let file = config(&fixture, text);
+    server = start(&fixture, &file, &[]);
+    let storages: Vec<Storage> = client()
+        .get(server.url(STORAGES_PATH))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("JSON");
+    let shared = &storages[1];
+    assert_eq!(
+        shared.id, made.id,
+        "the same storage, now fixed by the file"
+    );
+    assert_eq!(shared.url, as_url(&second), "the file's URL is in use");
+    assert_eq!(shared.default_url, made.url, "the URL it was created with");
+    let refused = client()
+        .delete(server.url(&format!("{STORAGES_PATH}/shared")))
+        .send()
+        .await
+        .expect("send");
+    expect_error(refused, 409, "now fixed").await;
 }

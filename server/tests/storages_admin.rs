@@ -204,3 +204,76 @@ async fn storages_made_through_the_api_survive_restarts() {
     .await;
     assert_eq!(again.status(), 201);
 }
+
+#[tokio::test]
+async fn a_storage_whose_folder_is_gone_after_a_restart_stays_listed_to_be_fixed() {
+    let fixture = Fixture::new();
+    let mut server = serve_with_tokens(&fixture);
+    let (folder, url) = outside_folder(&fixture, "moving");
+    let created = call(
+        &server,
+        Some(ADMIN),
+        Method::POST,
+        STORAGES_PATH,
+        Some(local_body("moving", &url)),
+    )
+    .await;
+    assert_eq!(created.status(), 201);
+    let created: Storage = created.json().await.expect("storage");
+    server.kill();
+    std::fs::rename(&folder, fixture.outside().join("moved")).expect("move the folder away");
+
+    server = serve_with_tokens(&fixture);
+    let listed = list(&server, Some(RO)).await;
+    assert_eq!(
+        listed.get(1),
+        Some(&created),
+        "still listed, so an admin can act on it"
+    );
+    let fixed_url = url::Url::from_file_path(fixture.outside().join("moved"))
+        .expect("absolute")
+        .to_string();
+    let fixed = call(
+        &server,
+        Some(ADMIN),
+        Method::PATCH,
+        &one("moving"),
+        Some(json!({"url": fixed_url})),
+    )
+    .await;
+    assert_eq!(fixed.status(), 200);
+    assert_eq!(
+        fixed.json::<Storage>().await.expect("storage").url,
+        fixed_url
+    );
+    let removed = call(&server, Some(ADMIN), Method::DELETE, &one("moving"), None).await;
+    assert_eq!(removed.status(), 204);
+}
+
+#[tokio::test]
+async fn two_admins_racing_for_one_name_get_one_storage() {
+    let fixture = Fixture::new();
+    let server = serve_with_tokens(&fixture);
+    let (_, first) = outside_folder(&fixture, "one");
+    let (_, second) = outside_folder(&fixture, "two");
+    let (a, b) = tokio::join!(
+        call(
+            &server,
+            Some(ADMIN),
+            Method::POST,
+            STORAGES_PATH,
+            Some(local_body("race", &first))
+        ),
+        call(
+            &server,
+            Some(ADMIN),
+            Method::POST,
+            STORAGES_PATH,
+            Some(local_body("race", &second))
+        ),
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409]);
+    assert_eq!(list(&server, Some(RO)).await.len(), 2);
+}
