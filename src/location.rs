@@ -1,8 +1,14 @@
 //! The address bar: where the app finds its server and its route, and how it
-//! writes the route back (push for navigation, replace for selection).
+//! writes the route back (push for navigation, replace for selection, a marked push for
+//! a pane shown over the files, which the app's own back button then pops).
 
 use crate::route::Route;
 use wasm_bindgen::JsValue;
+
+/// The history state of an entry pushed to show a pane (the folders, a file's details)
+/// over the files of the entry before it: leaving the pane is then going back, so the
+/// browser's back gesture and the app's back button agree and history does not grow.
+const PANE_ENTRY: &str = "skiff:pane";
 
 /// How the route is kept in the URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,15 +86,42 @@ impl Config {
 
     /// Records `route` as a new history entry.
     pub fn push(&self, route: &Route) {
-        self.write(route, true);
+        self.write(route, true, &JsValue::NULL);
+    }
+
+    /// Records `route`, which shows a pane over the current entry's files, as a new
+    /// history entry marked as such (see [`Config::on_pane_entry`]).
+    pub fn push_pane(&self, route: &Route) {
+        self.write(route, true, &JsValue::from_str(PANE_ENTRY));
     }
 
     /// Rewrites the current history entry (selection changes must not flood history).
     pub fn replace(&self, route: &Route) {
-        self.write(route, false);
+        self.write(route, false, &JsValue::NULL);
     }
 
-    fn write(&self, route: &Route, push: bool) {
+    /// Whether the current history entry was pushed by [`Config::push_pane`] (it stays so
+    /// across a reload), so the entry before it shows the files.
+    pub fn on_pane_entry(&self) -> bool {
+        web_sys::window()
+            .and_then(|window| window.history().ok())
+            .and_then(|history| history.state().ok())
+            .and_then(|state| state.as_string())
+            .is_some_and(|state| state == PANE_ENTRY)
+    }
+
+    /// Goes one entry back in history (the route follows on `popstate`).
+    pub fn back(&self) {
+        let result = web_sys::window()
+            .ok_or(JsValue::NULL)
+            .and_then(|window| window.history())
+            .and_then(|history| history.back());
+        if let Err(error) = result {
+            web_sys::console::warn_2(&"skiff: could not go back".into(), &error);
+        }
+    }
+
+    fn write(&self, route: &Route, push: bool, state: &JsValue) {
         let Some(window) = web_sys::window() else {
             return;
         };
@@ -103,9 +136,9 @@ impl Config {
             }
         };
         let result = if push {
-            history.push_state_with_url(&JsValue::NULL, "", Some(&url))
+            history.push_state_with_url(state, "", Some(&url))
         } else {
-            history.replace_state_with_url(&JsValue::NULL, "", Some(&url))
+            history.replace_state_with_url(state, "", Some(&url))
         };
         if let Err(error) = result {
             web_sys::console::warn_2(&"skiff: could not update the address bar".into(), &error);

@@ -1,6 +1,7 @@
-//! Where the app is: the current directory, the selected entry, the sort and the filter,
-//! and how that maps to the address bar so reload, back/forward and shared links restore
-//! it: `/photos/?sort=size&desc=1&q=jpg&sel=a.jpg`. Defaults are left out of the URL.
+//! Where the app is: the current directory, the selected entry, the sort, the filter and
+//! the pane a narrow screen shows, and how that maps to the address bar so reload,
+//! back/forward and shared links restore it:
+//! `/photos/?sort=size&desc=1&q=jpg&sel=a.jpg&pane=details`. Defaults are left out of the URL.
 //!
 //! Served by skiff-server (same origin) the route is the URL path itself, `/docs/?sel=a.pdf`,
 //! which the server answers with the app for browser navigations. Hosted as static files
@@ -8,6 +9,37 @@
 
 use crate::model::{Sort, SortKey};
 use skiff_protocol::{decode_segment, encode_segment, TreePath};
+
+/// A pane of the file manager. A desktop window shows all three; a small window the files
+/// (or the folders in their place) beside the details; a phone one of them (`pane=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    /// The folder tree.
+    Folders,
+    /// The listing of the current folder.
+    #[default]
+    Files,
+    /// The details of the selected entry.
+    Details,
+}
+
+impl Pane {
+    /// Its name in the URL (`pane=`) and in the stylesheet (`data-pane`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Pane::Folders => "folders",
+            Pane::Files => "files",
+            Pane::Details => "details",
+        }
+    }
+
+    /// The pane a URL's `pane=` names, if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Pane::Folders, Pane::Files, Pane::Details]
+            .into_iter()
+            .find(|pane| pane.name() == name)
+    }
+}
 
 /// The current directory, the selected entry's name, and how the listing is shown.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -20,6 +52,9 @@ pub struct Route {
     pub sort: Sort,
     /// Text of the filter box (`q=`).
     pub filter: String,
+    /// The pane shown where there is no room for all three (`pane=`); never the details of
+    /// nothing (see [`Route::settled`]).
+    pub pane: Pane,
 }
 
 impl Route {
@@ -57,14 +92,28 @@ impl Route {
                 }
                 "desc" => route.sort.ascending = !matches!(value.as_str(), "1" | "true"),
                 "q" => route.filter = value,
+                "pane" => route.pane = Pane::from_name(&value).unwrap_or_default(),
                 _ => {}
             }
         }
-        Some(route)
+        Some(route.settled())
     }
 
-    /// `/a%20b/?sort=size&desc=1&q=x&sel=c.txt`: the directory URL (always with a trailing
-    /// slash) plus what differs from the defaults.
+    /// The same route, but showing the files where it would show the details of nothing
+    /// (the selection went, or a link named the details pane alone).
+    pub fn settled(self) -> Self {
+        if self.pane == Pane::Details && self.selected.is_none() {
+            Self {
+                pane: Pane::Files,
+                ..self
+            }
+        } else {
+            self
+        }
+    }
+
+    /// `/a%20b/?sort=size&desc=1&q=x&sel=c.txt&pane=details`: the directory URL (always with
+    /// a trailing slash) plus what differs from the defaults.
     pub fn to_href(&self) -> String {
         let mut href = self.dir.to_dir_url_path();
         let mut query = Vec::new();
@@ -80,6 +129,9 @@ impl Route {
         if let Some(name) = &self.selected {
             query.push(format!("sel={}", encode_segment(name)));
         }
+        if self.pane != Pane::Files {
+            query.push(format!("pane={}", self.pane.name()));
+        }
         if !query.is_empty() {
             href.push('?');
             href.push_str(&query.join("&"));
@@ -88,7 +140,7 @@ impl Route {
     }
 
     /// The route of the parent directory with this directory selected, so going up
-    /// keeps your place; `None` at the root.
+    /// keeps your place (its files shown); `None` at the root.
     pub fn up(&self) -> Option<Self> {
         let parent = self.dir.parent()?;
         Some(Self {
@@ -96,6 +148,7 @@ impl Route {
             selected: self.dir.name().map(str::to_owned),
             sort: self.sort,
             filter: String::new(),
+            pane: Pane::Files,
         })
     }
 }
@@ -168,6 +221,27 @@ mod tests {
         }
         let junk = Route::parse("/?sort=colour&desc=maybe&q=%ZZ&zzz").expect("valid");
         assert_eq!(junk, Route::default());
+    }
+
+    #[test]
+    fn the_pane_lives_in_the_query() {
+        let route = Route::parse("/docs/?sel=a.txt&pane=details").expect("valid");
+        assert_eq!(route.pane, Pane::Details);
+        assert_eq!(route.to_href(), "/docs/?sel=a.txt&pane=details");
+        let folders = Route::parse("/docs/?pane=folders").expect("valid");
+        assert_eq!(folders.pane, Pane::Folders);
+        assert_eq!(folders.to_href(), "/docs/?pane=folders");
+        // The files are the default; junk is ignored; details of nothing show the files.
+        assert_eq!(Route::parse("/?pane=files").expect("valid").to_href(), "/");
+        assert_eq!(Route::parse("/?pane=map").expect("valid"), Route::default());
+        assert_eq!(
+            Route::parse("/docs/?pane=details").expect("valid").pane,
+            Pane::Files
+        );
+        // Going up shows the parent's files.
+        let up = route.up().expect("has parent");
+        assert_eq!(up.pane, Pane::Files);
+        assert_eq!(up.to_href(), "/?sel=docs");
     }
 
     #[test]

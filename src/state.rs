@@ -1,5 +1,5 @@
 //! The browser's shared state, provided as context, and the actions that change it:
-//! navigation (kept in the address bar, with the sort and filter), the current listing,
+//! navigation (kept in the address bar, with the sort, filter and pane), the current listing,
 //! and the tree. A listing that fails because the server is unreachable (or briefly
 //! broken) is fetched again on its own: when the browser comes back online, and with a
 //! growing pause while the error shows.
@@ -204,7 +204,8 @@ impl Browser {
     }
 
     /// Goes to `route`: a new history entry when the directory changes. The sort stays as
-    /// it is; the filter stays within a folder and is cleared in another.
+    /// it is; the filter stays within a folder and is cleared in another; the details of
+    /// nothing give way to the files.
     pub fn navigate(self, route: Route) {
         let same_dir = self
             .route
@@ -217,7 +218,8 @@ impl Browser {
                 String::new()
             },
             ..route
-        };
+        }
+        .settled();
         self.config.with_value(|config| {
             if same_dir {
                 config.replace(&route)

@@ -99,7 +99,7 @@ pub fn Skiff(
         document().set_title(&title);
     });
 
-    let panes = Panes::new(browser);
+    let panes = Panes::new(browser, actions);
     provide_context(panes);
     // Sign-in is a screen of its own: the file manager stays hidden (not merely covered)
     // while the server refuses this tab, so nothing in it (Sign out, Retry) is offered.
@@ -110,7 +110,7 @@ pub fn Skiff(
         </Show>
         <div class=style::app style:display=move || signing_in().then_some("none")>
             <Header filter_input=filter_input/>
-            <main class=style::panes data-pane=move || panes.shown.get().name()
+            <main class=style::panes data-pane=move || panes.shown().name()
                 style:display=move || storages.showing().then_some("none")>
                 <div class=style::folders>
                     <FolderTree/>

@@ -1,14 +1,17 @@
 //! Which pane a small screen shows. A desktop window shows the folders, the files and the
 //! details side by side; a small window (≤ 1023 px) the files and the details, with the
 //! folders in place of the files on request; a phone (≤ 640 px) one pane at a time:
-//! folders → files → details, with a back button. The stylesheet (app.module.css) does the
-//! hiding; this module keeps the choice, the buttons that change it, and how a click or a
-//! tap on a row behaves where one pane is shown at a time.
+//! folders → files → details, with a back button. The pane is part of the route (`pane=`
+//! in the address bar), so the browser's back gesture leaves a pane and a reload keeps it.
+//! The stylesheet (app.module.css) does the hiding; this module changes the pane, holds the
+//! buttons that do, and decides how a click or a tap on a row behaves where one pane is
+//! shown at a time.
 
 use crate::components::actions::Actions;
+pub use crate::route::Pane;
+use crate::route::Route;
 use crate::state::Browser;
 use leptos::prelude::*;
-use skiff_protocol::TreePath;
 use wasm_bindgen::JsCast;
 
 stylance::import_crate_style!(style, "src/components/panes.module.css");
@@ -22,33 +25,11 @@ const SINGLE_PANE: &str = "(max-width: 640px)";
 /// place.
 const DOUBLE_CLICK_MS: f64 = 1000.0;
 
-/// A pane of the file manager.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    /// The folder tree.
-    Folders,
-    /// The listing of the current folder.
-    Files,
-    /// The details of the selected entry.
-    Details,
-}
-
-impl Pane {
-    /// The name the stylesheet matches (`data-pane`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Pane::Folders => "folders",
-            Pane::Files => "files",
-            Pane::Details => "details",
-        }
-    }
-}
-
 /// The pane a small screen shows, and what a touch did last. `Copy`: signals only.
 #[derive(Clone, Copy)]
 pub struct Panes {
-    /// The pane shown where there is room for one (or two) only.
-    pub shown: RwSignal<Pane>,
+    /// Where the pane is kept: the route.
+    browser: Browser,
     /// Whether the last pointer that went down was a finger (or a pen).
     touch: StoredValue<bool>,
     /// When (ms since the epoch) a click last opened a folder.
@@ -56,11 +37,11 @@ pub struct Panes {
 }
 
 impl Panes {
-    /// Shows the files; follows the pointer in use; and goes back to the files when the
-    /// folder changes or the selection goes (a pane with nothing to show helps nobody).
-    pub fn new(browser: Browser) -> Self {
+    /// Follows the pointer in use, and shows the files when a rename starts from a file's
+    /// details (the name is edited in its row).
+    pub fn new(browser: Browser, actions: Actions) -> Self {
         let panes = Self {
-            shown: RwSignal::new(Pane::Files),
+            browser,
             touch: StoredValue::new(false),
             opened_at: StoredValue::new(0.0),
         };
@@ -68,20 +49,49 @@ impl Panes {
             panes.touch.set_value(event.pointer_type() != "mouse");
         });
         on_cleanup(move || pointer.remove());
-        Effect::new(move |previous: Option<TreePath>| {
-            let dir = browser.route.with(|route| route.dir.clone());
-            if previous.is_some_and(|previous| previous != dir) {
-                panes.shown.set(Pane::Files);
-            }
-            dir
-        });
         Effect::new(move |_| {
-            let selected = browser.route.with(|route| route.selected.is_some());
-            if !selected && panes.shown.get_untracked() == Pane::Details {
-                panes.shown.set(Pane::Files);
+            if actions.renaming.with(Option::is_some)
+                && browser.route.with_untracked(|route| route.pane) == Pane::Details
+            {
+                panes.show(Pane::Files);
             }
         });
         panes
+    }
+
+    /// The pane shown where there is room for one (or two) only (tracked).
+    pub fn shown(self) -> Pane {
+        self.browser.route.with(|route| route.pane)
+    }
+
+    /// Shows `pane`: a pane over the files is a history entry of its own, and going back
+    /// to the files leaves it (as the browser's back does), so history does not grow.
+    pub fn show(self, pane: Pane) {
+        let browser = self.browser;
+        let current = browser.route.with_untracked(|route| route.pane);
+        if current == pane {
+            return;
+        }
+        if pane == Pane::Files && browser.config.with_value(|config| config.on_pane_entry()) {
+            browser.config.with_value(|config| config.back());
+            return;
+        }
+        let route = browser
+            .route
+            .with_untracked(|route| Route {
+                pane,
+                ..route.clone()
+            })
+            .settled();
+        browser.config.with_value(|config| {
+            if pane == Pane::Files {
+                // A pane opened by a link or a reload: nothing of ours to go back to.
+                config.replace(&route)
+            } else {
+                config.push_pane(&route)
+            }
+        });
+        browser.route.set(route);
     }
 
     /// Whether the screen shows one pane at a time now.
@@ -91,30 +101,34 @@ impl Panes {
             .is_some_and(|query| query.matches())
     }
 
-    /// What a plain click (or tap) on a row does beyond selecting it: on a phone or by
-    /// touch a folder opens at once (there is no double click to a finger), a file shows
-    /// its details. `count` is the click's `detail` (2 for the second of a double click).
-    /// `true` when the click was used up (it opened a folder, or it is the second click
-    /// of one that did).
-    pub fn row_clicked(self, browser: Browser, name: &str, is_folder: bool, count: i32) -> bool {
+    /// What a plain click (or tap) on a row does before selecting it: on a phone or by
+    /// touch a folder opens at once (there is no double click to a finger). `count` is the
+    /// click's `detail` (2 for the second of a double click). `true` when the click was
+    /// used up (it opened a folder, or it is the second click of one that did).
+    pub fn row_clicked(self, name: &str, is_folder: bool, count: i32) -> bool {
         let now = js_sys::Date::now();
         if count > 1 && now - self.opened_at.get_value() < DOUBLE_CLICK_MS {
             return true;
         }
         if is_folder && (self.touch.get_value() || self.single()) {
-            let dir = browser
+            let dir = self
+                .browser
                 .route
                 .with_untracked(|route| route.dir.child(name).ok());
             if let Some(dir) = dir {
                 self.opened_at.set_value(now);
-                browser.open_dir(dir);
+                self.browser.open_dir(dir);
                 return true;
             }
         }
-        if !is_folder {
-            self.shown.set(Pane::Details);
-        }
         false
+    }
+
+    /// After a plain click (or tap) selected a file: on a phone its details take the screen.
+    pub fn file_selected(self) {
+        if self.single() {
+            self.show(Pane::Details);
+        }
     }
 
     /// Whether a double click should open the row: not when its clicks already did, or
@@ -140,11 +154,11 @@ pub fn PaneBar(
             // Both are always there; the stylesheet shows the one that applies to the
             // window's size and the pane shown.
             <button type="button" class=style::pane_button
-                data-action="back-to-files" on:click=move |_| panes.shown.set(Pane::Files)>
+                data-action="back-to-files" on:click=move |_| panes.show(Pane::Files)>
                 <span aria-hidden="true">"‹ "</span>"Files"
             </button>
             <button type="button" class=style::pane_button
-                data-action="show-folders" on:click=move |_| panes.shown.set(Pane::Folders)>
+                data-action="show-folders" on:click=move |_| panes.show(Pane::Folders)>
                 "Folders"
             </button>
             <div class=style::toolbar_slot>{children()}</div>

@@ -3,6 +3,7 @@
 //! renames, Esc cancels; a refusal is shown and the field stays for another try.
 
 use super::{focus_listing, style, Actions, Draft, Undo};
+use crate::components::panes::{Pane, Panes};
 use crate::state::Browser;
 use leptos::html::Input;
 use leptos::prelude::*;
@@ -25,14 +26,34 @@ pub fn RenameField(
     // Redrawn mid-rename (the listing refreshed): what was typed so far comes back.
     let draft = actions.draft.get_value();
     let caret = draft.as_ref().map(|draft| draft.caret);
-    Effect::new(move |_| {
-        if let Some(input) = input.get() {
+    // Focused when drawn, and again when its pane comes on screen: started from a phone's
+    // details (the menu's Rename) it is drawn in the files while they are hidden.
+    let panes = use_context::<Panes>();
+    // The pane alone: other route changes (none while typing) must not refocus.
+    let pane = Memo::new(move |_| panes.map(Panes::shown));
+    let focus = move || {
+        if let Some(input) = input.get_untracked() {
             let _ = input.focus();
             if let Some(caret) = caret {
                 let _ = input.set_selection_range(caret, caret);
             } else {
                 let _ = input.set_selection_range(0, stem);
             }
+        }
+    };
+    Effect::new(move |_| {
+        if input.get().is_none() || pane.get() == Some(Pane::Details) {
+            return;
+        }
+        focus();
+        // The pane may come on screen only once this frame is laid out.
+        let focused = document().active_element().is_some_and(|active| {
+            input
+                .get_untracked()
+                .is_some_and(|input| AsRef::<web_sys::Element>::as_ref(&input) == &active)
+        });
+        if !focused {
+            request_animation_frame(focus);
         }
     });
     let finish = move || {

@@ -97,10 +97,14 @@ pub fn Row(
             on:click=move |event: leptos::ev::MouseEvent| {
                 let (toggle, range) = (event.ctrl_key() || event.meta_key(), event.shift_key());
                 // On a phone or by touch a folder opens with one tap.
-                if !toggle && !range && panes.row_clicked(browser, &click_name, is_folder, event.detail()) {
+                if !toggle && !range && panes.row_clicked(&click_name, is_folder, event.detail()) {
                     return;
                 }
-                click(position, toggle, range)
+                click(position, toggle, range);
+                // On a phone a file's details then take the screen (a history entry).
+                if !toggle && !range && !is_folder {
+                    panes.file_selected();
+                }
             }
             on:contextmenu=move |event: leptos::ev::MouseEvent| {
                 // Our menu where the server takes writes; the browser's own elsewhere.
