@@ -149,7 +149,8 @@ pub trait Store: Send + Sync + Debug {
         limit: usize,
     ) -> Result<Page, StoreError>;
 
-    /// The bytes of file `key`, all or `range`.
+    /// The bytes of file `key`, all or `range` (clamped to the file: a range
+    /// past its end reads nothing).
     async fn read(
         &self,
         key: &TreePath,

@@ -82,6 +82,11 @@ pub fn unreachable(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
+/// The HTTP status the endpoint answered `error` with, if it answered.
+pub fn status(error: &object_store::Error) -> Option<u16> {
+    answered(error).map(|(status, _)| status)
+}
+
 /// The HTTP status and body of the endpoint's answer behind `error`, if it
 /// answered. `object_store` keeps its retry error private, so this reads its
 /// message: `… Server returned non-2xx status code: 403 Forbidden: <body>`.

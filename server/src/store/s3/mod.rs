@@ -10,12 +10,14 @@
 //! part number = index + 1, so a part sent again replaces itself.
 //!
 //! - `spec.rs`: [`S3Spec`], the bucket and how to reach it
-//! - `tree.rs`: stat, paged listing, walk, and the folder operations (delete,
-//!   mkdir, rename, copy: per object, a journaled job is a later step)
+//! - `tree.rs`: stat, paged listing, walk
+//! - `folders.rs`: delete, mkdir, rename, copy (per object; a journaled job
+//!   is a later step)
 //! - `write.rs`: streamed puts and multipart writes
 //! - `errors.rs`: failures in words (bad credentials, no bucket, unreachable)
 
 mod errors;
+mod folders;
 mod keys;
 mod marker;
 mod spec;
@@ -245,6 +247,11 @@ impl Store for S3Store {
                     Ok(entry) if entry.is_dir => StoreError::WrongKind("a folder, not a file"),
                     _ => StoreError::NotFound,
                 });
+            }
+            // A range past the end: nothing to read there, as on a disk.
+            Err(error) if errors::status(&error) == Some(416) => {
+                self.stat_file(key).await?;
+                return Ok(Box::pin(futures_util::stream::empty()));
             }
             Err(error) => return Err(self.error(error)),
         };

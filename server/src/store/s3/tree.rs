@@ -1,23 +1,17 @@
-//! Folders on a store that has none: delimited listings (common prefixes are
-//! folders, a folder's own `key/` marker is never a child), stat that falls back
-//! from an object to a prefix, a depth-first walk in key order, and the folder
-//! operations built from per-object requests.
-//!
-//! A folder that loses its last child keeps existing, as on a disk: its marker
-//! is written when a delete or move empties it.
+//! Reading folders on a store that has none: delimited listings (common
+//! prefixes are folders, a folder's own `key/` marker is never a child), stat
+//! that falls back from an object to a prefix, what is at a key, and a
+//! depth-first walk in key order (also what folder operations collect).
 
 use std::borrow::Cow;
 use std::time::SystemTime;
 
-use futures_util::StreamExt;
 use object_store::list::{PaginatedListOptions, PaginatedListStore};
-use object_store::path::Path;
-use object_store::{CopyMode, CopyOptions, ObjectStore};
 use skiff_protocol::TreePath;
 use tokio::sync::mpsc;
 
 use super::{folder_entry, keys, S3Store};
-use crate::store::{check_move, sort_key, Entry, EntryStream, Page, StoreError};
+use crate::store::{sort_key, Entry, EntryStream, Page, StoreError};
 
 /// The most keys S3 returns per listing request.
 const MAX_KEYS: usize = 1000;
@@ -36,7 +30,7 @@ pub struct Listed {
 
 /// What is at a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Found {
+pub enum Found {
     File,
     /// A folder with nothing but (maybe) its marker.
     EmptyFolder,
@@ -187,7 +181,7 @@ impl S3Store {
 
     /// The first object under folder `dir` in key order (its marker if it has
     /// one), if any. Also what proves the bucket answers.
-    async fn first_under(
+    pub(super) async fn first_under(
         &self,
         dir: &TreePath,
     ) -> Result<Option<object_store::ObjectMeta>, StoreError> {
@@ -214,7 +208,7 @@ impl S3Store {
     }
 
     /// What is at `key`, if anything.
-    async fn found(&self, key: &TreePath) -> Result<Option<Found>, StoreError> {
+    pub(super) async fn found(&self, key: &TreePath) -> Result<Option<Found>, StoreError> {
         if self.head(key).await?.is_some() {
             return Ok(Some(Found::File));
         }
@@ -260,7 +254,7 @@ impl S3Store {
     /// Everything below folder `dir`, depth first in key order: its files (sent
     /// to `sender` as they come when given, else returned) and its folders,
     /// each with whether it has a marker (`dir` itself first).
-    async fn tree(
+    pub(super) async fn tree(
         &self,
         dir: &TreePath,
         sender: Option<&mpsc::Sender<Result<Entry, StoreError>>>,
@@ -311,154 +305,4 @@ impl S3Store {
         folders.push((dir.clone(), marker));
         Ok(children)
     }
-
-    /// Removes a file, an empty folder, or with `recursive` a whole folder.
-    pub(super) async fn delete_entry(
-        &self,
-        key: &TreePath,
-        recursive: bool,
-    ) -> Result<(), StoreError> {
-        if key.is_root() {
-            return Err(StoreError::WrongKind("the root cannot be deleted"));
-        }
-        match self.found(key).await? {
-            None => return Err(StoreError::NotFound),
-            Some(Found::File) => self.delete_objects(vec![self.path(key)?]).await?,
-            Some(Found::Folder) if !recursive => return Err(StoreError::NotEmpty),
-            Some(Found::EmptyFolder) => self.markers.delete(&self.object_key(key)).await?,
-            Some(Found::Folder) => {
-                let (files, folders) = self.tree(key, None).await?;
-                let paths = files
-                    .iter()
-                    .map(|file| self.path(&file.key))
-                    .collect::<Result<Vec<_>, _>>()?;
-                self.delete_objects(paths).await?;
-                self.delete_folders(&folders).await?;
-            }
-        }
-        self.keep_parent(key).await
-    }
-
-    /// Deletes objects in bulk (S3 DeleteObjects, 1,000 a request).
-    async fn delete_objects(&self, paths: Vec<Path>) -> Result<(), StoreError> {
-        let locations = futures_util::stream::iter(paths.into_iter().map(Ok)).boxed();
-        let mut deleted = self.inner.delete_stream(locations);
-        while let Some(result) = deleted.next().await {
-            match result {
-                Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
-                Err(error) => return Err(self.error(error)),
-            }
-        }
-        Ok(())
-    }
-
-    /// Removes the folders a [`S3Store::tree`] found, deepest first: their
-    /// markers, and on servers with real directories (SeaweedFS lists an
-    /// emptied directory as a common prefix) the directories themselves.
-    async fn delete_folders(&self, folders: &[(TreePath, bool)]) -> Result<(), StoreError> {
-        for (folder, _) in folders.iter().rev() {
-            self.markers.delete(&self.object_key(folder)).await?;
-        }
-        Ok(())
-    }
-
-    /// Keeps `key`'s folder after `key` left it: a marker if nothing else is there.
-    async fn keep_parent(&self, key: &TreePath) -> Result<(), StoreError> {
-        let Some(parent) = key.parent().filter(|parent| !parent.is_root()) else {
-            return Ok(());
-        };
-        if self.first_under(&parent).await?.is_none() {
-            self.markers.put(&self.object_key(&parent)).await?;
-        }
-        Ok(())
-    }
-
-    /// `mkdir -p`: one marker for the folder (its parents are its prefixes).
-    pub(super) async fn make_folder(&self, key: &TreePath) -> Result<(), StoreError> {
-        if key.is_root() {
-            return Ok(());
-        }
-        match self.found(key).await? {
-            Some(Found::File) => Err(StoreError::WrongKind("a file is in the way of a folder")),
-            Some(_) => Ok(()),
-            None => self.markers.put(&self.object_key(key)).await,
-        }
-    }
-
-    /// Copies (and with `remove`, moves) `from` to `to`, object by object.
-    pub(super) async fn transfer(
-        &self,
-        from: &TreePath,
-        to: &TreePath,
-        overwrite: bool,
-        remove: bool,
-    ) -> Result<(), StoreError> {
-        if check_move(from, to)? {
-            self.found(from).await?.ok_or(StoreError::NotFound)?;
-            return if overwrite {
-                Ok(())
-            } else {
-                Err(StoreError::Exists)
-            };
-        }
-        let source = self.found(from).await?.ok_or(StoreError::NotFound)?;
-        let target = self.found(to).await?;
-        match target {
-            Some(_) if !overwrite => return Err(StoreError::Exists),
-            Some(Found::Folder) => return Err(StoreError::NotEmpty),
-            Some(Found::EmptyFolder) => self.markers.delete(&self.object_key(to)).await?,
-            Some(Found::File) if source != Found::File => {
-                self.delete_objects(vec![self.path(to)?]).await?
-            }
-            _ => {}
-        }
-        if source == Found::File {
-            self.copy_object(from, to).await?;
-            if remove {
-                self.delete_objects(vec![self.path(from)?]).await?;
-            }
-        } else {
-            let (files, folders) = self.tree(from, None).await?;
-            for file in &files {
-                self.copy_object(&file.key, &moved(&file.key, from, to))
-                    .await?;
-            }
-            for (folder, marker) in &folders {
-                if *marker {
-                    self.markers
-                        .put(&self.object_key(&moved(folder, from, to)))
-                        .await?;
-                }
-            }
-            if remove {
-                let paths = files
-                    .iter()
-                    .map(|file| self.path(&file.key))
-                    .collect::<Result<Vec<_>, _>>()?;
-                self.delete_objects(paths).await?;
-                self.delete_folders(&folders).await?;
-            }
-        }
-        if remove {
-            self.keep_parent(from).await?;
-        }
-        Ok(())
-    }
-
-    /// Server-side copy of one object (S3 CopyObject).
-    async fn copy_object(&self, from: &TreePath, to: &TreePath) -> Result<(), StoreError> {
-        let options = CopyOptions::new().with_mode(CopyMode::Overwrite);
-        self.inner
-            .copy_opts(&self.path(from)?, &self.path(to)?, options)
-            .await
-            .map_err(|error| self.error(error))
-    }
-}
-
-/// Where `key` (at or under `from`) lands when `from` moves to `to`.
-fn moved(key: &TreePath, from: &TreePath, to: &TreePath) -> TreePath {
-    let below = &key.segments()[from.segments().len()..];
-    let mut segments = to.segments().to_vec();
-    segments.extend(below.iter().cloned());
-    TreePath::from_segments(segments).unwrap_or_else(|_| to.clone())
 }

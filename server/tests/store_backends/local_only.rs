@@ -1,0 +1,94 @@
+//! What only a local folder has: symlinks (inside the root they work, leaving it
+//! they do not exist), a disk that fills up, the server's own `.skiff`.
+
+use futures_util::StreamExt;
+use skiff_protocol::TreePath;
+use skiff_server::store::local::LocalStore;
+use skiff_server::store::{PutMode, Store, StoreError};
+
+use crate::fixtures::{body, key, listing, local, put, read, stat};
+
+#[tokio::test]
+async fn local_symlinks_leaving_the_root_are_outside_and_unlisted() {
+    let outside = tempfile::tempdir().expect("temp dir");
+    std::fs::write(outside.path().join("secret"), b"s").expect("write");
+    let backend = local().await;
+    let store = backend.store.as_ref();
+    let root = backend.dir.as_ref().expect("local dir").path();
+    std::os::unix::fs::symlink(outside.path(), root.join("out")).expect("symlink");
+    std::os::unix::fs::symlink(outside.path().join("secret"), root.join("out-file"))
+        .expect("symlink");
+    put(store, "inside", b"i").await;
+    std::os::unix::fs::symlink(root.join("inside"), root.join("link-in")).expect("symlink");
+
+    assert_eq!(listing(store, "", 10).await, ["inside", "link-in"]);
+    for at in ["out", "out/secret", "out-file"] {
+        assert!(
+            matches!(stat(store, at).await, Err(StoreError::Outside)),
+            "{at}"
+        );
+    }
+    assert!(matches!(
+        store
+            .put(&key("out/new"), PutMode::Overwrite, body(b"x"))
+            .await,
+        Err(StoreError::Outside)
+    ));
+    assert!(
+        !outside.path().join("new").exists(),
+        "nothing written outside"
+    );
+    assert_eq!(
+        read(store, "link-in", None).await,
+        b"i",
+        "links inside work"
+    );
+    let walked: Vec<_> = store.walk(&TreePath::root()).collect().await;
+    assert_eq!(walked.len(), 2, "the walk sees inside and link-in only");
+}
+
+#[tokio::test]
+async fn local_full_disk_is_no_space_and_places_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let _tmpfs = crate::common::tmpfs::Tmpfs::mount(dir.path(), "4m");
+    let store = LocalStore::open(dir.path()).expect("open");
+    let big = vec![7u8; 8 * 1024 * 1024];
+    let put = store.put(&key("big"), PutMode::Overwrite, body(&big)).await;
+    assert!(matches!(put, Err(StoreError::NoSpace)), "{put:?}");
+    assert!(matches!(
+        stat(&store, "big").await,
+        Err(StoreError::NotFound)
+    ));
+    let staged = std::fs::read_dir(dir.path().join(".skiff/partial"))
+        .expect("staging folder")
+        .count();
+    assert_eq!(staged, 0, "the staged bytes are gone");
+    let id = store
+        .multipart_create(&key("parts"), 8 << 20)
+        .await
+        .expect("create");
+    let part = store
+        .multipart_put(&key("parts"), &id, 0, 8 << 20, body(&big))
+        .await;
+    assert!(matches!(part, Err(StoreError::NoSpace)), "{part:?}");
+    store
+        .multipart_abort(&key("parts"), &id)
+        .await
+        .expect("abort");
+}
+
+#[tokio::test]
+async fn local_reserved_name_is_never_the_tree() {
+    let backend = local().await;
+    let store = backend.store.as_ref();
+    store.probe().await.expect("probe");
+    put(store, "a", b"a").await;
+    assert_eq!(listing(store, "", 10).await, ["a"], ".skiff stays hidden");
+    assert!(stat(store, ".skiff").await.is_err());
+    assert!(matches!(
+        store
+            .put(&key(".skiff/x"), PutMode::Overwrite, body(b"x"))
+            .await,
+        Err(StoreError::Outside)
+    ));
+}
