@@ -30,7 +30,6 @@ mod storages;
 // prove both backends against the same cases before the services move onto it.
 #[doc(hidden)]
 pub mod store;
-#[allow(dead_code, unused_imports)]
 mod tree;
 mod uploads;
 mod walk;

@@ -60,12 +60,17 @@ pub fn file_entry(
 /// key (tree path without the leading `/`) is `dir_key` (only the headers without
 /// `with_body`, for HEAD). Fails before any byte is sent if the directory cannot
 /// be opened.
+///
+/// `mounts` are the root's mounted storages (§5): listed as folders, and a local
+/// entry of the same name stays hidden behind them.
+#[allow(clippy::too_many_arguments)]
 pub async fn directory(
     root: &Path,
     ids: &Ids,
     dir_key: String,
     dir: PathBuf,
     is_root: bool,
+    mounts: Vec<RawFileData>,
     writes_supported: bool,
     with_body: bool,
 ) -> Result<Response, AppError> {
@@ -100,6 +105,7 @@ pub async fn directory(
         root,
         ids: ids.clone(),
         dir_key,
+        mounts,
         sender,
     };
     tokio::task::spawn_blocking(move || walk.run(read_dir, prefix));
@@ -149,17 +155,22 @@ struct Walk {
     ids: Ids,
     /// Key of the listed folder: its children's keys are `dir_key/name`.
     dir_key: String,
+    /// Mounted storages shown in this folder (the root only).
+    mounts: Vec<RawFileData>,
     sender: mpsc::Sender<Bytes>,
 }
 
 impl Walk {
-    fn run(self, read_dir: ReadDir, prefix: Vec<u8>) {
+    fn run(mut self, read_dir: ReadDir, prefix: Vec<u8>) {
         // Gather first, so every id is looked up in one read transaction for the
         // whole folder. Listings show only ids that exist (see `crate::ids`).
         let mut entries = Vec::new();
         for entry in read_dir {
             match entry {
-                Ok(entry) => entries.extend(self.describe(&entry)),
+                Ok(entry) => entries.extend(
+                    self.describe(&entry)
+                        .filter(|data| !self.mounts.iter().any(|m| m.name == data.name)),
+                ),
                 Err(error) => tracing::warn!(%error, "skipping an unreadable directory entry"),
             }
         }
@@ -182,6 +193,7 @@ impl Walk {
             Err(error) => tracing::error!(%error, "cannot assign ids to a listing"),
         }
         drop(keys);
+        entries.extend(std::mem::take(&mut self.mounts));
         let mut buffer = prefix;
         let mut first = true;
         for data in entries {

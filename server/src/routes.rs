@@ -27,7 +27,9 @@ use crate::files::serve_file;
 use crate::listing::{self, RFSAPI};
 use crate::paths::{is_reserved, parse_tree_path, resolve};
 use crate::state::AppState;
+use crate::tree;
 use crate::uploads::{self, tree_write};
+use skiff_protocol::TreePath;
 
 /// The whole server as a `Router`, ready for `axum::serve` or `oneshot`.
 pub fn app(state: AppState) -> Router {
@@ -96,6 +98,13 @@ async fn serve_tree(
             AppError::Reserved
         });
     }
+    if let Some((storage, store)) = path
+        .segments()
+        .first()
+        .and_then(|top| state.storages().mounted(top))
+    {
+        return serve_mounted(state, grant, storage, store, &path, method, headers, body).await;
+    }
     if method != Method::GET && method != Method::HEAD {
         // A read-only server answers writes with 405 (the tree has no such method
         // here), as it always has; `--writable` adds PUT and DELETE.
@@ -133,6 +142,11 @@ async fn serve_tree(
                 path.segments().join("/"),
                 canonical,
                 is_root,
+                if is_root {
+                    mount_entries(state)
+                } else {
+                    Vec::new()
+                },
                 state.writes_supported(grant),
                 with_body,
             )
@@ -163,6 +177,52 @@ async fn serve_tree(
         HeaderValue::from_static("x-raw-filesystem-api, accept"),
     );
     Ok(response)
+}
+
+/// A path inside a mounted storage (§5): served through its store.
+#[allow(clippy::too_many_arguments)]
+async fn serve_mounted(
+    state: &AppState,
+    grant: &Grant,
+    storage: skiff_protocol::Storage,
+    store: crate::storages::StoreSlot,
+    path: &TreePath,
+    method: &Method,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    // A storage whose backend could not be opened stays listed so an admin can
+    // fix it; its files are unavailable meanwhile.
+    let store = store.map_err(AppError::Unavailable)?;
+    let key = TreePath::from_segments(path.segments().iter().skip(1))?;
+    let allowed = tree::Allowed {
+        writable: state.writable() && storage.writable,
+        writes_supported: state.writes_supported(grant) && storage.writable,
+        max_size: state
+            .uploads()
+            .map_or(u64::MAX, |uploads| uploads.max_size()),
+    };
+    let rfsapi = wants_rfsapi(headers);
+    let mounted = tree::Mounted { store };
+    match tree::serve(&mounted, allowed, key, method, headers, rfsapi, body).await {
+        // As in the default storage: a browser navigating to a folder, or to a
+        // path that does not exist (yet), gets the app.
+        Err(AppError::NotFound) if !rfsapi && accepts_html(headers) => {
+            Ok(app_shell::shell(state, method).await)
+        }
+        other => other,
+    }
+}
+
+/// The root listing's entries for the mounted storages.
+fn mount_entries(state: &AppState) -> Vec<skiff_protocol::RawFileData> {
+    state
+        .storages()
+        .list()
+        .iter()
+        .filter(|storage| storage.name != skiff_protocol::DEFAULT_BUCKET)
+        .map(tree::mount_entry)
+        .collect()
 }
 
 /// Whether `path` is `{uploads}` or below it.

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
-use skiff_protocol::{FilesetData, RawFileData, Storage, TreePath, DIRECTORY_MIME};
+use skiff_protocol::{FilesetData, RawFileData, Storage, TreePath, DIRECTORY_MIME, RESERVED_NAME};
 use tokio::sync::mpsc;
 
 use super::Mounted;
@@ -43,10 +43,10 @@ fn describe(entry: &Entry) -> RawFileData {
 
 /// How a mounted storage appears in the root listing: a folder named by its
 /// `mount`, dated when the storage was added.
-pub fn mount_entry(storage: &Storage, mount: &str) -> RawFileData {
+pub fn mount_entry(storage: &Storage) -> RawFileData {
     RawFileData {
         mime_type: DIRECTORY_MIME.to_owned(),
-        name: mount.to_owned(),
+        name: storage.mount.clone(),
         last_modified: rfc3339(
             std::time::UNIX_EPOCH
                 + std::time::Duration::from_secs(u64::try_from(storage.created_at).unwrap_or(0)),
@@ -101,12 +101,16 @@ pub async fn folder(
     let (sender, mut receiver) = mpsc::channel::<Bytes>(PAGES_IN_FLIGHT);
     let store = mounted.store.clone();
     let key = key.clone();
+    let hide_reserved = key.is_root();
     tokio::spawn(async move {
         let mut chunk = prefix;
         let mut first_entry = true;
         let mut page = first;
         loop {
             for entry in &page.entries {
+                if hide_reserved && entry.key.name() == Some(RESERVED_NAME) {
+                    continue;
+                }
                 if !first_entry {
                     chunk.push(b',');
                 }

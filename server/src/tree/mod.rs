@@ -21,7 +21,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::Response;
-use skiff_protocol::{Storage, TreePath};
+use skiff_protocol::TreePath;
 
 use crate::error::{AppError, TREE_METHODS, WRITABLE_TREE_METHODS};
 use crate::store::Store;
@@ -31,8 +31,6 @@ pub use listing::mount_entry;
 /// A storage mounted as a top-level folder of the tree.
 #[derive(Debug, Clone)]
 pub struct Mounted {
-    /// Its §5 object (name, label, mount, writable).
-    pub storage: Storage,
     /// Its bytes.
     pub store: Arc<dyn Store>,
 }
@@ -59,6 +57,15 @@ pub async fn serve(
     wants_rfsapi: bool,
     body: Body,
 ) -> Result<Response, AppError> {
+    // Every storage keeps its server state under its own `.skiff` (§5): invisible
+    // and untouchable there as in the default storage.
+    if crate::paths::is_reserved(&key) {
+        return Err(if matches!(*method, Method::GET | Method::HEAD) {
+            AppError::NotFound
+        } else {
+            AppError::Reserved
+        });
+    }
     if method != Method::GET && method != Method::HEAD {
         if !allowed.writable {
             return Err(AppError::MethodNotAllowed {

@@ -80,6 +80,11 @@ impl Uploads {
         &self.ids
     }
 
+    /// `--max-size`: the largest file accepted, in bytes.
+    pub fn max_size(&self) -> u64 {
+        self.max_size
+    }
+
     /// The served root (canonical).
     pub fn root(&self) -> &Path {
         &self.root

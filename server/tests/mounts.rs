@@ -1,0 +1,269 @@
+//! Mounted storages (PROTOCOL.md §5) seen by any RFSAPI client: a storage added
+//! through the admin API appears as a top-level folder of the tree, and browsing,
+//! bytes with ranges, digest-checked `PUT` (conditional too) and `DELETE` work in
+//! it the same on a local folder and on an S3 bucket (a real SeaweedFS). The bytes
+//! are checked where they land: on disk, or in the bucket through the S3 API.
+
+mod common;
+
+use base64::Engine;
+use common::seaweed::{fresh_bucket, ACCESS_KEY, REGION, SECRET_KEY};
+use common::{client, Fixture, TestServer};
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path as ObjectPath;
+use object_store::ObjectStoreExt;
+use sha2::{Digest, Sha256};
+use skiff_protocol::{FilesetData, CONTENT_DIGEST_HEADER, RFSAPI_HEADER, STORAGES_PATH};
+use tempfile::TempDir;
+
+const ADMIN: &str = "mount-admin-secret";
+const MOUNT: &str = "archive";
+
+/// Where the mounted storage keeps its bytes, to check them there.
+enum Backend {
+    Local(TempDir),
+    S3 { bucket: String, endpoint: String },
+}
+
+impl Backend {
+    async fn local() -> Self {
+        Backend::Local(tempfile::tempdir().expect("temp dir"))
+    }
+
+    async fn s3() -> Self {
+        let (bucket, seaweed) = fresh_bucket().await;
+        Backend::S3 {
+            bucket,
+            endpoint: seaweed.endpoint.clone(),
+        }
+    }
+
+    /// The `POST {storages}` body that mounts it at [`MOUNT`].
+    fn create_body(&self) -> serde_json::Value {
+        match self {
+            Backend::Local(dir) => serde_json::json!({
+                "name": "archive-store", "label": "Archive", "type": "local",
+                "url": format!("file://{}", dir.path().display()), "mount": MOUNT,
+            }),
+            Backend::S3 { bucket, endpoint } => serde_json::json!({
+                "name": "archive-store", "label": "Archive", "type": "s3",
+                "url": format!("s3://{bucket}/team"), "endpoint": endpoint, "region": REGION,
+                "access_key_id": ACCESS_KEY, "secret_access_key": SECRET_KEY, "mount": MOUNT,
+            }),
+        }
+    }
+
+    /// The stored bytes of `key` (relative to the storage), if any.
+    async fn stored(&self, key: &str) -> Option<Vec<u8>> {
+        match self {
+            Backend::Local(dir) => std::fs::read(dir.path().join(key)).ok(),
+            Backend::S3 { bucket, endpoint } => {
+                let s3 = AmazonS3Builder::new()
+                    .with_endpoint(endpoint)
+                    .with_bucket_name(bucket)
+                    .with_region(REGION)
+                    .with_access_key_id(ACCESS_KEY)
+                    .with_secret_access_key(SECRET_KEY)
+                    .with_allow_http(true)
+                    .build()
+                    .expect("S3 client");
+                let got = s3
+                    .get(&ObjectPath::from(format!("team/{key}")))
+                    .await
+                    .ok()?;
+                Some(got.bytes().await.expect("object bytes").to_vec())
+            }
+        }
+    }
+}
+
+fn bearer() -> String {
+    format!("Bearer {ADMIN}")
+}
+
+fn digest_field(bytes: &[u8]) -> String {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes));
+    format!("sha-256=:{encoded}:")
+}
+
+/// A writable server with an admin token and `backend` mounted at [`MOUNT`].
+async fn serve_mounted(fixture: &Fixture, backend: &Backend) -> TestServer {
+    let token = format!("admin:{ADMIN}:admin");
+    let server = TestServer::start_with(fixture.root(), &["--writable", "--token", &token]);
+    let created = client()
+        .post(server.url(STORAGES_PATH))
+        .header("authorization", bearer())
+        .json(&backend.create_body())
+        .send()
+        .await
+        .expect("create the storage");
+    let status = created.status();
+    assert_eq!(status, 201, "{}", created.text().await.unwrap_or_default());
+    server
+}
+
+async fn put(
+    server: &TestServer,
+    path: &str,
+    body: &'static [u8],
+    headers: &[(&str, String)],
+) -> u16 {
+    let mut request = client()
+        .put(server.url(path))
+        .header("authorization", bearer())
+        .body(body);
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    request.send().await.expect("PUT").status().as_u16()
+}
+
+async fn get(server: &TestServer, path: &str, range: Option<&str>) -> reqwest::Response {
+    let mut request = client()
+        .get(server.url(path))
+        .header("authorization", bearer());
+    if let Some(range) = range {
+        request = request.header("range", range);
+    }
+    request.send().await.expect("GET")
+}
+
+async fn delete(server: &TestServer, path: &str) -> u16 {
+    let response = client()
+        .delete(server.url(path))
+        .header("authorization", bearer())
+        .send()
+        .await
+        .expect("DELETE");
+    response.status().as_u16()
+}
+
+async fn listing_names(server: &TestServer, path: &str) -> Vec<(String, bool, u64)> {
+    let response = client()
+        .get(server.url(path))
+        .header("authorization", bearer())
+        .header(RFSAPI_HEADER, "1")
+        .send()
+        .await
+        .expect("RFSAPI GET");
+    assert_eq!(response.status(), 200, "RFSAPI GET {path}");
+    let listing: FilesetData = response.json().await.expect("RFSAPI JSON");
+    let mut names: Vec<_> = listing
+        .files
+        .into_iter()
+        .map(|entry| (entry.name, entry.is_file, entry.size))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Everything a client does in a mounted storage, checked at the backend.
+async fn browse_and_write(backend: Backend) {
+    let fixture = Fixture::new();
+    fixture.write(&["local.txt"], b"on the default storage");
+    let server = serve_mounted(&fixture, &backend).await;
+
+    let root = listing_names(&server, "/").await;
+    assert!(
+        root.contains(&(MOUNT.to_owned(), false, 0)),
+        "the mount is a folder of the root: {root:?}"
+    );
+    assert!(root.iter().any(|(name, ..)| name == "local.txt"));
+
+    let body: &'static [u8] = b"0123456789 in the archive";
+    let digest = digest_field(body);
+    let created = put(
+        &server,
+        "/archive/notes/a%20b.txt",
+        body,
+        &[(CONTENT_DIGEST_HEADER, digest.clone())],
+    )
+    .await;
+    assert_eq!(created, 201);
+    assert_eq!(backend.stored("notes/a b.txt").await.as_deref(), Some(body));
+    assert_eq!(
+        listing_names(&server, "/archive/").await,
+        [("notes".to_owned(), false, 0)]
+    );
+    assert_eq!(
+        listing_names(&server, "/archive/notes/").await,
+        [("a b.txt".to_owned(), true, body.len() as u64)]
+    );
+
+    let whole = get(&server, "/archive/notes/a%20b.txt", None).await;
+    assert_eq!(whole.status(), 200);
+    let etag = whole.headers()["etag"].to_str().expect("etag").to_owned();
+    assert_eq!(whole.bytes().await.expect("bytes").as_ref(), body);
+    let part = get(&server, "/archive/notes/a%20b.txt", Some("bytes=2-4")).await;
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.bytes().await.expect("bytes").as_ref(), b"234");
+
+    // Refusals change nothing.
+    let wrong = put(
+        &server,
+        "/archive/notes/bad.txt",
+        b"not what was promised",
+        &[(CONTENT_DIGEST_HEADER, digest.clone())],
+    )
+    .await;
+    assert_eq!(wrong, 460);
+    assert_eq!(backend.stored("notes/bad.txt").await, None);
+    let taken = put(
+        &server,
+        "/archive/notes/a%20b.txt",
+        b"second",
+        &[("if-none-match", "*".to_owned())],
+    )
+    .await;
+    assert_eq!(taken, 412);
+    let stale = put(
+        &server,
+        "/archive/notes/a%20b.txt",
+        b"second",
+        &[("if-match", "\"not-the-etag\"".to_owned())],
+    )
+    .await;
+    assert_eq!(stale, 412);
+    assert_eq!(backend.stored("notes/a b.txt").await.as_deref(), Some(body));
+    let replaced = put(
+        &server,
+        "/archive/notes/a%20b.txt",
+        b"second",
+        &[("if-match", etag)],
+    )
+    .await;
+    assert_eq!(replaced, 200);
+    assert_eq!(
+        backend.stored("notes/a b.txt").await.as_deref(),
+        Some(&b"second"[..])
+    );
+
+    assert_eq!(delete(&server, "/archive/notes").await, 409, "not empty");
+    assert_eq!(delete(&server, "/archive/notes/a%20b.txt").await, 204);
+    assert_eq!(backend.stored("notes/a b.txt").await, None);
+    assert_eq!(
+        get(&server, "/archive/notes/a%20b.txt", None)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(delete(&server, "/archive").await, 409, "the mount itself");
+
+    // The storage's own `.skiff` (where the server may keep state) is reserved.
+    assert_eq!(get(&server, "/archive/.skiff/", None).await.status(), 404);
+    assert_eq!(put(&server, "/archive/.skiff/x", b"x", &[]).await, 403);
+    assert!(!listing_names(&server, "/archive/")
+        .await
+        .iter()
+        .any(|(name, ..)| name == ".skiff"));
+}
+
+#[tokio::test]
+async fn a_local_storage_mounted_in_the_tree() {
+    browse_and_write(Backend::local().await).await;
+}
+
+#[tokio::test]
+async fn an_s3_storage_mounted_in_the_tree() {
+    browse_and_write(Backend::s3().await).await;
+}
