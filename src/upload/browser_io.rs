@@ -13,12 +13,12 @@ pub fn slice(blob: &Blob, start: u64, end: u64) -> Option<Blob> {
 }
 
 /// The SHA-256 of `blob`'s bytes: read once (`arrayBuffer()`), digested by WebCrypto
-/// (native code, off the wasm heap), the buffer freed as soon as WebCrypto has its copy.
+/// (native code, off the wasm heap).
 /// Where WebCrypto is missing (not a secure context) the bytes are hashed in wasm
 /// instead. `None` when the browser can no longer read the file.
 pub async fn sha256_of(blob: &Blob) -> Option<Sha256Digest> {
     let buffer = JsFuture::from(blob.array_buffer()).await.ok()?;
-    digest_buffer(&buffer, true).await
+    digest_buffer(&buffer).await
 }
 
 /// The bytes of a small `blob` and their SHA-256 (WebCrypto, or wasm where it is
@@ -27,13 +27,14 @@ pub async fn sha256_of(blob: &Blob) -> Option<Sha256Digest> {
 /// machinery, which dominated 10,000-file drops).
 pub async fn bytes_and_sha256(blob: &Blob) -> Option<(Uint8Array, Sha256Digest)> {
     let buffer = JsFuture::from(blob.array_buffer()).await.ok()?;
-    let digest = digest_buffer(&buffer, false).await?;
+    let digest = digest_buffer(&buffer).await?;
     Some((Uint8Array::new(&buffer), digest))
 }
 
-/// SHA-256 of an `ArrayBuffer`; with `free`, the buffer is freed once WebCrypto has
-/// its copy.
-async fn digest_buffer(buffer: &JsValue, free: bool) -> Option<Sha256Digest> {
+/// SHA-256 of an `ArrayBuffer`. The buffer is left to the garbage collector: detaching
+/// it at once (`transfer(0)`) looked like freeing it, but kept Chromium's renderer about
+/// a whole file's size larger while a 1 GiB file was read (upload bench, `memlab`).
+async fn digest_buffer(buffer: &JsValue) -> Option<Sha256Digest> {
     let subtle = web_sys::window()
         .and_then(|window| window.crypto().ok())
         .map(|crypto| crypto.subtle())
@@ -42,10 +43,6 @@ async fn digest_buffer(buffer: &JsValue, free: bool) -> Option<Sha256Digest> {
         if let Ok(promise) =
             subtle.digest_with_str_and_buffer_source("SHA-256", buffer.unchecked_ref())
         {
-            // `digest` copied the bytes when called (WebCrypto spec): free ours now.
-            if free {
-                release(buffer);
-            }
             let digest = Uint8Array::new(&JsFuture::from(promise).await.ok()?);
             let mut out = [0u8; 32];
             return (digest.length() == 32).then(|| {
@@ -55,18 +52,6 @@ async fn digest_buffer(buffer: &JsValue, free: bool) -> Option<Sha256Digest> {
         }
     }
     Some(sha256(&Uint8Array::new(buffer).to_vec()))
-}
-
-/// Frees an `ArrayBuffer`'s bytes now instead of at the next garbage collection, by
-/// detaching it (`transfer(0)`; Chromium 114+, Firefox 122+, Safari 17.4+; elsewhere
-/// the collector frees them later). Keeps memory flat when parts are hashed back to back.
-fn release(buffer: &JsValue) {
-    let transfer = js_sys::Reflect::get(buffer, &JsValue::from_str("transfer"));
-    if let Ok(transfer) = transfer {
-        if let Some(transfer) = transfer.dyn_ref::<js_sys::Function>() {
-            let _ = transfer.call1(buffer, &JsValue::from_f64(0.0));
-        }
-    }
 }
 
 /// `navigator.onLine` (true where the browser does not say).

@@ -15,4 +15,5 @@ pub mod persist;
 pub mod plan;
 pub mod policy;
 pub mod queue;
+pub mod worker_io;
 pub mod xhr;

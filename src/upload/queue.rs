@@ -22,6 +22,10 @@ const MAX_PARALLEL: usize = 8;
 pub const SMALL_PARALLEL: usize = 16;
 /// How often the panel's totals are refreshed while uploads run.
 const TICK_EVERY_MS: u64 = 200;
+/// While files are still uploading, `completed` (which refreshes the listing) is bumped
+/// at most this often: a listing of thousands of entries costs the page's main thread
+/// more than the uploads themselves. Once the queue is idle it is bumped at once.
+const COMPLETED_WHILE_BUSY_MS: f64 = 5000.0;
 
 fn saved_parallel() -> Option<usize> {
     let storage = web_sys::window()?.local_storage().ok()??;
@@ -46,8 +50,11 @@ pub struct UploadQueue {
     /// totals follow instead of every item's signals (10,000 small files must not mean
     /// 10,000 recomputations over 10,000 items).
     pub changes: RwSignal<u64>,
-    /// Bumped whenever a file completes (the listing refreshes on it).
+    /// Bumped when files have completed (the listing refreshes on it): at once when the
+    /// queue goes idle, at most every [`COMPLETED_WHILE_BUSY_MS`] while it is busy.
     pub completed: RwSignal<u64>,
+    /// Files completed since `completed` was last bumped, and when that was.
+    unannounced: StoredValue<(u64, f64)>,
     /// Whether the server is known to refuse writes from this client (as opposed to not
     /// known yet, while the page loads: files added then wait for the route).
     pub read_only: RwSignal<bool>,
@@ -81,6 +88,7 @@ impl UploadQueue {
             route: RwSignal::new(None),
             parallel: RwSignal::new(saved_parallel().unwrap_or(DEFAULT_PARALLEL)),
             completed: RwSignal::new(0),
+            unannounced: StoredValue::new((0, f64::NEG_INFINITY)),
             changes: RwSignal::new(0),
             notice: RwSignal::new(None),
             read_only: RwSignal::new(false),
@@ -262,9 +270,10 @@ impl UploadQueue {
                 engine::run(item, server, route).await;
                 self.count_active(small, false);
                 if item.status.get_untracked() == UploadStatus::Done {
-                    self.completed.update(|n| *n += 1);
+                    self.unannounced.update_value(|(count, _)| *count += 1);
                 }
                 self.pump();
+                self.announce_completed();
             });
         }
         self.scan_from.update_value(|pair| {
@@ -274,6 +283,21 @@ impl UploadQueue {
                 pair.0 = index;
             }
         });
+    }
+
+    /// Bumps `completed` for the files done since the last bump: now if the queue is idle,
+    /// else once [`COMPLETED_WHILE_BUSY_MS`] have passed (the tick calls this again).
+    fn announce_completed(self) {
+        let (count, last_ms) = self.unannounced.get_value();
+        if count == 0 {
+            return;
+        }
+        let now = js_sys::Date::now();
+        let (large, small) = self.active.get_value();
+        if large + small == 0 || now - last_ms >= COMPLETED_WHILE_BUSY_MS {
+            self.unannounced.set_value((0, now));
+            self.completed.update(|n| *n += count);
+        }
     }
 
     /// One more (`started`) or one fewer engine of a kind.
@@ -299,6 +323,7 @@ impl UploadQueue {
             move || {
                 self.tick_scheduled.set_value(false);
                 self.changes.update(|n| *n += 1);
+                self.announce_completed();
                 let (large, small) = self.active.get_value();
                 if large + small > 0 {
                     self.schedule_tick();

@@ -32,14 +32,24 @@ pub enum XhrFailure {
     Aborted,
 }
 
-/// Aborts the request it came from; cheap to clone.
+/// Aborts the request it came from (sent here or by the upload worker); cheap to clone.
 #[derive(Clone)]
-pub struct AbortHandle(XmlHttpRequest);
+pub enum AbortHandle {
+    /// A request sent from the page.
+    Xhr(XmlHttpRequest),
+    /// A request sent by the upload worker (`worker_io`).
+    Worker(crate::upload::worker_io::WorkerAbort),
+}
 
 impl AbortHandle {
     /// Stops the request now; its future resolves with [`XhrFailure::Aborted`].
     pub fn abort(&self) {
-        let _ = self.0.abort();
+        match self {
+            Self::Xhr(xhr) => {
+                let _ = xhr.abort();
+            }
+            Self::Worker(worker) => worker.abort(),
+        }
     }
 }
 
@@ -75,7 +85,7 @@ impl XhrRequest {
 
     /// A handle that can abort this request once sent.
     pub fn abort_handle(&self) -> AbortHandle {
-        AbortHandle(self.xhr.clone())
+        AbortHandle::Xhr(self.xhr.clone())
     }
 
     /// Sends `body` (bytes already in JS memory: no copy) and waits for the answer, calling

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::browser::Browser;
 use crate::memory::{Memory, Renderers};
+use crate::profile::Profile;
 use crate::support::{mib_label, seconds};
 use crate::{execute, progress, LONG_WAIT, POLL, SCRIPT_TIMEOUT};
 
@@ -82,16 +83,18 @@ const READ_UPLOAD: &str = r#"
 "#;
 
 /// The XMLHttpRequests and fetches made between the pick and Done (the app's upload
-/// requests; listings are fetched too): how many, and their summed time from request start
+/// requests, also those of its upload worker; listings are fetched too): how many, and their summed time from request start
 /// to response end (over the upload's time when several are in flight at once).
 const READ_REQUESTS: &str = r#"
     const bench = window.__skiffBench;
-    const requests = performance.getEntriesByType('resource').filter(entry =>
-        (entry.initiatorType === 'xmlhttprequest' || entry.initiatorType === 'fetch')
-            && entry.startTime >= bench.picked && entry.responseEnd <= bench.done);
+    // The app's upload worker's requests are measures named by their URL.
+    const requests = [...performance.getEntriesByType('resource').filter(entry =>
+        entry.initiatorType === 'xmlhttprequest' || entry.initiatorType === 'fetch'),
+        ...performance.getEntriesByType('measure')].filter(entry =>
+            entry.startTime >= bench.picked && entry.startTime + entry.duration <= bench.done);
     return {
         count: requests.length,
-        total: requests.reduce((sum, entry) => sum + (entry.responseEnd - entry.startTime), 0),
+        total: requests.reduce((sum, entry) => sum + entry.duration, 0),
     };
 "#;
 
@@ -178,6 +181,7 @@ pub async fn upload(
     }
     let watch = vec![json!(name), json!(watch_memory)];
     execute(browser, "watch the upload", WATCH_UPLOAD, watch).await;
+    let profile = Profile::start(browser, folder).await;
     let started = Instant::now();
     browser
         .element("input[data-upload=files]")
@@ -217,6 +221,7 @@ pub async fn upload(
         }
         tokio::time::sleep(POLL).await;
     };
+    profile.finish(browser).await;
     let (picked, done) = (
         state["picked"]
             .as_f64()

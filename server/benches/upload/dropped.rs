@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::app::open_app;
 use crate::browser::Browser;
+use crate::profile::Profile;
 use crate::support::{mib_label, thousands};
 use crate::{execute, progress, Row, LONG_WAIT, POLL};
 
@@ -88,12 +89,18 @@ const READ_DROP_REQUESTS: &str = r#"
     const bench = window.__skiffDrop;
     const entries = performance.getEntriesByType('resource').filter(entry =>
         entry.startTime >= bench.started && entry.responseEnd <= bench.started + bench.done);
+    // The app's upload worker's requests: measures named by their URL.
+    const measures = performance.getEntriesByType('measure').filter(entry =>
+        entry.startTime >= bench.started
+            && entry.startTime + entry.duration <= bench.started + bench.done);
     const summary = kind => {
-        const list = entries.filter(entry => entry.initiatorType === kind);
+        const list = kind === 'xmlhttprequest'
+            ? [...entries.filter(entry => entry.initiatorType === kind), ...measures]
+            : entries.filter(entry => entry.initiatorType === kind);
         return {
             count: list.length,
-            ms: list.reduce((sum, entry) => sum + (entry.responseEnd - entry.startTime), 0),
-            bytes: list.reduce((sum, entry) => sum + entry.encodedBodySize, 0),
+            ms: list.reduce((sum, entry) => sum + entry.duration, 0),
+            bytes: list.reduce((sum, entry) => sum + (entry.encodedBodySize || 0), 0),
         };
     };
     return { xhr: summary('xmlhttprequest'), fetch: summary('fetch') };
@@ -115,6 +122,7 @@ pub async fn drop_folder(
         source.display(),
         thousands(count)
     ));
+    let profile = Profile::start(browser, into).await;
     let started = Instant::now();
     browser.drop_paths("[role=grid]", &[source]).await;
     let mut last_report = Instant::now();
@@ -148,6 +156,7 @@ pub async fn drop_folder(
         }
         tokio::time::sleep(POLL).await;
     };
+    profile.finish(browser).await;
     let number = |key: &str| state[key].as_f64().unwrap_or(0.0);
     let dropped = FolderDrop {
         queued_ms: number("queued"),

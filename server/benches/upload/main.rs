@@ -33,8 +33,10 @@ mod big;
 mod chromium;
 mod dropped;
 mod files;
+mod memlab;
 mod memory;
 mod peers;
+mod profile;
 mod small_files;
 
 use std::panic::AssertUnwindSafe;
@@ -144,6 +146,9 @@ async fn measure(browser: &Browser, server: &str, tree: &Path, sources: &Path) -
             "memory run took {:.0} s",
             step.elapsed().as_secs_f64()
         ));
+    }
+    if std::env::var("SKIFF_BENCH_UPLOAD_ONLY").is_ok_and(|only| only.contains("memlab")) {
+        rows.extend(memlab::measure(browser, server, sources).await);
     }
     if wanted("tiny") {
         let step = Instant::now();

@@ -202,14 +202,16 @@ pub async fn record_requests(browser: &Browser) {
 }
 
 /// Every part request the page finished (from Resource Timing, which knows URLs and
-/// times, never bodies): `(part number, start ms, end ms)`.
+/// times, never bodies; and the measures the app records, named by URL, for requests its
+/// upload worker made): `(part number, start ms, end ms)`.
 pub async fn part_requests(browser: &Browser) -> Vec<(u64, f64, f64)> {
     let value = browser
         .client
         .execute(
-            "return performance.getEntriesByType('resource')
+            "return [...performance.getEntriesByType('resource'),
+                     ...performance.getEntriesByType('measure')]
                 .filter(e => /\\/parts\\/\\d+$/.test(e.name))
-                .map(e => [Number(e.name.split('/').pop()), e.startTime, e.responseEnd]);",
+                .map(e => [Number(e.name.split('/').pop()), e.startTime, e.startTime + e.duration]);",
             vec![],
         )
         .await

@@ -1,12 +1,15 @@
 //! One part of a §2.1 session on the wire: its slice hashed by WebCrypto (read once,
 //! then dropped), sent as the slice itself with `Upload-Checksum`, its progress added to
-//! the upload's total, and the answer sorted into what the parts engine does next.
+//! the upload's total, and the answer sorted into what the parts engine does next. Where
+//! the upload worker runs (`worker_io`), it reads, hashes and sends the slice instead.
 
 use super::{error_message, open, still_wanted, Reply};
 use crate::upload::browser_io::{sha256_of, slice};
 use crate::upload::digest::{upload_checksum, Sha256Digest};
 use crate::upload::item::UploadItem;
 use crate::upload::policy::{recovery_for, Recovery};
+use crate::upload::worker_io::{Digest, WorkerAnswer, WorkerFailure, WorkerRequest};
+use crate::upload::xhr::{AbortHandle, XhrAnswer, XhrFailure};
 use leptos::prelude::*;
 use skiff_protocol::{part_range, PARTS_SEGMENT, UPLOAD_CHECKSUM_HEADER};
 use std::cell::RefCell;
@@ -101,17 +104,70 @@ impl Shared {
             })
             .await;
         self.item.untrack(number);
-        match Reply::from(answer) {
-            Err(_) => PartResult::Stopped,
-            Ok(reply) => match reply.status() {
-                Some(200) => PartResult::Durable(digest),
-                Some(409 | 404 | 410) => PartResult::Restart,
-                status => match recovery_for(status) {
-                    Recovery::Retry => PartResult::Retry(reply.why()),
-                    _ => PartResult::Fail(error_message(status, reply.body())),
-                },
-            },
+        sort(answer, digest)
+    }
+
+    /// Part `n` through the upload worker, which reads, hashes and sends it off the main
+    /// thread (`worker_io`); the digest comes back with the answer.
+    pub async fn send_by_worker(self: Rc<Self>, token: u64, n: u64) -> (u64, PartResult) {
+        let result = self.send_by_worker_inner(token, n).await;
+        if matches!(result, PartResult::Durable(_)) {
+            let (start, end) = part_range(self.size, self.part_size, n).unwrap_or_default();
+            self.progress.borrow_mut().0 += end - start;
         }
+        self.show_progress(n, None);
+        (n, result)
+    }
+
+    async fn send_by_worker_inner(self: &Rc<Self>, token: u64, n: u64) -> PartResult {
+        if !still_wanted(self.item, token) {
+            return PartResult::Stopped;
+        }
+        let Some(range) = part_range(self.size, self.part_size, n) else {
+            return PartResult::Fail(format!("no part {n}"));
+        };
+        let url = format!("{}/{PARTS_SEGMENT}/{n}", self.url);
+        let request = WorkerRequest::new("PUT", &url, &self.server)
+            .header("Content-Type", "application/octet-stream");
+        let number = self.item.track(AbortHandle::Worker(request.abort_handle()));
+        let shared = Rc::clone(self);
+        let on_progress = Box::new(move |loaded: f64| shared.show_progress(n, Some(loaded as u64)));
+        let answer = request
+            .send_slice(
+                &self.file,
+                range,
+                Digest::Checksum,
+                false,
+                Some(on_progress),
+            )
+            .await;
+        self.item.untrack(number);
+        match answer {
+            Err(WorkerFailure::Unreadable) => {
+                PartResult::Fail("the browser can no longer read this file".into())
+            }
+            Err(failure) => sort(Err(failure.into()), [0; 32]),
+            Ok(WorkerAnswer {
+                answer,
+                digest: Some(digest),
+            }) => sort(Ok(answer), digest),
+            Ok(_) => PartResult::Fail("the upload worker sent no digest".into()),
+        }
+    }
+}
+
+/// What an answer to part `digest`'s request means for the parts engine.
+fn sort(answer: Result<XhrAnswer, XhrFailure>, digest: Sha256Digest) -> PartResult {
+    match Reply::from(answer) {
+        Err(_) => PartResult::Stopped,
+        Ok(reply) => match reply.status() {
+            Some(200) => PartResult::Durable(digest),
+            Some(409 | 404 | 410) => PartResult::Restart,
+            status => match recovery_for(status) {
+                Recovery::Retry => PartResult::Retry(reply.why()),
+                _ => PartResult::Fail(error_message(status, reply.body())),
+            },
+        },
     }
 }
 

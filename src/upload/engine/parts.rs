@@ -19,6 +19,7 @@ use crate::upload::item::UploadItem;
 use crate::upload::persist::{self, PartDigests};
 use crate::upload::plan::{missing_parts, Concurrency};
 use crate::upload::policy::{recovery_for, Recovery};
+use crate::upload::worker_io;
 use futures::stream::{FuturesUnordered, StreamExt};
 use leptos::prelude::*;
 use skiff_protocol::{
@@ -203,11 +204,16 @@ impl PartsUpload {
                 && still_wanted(item, token)
             {
                 let Some(n) = pending.pop_front() else { break };
-                // Hashed here, one part at a time, while the others are on the wire.
                 let shared = Rc::clone(&self.shared);
-                let job: PartJob = match shared.prepare(n).await {
-                    Ok(part) => Box::pin(shared.send(token, part)),
-                    Err(result) => Box::pin(async move { (n, result) }),
+                let job: PartJob = if worker_io::available() {
+                    // The worker reads, hashes and sends it (one part's bytes at a time).
+                    Box::pin(shared.send_by_worker(token, n))
+                } else {
+                    // Hashed here, one part at a time, while the others are on the wire.
+                    match shared.prepare(n).await {
+                        Ok(part) => Box::pin(shared.send(token, part)),
+                        Err(result) => Box::pin(async move { (n, result) }),
+                    }
                 };
                 flying.push(job);
             }

@@ -15,6 +15,8 @@ use crate::upload::browser_io::{bytes_and_sha256, sha256_of};
 use crate::upload::digest::content_digest;
 use crate::upload::item::UploadItem;
 use crate::upload::policy::{recovery_for, Recovery};
+use crate::upload::worker_io::{self, Digest, WorkerFailure, WorkerRequest};
+use crate::upload::xhr::AbortHandle;
 use leptos::prelude::*;
 use skiff_protocol::CONTENT_DIGEST_HEADER;
 use web_sys::File;
@@ -32,6 +34,9 @@ pub(super) async fn upload(
     server: &str,
     small: bool,
 ) -> Result<(), Stop> {
+    if small && worker_io::available() {
+        return by_worker(item, token, file, server).await;
+    }
     // Tiny files go from memory (already read to be hashed), the rest as the File.
     let (digest, bytes) = if !small {
         (None, None)
@@ -84,6 +89,50 @@ pub(super) async fn upload(
                 return Err(Stop::Failed(
                     "connection lost (this server cannot resume; retry)".into(),
                 ))
+            }
+            status => return Err(Stop::Failed(error_message(status, reply.body()))),
+        }
+    }
+}
+
+/// A small file through the upload worker (`worker_io`): it reads and hashes the file
+/// and sends it with `Content-Digest`, off the page's main thread; a retry or a new name
+/// after a conflict sends it again (hashed again: a few bytes).
+async fn by_worker(item: UploadItem, token: u64, file: &File, server: &str) -> Result<(), Stop> {
+    let mut copy = 0u32;
+    let mut attempt = 0u32;
+    loop {
+        if !still_wanted(item, token) {
+            return Err(Stop::ByUser);
+        }
+        let url = format!("{server}{}", item.target.with_value(|t| t.to_url_path()));
+        let mut request = WorkerRequest::new("PUT", &url, server);
+        if refuses_existing(item) {
+            request = request.header("If-None-Match", "*");
+        }
+        let number = item.track(AbortHandle::Worker(request.abort_handle()));
+        let result = request
+            .send_slice(
+                file,
+                (0, item.size),
+                Digest::ContentDigest,
+                item.size <= FROM_MEMORY,
+                None,
+            )
+            .await;
+        item.untrack(number);
+        let result = match result {
+            Err(WorkerFailure::Unreadable) => return Err(unreadable()),
+            Err(failure) => Err(failure.into()),
+            Ok(answer) => Ok(answer.answer),
+        };
+        let reply = Reply::from(result)?;
+        match reply.status() {
+            Some(status) if (200..300).contains(&status) => return Ok(()),
+            Some(412) => settle_conflict(item, &mut copy)?,
+            status if recovery_for(status) == Recovery::Retry => {
+                wait_to_retry(item, attempt, reply.why()).await?;
+                attempt += 1;
             }
             status => return Err(Stop::Failed(error_message(status, reply.body()))),
         }
