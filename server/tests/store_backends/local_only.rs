@@ -59,7 +59,7 @@ async fn local_full_disk_is_no_space_and_places_nothing() {
         stat(&store, "big").await,
         Err(StoreError::NotFound)
     ));
-    let staged = std::fs::read_dir(dir.path().join(".skiff/partial"))
+    let staged = std::fs::read_dir(dir.path().join(".skiff/store"))
         .expect("staging folder")
         .count();
     assert_eq!(staged, 0, "the staged bytes are gone");
@@ -91,4 +91,28 @@ async fn local_reserved_name_is_never_the_tree() {
             .await,
         Err(StoreError::Outside)
     ));
+}
+
+#[tokio::test]
+async fn local_multipart_writes_survive_the_server_starting_on_the_same_root() {
+    let backend = local().await;
+    let store = backend.store.as_ref();
+    let root = backend.dir.as_ref().expect("local dir").path();
+    let at = key("resumed");
+    let id = store.multipart_create(&at, 4).await.expect("create");
+    let first = store
+        .multipart_put(&at, &id, 0, 4, body(b"abcd"))
+        .await
+        .expect("part 0");
+    // The server's startup sweeps its own staging folder of unknown files.
+    drop(crate::common::TestServer::start_with(root, &["--writable"]));
+    let second = store
+        .multipart_put(&at, &id, 1, 2, body(b"ef"))
+        .await
+        .expect("part 1 after the server started");
+    store
+        .multipart_complete(&at, &id, vec![first, second], PutMode::Create)
+        .await
+        .expect("complete");
+    assert_eq!(read(store, "resumed", None).await, b"abcdef");
 }

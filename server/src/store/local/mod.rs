@@ -5,10 +5,11 @@
 //! listed), `crate::entry` (ETag, modification time) and `crate::uploads::target`
 //! (parents created inside the root, atomic rename, folder fsync).
 //!
-//! Every write lands in a staging file under `ROOT/.skiff/partial/` first (same
-//! file system as the tree), is fsynced, then renamed into place, so nobody ever
-//! sees half a file; [`PutMode::Create`] is `renameat2(RENAME_NOREPLACE)`. All
-//! file system work runs on the blocking pool.
+//! Every write lands in a staging file under `ROOT/.skiff/store/` first (same
+//! file system as the tree; not `.skiff/partial/`, whose unknown files the
+//! upload sessions' startup sweep removes), is fsynced, then renamed into
+//! place, so nobody ever sees half a file; [`PutMode::Create`] is
+//! `renameat2(RENAME_NOREPLACE)`. All file system work runs on the blocking pool.
 //!
 //! - `read.rs`: stat, paged list, ranged read, walk
 //! - `write.rs`: put, delete, mkdir, rename, copy
@@ -52,10 +53,10 @@ impl LocalStore {
         &self.root
     }
 
-    /// Where staged writes wait before their rename: `ROOT/.skiff/partial`,
+    /// Where staged writes wait before their rename: `ROOT/.skiff/store`,
     /// created on first use (a read-only tree never needs it).
     fn staging_dir(&self) -> Result<PathBuf, StoreError> {
-        let dir = self.root.join(RESERVED_NAME).join("partial");
+        let dir = self.root.join(RESERVED_NAME).join("store");
         std::fs::create_dir_all(&dir).map_err(io_error)?;
         Ok(dir)
     }

@@ -1,5 +1,5 @@
 //! Multipart writes on a local tree: one sparse staging file per write under
-//! `ROOT/.skiff/partial/`, part `index` written at `index * part_size` (so parts
+//! `ROOT/.skiff/store/`, part `index` written at `index * part_size` (so parts
 //! arrive in any order, and a part sent again overwrites itself), completed by
 //! fixing the length, fsyncing, and renaming into place under a [`PutMode`].
 //!
