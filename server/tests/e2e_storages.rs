@@ -359,6 +359,7 @@ async fn a_read_write_token_sees_mounted_storages_but_no_storage_controls() {
                 ?.innerText === 'Team share'",
         )
         .await;
+    browser.screenshot("storages-mounted-folder").await;
     click(&browser, "[role=treeitem][data-path=\"/team\"] a").await;
     browser.wait_for_rows(&["kept.txt"]).await;
     browser.click_row("kept.txt", None).await;

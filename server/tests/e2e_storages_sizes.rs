@@ -69,6 +69,20 @@ async fn the_storages_view_fits_every_size_and_theme() {
         .send_keys(&format!("{ADMIN}\u{E007}"))
         .await
         .expect("sign in");
+    // On a phone the Storages button is in the header's menu, a tap away.
+    let phone = &SIZES[0];
+    browser
+        .emulate_device(phone.width, phone.height, phone.mobile, true)
+        .await;
+    browser.open(&format!("{}/", server.url)).await;
+    browser.tap("[data-action=header-menu]").await;
+    browser.tap("[data-action=open-storages]").await;
+    browser
+        .wait_until(
+            "the view opened from the menu",
+            "document.querySelector('[data-screen=storages]') && location.search === '?view=storages'",
+        )
+        .await;
     let mut problems = Vec::new();
     for size in &SIZES {
         browser
