@@ -274,6 +274,8 @@ fn cors_layer(state: &AppState) -> Option<CorsLayer> {
                 Method::POST,
                 Method::PUT,
                 Method::DELETE,
+                // The storages admin API (§5) renames and relabels with PATCH.
+                Method::PATCH,
             ])
             .allow_headers([
                 RFSAPI,

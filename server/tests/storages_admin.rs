@@ -277,3 +277,34 @@ async fn two_admins_racing_for_one_name_get_one_storage() {
     assert_eq!(statuses, [201, 409]);
     assert_eq!(list(&server, Some(RO)).await.len(), 2);
 }
+
+#[tokio::test]
+async fn an_app_on_another_origin_may_patch_storages() {
+    let fixture = Fixture::new();
+    let server = common::uploads::serve_writable(
+        &fixture,
+        &[
+            "--cors-origin",
+            "https://app.example",
+            "--token",
+            &format!("boss:{ADMIN}:admin"),
+        ],
+    );
+    let preflight = common::client()
+        .request(Method::OPTIONS, server.url(&one("default")))
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "PATCH")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type",
+        )
+        .send()
+        .await
+        .expect("send");
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    let allowed = header(&preflight, "access-control-allow-methods").to_owned();
+    assert!(
+        allowed.split(',').any(|method| method.trim() == "PATCH"),
+        "the admin API's PATCH must pass a preflight: {allowed}"
+    );
+}
