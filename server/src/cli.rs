@@ -37,7 +37,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Address to listen on (default 127.0.0.1:8080); port 0 picks a free port (printed on stdout).
-    #[arg(long)]
+    #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
     /// Serve the app from this directory (a Trunk `dist`) instead of the embedded one.
     #[arg(long, value_name = "DIR")]
