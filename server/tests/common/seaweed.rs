@@ -127,11 +127,16 @@ async fn start() -> Seaweed {
     );
     let s3_port = ports[6];
     let log = std::fs::File::create(dir.path().join("weed.log")).expect("log file");
-    // The shell starts weed, then waits for stdin to close (this process gone,
-    // however it ended) and stops it.
+    // The shell starts weed, waits for stdin to close (this process gone, however
+    // it ended), stops it (killed if a graceful stop takes long: the data is
+    // disposable) and removes its folder (a static's `TempDir` is never dropped).
     let mut child = Command::new("sh")
         .arg("-c")
-        .arg(r#""$0" "$@" & weed=$!; cat >/dev/null; kill $weed; wait $weed"#)
+        .arg(concat!(
+            r#""$0" "$@" & weed=$!; cat >/dev/null; kill $weed; "#,
+            r#"(sleep 5; kill -9 $weed) 2>/dev/null & wait $weed; rm -rf "$SKIFF_WEED_DIR""#
+        ))
+        .env("SKIFF_WEED_DIR", dir.path())
         .arg(&weed)
         .args(&args)
         .stdin(Stdio::piped())
