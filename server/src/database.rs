@@ -17,7 +17,12 @@ pub fn open(root: &Path, writable: bool) -> Result<Arc<Database>, AppError> {
     let file = state_dir.join("state.redb");
     let db = if writable {
         std::fs::create_dir_all(&state_dir)?;
-        Database::create(&file).map_err(store_error)?
+        let db = Database::create(&file).map_err(store_error)?;
+        // It holds the credentials of storages added through the API: only the
+        // server's own user may read it, whatever the umask.
+        restrict_to_owner(&state_dir, 0o700)?;
+        restrict_to_owner(&file, 0o600)?;
+        db
     } else {
         let existing = file
             .is_file()
@@ -36,6 +41,17 @@ pub fn open(root: &Path, writable: bool) -> Result<Arc<Database>, AppError> {
     };
     crate::ids::create_tables(&db)?;
     Ok(Arc::new(db))
+}
+
+#[cfg(unix)]
+fn restrict_to_owner(path: &Path, mode: u32) -> Result<(), AppError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(AppError::from)
+}
+
+#[cfg(not(unix))]
+fn restrict_to_owner(_path: &Path, _mode: u32) -> Result<(), AppError> {
+    Ok(())
 }
 
 /// Store failures are the server's fault: 500, with the detail kept for the log.

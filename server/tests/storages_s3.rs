@@ -93,6 +93,21 @@ async fn an_s3_storage_is_created_kept_across_restarts_and_its_credentials_never
     let (stdout, stderr) = server.stop();
     seen.extend([stdout, stderr]);
 
+    // The state file holds the credentials: only the server's user may read it.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let state = fixture.root().join(".skiff");
+        let mode = |path: &std::path::Path| {
+            std::fs::metadata(path)
+                .expect("state metadata")
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode(&state), 0o700, "the .skiff folder");
+        assert_eq!(mode(&state.join("state.redb")), 0o600, "the state file");
+    }
+
     // After a restart it is still there, and its stored credentials still work:
     // moving it to another bucket is probed with them.
     let server = serve(&fixture);
