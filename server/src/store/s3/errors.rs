@@ -49,6 +49,7 @@ pub fn from_answer(status: u16, body: &str, spec: &S3Spec) -> Option<StoreError>
         (_, Some(code @ ("InvalidAccessKeyId" | "SignatureDoesNotMatch"))) => {
             StoreError::Denied(format!("the access key or secret is wrong ({code})"))
         }
+        (_, Some("QuotaExceeded" | "InsufficientStorage")) | (507, _) => StoreError::NoSpace,
         (_, Some(code @ "AccessDenied")) | (401 | 403, Some(code)) => StoreError::Denied(format!(
             "these credentials may not use bucket {:?} ({code})",
             spec.bucket
@@ -56,7 +57,6 @@ pub fn from_answer(status: u16, body: &str, spec: &S3Spec) -> Option<StoreError>
         (401 | 403, None) => {
             StoreError::Denied(format!("{} refused the credentials", spec.endpoint_label()))
         }
-        (_, Some("QuotaExceeded" | "InsufficientStorage")) | (507, _) => StoreError::NoSpace,
         (412, _) => StoreError::Precondition,
         _ => return None,
     })
@@ -110,4 +110,64 @@ pub fn error_code(body: &str) -> Option<String> {
     let start = body.find("<Code>")? + "<Code>".len();
     let end = body[start..].find("</Code>")? + start;
     Some(body[start..end].trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> S3Spec {
+        let mut spec = S3Spec::from_url("s3://photos").expect("valid");
+        spec.endpoint = Some("http://127.0.0.1:9000/".to_owned());
+        spec
+    }
+
+    fn body(code: &str) -> String {
+        format!("<?xml version=\"1.0\"?><Error><Code>{code}</Code><Message>m</Message></Error>")
+    }
+
+    #[test]
+    fn answers_become_words_an_admin_can_act_on() {
+        let words = |status, code: &str| from_answer(status, &body(code), &spec());
+        assert!(matches!(
+            words(404, "NoSuchBucket"),
+            Some(StoreError::Unavailable(text))
+                if text == "no bucket named \"photos\" at http://127.0.0.1:9000"
+        ));
+        assert!(matches!(
+            words(403, "InvalidAccessKeyId"),
+            Some(StoreError::Denied(text)) if text.contains("access key or secret")
+        ));
+        assert!(matches!(
+            words(403, "SignatureDoesNotMatch"),
+            Some(StoreError::Denied(_))
+        ));
+        assert!(matches!(
+            words(403, "AccessDenied"),
+            Some(StoreError::Denied(_))
+        ));
+        assert!(matches!(
+            from_answer(403, "", &spec()),
+            Some(StoreError::Denied(_))
+        ));
+        assert!(matches!(
+            words(403, "QuotaExceeded"),
+            Some(StoreError::NoSpace)
+        ));
+        assert!(matches!(
+            words(400, "QuotaExceeded"),
+            Some(StoreError::NoSpace)
+        ));
+        assert!(matches!(words(507, "Whatever"), Some(StoreError::NoSpace)));
+        assert!(
+            words(404, "NoSuchKey").is_none(),
+            "left to object_store's NotFound"
+        );
+    }
+
+    #[test]
+    fn the_error_code_is_read_from_the_body() {
+        assert_eq!(error_code(&body("SlowDown")).as_deref(), Some("SlowDown"));
+        assert_eq!(error_code("not xml"), None);
+    }
 }
