@@ -12,6 +12,7 @@ use crate::config::{Config, ConfigError};
 use crate::error::AppError;
 use crate::ids::Ids;
 use crate::storages::StorageRegistry;
+use crate::uploads::buckets::{Buckets, MountedBucket};
 use crate::uploads::{spawn_sweeper, Uploads};
 
 /// Everything a request handler may need; cheap to clone.
@@ -34,7 +35,7 @@ struct Inner {
     /// Stable ids of entries (§4).
     ids: Ids,
     /// The storages (§5): the served tree as `default`, the config file's, the API's.
-    storages: StorageRegistry,
+    storages: Arc<StorageRegistry>,
 }
 
 impl AppState {
@@ -81,9 +82,12 @@ impl AppState {
         let db = crate::database::open(&root, config.writable).map_err(state_error)?;
         let storages = StorageRegistry::open(db.clone(), &root, config.writable, &config.storages)
             .map_err(ConfigError::Storage)?;
+        let storages = Arc::new(storages);
         let ids = Ids::new(db);
         let uploads = if config.writable {
-            let uploads = Uploads::open(&root, config, ids.clone()).map_err(state_error)?;
+            let buckets: Arc<dyn Buckets> = storages.clone();
+            let uploads =
+                Uploads::open(&root, config, ids.clone(), buckets).map_err(state_error)?;
             let uploads = Arc::new(uploads);
             // Outside a runtime (a plain unit test) there is nothing to sweep with.
             if tokio::runtime::Handle::try_current().is_ok() {
@@ -161,5 +165,33 @@ impl AppState {
     /// Whether `--cors-origin '*'` was given.
     pub(crate) fn cors_any(&self) -> bool {
         self.inner.cors_any
+    }
+}
+
+/// The storages are the upload buckets (§2): implemented here, where both are
+/// known, so neither module depends on the other for it.
+impl Buckets for StorageRegistry {
+    fn names(&self) -> Vec<String> {
+        self.list()
+            .into_iter()
+            .map(|storage| storage.name)
+            .collect()
+    }
+
+    fn mounted(&self, name: &str) -> Option<MountedBucket> {
+        if name == skiff_protocol::DEFAULT_BUCKET {
+            return None;
+        }
+        let storage = self.get(name)?;
+        let store = self.store(name)?;
+        Some(MountedBucket {
+            store,
+            mount: storage.mount,
+            writable: storage.writable,
+        })
+    }
+
+    fn is_mount(&self, top: &str) -> bool {
+        StorageRegistry::is_mount(self, top)
     }
 }

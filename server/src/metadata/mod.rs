@@ -28,6 +28,7 @@ use crate::json::json_response;
 use crate::paths::{find_blocking, is_reserved, Found};
 use crate::state::AppState;
 use crate::uploads::blocking;
+use crate::uploads::buckets::refuse_mounted;
 
 /// The metadata routes (on every server; writes need `--writable`).
 pub fn routes() -> Router<AppState> {
@@ -69,6 +70,7 @@ async fn serve(
             AppError::Reserved
         });
     }
+    refuse_mounted(state.storages(), &path, "metadata API")?;
     let replace = match *method {
         Method::GET | Method::HEAD => return get(state, path).await,
         Method::POST => false,

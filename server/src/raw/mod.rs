@@ -26,6 +26,7 @@ use crate::entry::{etag, mime_for_name, modified, rfc3339};
 use crate::error::AppError;
 use crate::paths::{is_reserved, Found};
 use crate::state::AppState;
+use crate::uploads::buckets::refuse_mounted;
 use crate::uploads::Uploads;
 
 /// The raw API routes (on every server).
@@ -81,7 +82,7 @@ async fn dispatch(
         ("mkdir", Method::POST) => write::mkdir(writer(state)?, path).await,
         ("move" | "copy", Method::POST) => {
             let uploads = writer(state)?;
-            let to = target(query.to.as_deref())?;
+            let to = target(state, query.to.as_deref())?;
             if operation == "move" {
                 tree_ops::move_entry(uploads, path, to, query.overwrite).await
             } else {
@@ -151,16 +152,18 @@ async fn reference(
             AppError::Reserved
         });
     }
+    refuse_mounted(state.storages(), &path, "raw API")?;
     Ok(path)
 }
 
 /// `to=path:/…`, which must not be the reserved name.
-fn target(to: Option<&str>) -> Result<TreePath, AppError> {
+fn target(state: &AppState, to: Option<&str>) -> Result<TreePath, AppError> {
     let to = to.ok_or_else(|| bad_ref("to= is required".to_owned()))?;
     let path = path_ref(to)?;
     if is_reserved(&path) {
         return Err(AppError::Reserved);
     }
+    refuse_mounted(state.storages(), &path, "raw API")?;
     Ok(path)
 }
 

@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use skiff_protocol::{part_count, FileObject, UploadComplete};
 
 use super::body::hex;
+use super::buckets::{bucket, Bucket};
 use super::partial::PartialBytes;
 use super::parts::PartSet;
 use super::session::{blocking, now_ms, session_object, Uploads};
@@ -170,6 +171,9 @@ async fn fail(
 /// Moves the finished session's bytes into place and records it completed
 /// (blocking). The caller holds the session exclusively.
 pub fn place_session(uploads: &Uploads, record: SessionRecord) -> Result<SessionRecord, AppError> {
+    if let Bucket::Mounted(mounted) = bucket(uploads.buckets(), &record.bucket)? {
+        return super::mounted::place(uploads, &mounted, record);
+    }
     let path = key_path(&record.key)?;
     let target = prepare_target(uploads.root(), &path)?;
     let replaced = target.symlink_metadata().is_ok();
@@ -182,26 +186,43 @@ pub fn place_session(uploads: &Uploads, record: SessionRecord) -> Result<Session
 /// a completion a crash cut short after the rename.
 pub fn record_placed(
     uploads: &Uploads,
-    mut record: SessionRecord,
+    record: SessionRecord,
     target: &Path,
+    replaced: bool,
+) -> Result<SessionRecord, AppError> {
+    // Learn the new file's ETag so listings can trust the digests we computed.
+    let tag = std::fs::symlink_metadata(target)
+        .ok()
+        .map(|metadata| etag(&metadata));
+    let key = record.key.clone();
+    record_completed(uploads, record, &key, tag, replaced)
+}
+
+/// The bookkeeping once the file is in place in any storage (blocking): the id
+/// and file record under `tree_key` (the file's path in the whole tree), with
+/// the file's ETag `tag` if known, and the session `Completed`, in one commit.
+pub fn record_completed(
+    uploads: &Uploads,
+    mut record: SessionRecord,
+    tree_key: &str,
+    tag: Option<String>,
     replaced: bool,
 ) -> Result<SessionRecord, AppError> {
     let created_at = i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX);
     // The file object reports the entry's stable id: kept if it replaced a
     // file; a new file starts afresh, whatever a file deleted behind our back left.
     if !replaced {
-        uploads.ids().forget_tree(&record.key)?;
+        uploads.ids().forget_tree(tree_key)?;
     }
-    record.file_id = uploads.ids().id_for(&record.key)?;
+    record.file_id = uploads.ids().id_for(tree_key)?;
     record.state = SessionState::Completed { created_at };
     record.touched_ms = now_ms();
     let mut writes = Vec::new();
-    // Learn the new file's ETag so listings can trust the digests we computed.
-    if let Ok(metadata) = std::fs::symlink_metadata(target) {
+    if let Some(tag) = tag {
         writes.push(Write::File {
-            key: record.key.clone(),
+            key: tree_key.to_owned(),
             record: FileRecord {
-                etag: etag(&metadata),
+                etag: tag,
                 sha256: record.digest.clone(),
                 id: record.file_id.clone(),
                 mime_type: record.mime_type.clone(),

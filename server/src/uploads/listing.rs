@@ -25,23 +25,17 @@ use crate::walk::Walked;
 const DEFAULT_LIMIT: usize = 1000;
 const MAX_LIMIT: usize = 10_000;
 
-/// `GET {uploads}`: the one bucket, which is the served tree.
-pub fn buckets() -> Response {
+/// `GET {uploads}`: one bucket per storage, the default (the served tree) first.
+pub fn buckets(uploads: &Uploads) -> Response {
     let list = BucketList {
-        data: vec![Bucket {
-            name: DEFAULT_BUCKET.to_owned(),
-        }],
+        data: uploads
+            .buckets()
+            .names()
+            .into_iter()
+            .map(|name| Bucket { name })
+            .collect(),
     };
     json_response(StatusCode::OK, &list)
-}
-
-/// Refuses every bucket but `default` with 404.
-pub fn check_bucket(bucket: &str) -> Result<(), AppError> {
-    if bucket == DEFAULT_BUCKET {
-        Ok(())
-    } else {
-        Err(AppError::UnknownBucket(bucket.to_owned()))
-    }
 }
 
 /// `GET {uploads}/default?after=&limit=`.
@@ -53,7 +47,11 @@ pub async fn files(uploads: &Arc<Uploads>, query: Option<&str>) -> Result<Respon
         let mut keys = Vec::new();
         let _ = crate::walk::files(uploads.root(), |walked| {
             if let Walked::File { key } = walked {
-                keys.push(key);
+                // A local folder under a mount's name is hidden by the mount (§5).
+                let top = key.split('/').next().unwrap_or_default();
+                if !uploads.buckets().is_mount(top) {
+                    keys.push(key);
+                }
             }
             ControlFlow::Continue(())
         });
@@ -145,7 +143,7 @@ pub fn file_object(
 }
 
 /// `after` and `limit` from the query string (form-encoded values).
-fn page_query(query: Option<&str>) -> Result<(Option<String>, usize), AppError> {
+pub(super) fn page_query(query: Option<&str>) -> Result<(Option<String>, usize), AppError> {
     let mut after = None;
     let mut limit = DEFAULT_LIMIT;
     for pair in query

@@ -11,6 +11,8 @@
 //! - `recovery.rs`: startup reconciliation and the expiry sweep
 //! - `store.rs`: the redb database that makes sessions survive a crash
 //! - `listing.rs`: buckets and file objects
+//! - `buckets.rs`: the storages as buckets (§2, §5)
+//! - `mounted.rs`, `mounted_listing.rs`: completing into, and listing, a mounted storage
 //! - `tree_write.rs`: `PUT P` and `DELETE P` on the tree
 //! - `target.rs`, `body.rs`: placing files in the tree, streaming bodies to disk
 //!
@@ -19,10 +21,13 @@
 
 mod append;
 pub mod body;
+pub mod buckets;
 mod committer;
 mod complete;
 mod listing;
 mod locks;
+mod mounted;
+mod mounted_listing;
 mod partial;
 mod parts;
 mod recovery;
@@ -50,6 +55,8 @@ pub use parts::MIN_PART;
 pub use recovery::spawn_sweeper;
 pub use session::{blocking, Uploads};
 pub use store::recorded_sha256s;
+
+use buckets::Bucket;
 
 use crate::error::AppError;
 use crate::json::json_response;
@@ -84,7 +91,7 @@ async fn collection(
         return AppError::NotFound.into_response();
     };
     let result = match method {
-        Method::GET | Method::HEAD => Ok(listing::buckets()),
+        Method::GET | Method::HEAD => Ok(listing::buckets(uploads)),
         Method::POST => create(uploads, &headers, body).await,
         _ => Err(AppError::MethodNotAllowed {
             allow: "GET, HEAD, POST",
@@ -164,25 +171,41 @@ async fn route_item(
             }),
         };
     }
-    listing::check_bucket(&first)?;
+    let target = buckets::bucket(uploads.buckets(), &first)?;
     if key.is_empty() {
-        return match *method {
-            Method::GET | Method::HEAD => listing::files(uploads, uri.query()).await,
+        return match (method.clone(), &target) {
+            (Method::GET | Method::HEAD, Bucket::Default) => {
+                listing::files(uploads, uri.query()).await
+            }
+            (Method::GET | Method::HEAD, Bucket::Mounted(mounted)) => {
+                mounted_listing::files(uploads, &first, mounted, uri.query()).await
+            }
             _ => Err(AppError::MethodNotAllowed { allow: "GET, HEAD" }),
         };
     }
     let path = TreePath::parse_url_path(&format!("/{key}"))?;
     let is_read = matches!(*method, Method::GET | Method::HEAD);
-    if is_reserved(&path) {
+    // `.skiff` in any storage, and a mount's name in the default storage.
+    let hidden = match target {
+        Bucket::Default => buckets::under_mount(uploads.buckets(), &path),
+        Bucket::Mounted(_) => false,
+    };
+    if is_reserved(&path) || hidden {
         return Err(if is_read {
             AppError::NotFound
         } else {
             AppError::Reserved
         });
     }
-    match *method {
-        Method::GET | Method::HEAD => listing::file(uploads, path).await,
-        Method::DELETE => listing::delete_file(uploads, path).await,
+    match (method.clone(), target) {
+        (Method::GET | Method::HEAD, Bucket::Default) => listing::file(uploads, path).await,
+        (Method::DELETE, Bucket::Default) => listing::delete_file(uploads, path).await,
+        (Method::GET | Method::HEAD, Bucket::Mounted(mounted)) => {
+            mounted_listing::file(uploads, &first, &mounted, path).await
+        }
+        (Method::DELETE, Bucket::Mounted(mounted)) => {
+            mounted_listing::delete_file(uploads, &first, &mounted, path).await
+        }
         _ => Err(AppError::MethodNotAllowed {
             allow: "GET, HEAD, DELETE",
         }),

@@ -18,6 +18,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use skiff_protocol::DEFAULT_BUCKET;
+
 use super::complete::{hash_later, record_placed};
 use super::partial::PartialBytes;
 use super::session::{blocking, Uploads};
@@ -43,6 +45,11 @@ impl Uploads {
                 continue;
             }
             known.insert(record.id.clone());
+            if let SessionState::Completed { .. } = record.state {
+                // A mounted storage's completion drops the partial file after
+                // recording the session; a crash in between left it behind.
+                self.partial.discard(&record.id)?;
+            }
             if record.state != SessionState::Open {
                 continue;
             }
@@ -132,6 +139,11 @@ impl Uploads {
     /// Finishes a completion cut short after its rename, if the target is there
     /// (then true).
     fn finish_placed(&self, record: &SessionRecord) -> Result<bool, AppError> {
+        if record.bucket != DEFAULT_BUCKET {
+            // A mounted storage's partial file stays until the session is
+            // recorded completed: gone while open, the bytes are lost.
+            return Ok(false);
+        }
         let target = key_path(&record.key).and_then(|path| resolve_blocking(&self.root, &path));
         match target {
             Ok(target) if target.is_file() => {
@@ -171,13 +183,15 @@ impl Uploads {
 }
 
 /// Files completed in parts whose background SHA-256 a restart interrupted get
-/// it computed now (each is skipped if its record already has one).
+/// it computed now (each is skipped if its record already has one). Mounted
+/// storages' files always have theirs: it is computed as they are placed.
 fn resume_hashes(uploads: &Arc<Uploads>) {
     let pending: Vec<String> = match uploads.store.sessions() {
         Ok(sessions) => sessions
             .into_iter()
             .filter(|record| {
                 record.part_size.is_some()
+                    && record.bucket == DEFAULT_BUCKET
                     && record.digest.is_none()
                     && matches!(record.state, SessionState::Completed { .. })
             })

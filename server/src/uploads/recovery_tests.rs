@@ -21,7 +21,10 @@ fn open(root: &Path) -> Uploads {
     let mut config = Config::new(root);
     config.writable = true;
     let db = crate::database::open(root, true).expect("open the database");
-    Uploads::open(root, &config, Ids::new(db)).expect("open the uploads")
+    let storages = crate::storages::StorageRegistry::open(db.clone(), root, true, &[])
+        .expect("open the storages");
+    Uploads::open(root, &config, Ids::new(db), std::sync::Arc::new(storages))
+        .expect("open the uploads")
 }
 
 /// A parts session with both parts written and recorded, its content hash

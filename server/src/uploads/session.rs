@@ -8,12 +8,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use skiff_protocol::{
-    part_count, UploadCreate, UploadSession, DEFAULT_BUCKET, SESSION_PREFIX, UPLOADS_PATH,
+    part_count, TreePath, UploadCreate, UploadSession, SESSION_PREFIX, UPLOADS_PATH,
 };
 use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard};
 
 pub use super::locks::{Live, SessionLocks};
 
+use super::buckets::{bucket, under_mount, Bucket, Buckets};
 use super::partial::{LocalPartial, PartialBytes};
 use super::parts::{PartSet, MIN_PART};
 use super::store::{SessionRecord, SessionState, Store};
@@ -21,6 +22,7 @@ use super::target::{exists, key_path};
 use crate::config::Config;
 use crate::error::AppError;
 use crate::ids::Ids;
+use crate::store::StoreError;
 
 /// The server's upload sessions.
 pub struct Uploads {
@@ -32,6 +34,8 @@ pub struct Uploads {
     pub(super) max_chunk: u64,
     pub(super) max_size: u64,
     pub(super) partial: LocalPartial,
+    /// The storages as buckets: sessions may upload into any of them.
+    pub(super) buckets: Arc<dyn Buckets>,
     /// Background whole-file hashes of files uploaded in parts, one at a time.
     pub(super) hashing: Arc<tokio::sync::Semaphore>,
     live: Mutex<HashMap<String, Arc<SessionLocks>>>,
@@ -49,7 +53,12 @@ impl std::fmt::Debug for Uploads {
 impl Uploads {
     /// Opens the state under `root/.skiff` (canonical `root`) in the shared database, and
     /// reconciles it with the partial files on disk. Blocking; runs at startup.
-    pub fn open(root: &Path, config: &Config, ids: Ids) -> Result<Self, AppError> {
+    pub fn open(
+        root: &Path,
+        config: &Config,
+        ids: Ids,
+        buckets: Arc<dyn Buckets>,
+    ) -> Result<Self, AppError> {
         let state_dir = root.join(skiff_protocol::RESERVED_NAME);
         let partial_dir = state_dir.join("partial");
         std::fs::create_dir_all(&partial_dir)?;
@@ -63,6 +72,7 @@ impl Uploads {
             max_chunk: config.max_chunk,
             max_size: config.max_size,
             partial: LocalPartial::new(partial_dir.clone()),
+            buckets,
             hashing: Arc::new(tokio::sync::Semaphore::new(1)),
             live: Mutex::new(HashMap::new()),
         };
@@ -83,6 +93,11 @@ impl Uploads {
     /// `--max-size`: the largest file accepted, in bytes.
     pub fn max_size(&self) -> u64 {
         self.max_size
+    }
+
+    /// The storages as buckets.
+    pub fn buckets(&self) -> &dyn Buckets {
+        &*self.buckets
     }
 
     /// The served root (canonical).
@@ -112,10 +127,16 @@ impl Uploads {
         request: UploadCreate,
         if_none_match: bool,
     ) -> Result<UploadSession, AppError> {
-        if request.bucket != DEFAULT_BUCKET {
-            return Err(AppError::UnknownBucket(request.bucket));
-        }
+        let target = bucket(&*self.buckets, &request.bucket)?;
         let path = key_path(&request.key)?;
+        match &target {
+            // A mount's name belongs to its storage (§5), like `.skiff`.
+            Bucket::Default if under_mount(&*self.buckets, &path) => {
+                return Err(AppError::Reserved)
+            }
+            Bucket::Mounted(mounted) if !mounted.writable => return Err(AppError::ReadOnly),
+            _ => {}
+        }
         if request.size > self.max_size {
             return Err(AppError::TooLarge {
                 code: "file_too_large",
@@ -136,8 +157,10 @@ impl Uploads {
             }
         }
         let expected_sha256 = request.sha256.as_deref().map(parse_sha256).transpose()?;
-        // Also refuses (403) keys whose existing parents lead out of the root.
-        if exists(&self.root, &path)? && if_none_match {
+        // Always asked of the default storage: refuses (403) keys whose existing
+        // parents lead out of the root.
+        let asked = if_none_match || matches!(target, Bucket::Default);
+        if asked && target_exists(&self.root, &target, &path)? && if_none_match {
             return Err(AppError::AlreadyExists);
         }
         let id = uuid::Uuid::new_v4().simple().to_string();
@@ -155,6 +178,7 @@ impl Uploads {
             state: SessionState::Open,
             part_size: request.part_size,
             content_hash: None,
+            create_only: if_none_match,
         };
         self.store.put_session(&record)?;
         let reserved = if record.part_size.is_some() {
@@ -271,6 +295,22 @@ impl Uploads {
     pub fn is_expired(&self, record: &SessionRecord) -> bool {
         let ttl_ms = u64::try_from(self.ttl.as_millis()).unwrap_or(u64::MAX);
         now_ms().saturating_sub(record.touched_ms) >= ttl_ms
+    }
+}
+
+/// Whether something is at `path` in `target` (blocking; a mounted storage is
+/// asked through its store: 503 if it is down).
+fn target_exists(root: &Path, target: &Bucket, path: &TreePath) -> Result<bool, AppError> {
+    match target {
+        Bucket::Default => exists(root, path),
+        Bucket::Mounted(mounted) => {
+            let store = Arc::clone(mounted.store()?);
+            match tokio::runtime::Handle::current().block_on(store.stat(path)) {
+                Ok(_) => Ok(true),
+                Err(StoreError::NotFound) => Ok(false),
+                Err(error) => Err(error.into()),
+            }
+        }
     }
 }
 

@@ -63,6 +63,10 @@ pub struct SessionRecord {
     /// place (so recovery can finish a completion a crash interrupted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_hash: Option<String>,
+    /// Created with `If-None-Match: *`: a mounted storage places the file only
+    /// if nothing is there by then (`PutMode::Create`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub create_only: bool,
 }
 
 /// Life of a session after creation.

@@ -1,0 +1,140 @@
+//! Completing a session whose bucket is a mounted storage (§2, §5).
+//!
+//! The session's bytes staged on this server's disk exactly as for the default
+//! bucket (partial file, parts, digests, group commit, recovery), so every
+//! durability guarantee of §2 holds whatever the backend. Completion streams the
+//! finished partial file into the store with one `Store::put` (one S3 multipart
+//! upload), `PutMode::Create` when the session was created with
+//! `If-None-Match: *`, then records the session completed, then drops the partial
+//! file. A crash or a store outage between the put and the record leaves the
+//! session open and its bytes on disk: the client's repeated completion repeats
+//! the put (for `Create`, a file already there with the session's size and
+//! SHA-256 counts as placed).
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+use skiff_protocol::TreePath;
+use tokio::io::AsyncReadExt;
+use tokio::runtime::Handle;
+use tokio_util::io::ReaderStream;
+
+use super::body::{hex, WRITE_BUFFER};
+use super::buckets::MountedBucket;
+use super::complete::record_completed;
+use super::partial::PartialBytes;
+use super::session::Uploads;
+use super::store::SessionRecord;
+use super::target::key_path;
+use crate::error::AppError;
+use crate::store::{ByteStream, Entry, PutMode, Store, StoreError};
+
+/// Places the finished session's file in `mounted` and records it completed
+/// (blocking: runs on a blocking thread inside the runtime). The caller holds
+/// the session exclusively.
+pub fn place(
+    uploads: &Uploads,
+    mounted: &MountedBucket,
+    mut record: SessionRecord,
+) -> Result<SessionRecord, AppError> {
+    let store = Arc::clone(mounted.store()?);
+    let path = key_path(&record.key)?;
+    let runtime = Handle::current();
+    let replaced = match runtime.block_on(store.stat(&path)) {
+        Ok(entry) if entry.is_dir => {
+            return Err(AppError::Conflict {
+                code: "target_is_folder",
+                message: format!("{:?} is a folder", path.name().unwrap_or_default()),
+            })
+        }
+        Ok(_) => true,
+        Err(StoreError::NotFound) => false,
+        Err(error) => return Err(error.into()),
+    };
+    let mode = if record.create_only {
+        PutMode::Create
+    } else {
+        PutMode::Overwrite
+    };
+    let hasher = Arc::new(Mutex::new(Sha256::new()));
+    let body = partial_stream(uploads, &record, Arc::clone(&hasher))?;
+    let entry = match runtime.block_on(store.put(&path, mode, body)) {
+        Ok(entry) => {
+            let hasher =
+                std::mem::take(&mut *hasher.lock().unwrap_or_else(PoisonError::into_inner));
+            let sha256 = hex(&hasher.finalize());
+            if record.digest.as_ref().is_some_and(|known| *known != sha256) {
+                // The staged bytes changed on disk after they were acknowledged.
+                tracing::error!(id = record.id, "a partial file no longer has its digest");
+            }
+            record.digest.get_or_insert(sha256);
+            entry
+        }
+        Err(StoreError::Exists) if record.create_only => {
+            placed_before(uploads, &runtime, &store, &path, &mut record)?
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let tree_key = mounted.tree_key(&record.key);
+    let record = record_completed(uploads, record, &tree_key, Some(entry.etag), replaced)?;
+    uploads.partial.discard(&record.id)?;
+    Ok(record)
+}
+
+/// The partial file's `size` bytes as a store body, hashed as they pass.
+fn partial_stream(
+    uploads: &Uploads,
+    record: &SessionRecord,
+    hasher: Arc<Mutex<Sha256>>,
+) -> Result<ByteStream, AppError> {
+    let file = std::fs::File::open(uploads.partial_path(&record.id))?;
+    if file.metadata()?.len() < record.size {
+        return Err(AppError::Io(std::io::Error::other(
+            "a finished session's partial file is shorter than its size",
+        )));
+    }
+    let reader = tokio::fs::File::from_std(file).take(record.size);
+    let stream = ReaderStream::with_capacity(reader, WRITE_BUFFER).map(move |chunk| {
+        let chunk = chunk.map_err(|error| StoreError::Body(error.to_string()))?;
+        hasher
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .update(&chunk);
+        Ok(chunk)
+    });
+    Ok(Box::pin(stream))
+}
+
+/// `Create` met a file: it counts as this session's own earlier put (a crash or
+/// a lost answer after the store took it) only if it has the session's size and
+/// SHA-256; anything else is 412.
+fn placed_before(
+    uploads: &Uploads,
+    runtime: &Handle,
+    store: &Arc<dyn Store>,
+    path: &TreePath,
+    record: &mut SessionRecord,
+) -> Result<Entry, AppError> {
+    let entry = runtime.block_on(store.stat(path))?;
+    if entry.is_dir || entry.size != record.size {
+        return Err(AppError::AlreadyExists);
+    }
+    let sha256 = match &record.digest {
+        Some(known) => known.clone(),
+        None => hex(&uploads.partial.hash(&record.id, record.size)?),
+    };
+    let stored = runtime.block_on(async {
+        let mut stream = store.read(path, None).await?;
+        let mut hasher = Sha256::new();
+        while let Some(chunk) = stream.next().await {
+            hasher.update(&chunk?);
+        }
+        Ok::<_, StoreError>(hex(&hasher.finalize()))
+    })?;
+    if stored != sha256 {
+        return Err(AppError::AlreadyExists);
+    }
+    record.digest = Some(sha256);
+    Ok(entry)
+}
