@@ -1,7 +1,9 @@
 //! `cargo xtask bench`: the browse benchmark (server and app on 100,000 entries), the
 //! upload benchmark (the app against curl, tus-js-client → @tus/server and dufs's page on
-//! 1 GiB, its memory on 4 GiB, 10,000 and 1,000 dropped files) and the app bundle size, as
-//! one Markdown table printed and written to `target/bench.md`.
+//! 1 GiB, its memory on 4 GiB, 10,000 and 1,000 dropped files), the storage benchmark (S3
+//! through skiff-server against S3 directly, on SeaweedFS: 1 GiB upload, 10,000-object
+//! listing) and the app bundle size, as one Markdown table printed and written to
+//! `target/bench.md`.
 
 use crate::{build, setup, util};
 use anyhow::{bail, Context, Result};
@@ -14,7 +16,7 @@ use std::process::Stdio;
 const HEADER: &str = "| Measurement | Value |\n|---|---|";
 
 /// The bench targets of `skiff-server` (`server/benches/NAME.rs`), run in this order.
-const BENCHES: &[&str] = &["browse", "upload"];
+const BENCHES: &[&str] = &["browse", "upload", "storage"];
 
 pub fn run() -> Result<()> {
     setup::run()?;
@@ -39,6 +41,7 @@ fn server_bench(artifacts: &build::Artifacts, name: &str) -> Result<Vec<String>>
     let mut command = util::cargo();
     command
         .args(["bench", "-p", "skiff-server", "--bench", name])
+        // With SKIFF_WEED: the storage benchmark's SeaweedFS.
         .envs(artifacts.test_env())
         // The upload benchmark's peers (see `setup::bench_tools`).
         .env("SKIFF_BENCH_NODE_MODULES", setup::node_modules())
