@@ -67,7 +67,7 @@ async fn edit_metadata_reload_and_find_it_persisted() {
     browser
         .wait_until(
             "the new type in the listing",
-            "document.querySelector('[role=row][data-name=\"data.bin\"] [role=gridcell]:nth-child(4)')?.textContent === 'text/plain'",
+            "document.querySelector('[role=row][data-name=\"data.bin\"] [role=gridcell]:nth-child(4)')?.title === 'text/plain'",
         )
         .await;
     // The server has them, typed: a string and a number.

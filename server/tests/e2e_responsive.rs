@@ -1,8 +1,9 @@
 //! The responsive layout, end to end in headless Chromium: at a phone (320×640, 390×844),
 //! a laptop at 200 % zoom (700×450), a phone on its side (844×390) and a desktop
 //! (1400×900), in light and dark, the main view, a selected file and the move dialog fit
-//! the width, show rows where the listing is the visible pane, leave nothing drawn over
-//! the details heading or the back button, and pass axe-core. On a touch phone: taps open
+//! the width, show rows (name and size always among the columns) where the listing is the
+//! visible pane, keep the filter box in view, leave nothing drawn over the details heading
+//! or the back button, give a finger 44 px on phones, and pass axe-core. On a touch phone: taps open
 //! folders and show a file's details, Back returns, the folder pane and the actions menu
 //! work, and every button and row is at least 44 px tall.
 
@@ -104,6 +105,30 @@ async fn layout_problems(
         if height <= 100.0 {
             problems.push(format!("{view}: the listing is {height:.0} px tall"));
         }
+        // Columns drop by priority, but the name and the size always stay.
+        let missing = browser
+            .client
+            .execute(
+                "const cells = [...document.querySelector('[role=row][data-name]').children];
+                 return ['name', 'size'].filter((column, i) => !(cells[i]
+                    && cells[i].getClientRects().length
+                    && cells[i].getBoundingClientRect().width >= 40));",
+                vec![],
+            )
+            .await
+            .expect("look at the columns");
+        let missing: Vec<String> = serde_json::from_value(missing).expect("a list");
+        if !missing.is_empty() {
+            problems.push(format!("{view}: columns gone: {missing:?}"));
+        }
+    }
+    if size.mobile {
+        problems.extend(
+            small_touch_targets(browser)
+                .await
+                .into_iter()
+                .map(|problem| format!("{view}: under a finger's 44 px: {problem}")),
+        );
     }
     problems.extend(
         // Every axe violation, minor ones included: the issue asks for zero.
@@ -162,8 +187,9 @@ async fn every_size_and_theme_fits_shows_rows_and_passes_axe() {
     let browser = Browser::start().await;
     let mut problems = Vec::new();
     for size in &SIZES {
+        // Phones with touch: the touch-sized rules (`pointer: coarse`) apply and are checked.
         browser
-            .emulate_device(size.width, size.height, size.mobile, false)
+            .emulate_device(size.width, size.height, size.mobile, size.mobile)
             .await;
         let single = size.width <= SINGLE_PANE_MAX;
         for dark in [false, true] {
@@ -184,6 +210,14 @@ async fn every_size_and_theme_fits_shows_rows_and_passes_axe() {
                 .await;
             browser.screenshot(&format!("responsive-{name}-main")).await;
             problems.extend(layout_problems(&browser, size, &format!("{name} main"), true).await);
+            // The filter box is in view and usable (it used to sit off-screen on a phone).
+            problems.extend(
+                browser
+                    .placement_problems("input[type=search]", if size.mobile { 44.0 } else { 1.0 })
+                    .await
+                    .into_iter()
+                    .map(|problem| format!("{name} main: filter: {problem}")),
+            );
 
             browser.click_row("notes.txt", None).await;
             browser
@@ -220,6 +254,14 @@ async fn every_size_and_theme_fits_shows_rows_and_passes_axe() {
             browser.screenshot(&format!("responsive-{name}-move")).await;
             problems.extend(
                 layout_problems(&browser, size, &format!("{name} move dialog"), false).await,
+            );
+            // Cancel and Move are in view as the dialog opens, however short the window.
+            problems.extend(
+                browser
+                    .placement_problems("dialog[open] form > div:last-child button", 1.0)
+                    .await
+                    .into_iter()
+                    .map(|problem| format!("{name} move dialog: {problem}")),
             );
         }
     }

@@ -1,7 +1,7 @@
 //! Devices other than a desktop window: the viewport size, touch input and the colour
-//! scheme (Chrome DevTools Protocol `Emulation.*`), taps (`Input.dispatchTouchEvent`, so
-//! the page sees the pointer and touch events a finger makes), and the layout checks the
-//! responsive tests assert at every size.
+//! scheme (Chrome DevTools Protocol `Emulation.*`), taps and long presses
+//! (`Input.dispatchTouchEvent`, so the page sees the pointer and touch events a finger
+//! makes), right clicks, and the layout checks the responsive tests assert at every size.
 
 use std::time::Duration;
 
@@ -165,6 +165,41 @@ impl Browser {
         self.tap_at(x, y).await;
         tokio::time::sleep(Duration::from_millis(60)).await;
         self.tap_at(x, y).await;
+    }
+
+    /// Holds one finger still on the viewport point (`x`, `y`) for a second, then lifts
+    /// it: a long press.
+    pub async fn long_press_at(&self, x: f64, y: f64) {
+        self.cdp(
+            "Input.dispatchTouchEvent",
+            serde_json::json!({ "type": "touchStart", "touchPoints": [{ "x": x, "y": y }] }),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        self.cdp(
+            "Input.dispatchTouchEvent",
+            serde_json::json!({ "type": "touchEnd", "touchPoints": [] }),
+        )
+        .await;
+    }
+
+    /// Clicks the right mouse button at the viewport point (`x`, `y`).
+    pub async fn right_click_at(&self, x: f64, y: f64) {
+        let steps = [
+            ("mouseMoved", "none", 0),
+            ("mousePressed", "right", 2),
+            ("mouseReleased", "right", 0),
+        ];
+        for (kind, button, buttons) in steps {
+            self.cdp(
+                "Input.dispatchMouseEvent",
+                serde_json::json!({
+                    "type": kind, "x": x, "y": y, "button": button, "buttons": buttons,
+                    "clickCount": 1,
+                }),
+            )
+            .await;
+        }
     }
 
     /// Whether the first element matching `css` is rendered (has a box) at all.

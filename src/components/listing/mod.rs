@@ -10,6 +10,7 @@ use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 use stylance::classes;
 
+mod long_press;
 mod row;
 mod state_view;
 

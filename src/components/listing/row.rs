@@ -1,9 +1,11 @@
 //! One row of the listing: its cells, selection (a tap opens a folder on a phone or by
-//! touch), the context menu, renaming in place, dragging it onto folders, and (for
-//! folders) taking drops of files and rows.
+//! touch), the context menu (right click or long press), renaming in place, dragging it
+//! onto folders, and (for folders) taking drops of files and rows.
 
+use super::long_press::LongPress;
 use super::{style, VirtualWindow};
 use crate::components::actions::{drag, rename::RenameField, Actions};
+use crate::components::details::words::kind_of;
 use crate::components::icons::IconKind;
 use crate::components::panes::Panes;
 use crate::components::storages::{RowIcon, RowName};
@@ -47,12 +49,15 @@ pub fn Row(
         human_size(entry.size)
     };
     let kind = IconKind::of(entry.is_dir(), &entry.mime_type);
-    let type_label = if entry.is_dir() {
-        "Folder".to_owned()
+    // Plain words ("PNG image"); the content type itself on hover.
+    let (type_label, type_title) = if entry.is_dir() {
+        ("Folder".to_owned(), "Folder".to_owned())
     } else {
-        entry.mime_type.clone()
+        (
+            kind_of(&entry.mime_type, &entry.name),
+            entry.mime_type.clone(),
+        )
     };
-    let type_title = type_label.clone();
     let open_entry = entry.clone();
     let actions = expect_context::<Actions>();
     let can_move = actions.can_move(browser);
@@ -74,6 +79,16 @@ pub fn Row(
     let cell_name = name.clone();
     let click_name = name.clone();
     let panes = expect_context::<Panes>();
+    // Our menu where the server takes writes (the browser's own elsewhere), for the row
+    // (selected first unless it is part of the selection) at a point of the window.
+    let has_menu = move || actions.ops.with_untracked(Option::is_some) && writes;
+    let open_menu = move |x: f64, y: f64| {
+        if !is_selected.get_untracked() {
+            click(position, false, false);
+        }
+        actions.menu.set(Some((x, y)));
+    };
+    let long_press = LongPress::new();
     let drop_dir = is_folder
         .then(|| {
             browser
@@ -95,6 +110,9 @@ pub fn Row(
             aria-selected=move || is_selected.get().to_string()
             data-name=name.clone()
             on:click=move |event: leptos::ev::MouseEvent| {
+                if long_press.take_fired() {
+                    return; // the lifted finger of a long press that opened the menu
+                }
                 let (toggle, range) = (event.ctrl_key() || event.meta_key(), event.shift_key());
                 // On a phone or by touch a folder opens with one tap.
                 if !toggle && !range && panes.row_clicked(&click_name, is_folder, event.detail()) {
@@ -107,15 +125,27 @@ pub fn Row(
                 }
             }
             on:contextmenu=move |event: leptos::ev::MouseEvent| {
-                // Our menu where the server takes writes; the browser's own elsewhere.
-                if actions.ops.with_untracked(Option::is_some) && writes {
+                if has_menu() {
                     event.prevent_default();
-                    if !is_selected.get_untracked() {
-                        click(position, false, false);
+                    // Android fires it for a long press the row already answered.
+                    if !long_press.fired() {
+                        long_press.cancel();
+                        open_menu(f64::from(event.client_x()), f64::from(event.client_y()));
                     }
-                    actions
-                        .menu
-                        .set(Some((f64::from(event.client_x()), f64::from(event.client_y()))));
+                }
+            }
+            on:pointerdown=move |event: leptos::ev::PointerEvent| {
+                if has_menu() {
+                    long_press.down(&event, open_menu);
+                }
+            }
+            on:pointermove=move |event: leptos::ev::PointerEvent| long_press.moved(&event)
+            on:pointerup=move |_| long_press.cancel()
+            on:pointercancel=move |_| long_press.cancel()
+            on:touchend=move |event: leptos::ev::TouchEvent| {
+                // No mouse events or click from the finger that opened the menu.
+                if long_press.fired() {
+                    event.prevent_default();
                 }
             }
             on:dblclick=move |_| {
