@@ -3,7 +3,8 @@
 //! phone on its side (844×390) and a desktop (1400×900), in light and dark: the upload
 //! panel asking about a name conflict (Replace, Keep both and Skip inside the viewport,
 //! finger-sized on a phone) and the sign-in screen (the token field and the button inside
-//! the viewport). Nothing overflows the width, and axe-core finds no violation at all.
+//! the viewport). Nothing overflows the width, the listing keeps rows in view beside the
+//! question, and axe-core finds no violation at all.
 
 mod browser;
 
@@ -44,6 +45,24 @@ async fn width_and_axe_problems(browser: &Browser, size: &Size, view: &str) -> V
             .map(|problem| format!("{view}: axe: {problem}")),
     );
     problems
+}
+
+/// Whether a listing row is on screen and drawn on top (not hidden under the upload panel).
+async fn rows_in_view(browser: &Browser) -> bool {
+    let found = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('[role=row][data-name]')].some(row => {
+                const r = row.getBoundingClientRect();
+                if (!r.height || r.bottom <= 0 || r.top >= innerHeight) return false;
+                const top = document.elementFromPoint(r.x + 8, r.y + r.height / 2);
+                return !!top && row.contains(top);
+             })",
+            vec![],
+        )
+        .await
+        .expect("look for rows");
+    found == serde_json::Value::Bool(true)
 }
 
 /// The least height a control must have at `size`: a finger's on a phone.
@@ -109,6 +128,11 @@ async fn the_conflict_question_fits_every_size_and_theme() {
                 if !labels.iter().any(|label| label == wanted) {
                     problems.push(format!("{view}: no {wanted} button in {labels:?}"));
                 }
+            }
+            if !rows_in_view(&browser).await {
+                problems.push(format!(
+                    "{view}: no listing row in view beside the question"
+                ));
             }
             problems.extend(width_and_axe_problems(&browser, size, &view).await);
             browser
