@@ -13,8 +13,19 @@ impl Tmpfs {
     /// Mounts a tmpfs of `size` (as `mount -o size=` takes it, e.g. `32m`) over
     /// the existing, empty folder `dir`. Panics with the reason if it cannot.
     pub fn mount(dir: &Path, size: &str) -> Self {
+        Self::mount_with(dir, &format!("size={size}"))
+    }
+
+    /// Mounts a small read-only tmpfs over `dir`: nobody, not even root, may
+    /// write there (permission bits do not bind root).
+    pub fn mount_read_only(dir: &Path) -> Self {
+        Self::mount_with(dir, "ro,size=1m")
+    }
+
+    fn mount_with(dir: &Path, options: &str) -> Self {
+        let size = options;
         let output = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
             .arg(dir)
             .output()
             .expect("run mount(8)");

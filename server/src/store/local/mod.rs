@@ -114,6 +114,9 @@ fn io_error(error: std::io::Error) -> StoreError {
         ErrorKind::PermissionDenied => {
             StoreError::Denied("the operating system refused access".to_owned())
         }
+        ErrorKind::ReadOnlyFilesystem => {
+            StoreError::Denied("the file system is read-only".to_owned())
+        }
         // `from_fs` knows the rest (a symlink loop, a too-long name: not found).
         _ => match AppError::from_fs(error) {
             AppError::Io(error) => StoreError::Unavailable(error.to_string()),
