@@ -88,20 +88,32 @@ async fn run() -> Vec<Row> {
     ));
 
     let mut rows = Vec::new();
-    let step = Instant::now();
-    rows.extend(upload::measure(&skiff, &s3).await);
-    progress(&format!(
-        "1 GiB uploads took {:.0} s",
-        step.elapsed().as_secs_f64()
-    ));
-    let step = Instant::now();
-    rows.extend(listing::measure(&skiff, &s3).await);
-    progress(&format!(
-        "10,000-object listings took {:.0} s",
-        step.elapsed().as_secs_f64()
-    ));
+    if wanted("upload") {
+        let step = Instant::now();
+        rows.extend(upload::measure(&skiff, &s3).await);
+        progress(&format!(
+            "1 GiB uploads took {:.0} s",
+            step.elapsed().as_secs_f64()
+        ));
+    }
+    if wanted("listing") {
+        let step = Instant::now();
+        rows.extend(listing::measure(&skiff, &s3).await);
+        progress(&format!(
+            "10,000-object listings took {:.0} s",
+            step.elapsed().as_secs_f64()
+        ));
+    }
     progress(&format!("done in {:.0} s", started.elapsed().as_secs_f64()));
     rows
+}
+
+/// Which parts run: both by default; `SKIFF_BENCH_STORAGE_ONLY=upload` or `=listing` picks
+/// one (for working on it).
+fn wanted(part: &str) -> bool {
+    std::env::var("SKIFF_BENCH_STORAGE_ONLY")
+        .map(|only| only.split(',').any(|name| name.trim() == part))
+        .unwrap_or(true)
 }
 
 /// The plain S3 client the bench compares against: `object_store`'s S3 client with its
