@@ -164,7 +164,7 @@ async fn an_admin_adds_renames_and_removes_a_local_storage() {
         )
         .await;
 
-    // Back to the files, and to the view again (its button in the header).
+    // Back to the files, into the storage's folder, and to the view again from there.
     click(&browser, "[data-action=close-storages]").await;
     browser
         .wait_until(
@@ -174,9 +174,17 @@ async fn an_admin_adds_renames_and_removes_a_local_storage() {
                 && !location.search.includes('view=')",
         )
         .await;
+    click(&browser, "[role=treeitem][data-path=\"/photos\"] a").await;
+    browser.wait_for_rows(&["kept.txt"]).await;
+    click(&browser, "[data-action=open-storages]").await;
+    browser
+        .wait_until(
+            "the view over the storage's folder",
+            "document.querySelector('li[data-storage=photos]') && location.pathname === '/photos/'",
+        )
+        .await;
 
     // Remove it: the confirmation says the files stay; they do.
-    click(&browser, "[data-action=open-storages]").await;
     click(
         &browser,
         "[data-storage=photos] [data-action=remove-storage]",
@@ -203,9 +211,12 @@ async fn an_admin_adds_renames_and_removes_a_local_storage() {
         std::fs::read_to_string(backend.path().join("kept.txt")).expect("still on disk"),
         "kept bytes"
     );
-    // Back (the browser's) returns to the files; the folder is gone from them.
-    browser.client.back().await.expect("Back");
+    // Its folder is gone, so the files are the top folder's now.
+    click(&browser, "[data-action=close-storages]").await;
     browser.wait_for_rows(&["hello.txt"]).await;
+    browser
+        .wait_until("the top folder", "location.pathname === '/'")
+        .await;
     browser.close().await;
 }
 

@@ -39,8 +39,8 @@ pub fn names_storages_now(config: &Config) -> bool {
 }
 
 /// Records the Storages view over `href` (the current route's link, as
-/// `Browser::href_of` writes it) as a new history entry.
-pub fn push_storages(config: &Config, href: &str) {
+/// `Browser::href_of` writes it) as a new history entry, or in place of the current one.
+pub fn write_storages(config: &Config, href: &str, push: bool) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -56,7 +56,12 @@ pub fn push_storages(config: &Config, href: &str) {
             with_storages(href)
         ),
     };
-    if let Err(error) = history.push_state_with_url(&JsValue::NULL, "", Some(&url)) {
+    let written = if push {
+        history.push_state_with_url(&JsValue::NULL, "", Some(&url))
+    } else {
+        history.replace_state_with_url(&JsValue::NULL, "", Some(&url))
+    };
+    if let Err(error) = written {
         web_sys::console::warn_2(&"skiff: could not update the address bar".into(), &error);
     }
 }

@@ -80,7 +80,9 @@ pub fn StorageCard(
     };
     let remove = {
         let name = name.clone();
+        let mount = mount_name(&storage).map(str::to_owned);
         move || {
+            let mount = mount.clone();
             let Some(api) = storages.api.get_untracked() else {
                 return;
             };
@@ -91,6 +93,9 @@ pub fn StorageCard(
                 busy.set(false);
                 match result {
                     Ok(()) => {
+                        if let Some(mount) = &mount {
+                            storages.leave_removed_mount(browser, mount);
+                        }
                         storages.reload();
                         browser.refresh_tree(&TreePath::root());
                         browser.retry();

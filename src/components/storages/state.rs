@@ -88,8 +88,27 @@ impl Storages {
     pub fn open_view(self, browser: Browser) {
         let config = browser.config.get_value();
         let href = browser.route.with_untracked(|route| browser.href_of(route));
-        address::push_storages(&config, &href);
+        address::write_storages(&config, &href, true);
         self.open.set(true);
+    }
+
+    /// After `mount` was removed: the files under the view go to the top folder if they
+    /// were in it (it is gone), so "Back to files" does not show a missing folder.
+    pub fn leave_removed_mount(self, browser: Browser, mount: &str) {
+        let inside = browser.route.with_untracked(|route| {
+            route.dir.segments().first().map(String::as_str) == Some(mount)
+        });
+        if !inside {
+            return;
+        }
+        let top = browser.route.with_untracked(|route| crate::route::Route {
+            sort: route.sort,
+            ..crate::route::Route::default()
+        });
+        let config = browser.config.get_value();
+        // The view stays: its address is rewritten, then the route follows it.
+        address::write_storages(&config, &browser.href_of(&top), false);
+        browser.route.set(top);
     }
 
     /// Goes back to the files, where they were.
