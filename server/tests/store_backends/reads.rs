@@ -57,6 +57,13 @@ pub async fn stat_and_list_nested_folders_page_by_page(store: &dyn Store) {
         (6, None),
         "the last page says so"
     );
+    // A new listing sees what changed since the last one read the folder.
+    put(store, "p/0", b"0").await;
+    store.delete(&key("p/e"), false).await.expect("delete");
+    assert_eq!(
+        listing(store, "p", 2).await,
+        ["0", "a", "b", "c", "d", "f/"]
+    );
 }
 
 pub async fn hostile_names_round_trip(store: &dyn Store) {

@@ -12,16 +12,19 @@
 //! `renameat2(RENAME_NOREPLACE)`. All file system work runs on the blocking pool.
 //!
 //! - `read.rs`: stat, paged list, ranged read, walk
+//! - `pages.rs`: one reading of a folder serves a listing's pages
 //! - `write.rs`: put, delete, mkdir, rename, copy
 //! - `multipart.rs`: one sparse staging file per multipart write
 
 mod multipart;
+mod pages;
 mod read;
 mod write;
 
 use std::fs::Metadata;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use skiff_protocol::{StorageKind, TreePath, RESERVED_NAME};
@@ -35,6 +38,7 @@ use crate::error::{is_out_of_space, AppError};
 #[derive(Debug, Clone)]
 pub struct LocalStore {
     root: PathBuf,
+    pages: Arc<pages::PageCache>,
 }
 
 impl LocalStore {
@@ -45,7 +49,10 @@ impl LocalStore {
         if !root.is_dir() {
             return Err(StoreError::WrongKind("the storage's root is not a folder"));
         }
-        Ok(LocalStore { root })
+        Ok(LocalStore {
+            root,
+            pages: Arc::default(),
+        })
     }
 
     /// The canonical root folder.
@@ -158,9 +165,9 @@ impl Store for LocalStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page, StoreError> {
-        let (root, dir) = (self.root.clone(), dir.clone());
+        let (root, pages, dir) = (self.root.clone(), Arc::clone(&self.pages), dir.clone());
         let after = after.map(str::to_owned);
-        blocking(move || read::list(&root, &dir, after.as_deref(), limit)).await
+        blocking(move || read::list(&root, &pages, &dir, after.as_deref(), limit)).await
     }
 
     async fn read(

@@ -12,8 +12,9 @@ use skiff_protocol::TreePath;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio::sync::mpsc;
 
+use super::pages::PageCache;
 use super::{blocking, entry_of, from_app, io_error};
-use crate::listing::visible;
+use crate::listing::{entry_metadata, visible, visible_name};
 use crate::paths::{find_blocking, resolve_blocking};
 use crate::store::{sort_key, ByteStream, Entry, EntryStream, Page, StoreError};
 
@@ -29,30 +30,69 @@ pub fn stat(root: &Path, key: TreePath) -> Result<Entry, StoreError> {
     Ok(entry_of(found.path, &found.metadata))
 }
 
-/// One page of folder `dir`'s visible children (blocking).
+/// One page of folder `dir`'s visible children (blocking). The folder is read
+/// once per listing (`pages`), and only the page's entries are `stat`ed: the
+/// rest are ordered by the type their directory entry carries (symlinks
+/// excepted), so paging through 100,000 entries costs one `read_dir`.
 pub fn list(
     root: &Path,
+    pages: &PageCache,
     dir: &TreePath,
     after: Option<&str>,
     limit: usize,
 ) -> Result<Page, StoreError> {
     let canonical = folder(root, dir)?;
-    let mut children: Vec<(String, Entry)> = children(root, dir, &canonical, false)?
-        .into_iter()
-        .filter(|(order, _)| after.is_none_or(|after| order.as_str() > after))
-        .collect();
-    children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let more = children.len() > limit;
-    children.truncate(limit);
-    let next = if more {
-        children.last().map(|(order, _)| order.clone())
-    } else {
-        None
-    };
-    Ok(Page {
-        entries: children.into_iter().map(|(_, entry)| entry).collect(),
-        next,
-    })
+    let hide_reserved = canonical == root;
+    let children = pages.children(&canonical, after, || {
+        sortable_children(root, &canonical, hide_reserved)
+    })?;
+    let start =
+        children.partition_point(|(order, _)| after.is_some_and(|after| order.as_str() <= after));
+    let mut page = Page::default();
+    let mut last: Option<&String> = None;
+    for (order, entry) in &children[start..] {
+        // The listing's own rules decide (special files, links leaving the root).
+        let Some((name, metadata)) = visible(root, hide_reserved, entry) else {
+            continue;
+        };
+        let Ok(key) = dir.child(&name) else { continue };
+        if page.entries.len() == limit {
+            page.next = last.cloned();
+            break;
+        }
+        page.entries.push(entry_of(key, &metadata));
+        last = Some(order);
+    }
+    Ok(page)
+}
+
+/// The children of the folder at `canonical` that a listing may show, each with
+/// its sort key, unsorted (blocking; no `stat` but for symlinks).
+fn sortable_children(
+    root: &Path,
+    canonical: &Path,
+    hide_reserved: bool,
+) -> Result<Vec<(String, DirEntry)>, StoreError> {
+    let mut children = Vec::new();
+    for entry in std::fs::read_dir(canonical).map_err(io_error)? {
+        let Ok(entry) = entry else { continue };
+        let Some(name) = visible_name(hide_reserved, &entry) else {
+            continue;
+        };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let is_dir = if kind.is_symlink() {
+            match entry_metadata(root, &entry) {
+                Ok(target) => target.is_dir(),
+                Err(_) => continue,
+            }
+        } else {
+            kind.is_dir()
+        };
+        children.push((sort_key(&name, is_dir), entry));
+    }
+    Ok(children)
 }
 
 /// The canonical path of folder `dir` (blocking); a file there is `WrongKind`.
@@ -65,14 +105,13 @@ fn folder(root: &Path, dir: &TreePath) -> Result<PathBuf, StoreError> {
     Ok(canonical)
 }
 
-/// The visible children of folder `dir` at `canonical`, each with its sort key
-/// (blocking), without symlinked folders if `skip_linked_folders`. Unreadable
-/// entries are skipped, as listings skip them.
+/// The visible children of folder `dir` at `canonical` that a walk visits, each
+/// with its sort key (blocking): symlinked folders are not followed (no cycles,
+/// no file met twice), unreadable entries are skipped as listings skip them.
 fn children(
     root: &Path,
     dir: &TreePath,
     canonical: &Path,
-    skip_linked_folders: bool,
 ) -> Result<Vec<(String, Entry)>, StoreError> {
     let hide_reserved = canonical == root;
     let mut children = Vec::new();
@@ -81,7 +120,7 @@ fn children(
         let Some((name, metadata)) = visible(root, hide_reserved, &entry) else {
             continue;
         };
-        if skip_linked_folders && metadata.is_dir() && is_symlink(&entry) {
+        if metadata.is_dir() && is_symlink(&entry) {
             continue;
         }
         let Ok(key) = dir.child(&name) else { continue };
@@ -177,7 +216,7 @@ fn walk_blocking(root: &Path, prefix: TreePath, sender: &WalkSender) {
 /// not symlinks.
 fn walk_level(root: &Path, dir: &TreePath) -> Result<std::vec::IntoIter<Entry>, StoreError> {
     let canonical = folder(root, dir)?;
-    let mut children = children(root, dir, &canonical, true)?;
+    let mut children = children(root, dir, &canonical)?;
     children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let entries: Vec<Entry> = children.into_iter().map(|(_, entry)| entry).collect();
     Ok(entries.into_iter())
