@@ -193,6 +193,9 @@ impl PartsUpload {
         let mut control = Concurrency::default();
         control.start(js_sys::Date::now());
         let mut attempt = 0u32;
+        // Through the worker a part is in flight while it is hashed too (one at a time):
+        // one more, so that `current` parts are on the wire while the next is hashed.
+        let hashing = usize::from(worker_io::available());
         // Set once a part says the whole run must end (restart, stop, failure).
         let mut ending: Option<Step> = None;
         // Set once a part must wait before going again: no new parts until the rest land.
@@ -200,7 +203,7 @@ impl PartsUpload {
         loop {
             while ending.is_none()
                 && retry_because.is_none()
-                && flying.len() < control.current()
+                && flying.len() < control.current() + hashing
                 && still_wanted(item, token)
             {
                 let Some(n) = pending.pop_front() else { break };
