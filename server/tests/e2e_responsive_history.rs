@@ -3,7 +3,8 @@
 //! folders, the app's own back button agrees with it (history does not grow), and a reload
 //! keeps the pane. Where the details fit beside the files (a phone on its side, a desktop)
 //! a tap or click on a file adds no history entry, and a phone's link opens there too.
-//! Rename, chosen from a phone's details, brings the files back to edit the name in place.
+//! Rename, chosen from a phone's details, brings the files back to edit the name in place;
+//! a file deleted from its details leaves its folder's files on screen.
 
 mod browser;
 
@@ -226,5 +227,39 @@ async fn rename_from_a_phones_details_edits_the_name_in_view() {
     .await;
     wait_for_path(tree.path(), "read-me.txt", true).await;
     assert!(!tree.path().join("readme.txt").exists());
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deleting_from_a_phones_details_shows_the_files() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    fixture(tree.path());
+    let server = Server::start(tree.path(), &["--writable"]);
+    let browser = Browser::start().await;
+    browser.emulate_device(390, 844, true, true).await;
+    browser.open(&format!("{}/", server.url)).await;
+    browser
+        .wait_for_rows(&["docs", "readme.txt", "zeta.txt"])
+        .await;
+    browser.element("[role=toolbar]").await;
+    browser.tap("[role=row][data-name=\"zeta.txt\"]").await;
+    wait_for_details_of(&browser, "zeta.txt").await;
+    wait_for_address(&browser, "/?sel=zeta.txt&pane=details").await;
+
+    // Delete from the details' menu: with the file gone, its folder's files come back
+    // (the details of nothing used to stay on screen).
+    browser.tap("[data-action=more-actions]").await;
+    browser
+        .wait_until("the actions menu", "document.querySelector('[role=menu]')")
+        .await;
+    tokio::time::sleep(A_LOOK).await;
+    browser.tap("[role=menu] [role=menuitem]:last-child").await;
+    browser.element("dialog[open]").await;
+    tokio::time::sleep(A_LOOK).await;
+    browser.tap("dialog[open] button[type=submit]").await;
+    wait_for_path(tree.path(), "zeta.txt", false).await;
+    browser.wait_for_rows(&["docs", "readme.txt"]).await;
+    wait_for_pane(&browser, LISTING).await;
+    wait_for_address(&browser, "/?sel=zeta.txt").await;
     browser.close().await;
 }

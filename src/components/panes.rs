@@ -34,17 +34,24 @@ pub struct Panes {
     touch: StoredValue<bool>,
     /// When (ms since the epoch) a click last opened a folder.
     opened_at: StoredValue<f64>,
+    /// Whether history was asked to go back and the route has not followed yet.
+    going_back: StoredValue<bool>,
 }
 
 impl Panes {
     /// Follows the pointer in use, and shows the files when a rename starts from a file's
-    /// details (the name is edited in its row).
+    /// details (the name is edited in its row) or the entry shown is gone.
     pub fn new(browser: Browser, actions: Actions) -> Self {
         let panes = Self {
             browser,
             touch: StoredValue::new(false),
             opened_at: StoredValue::new(0.0),
+            going_back: StoredValue::new(false),
         };
+        Effect::new(move |_| {
+            browser.route.track();
+            panes.going_back.set_value(false);
+        });
         let pointer = window_event_listener(leptos::ev::pointerdown, move |event| {
             panes.touch.set_value(event.pointer_type() != "mouse");
         });
@@ -53,6 +60,24 @@ impl Panes {
             if actions.renaming.with(Option::is_some)
                 && browser.route.with_untracked(|route| route.pane) == Pane::Details
             {
+                panes.show(Pane::Files);
+            }
+        });
+        // An entry that went (deleted, moved away) leaves no details to show: its folder's
+        // files come back. Only once that folder's own listing says so: the one on screen
+        // may still be the folder left.
+        Effect::new(move |_| {
+            let gone = browser.route.with(|route| {
+                route.pane == Pane::Details
+                    && route.selected.as_ref().is_some_and(|name| {
+                        browser.listing.with(|listing| {
+                            listing.as_ref().is_some_and(|listing| {
+                                listing.path == route.dir && listing.position_of(name).is_none()
+                            })
+                        })
+                    })
+            });
+            if gone {
                 panes.show(Pane::Files);
             }
         });
@@ -72,7 +97,11 @@ impl Panes {
         if current == pane {
             return;
         }
+        if self.going_back.get_value() {
+            return; // once is enough: the route follows on `popstate`
+        }
         if pane == Pane::Files && browser.config.with_value(|config| config.on_pane_entry()) {
+            self.going_back.set_value(true);
             browser.config.with_value(|config| config.back());
             return;
         }
