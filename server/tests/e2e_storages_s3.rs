@@ -192,5 +192,23 @@ async fn an_s3_storage_added_by_the_form_takes_a_dropped_file() {
         object.as_ref() == generated(len).as_slice(),
         "the bytes differ"
     );
+
+    // A file over the one-PUT limit goes as an upload session in the storage's own
+    // bucket (a mount's name is reserved in the default one).
+    let big = 20 << 20;
+    drop_file(&browser, "big.bin", big).await;
+    // It is listed once its session completed into the bucket.
+    browser.wait_for_rows(&["big.bin", "dropped.bin"]).await;
+    let object = s3
+        .get(&ObjectPath::from("app/big.bin"))
+        .await
+        .expect("the big object is in the bucket")
+        .bytes()
+        .await
+        .expect("its bytes");
+    assert!(
+        object.as_ref() == generated(big).as_slice(),
+        "the big file's bytes differ"
+    );
     browser.close().await;
 }

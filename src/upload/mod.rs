@@ -6,6 +6,7 @@
 //! browser.
 
 pub mod browser_io;
+pub mod buckets;
 pub mod digest;
 pub mod drop_zone;
 pub mod engine;

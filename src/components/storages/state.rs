@@ -66,6 +66,7 @@ impl Storages {
             match api.list().await {
                 Ok(list) => {
                     self.load_error.set(None);
+                    crate::upload::buckets::set_storages(&list);
                     self.list.set(Some(list));
                 }
                 Err(error) => self.load_error.set(Some(error.message)),

@@ -10,7 +10,7 @@ use crate::upload::persist::{self, SavedUpload};
 use crate::upload::policy::{recovery_for, Recovery};
 use crate::upload::xhr::XhrRequest;
 use leptos::prelude::*;
-use skiff_protocol::{UploadCreate, UploadSession, DEFAULT_BUCKET};
+use skiff_protocol::{UploadCreate, UploadSession};
 use web_sys::File;
 
 /// A session to upload into: its absolute URL and the server's view of it.
@@ -106,10 +106,13 @@ async fn create_once(
     endpoint: &str,
     part_size: Option<u64>,
 ) -> Result<Opened, Stop> {
-    let key = item.target.with_value(|target| target.segments().join("/"));
+    // A mounted storage is its own bucket (§5); its name is reserved in the default one.
+    let (bucket, key) = item
+        .target
+        .with_value(crate::upload::buckets::bucket_and_key);
     let body = UploadCreate {
         key,
-        bucket: DEFAULT_BUCKET.to_owned(),
+        bucket,
         mime_type: item
             .file
             .with_value(|file| file.as_ref().map(|f| f.type_()))
