@@ -86,7 +86,11 @@ impl S3Store {
                 self.push_child(&mut listed, dir, after, name, Some(object));
             }
             token = page.page_token;
-            if token.is_none() || listed.children.len() > limit {
+            // S3 caps a page at 1,000 keys, which eats the slack asked for above:
+            // with `limit` children in hand, a continuation token is "more follow"
+            // (at worst the next page is empty), never a reason to fetch a page
+            // only to throw it away.
+            if token.is_none() || listed.children.len() >= limit {
                 break;
             }
         }
