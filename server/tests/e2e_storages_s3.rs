@@ -11,7 +11,6 @@ mod seaweed;
 
 use browser::uploads::generated;
 use browser::{Browser, Server};
-use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
 use object_store::ObjectStoreExt;
 use seaweed::{fresh_bucket, ACCESS_KEY, REGION, SECRET_KEY};
@@ -172,15 +171,7 @@ async fn an_s3_storage_added_by_the_form_takes_a_dropped_file() {
     // Only what was dropped: the server's own records (`.skiff`) are never listed.
     browser.wait_for_rows(&["dropped.bin"]).await;
 
-    let s3 = AmazonS3Builder::new()
-        .with_endpoint(&seaweed.endpoint)
-        .with_bucket_name(&bucket)
-        .with_region(REGION)
-        .with_access_key_id(ACCESS_KEY)
-        .with_secret_access_key(SECRET_KEY)
-        .with_allow_http(true)
-        .build()
-        .expect("an S3 client");
+    let s3 = seaweed::client(&seaweed.endpoint, &bucket);
     let object = s3
         .get(&ObjectPath::from("app/dropped.bin"))
         .await

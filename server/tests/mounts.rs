@@ -7,75 +7,10 @@
 mod common;
 
 use base64::Engine;
-use common::seaweed::{fresh_bucket, ACCESS_KEY, REGION, SECRET_KEY};
+use common::mounted::{serve_mounted, Backend, ADMIN, MOUNT};
 use common::{client, Fixture, TestServer};
-use object_store::aws::AmazonS3Builder;
-use object_store::path::Path as ObjectPath;
-use object_store::ObjectStoreExt;
 use sha2::{Digest, Sha256};
-use skiff_protocol::{FilesetData, CONTENT_DIGEST_HEADER, RFSAPI_HEADER, STORAGES_PATH};
-use tempfile::TempDir;
-
-const ADMIN: &str = "mount-admin-secret";
-const MOUNT: &str = "archive";
-
-/// Where the mounted storage keeps its bytes, to check them there.
-enum Backend {
-    Local(TempDir),
-    S3 { bucket: String, endpoint: String },
-}
-
-impl Backend {
-    async fn local() -> Self {
-        Backend::Local(tempfile::tempdir().expect("temp dir"))
-    }
-
-    async fn s3() -> Self {
-        let (bucket, seaweed) = fresh_bucket().await;
-        Backend::S3 {
-            bucket,
-            endpoint: seaweed.endpoint.clone(),
-        }
-    }
-
-    /// The `POST {storages}` body that mounts it at [`MOUNT`].
-    fn create_body(&self) -> serde_json::Value {
-        match self {
-            Backend::Local(dir) => serde_json::json!({
-                "name": "archive-store", "label": "Archive", "type": "local",
-                "url": format!("file://{}", dir.path().display()), "mount": MOUNT,
-            }),
-            Backend::S3 { bucket, endpoint } => serde_json::json!({
-                "name": "archive-store", "label": "Archive", "type": "s3",
-                "url": format!("s3://{bucket}/team"), "endpoint": endpoint, "region": REGION,
-                "access_key_id": ACCESS_KEY, "secret_access_key": SECRET_KEY, "mount": MOUNT,
-            }),
-        }
-    }
-
-    /// The stored bytes of `key` (relative to the storage), if any.
-    async fn stored(&self, key: &str) -> Option<Vec<u8>> {
-        match self {
-            Backend::Local(dir) => std::fs::read(dir.path().join(key)).ok(),
-            Backend::S3 { bucket, endpoint } => {
-                let s3 = AmazonS3Builder::new()
-                    .with_endpoint(endpoint)
-                    .with_bucket_name(bucket)
-                    .with_region(REGION)
-                    .with_access_key_id(ACCESS_KEY)
-                    .with_secret_access_key(SECRET_KEY)
-                    .with_allow_http(true)
-                    .build()
-                    .expect("S3 client");
-                let got = s3
-                    .get(&ObjectPath::from(format!("team/{key}")))
-                    .await
-                    .ok()?;
-                Some(got.bytes().await.expect("object bytes").to_vec())
-            }
-        }
-    }
-}
+use skiff_protocol::{FilesetData, CONTENT_DIGEST_HEADER, RFSAPI_HEADER};
 
 fn bearer() -> String {
     format!("Bearer {ADMIN}")
@@ -84,22 +19,6 @@ fn bearer() -> String {
 fn digest_field(bytes: &[u8]) -> String {
     let encoded = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes));
     format!("sha-256=:{encoded}:")
-}
-
-/// A writable server with an admin token and `backend` mounted at [`MOUNT`].
-async fn serve_mounted(fixture: &Fixture, backend: &Backend) -> TestServer {
-    let token = format!("admin:{ADMIN}:admin");
-    let server = TestServer::start_with(fixture.root(), &["--writable", "--token", &token]);
-    let created = client()
-        .post(server.url(STORAGES_PATH))
-        .header("authorization", bearer())
-        .json(&backend.create_body())
-        .send()
-        .await
-        .expect("create the storage");
-    let status = created.status();
-    assert_eq!(status, 201, "{}", created.text().await.unwrap_or_default());
-    server
 }
 
 async fn put(
@@ -260,7 +179,7 @@ async fn browse_and_write(backend: Backend) {
 
 #[tokio::test]
 async fn a_local_storage_mounted_in_the_tree() {
-    browse_and_write(Backend::local().await).await;
+    browse_and_write(Backend::local()).await;
 }
 
 #[tokio::test]

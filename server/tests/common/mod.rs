@@ -622,3 +622,6 @@ pub mod logged;
 
 /// A real S3 server (SeaweedFS), one per test binary, a fresh bucket per test.
 pub mod seaweed;
+
+/// A storage mounted in a test server's tree, local or S3.
+pub mod mounted;

@@ -67,6 +67,19 @@ pub async fn fresh_bucket() -> (String, &'static Seaweed) {
     (name, seaweed)
 }
 
+/// An S3 client of the test identity for `bucket` at `endpoint`.
+pub fn client(endpoint: &str, bucket: &str) -> object_store::aws::AmazonS3 {
+    object_store::aws::AmazonS3Builder::new()
+        .with_endpoint(endpoint)
+        .with_bucket_name(bucket)
+        .with_region(REGION)
+        .with_access_key_id(ACCESS_KEY)
+        .with_secret_access_key(SECRET_KEY)
+        .with_allow_http(true)
+        .build()
+        .expect("an S3 client")
+}
+
 /// An address nothing listens on (a port just freed).
 pub fn unreachable_endpoint() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");

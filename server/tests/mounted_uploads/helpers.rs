@@ -2,115 +2,13 @@
 //! or a SeaweedFS bucket) with its bytes checked where they land, a server with
 //! it mounted, and the §2 requests with the admin's credentials.
 
-use object_store::aws::AmazonS3Builder;
-use object_store::path::Path as ObjectPath;
-use object_store::ObjectStoreExt;
 use skiff_protocol::{
-    UploadSession, COMPLETE_SEGMENT, PARTS_SEGMENT, STORAGES_PATH, UPLOADS_PATH,
-    UPLOAD_OFFSET_HEADER,
+    UploadSession, COMPLETE_SEGMENT, PARTS_SEGMENT, UPLOADS_PATH, UPLOAD_OFFSET_HEADER,
 };
-use tempfile::TempDir;
 
-use crate::common::seaweed::{fresh_bucket, ACCESS_KEY, REGION, SECRET_KEY};
+pub use crate::common::mounted::{send, serve_mounted, start, Backend, MIB, MOUNT, NAME};
 use crate::common::uploads::part_of;
-use crate::common::{client, Fixture, TestServer};
-
-pub const ADMIN: &str = "uploads-admin-secret";
-pub const NAME: &str = "archive-store";
-pub const MOUNT: &str = "archive";
-pub const MIB: usize = 1 << 20;
-
-/// Where the mounted storage keeps its bytes, to check them there.
-pub enum Backend {
-    /// A folder on this machine.
-    Local(TempDir),
-    /// A bucket of the shared SeaweedFS, under the prefix `team/`.
-    S3 {
-        /// Its name.
-        bucket: String,
-        /// The S3 endpoint the storage is created with.
-        endpoint: String,
-    },
-}
-
-impl Backend {
-    pub fn local() -> Self {
-        Backend::Local(tempfile::tempdir().expect("temp dir"))
-    }
-
-    pub async fn s3() -> Self {
-        let (bucket, seaweed) = fresh_bucket().await;
-        Backend::S3 {
-            bucket,
-            endpoint: seaweed.endpoint.clone(),
-        }
-    }
-
-    /// The `POST {storages}` body that mounts it at [`MOUNT`].
-    fn create_body(&self) -> serde_json::Value {
-        match self {
-            Backend::Local(dir) => serde_json::json!({
-                "name": NAME, "label": "Archive", "type": "local",
-                "url": format!("file://{}", dir.path().display()), "mount": MOUNT,
-            }),
-            Backend::S3 { bucket, endpoint } => serde_json::json!({
-                "name": NAME, "label": "Archive", "type": "s3",
-                "url": format!("s3://{bucket}/team"), "endpoint": endpoint, "region": REGION,
-                "access_key_id": ACCESS_KEY, "secret_access_key": SECRET_KEY, "mount": MOUNT,
-            }),
-        }
-    }
-
-    /// The stored bytes of `key` (relative to the storage), if any.
-    pub async fn stored(&self, key: &str) -> Option<Vec<u8>> {
-        match self {
-            Backend::Local(dir) => std::fs::read(dir.path().join(key)).ok(),
-            Backend::S3 { bucket, endpoint } => {
-                let s3 = AmazonS3Builder::new()
-                    .with_endpoint(endpoint)
-                    .with_bucket_name(bucket)
-                    .with_region(REGION)
-                    .with_access_key_id(ACCESS_KEY)
-                    .with_secret_access_key(SECRET_KEY)
-                    .with_allow_http(true)
-                    .build()
-                    .expect("S3 client");
-                let got = s3
-                    .get(&ObjectPath::from(format!("team/{key}")))
-                    .await
-                    .ok()?;
-                Some(got.bytes().await.expect("object bytes").to_vec())
-            }
-        }
-    }
-}
-
-pub fn start(fixture: &Fixture) -> TestServer {
-    let token = format!("admin:{ADMIN}:admin");
-    TestServer::start_with(fixture.root(), &["--writable", "--token", &token])
-}
-
-/// A writable server with an admin token and `backend` mounted at [`MOUNT`].
-pub async fn serve_mounted(fixture: &Fixture, backend: &Backend) -> TestServer {
-    let server = start(fixture);
-    let created = send(
-        client()
-            .post(server.url(STORAGES_PATH))
-            .json(&backend.create_body()),
-    )
-    .await;
-    let status = created.status();
-    assert_eq!(status, 201, "{}", created.text().await.unwrap_or_default());
-    server
-}
-
-pub async fn send(request: reqwest::RequestBuilder) -> reqwest::Response {
-    request
-        .header("authorization", format!("Bearer {ADMIN}"))
-        .send()
-        .await
-        .expect("send the request")
-}
+use crate::common::{client, TestServer};
 
 /// `POST {uploads}` for `key` in `bucket`; the raw response.
 pub async fn create(
