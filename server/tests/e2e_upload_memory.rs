@@ -11,6 +11,7 @@ mod browser;
 
 use std::time::{Duration, Instant};
 
+use browser::renderers::{renderer_pids, status_field};
 use browser::uploads::*;
 use browser::{Browser, Server};
 
@@ -31,7 +32,7 @@ async fn a_1_gib_upload_keeps_the_renderer_small() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle: Vec<(u32, f64)> = renderer_pids()
         .into_iter()
-        .filter_map(|pid| Some((pid, resident(pid)?)))
+        .filter_map(|pid| Some((pid, status_field(pid, "VmRSS:")?)))
         .collect();
     assert!(!idle.is_empty(), "no renderer found under this test");
 
@@ -40,7 +41,7 @@ async fn a_1_gib_upload_keeps_the_renderer_small() {
     let mut most = 0.0f64;
     loop {
         for (pid, before) in &idle {
-            if let Some(now) = resident(*pid) {
+            if let Some(now) = status_field(*pid, "VmRSS:") {
                 most = most.max(now - before);
             }
         }
@@ -76,52 +77,4 @@ async fn a_1_gib_upload_keeps_the_renderer_small() {
         most / MIB as f64
     );
     browser.close().await;
-}
-
-/// Chromium renderers descending from this process (not its own UI or extensions).
-fn renderer_pids() -> Vec<u32> {
-    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
-        .expect("/proc")
-        .flatten()
-        .filter_map(|entry| {
-            let pid = entry.file_name().to_str()?.parse::<u32>().ok()?;
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            // `pid (comm) state ppid …`; comm may hold spaces and parentheses.
-            let ppid = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?;
-            Some((pid, ppid.parse().ok()?))
-        })
-        .collect();
-    let me = std::process::id();
-    let descends = |mut pid: u32| {
-        for _ in 0..64 {
-            match parents.iter().find(|(child, _)| *child == pid) {
-                Some((_, parent)) if *parent == me => return true,
-                Some((_, parent)) if *parent > 1 => pid = *parent,
-                _ => return false,
-            }
-        }
-        false
-    };
-    parents
-        .iter()
-        .map(|(pid, _)| *pid)
-        .filter(|pid| descends(*pid))
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|cmdline| {
-                // Chromium rewrites its children's titles: arguments may be space-separated.
-                let args: Vec<&[u8]> = cmdline.split(|b| *b == 0 || *b == b' ').collect();
-                args.contains(&&b"--type=renderer"[..])
-                    && !args.contains(&&b"--top-chrome-webui"[..])
-                    && !args.contains(&&b"--extension-process"[..])
-            })
-        })
-        .collect()
-}
-
-/// `VmRSS` of `pid`, in bytes.
-fn resident(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024.0)
 }

@@ -10,6 +10,7 @@
 pub mod device;
 mod dragging;
 pub mod files;
+pub mod renderers;
 pub mod uploads;
 
 use std::io::{BufRead, BufReader};
