@@ -8,6 +8,7 @@
 //! - `backend.rs`: opening a backend and proving it can be listed and written
 //! - `admin.rs`: `POST`, `PATCH`, `DELETE` (admin tokens only)
 //! - `scrub.rs`: the streamed checksums of every file
+//! - `scrub_mounted.rs`: the same for a mounted storage, through its store
 //!
 //! The default storage is the served tree, named `default` like the upload
 //! bucket (§2). Its record (a UUID and when it was made) lives in redb, so the
@@ -18,6 +19,7 @@ mod backend;
 mod record;
 mod registry;
 mod scrub;
+mod scrub_mounted;
 pub mod spec;
 
 use axum::body::Body;
@@ -26,7 +28,7 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::{Extension, Router};
-use skiff_protocol::{decode_segment, ErrorBody, CHECKSUMS_SEGMENT, DEFAULT_BUCKET, STORAGES_PATH};
+use skiff_protocol::{decode_segment, CHECKSUMS_SEGMENT, DEFAULT_BUCKET, STORAGES_PATH};
 
 pub use registry::{StorageRegistry, StoreSlot};
 
@@ -105,13 +107,16 @@ async fn serve(
         return Err(AppError::MethodNotAllowed { allow: "GET, HEAD" });
     }
     if storage.name != DEFAULT_BUCKET {
-        // Walking a mounted storage comes with mounting (issue 11's next step).
-        return Ok(json_response(
-            StatusCode::NOT_IMPLEMENTED,
-            &ErrorBody::new(
-                "not_implemented",
-                "scrubs of storages other than the default are not implemented yet",
-            ),
+        let store = state
+            .storages()
+            .store(&storage.name)
+            .ok_or_else(|| AppError::UnknownStorage(storage.name.clone()))?
+            .map_err(AppError::Unavailable)?;
+        return Ok(scrub_mounted::checksums(
+            store,
+            state.ids().clone(),
+            storage.mount.clone(),
+            *method != Method::HEAD,
         ));
     }
     Ok(scrub::checksums(state, *method != Method::HEAD))

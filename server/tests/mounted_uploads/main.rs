@@ -7,10 +7,12 @@
 //! - `names.rs`: the mount's name in the default storage, unknown buckets, the
 //!   raw API and metadata on mounted paths
 //! - `outage.rs`: the S3 endpoint gone at completion, and back
+//! - `scrub.rs`: the scrub of a mounted storage
 
 #[path = "../common/mod.rs"]
 mod common;
 mod helpers;
 mod names;
 mod outage;
+mod scrub;
 mod sessions;
