@@ -203,7 +203,11 @@ async fn serve_mounted(
             .map_or(u64::MAX, |uploads| uploads.max_size()),
     };
     let rfsapi = wants_rfsapi(headers);
-    let mounted = tree::Mounted { store };
+    let mounted = tree::Mounted {
+        store,
+        mount: storage.mount.clone(),
+        ids: state.ids().clone(),
+    };
     match tree::serve(&mounted, allowed, key, method, headers, rfsapi, body).await {
         // As in the default storage: a browser navigating to a folder, or to a
         // path that does not exist (yet), gets the app.

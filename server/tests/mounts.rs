@@ -76,6 +76,23 @@ async fn listing_names(server: &TestServer, path: &str) -> Vec<(String, bool, u6
     names
 }
 
+/// The ids (§4) the listing of `path` shows, by name.
+async fn listing_ids(server: &TestServer, path: &str) -> Vec<(String, Option<String>)> {
+    let response = client()
+        .get(server.url(path))
+        .header("authorization", bearer())
+        .header(RFSAPI_HEADER, "1")
+        .send()
+        .await
+        .expect("RFSAPI GET");
+    let listing: FilesetData = response.json().await.expect("RFSAPI JSON");
+    listing
+        .files
+        .into_iter()
+        .map(|entry| (entry.name, entry.id))
+        .collect()
+}
+
 /// Everything a client does in a mounted storage, checked at the backend.
 async fn browse_and_write(backend: Backend) {
     let fixture = Fixture::new();
@@ -156,8 +173,26 @@ async fn browse_and_write(backend: Backend) {
         backend.stored("notes/a b.txt").await.as_deref(),
         Some(&b"second"[..])
     );
+    // Stable ids (§4): the written file has one, listed; a file written again
+    // after a delete starts afresh.
+    let ids = listing_ids(&server, "/archive/notes/").await;
+    let [(name, Some(id))] = ids.as_slice() else {
+        panic!("the written file is listed with an id: {ids:?}");
+    };
+    assert_eq!(name, "a b.txt");
+    let id = id.clone();
 
     assert_eq!(delete(&server, "/archive/notes").await, 409, "not empty");
+    assert_eq!(delete(&server, "/archive/notes/a%20b.txt").await, 204);
+    assert_eq!(
+        put(&server, "/archive/notes/a%20b.txt", b"anew", &[]).await,
+        201
+    );
+    let ids = listing_ids(&server, "/archive/notes/").await;
+    assert!(
+        matches!(ids.as_slice(), [(_, Some(fresh))] if *fresh != id),
+        "a new file gets a new id: {ids:?}"
+    );
     assert_eq!(delete(&server, "/archive/notes/a%20b.txt").await, 204);
     assert_eq!(backend.stored("notes/a b.txt").await, None);
     assert_eq!(

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use super::Mounted;
 use crate::entry::{mime_for_name, rfc3339};
 use crate::error::AppError;
+use crate::ids::Known;
 use crate::json::{json_response, JSON_CONTENT_TYPE};
 use crate::listing::RFSAPI;
 use crate::store::{Entry, Page};
@@ -58,13 +59,29 @@ pub fn mount_entry(storage: &Storage) -> RawFileData {
     }
 }
 
+/// The entry as listed, with its id and `_format` where known.
+fn described(entry: &Entry, known: Option<Known>) -> RawFileData {
+    let mut data = describe(entry);
+    if let Some(known) = known {
+        data.id = Some(known.id);
+        if let Some(format) = known.format.filter(|_| data.is_file) {
+            data.mime_type = format;
+        }
+    }
+    data
+}
+
 /// A file's own RFSAPI answer.
-pub fn file(entry: &Entry, writes_supported: bool) -> Result<Response, AppError> {
+pub fn file(
+    entry: &Entry,
+    known: Option<Known>,
+    writes_supported: bool,
+) -> Result<Response, AppError> {
     let fileset = FilesetData {
         writes_supported,
         is_root: false,
         is_file: true,
-        files: vec![describe(entry)],
+        files: vec![described(entry, known)],
     };
     let mut response = json_response(StatusCode::OK, &fileset);
     add_rfsapi_headers(&mut response);
@@ -100,6 +117,8 @@ pub async fn folder(
 
     let (sender, mut receiver) = mpsc::channel::<Bytes>(PAGES_IN_FLIGHT);
     let store = mounted.store.clone();
+    let ids = mounted.ids.clone();
+    let dir_key = mounted.tree_key(key);
     let key = key.clone();
     let hide_reserved = key.is_root();
     tokio::spawn(async move {
@@ -107,15 +126,30 @@ pub async fn folder(
         let mut first_entry = true;
         let mut page = first;
         loop {
+            page.entries
+                .retain(|entry| !(hide_reserved && entry.key.name() == Some(RESERVED_NAME)));
+            // Listings show the ids that exist (as in the default storage), one read
+            // transaction per page; a listing without ids beats no listing.
+            let keys: Vec<String> = page
+                .entries
+                .iter()
+                .map(|entry| format!("{dir_key}/{}", entry.key.name().unwrap_or_default()))
+                .collect();
+            let reader = ids.clone();
+            let known = crate::uploads::blocking(move || reader.known(&keys))
+                .await
+                .unwrap_or_else(|error| {
+                    tracing::error!(%error, "cannot look up the ids of a listing");
+                    Vec::new()
+                });
+            let mut known = known.into_iter();
             for entry in &page.entries {
-                if hide_reserved && entry.key.name() == Some(RESERVED_NAME) {
-                    continue;
-                }
                 if !first_entry {
                     chunk.push(b',');
                 }
                 first_entry = false;
-                if let Err(error) = serde_json::to_writer(&mut chunk, &describe(entry)) {
+                let data = described(entry, known.next().flatten());
+                if let Err(error) = serde_json::to_writer(&mut chunk, &data) {
                     tracing::error!(%error, "cannot serialise a listing entry");
                     return;
                 }

@@ -24,6 +24,7 @@ use axum::response::Response;
 use skiff_protocol::TreePath;
 
 use crate::error::{AppError, TREE_METHODS, WRITABLE_TREE_METHODS};
+use crate::ids::Ids;
 use crate::store::Store;
 
 pub use listing::mount_entry;
@@ -33,6 +34,20 @@ pub use listing::mount_entry;
 pub struct Mounted {
     /// Its bytes.
     pub store: Arc<dyn Store>,
+    /// The folder it is mounted as: ids live under the full tree key (mount + key).
+    pub mount: String,
+    /// The server's ids (§4).
+    pub ids: Ids,
+}
+
+impl Mounted {
+    /// The tree key (ids' form: no leading `/`) of `key` inside this storage.
+    pub(crate) fn tree_key(&self, key: &TreePath) -> String {
+        std::iter::once(self.mount.as_str())
+            .chain(key.segments().iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("/")
+    }
 }
 
 /// What the request may do, decided by the server and the credentials.
@@ -89,7 +104,11 @@ pub async fn serve(
         }
         listing::folder(mounted, &key, allowed.writes_supported, with_body).await?
     } else if wants_rfsapi {
-        listing::file(&entry, allowed.writes_supported)?
+        // A file's own entry is a "first sight": it gets its id now (§4).
+        let ids = mounted.ids.clone();
+        let tree_key = mounted.tree_key(&key);
+        let known = crate::uploads::blocking(move || ids.known_or_new(&tree_key)).await?;
+        listing::file(&entry, Some(known), allowed.writes_supported)?
     } else {
         bytes::serve(mounted, &entry, headers, with_body).await?
     };

@@ -103,7 +103,18 @@ pub async fn put(
         (Ok(_), Verdict::Flowing) => return Err(unchecked_commit()),
         (Err(error), _) => return Err(error.into()),
     };
-    let mut response = listing::file(&entry, allowed.writes_supported)?;
+    // Replaced files keep their id; a new one starts afresh (§4), as in ROOT.
+    let ids = mounted.ids.clone();
+    let tree_key = mounted.tree_key(&key);
+    let replaced = current.is_some();
+    let known = crate::uploads::blocking(move || {
+        if !replaced {
+            ids.forget_tree(&tree_key)?;
+        }
+        ids.known_or_new(&tree_key)
+    })
+    .await?;
+    let mut response = listing::file(&entry, Some(known), allowed.writes_supported)?;
     *response.status_mut() = if current.is_some() {
         StatusCode::OK
     } else {
@@ -129,6 +140,10 @@ pub async fn delete(mounted: &Mounted, key: TreePath) -> Result<Response, AppErr
         });
     }
     mounted.store.delete(&key, false).await?;
+    // Its id and metadata die with it.
+    let ids = mounted.ids.clone();
+    let tree_key = mounted.tree_key(&key);
+    crate::uploads::blocking(move || ids.forget_tree(&tree_key)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
