@@ -10,10 +10,38 @@ use base64::Engine;
 use common::mounted::{serve_mounted, Backend, ADMIN, MOUNT};
 use common::{client, Fixture, TestServer};
 use sha2::{Digest, Sha256};
-use skiff_protocol::{FilesetData, CONTENT_DIGEST_HEADER, RFSAPI_HEADER};
+use skiff_protocol::{FilesetData, CONTENT_DIGEST_HEADER, RAW_PATH, RFSAPI_HEADER};
 
 fn bearer() -> String {
     format!("Bearer {ADMIN}")
+}
+
+/// `POST {raw}/{call}`: the status and the JSON answer.
+async fn raw(server: &TestServer, call: &str) -> (u16, serde_json::Value) {
+    let response = client()
+        .post(server.url(&format!("{RAW_PATH}/{call}")))
+        .header("authorization", bearer())
+        .send()
+        .await
+        .expect("raw call");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+/// `GET {raw}/{call}` as JSON (asserting 200).
+async fn raw_get(server: &TestServer, call: &str) -> serde_json::Value {
+    let response = client()
+        .get(server.url(&format!("{RAW_PATH}/{call}")))
+        .header("authorization", bearer())
+        .send()
+        .await
+        .expect("raw call");
+    assert_eq!(response.status(), 200, "{call}");
+    response.json().await.expect("JSON")
+}
+
+async fn raw_stat(server: &TestServer, path: &str) -> serde_json::Value {
+    raw_get(server, &format!("stat?ref=path:{path}")).await
 }
 
 fn digest_field(bytes: &[u8]) -> String {
@@ -202,6 +230,55 @@ async fn browse_and_write(backend: Backend) {
         404
     );
     assert_eq!(delete(&server, "/archive").await, 409, "the mount itself");
+
+    // The raw API inside the storage: mkdir, move, copy, stat, list, delete, with ids
+    // following a move.
+    assert_eq!(
+        put(&server, "/archive/notes/a%20b.txt", b"kept", &[]).await,
+        201
+    );
+    let made = raw(&server, "mkdir?ref=path:/archive/made").await;
+    assert_eq!(made.0, 201, "{:?}", made.1);
+    assert_eq!(raw(&server, "mkdir?ref=path:/archive/made").await.0, 409);
+    let before = raw_stat(&server, "/archive/notes/a%20b.txt").await;
+    let moved = raw(
+        &server,
+        "move?ref=path:/archive/notes/a%20b.txt&to=path:/archive/made/c.txt",
+    )
+    .await;
+    assert_eq!(moved.0, 200, "{:?}", moved.1);
+    assert_eq!(moved.1["id"], before["id"], "the id follows the move");
+    assert_eq!(moved.1["path"], "/archive/made/c.txt");
+    assert_eq!(
+        backend.stored("made/c.txt").await.as_deref(),
+        Some(&b"kept"[..])
+    );
+    assert_eq!(backend.stored("notes/a b.txt").await, None);
+    let copied = raw(&server, "copy?ref=path:/archive/made&to=path:/archive/copy").await;
+    assert_eq!(copied.0, 201, "{:?}", copied.1);
+    assert_eq!(
+        backend.stored("copy/c.txt").await.as_deref(),
+        Some(&b"kept"[..])
+    );
+    assert_eq!(
+        raw(&server, "copy?ref=path:/archive/made&to=path:/archive/copy")
+            .await
+            .0,
+        412,
+        "the target exists"
+    );
+    let listed = raw_get(&server, "list?ref=path:/archive/made").await;
+    assert_eq!(listed["entries"][0]["name"], "c.txt");
+    let gone = client()
+        .delete(server.url(&format!(
+            "{RAW_PATH}/data?ref=path:/archive/copy&recursive=true"
+        )))
+        .header("authorization", bearer())
+        .send()
+        .await
+        .expect("raw delete");
+    assert_eq!(gone.status(), 204);
+    assert_eq!(backend.stored("copy/c.txt").await, None);
 
     // The storage's own `.skiff` (where the server may keep state) is reserved.
     assert_eq!(get(&server, "/archive/.skiff/", None).await.status(), 404);

@@ -3,11 +3,13 @@
 //! - `read.rs`: `stat`, `list`, and `data` bytes (served like the tree, §6 rules)
 //! - `write.rs`: `data` writes and deletes, `mkdir`
 //! - `tree_ops.rs`: `move` and `copy`
+//! - `mounted.rs`: the same inside a mounted storage, through its store
 //!
 //! References are `path:/a/b` or `id:<uuid>` (`to=` takes `path:` only), given as
 //! form-encoded query values. Reads work on every server; writes need
 //! `--writable` (403 `read_only` otherwise).
 
+mod mounted;
 mod read;
 mod tree_ops;
 mod write;
@@ -26,7 +28,6 @@ use crate::entry::{etag, mime_for_name, modified, rfc3339};
 use crate::error::AppError;
 use crate::paths::{is_reserved, Found};
 use crate::state::AppState;
-use crate::uploads::buckets::refuse_mounted;
 use crate::uploads::Uploads;
 
 /// The raw API routes (on every server).
@@ -73,6 +74,15 @@ async fn dispatch(
         _ => return Err(AppError::NotFound),
     };
     let path = reference(state, query.reference.as_deref(), is_read).await?;
+    let to = match operation {
+        "move" | "copy" => Some(target(query.to.as_deref())?),
+        _ => None,
+    };
+    if let Some(answer) =
+        mounted::dispatch(state, operation, method, &path, to.as_ref(), &query).await
+    {
+        return answer;
+    }
     match (operation, method.clone()) {
         ("stat", Method::GET | Method::HEAD) => read::stat(state, path).await,
         ("list", Method::GET | Method::HEAD) => read::list(state, path).await,
@@ -82,7 +92,7 @@ async fn dispatch(
         ("mkdir", Method::POST) => write::mkdir(writer(state)?, path).await,
         ("move" | "copy", Method::POST) => {
             let uploads = writer(state)?;
-            let to = target(state, query.to.as_deref())?;
+            let to = target(query.to.as_deref())?;
             if operation == "move" {
                 tree_ops::move_entry(uploads, path, to, query.overwrite).await
             } else {
@@ -152,18 +162,16 @@ async fn reference(
             AppError::Reserved
         });
     }
-    refuse_mounted(state.storages(), &path, "raw API")?;
     Ok(path)
 }
 
 /// `to=path:/…`, which must not be the reserved name.
-fn target(state: &AppState, to: Option<&str>) -> Result<TreePath, AppError> {
+fn target(to: Option<&str>) -> Result<TreePath, AppError> {
     let to = to.ok_or_else(|| bad_ref("to= is required".to_owned()))?;
     let path = path_ref(to)?;
     if is_reserved(&path) {
         return Err(AppError::Reserved);
     }
-    refuse_mounted(state.storages(), &path, "raw API")?;
     Ok(path)
 }
 

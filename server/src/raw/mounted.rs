@@ -1,0 +1,265 @@
+//! The raw API (PROTOCOL.md §4) inside a mounted storage (§5), through its
+//! [`Store`]: `stat`, `list`, `mkdir`, `move` and `copy` within the storage, and
+//! `data` `DELETE`, with ids kept under the tree key as in ROOT. Bytes go through
+//! the tree (`GET`/`PUT` on the path) or upload sessions; moving or copying
+//! between two storages is not done yet and says so (409 `across_storages`).
+
+use std::sync::Arc;
+
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use skiff_protocol::{EntryKind, RawList, RawListEntry, RawStat, TreePath, DIRECTORY_MIME};
+
+use super::{stat_response, Query};
+use crate::entry::{mime_for_name, rfc3339};
+use crate::error::AppError;
+use crate::ids::Ids;
+use crate::state::AppState;
+use crate::store::{Entry, Store, StoreError};
+use crate::uploads::blocking;
+
+/// A path inside a mounted storage.
+struct Place {
+    store: Arc<dyn Store>,
+    /// The storage's name: two places are in one storage when these match.
+    storage: String,
+    mount: String,
+    key: TreePath,
+    writable: bool,
+}
+
+impl Place {
+    fn tree_key(&self, key: &TreePath) -> String {
+        std::iter::once(self.mount.as_str())
+            .chain(key.segments().iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
+
+/// Where `path` is, if it is inside a mounted storage (the mount itself included).
+fn place(state: &AppState, path: &TreePath) -> Result<Option<Place>, AppError> {
+    let Some((storage, slot)) = path
+        .segments()
+        .first()
+        .and_then(|top| state.storages().mounted(top))
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Place {
+        store: slot.map_err(AppError::Unavailable)?,
+        storage: storage.name,
+        mount: storage.mount,
+        key: TreePath::from_segments(path.segments().iter().skip(1))?,
+        writable: storage.writable,
+    }))
+}
+
+/// Serves the call if `path` (or `to`) is inside a mounted storage; `None` leaves
+/// it to the default storage's raw API.
+pub async fn dispatch(
+    state: &AppState,
+    operation: &str,
+    method: &Method,
+    path: &TreePath,
+    to: Option<&TreePath>,
+    query: &Query,
+) -> Option<Result<Response, AppError>> {
+    let from = match place(state, path) {
+        Ok(from) => from,
+        Err(error) => return Some(Err(error)),
+    };
+    let target = match to.map(|to| place(state, to)).transpose() {
+        Ok(target) => target.flatten(),
+        Err(error) => return Some(Err(error)),
+    };
+    if from.is_none() && target.is_none() {
+        return None;
+    }
+    Some(serve(state, operation, method, from, target, to.is_some(), query).await)
+}
+
+async fn serve(
+    state: &AppState,
+    operation: &str,
+    method: &Method,
+    from: Option<Place>,
+    target: Option<Place>,
+    has_to: bool,
+    query: &Query,
+) -> Result<Response, AppError> {
+    let across = || AppError::Conflict {
+        code: "across_storages",
+        message: "moving or copying between two storages is not supported yet; \
+                  download and upload the files instead"
+            .to_owned(),
+    };
+    let Some(from) = from else {
+        return Err(across());
+    };
+    let ids = state.ids().clone();
+    let is_write = !matches!(*method, Method::GET | Method::HEAD);
+    if is_write && !(state.writable() && from.writable) {
+        return Err(AppError::ReadOnly);
+    }
+    match (operation, method.clone()) {
+        ("stat", Method::GET | Method::HEAD) => {
+            let entry = from.store.stat(&from.key).await?;
+            Ok(stat_response(
+                StatusCode::OK,
+                &stat(&ids, &from, &entry).await?,
+            ))
+        }
+        ("list", Method::GET | Method::HEAD) => list(&ids, &from).await,
+        ("mkdir", Method::POST) => {
+            match from.store.stat(&from.key).await {
+                Ok(_) => return Err(exists()),
+                Err(StoreError::NotFound) => {}
+                Err(error) => return Err(error.into()),
+            }
+            from.store.mkdir(&from.key).await?;
+            forget(&ids, from.tree_key(&from.key)).await?;
+            let entry = from.store.stat(&from.key).await?;
+            Ok(stat_response(
+                StatusCode::CREATED,
+                &stat(&ids, &from, &entry).await?,
+            ))
+        }
+        ("data", Method::DELETE) => {
+            if from.key.is_root() {
+                return Err(storage_root());
+            }
+            from.store.delete(&from.key, query.recursive).await?;
+            forget(&ids, from.tree_key(&from.key)).await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        ("move" | "copy", Method::POST) if has_to => {
+            let target = match target {
+                Some(target) if target.storage == from.storage => target,
+                _ => return Err(across()),
+            };
+            if from.key.is_root() || target.key.is_root() {
+                return Err(storage_root());
+            }
+            let (from_key, to_key) = (from.tree_key(&from.key), target.tree_key(&target.key));
+            if operation == "move" {
+                from.store
+                    .rename(&from.key, &target.key, query.overwrite)
+                    .await?;
+                let ids = ids.clone();
+                blocking(move || ids.move_tree(&from_key, &to_key)).await?;
+            } else {
+                from.store
+                    .copy(&from.key, &target.key, query.overwrite)
+                    .await?;
+                // A copy is a new entry: whatever was recorded at the target is not its.
+                forget(&ids, to_key).await?;
+            }
+            let entry = target.store.stat(&target.key).await?;
+            let status = if operation == "move" {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
+            Ok(stat_response(status, &stat(&ids, &target, &entry).await?))
+        }
+        _ => Err(AppError::Conflict {
+            code: "not_on_mounted_storage",
+            message: format!(
+                "{:?} is a mounted storage, where the raw API serves stat, list, mkdir, \
+                 move, copy and delete; use the tree (GET, PUT on its path) for bytes",
+                from.mount
+            ),
+        }),
+    }
+}
+
+/// The stat object of `entry` in `place` (its id made now if it has none).
+async fn stat(ids: &Ids, place: &Place, entry: &Entry) -> Result<RawStat, AppError> {
+    let key = place.tree_key(&entry.key);
+    let reader = ids.clone();
+    let lookup = key.clone();
+    let known = blocking(move || reader.known_or_new(&lookup)).await?;
+    let name = entry.key.name().unwrap_or(place.mount.as_str()).to_owned();
+    Ok(RawStat {
+        id: known.id,
+        path: format!("/{key}"),
+        kind: if entry.is_dir {
+            EntryKind::Directory
+        } else {
+            EntryKind::File
+        },
+        size: if entry.is_dir { 0 } else { entry.size },
+        etag: entry.etag.clone(),
+        mime_type: if entry.is_dir {
+            DIRECTORY_MIME.to_owned()
+        } else {
+            known.format.unwrap_or_else(|| mime_for_name(&name))
+        },
+        last_modified: rfc3339(entry.modified),
+        name,
+    })
+}
+
+/// Every child of the folder at `place`, with ids (made for the whole folder in one
+/// transaction, as in ROOT).
+async fn list(ids: &Ids, place: &Place) -> Result<Response, AppError> {
+    let mut children = Vec::new();
+    let mut after = None;
+    loop {
+        let page = place.store.list(&place.key, after.as_deref(), 1000).await?;
+        children.extend(page.entries.into_iter().filter(|entry| {
+            !(place.key.is_root() && entry.key.name() == Some(skiff_protocol::RESERVED_NAME))
+        }));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let keys: Vec<String> = children
+        .iter()
+        .map(|entry| place.tree_key(&entry.key))
+        .collect();
+    let reader = ids.clone();
+    let found = blocking(move || reader.ids_for(&keys)).await?;
+    let entries = children
+        .into_iter()
+        .zip(found)
+        .map(|(entry, id)| RawListEntry {
+            name: entry.key.name().unwrap_or_default().to_owned(),
+            size: if entry.is_dir { 0 } else { entry.size },
+            etag: entry.etag,
+            kind: if entry.is_dir {
+                EntryKind::Directory
+            } else {
+                EntryKind::File
+            },
+            id,
+        })
+        .collect();
+    Ok(crate::json::json_response(
+        StatusCode::OK,
+        &RawList { entries },
+    ))
+}
+
+async fn forget(ids: &Ids, key: String) -> Result<(), AppError> {
+    let ids = ids.clone();
+    blocking(move || ids.forget_tree(&key)).await
+}
+
+fn exists() -> AppError {
+    AppError::Conflict {
+        code: "exists",
+        message: "something already exists at that path".to_owned(),
+    }
+}
+
+fn storage_root() -> AppError {
+    AppError::Conflict {
+        code: "storage_root",
+        message: "a storage's top folder cannot be moved, copied or deleted; \
+                  manage the storage instead"
+            .to_owned(),
+    }
+}
