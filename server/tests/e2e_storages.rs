@@ -11,6 +11,7 @@ mod browser;
 
 use std::path::Path;
 
+use browser::files::{answer_dialog, click_button};
 use browser::{Browser, Server};
 use serde_json::json;
 
@@ -176,6 +177,14 @@ async fn an_admin_adds_renames_and_removes_a_local_storage() {
         .await;
     click(&browser, "[role=treeitem][data-path=\"/photos\"] a").await;
     browser.wait_for_rows(&["kept.txt"]).await;
+    // File actions work inside the storage: a new folder lands in its folder.
+    click_button(&browser, "New folder").await;
+    answer_dialog(&browser, "Inside").await;
+    browser.wait_for_rows(&["Inside", "kept.txt"]).await;
+    assert!(
+        backend.path().join("Inside").is_dir(),
+        "made in the storage"
+    );
     click(&browser, "[data-action=open-storages]").await;
     browser
         .wait_until(
