@@ -12,6 +12,7 @@ mod browser;
 use std::path::Path;
 
 use browser::files::{answer_dialog, click_button};
+use browser::storages::{click, fill};
 use browser::{Browser, Server};
 use serde_json::json;
 
@@ -47,24 +48,6 @@ async fn sign_in(browser: &Browser, server: &Server, path: &str, token: &str) {
         .click()
         .await
         .expect("click Sign in");
-}
-
-/// Types `value` into the "Add storage" field `key` (its input's `name`).
-async fn fill(browser: &Browser, key: &str, value: &str) {
-    let input = browser
-        .element(&format!("[data-form=add-storage] input[name={key}]"))
-        .await;
-    input.clear().await.expect("clear the field");
-    input.send_keys(value).await.expect("type into the field");
-}
-
-async fn click(browser: &Browser, css: &str) {
-    browser
-        .element(css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|error| panic!("click {css}: {error}"));
 }
 
 /// The text of the first element matching `css` ("" when there is none).

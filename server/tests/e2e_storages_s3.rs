@@ -9,6 +9,7 @@ mod browser;
 #[path = "common/seaweed.rs"]
 mod seaweed;
 
+use browser::storages::{click, fill};
 use browser::uploads::generated;
 use browser::{Browser, Server};
 use object_store::path::Path as ObjectPath;
@@ -17,24 +18,6 @@ use seaweed::{fresh_bucket, ACCESS_KEY, REGION, SECRET_KEY};
 use serde_json::json;
 
 const ADMIN: &str = "admin-token-s3";
-
-/// Types `value` into the "Add storage" field `key` (its input's `name`).
-async fn fill(browser: &Browser, key: &str, value: &str) {
-    let input = browser
-        .element(&format!("[data-form=add-storage] input[name={key}]"))
-        .await;
-    input.clear().await.expect("clear the field");
-    input.send_keys(value).await.expect("type into the field");
-}
-
-async fn click(browser: &Browser, css: &str) {
-    browser
-        .element(css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|error| panic!("click {css}: {error}"));
-}
 
 /// The texts of the form's refusals (under a field or above the buttons).
 async fn form_alerts(browser: &Browser) -> Vec<String> {

@@ -11,6 +11,7 @@ pub mod device;
 mod dragging;
 pub mod files;
 pub mod renderers;
+pub mod storages;
 pub mod uploads;
 
 use std::io::{BufRead, BufReader};
