@@ -125,7 +125,7 @@ pub async fn directory(
 
 /// `{"writes_supported":..,"is_root":..,"is_file":false,"files":[` — produced by
 /// serde from the protocol type itself so field names can never drift.
-fn listing_prefix(head: &FilesetData) -> Result<Vec<u8>, AppError> {
+pub(crate) fn listing_prefix(head: &FilesetData) -> Result<Vec<u8>, AppError> {
     let mut json = serde_json::to_vec(head).map_err(|error| AppError::Io(error.into()))?;
     if !json.ends_with(b"[]}") {
         return Err(AppError::Io(std::io::Error::other(
@@ -136,7 +136,8 @@ fn listing_prefix(head: &FilesetData) -> Result<Vec<u8>, AppError> {
     Ok(json)
 }
 
-fn add_rfsapi_headers(response: &mut Response) {
+/// `X-Raw-Filesystem-API: 1` and `no-cache` on an RFSAPI answer.
+pub(crate) fn add_rfsapi_headers(response: &mut Response) {
     let headers = response.headers_mut();
     headers.insert(RFSAPI, HeaderValue::from_static("1"));
     // Listings change under the client's feet; always revalidate.

@@ -30,10 +30,7 @@ struct Place {
 
 impl Place {
     fn tree_key(&self, key: &TreePath) -> String {
-        std::iter::once(self.mount.as_str())
-            .chain(key.segments().iter().map(String::as_str))
-            .collect::<Vec<_>>()
-            .join("/")
+        crate::tree::tree_key(&self.mount, key)
     }
 }
 

@@ -100,7 +100,7 @@ async fn check(
 ) -> Result<Vec<u8>, AppError> {
     let keys: Vec<String> = batch
         .iter()
-        .map(|entry| format!("{mount}/{}", entry.key.segments().join("/")))
+        .map(|entry| crate::tree::tree_key(mount, &entry.key))
         .collect();
     let ids = ids.clone();
     let (entries, recorded) = blocking(move || {

@@ -5,7 +5,7 @@
 use std::convert::Infallible;
 
 use axum::body::Body;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
 use skiff_protocol::{FilesetData, RawFileData, Storage, TreePath, DIRECTORY_MIME, RESERVED_NAME};
@@ -16,7 +16,7 @@ use crate::entry::{mime_for_name, rfc3339};
 use crate::error::AppError;
 use crate::ids::Known;
 use crate::json::{json_response, JSON_CONTENT_TYPE};
-use crate::listing::RFSAPI;
+use crate::listing::{add_rfsapi_headers, listing_prefix};
 use crate::store::{Entry, Page};
 
 /// Children asked of the store at once.
@@ -111,9 +111,7 @@ pub async fn folder(
         is_file: false,
         files: Vec::new(),
     };
-    let mut prefix = serde_json::to_vec(&head).map_err(|error| AppError::Io(error.into()))?;
-    // `{"…","files":[]}` → `{"…","files":[`: serde writes the head, so names never drift.
-    prefix.truncate(prefix.len().saturating_sub(2));
+    let prefix = listing_prefix(&head)?;
 
     let (sender, mut receiver) = mpsc::channel::<Bytes>(PAGES_IN_FLIGHT);
     let store = mounted.store.clone();
@@ -184,11 +182,4 @@ pub async fn folder(
     });
     *response.body_mut() = Body::from_stream(chunks);
     Ok(response)
-}
-
-fn add_rfsapi_headers(response: &mut Response) {
-    let headers = response.headers_mut();
-    headers.insert(RFSAPI, HeaderValue::from_static("1"));
-    // Listings change under the client's feet; always revalidate.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
 }

@@ -41,13 +41,20 @@ pub struct Mounted {
 }
 
 impl Mounted {
-    /// The tree key (ids' form: no leading `/`) of `key` inside this storage.
+    /// The tree key of `key` inside this storage.
     pub(crate) fn tree_key(&self, key: &TreePath) -> String {
-        std::iter::once(self.mount.as_str())
-            .chain(key.segments().iter().map(String::as_str))
-            .collect::<Vec<_>>()
-            .join("/")
+        tree_key(&self.mount, key)
     }
+}
+
+/// The tree key (ids' form: no leading `/`) of `key` inside the storage mounted at
+/// `mount`: ids and file records of mounted entries live under it, so they never
+/// collide with the default storage's keys.
+pub fn tree_key(mount: &str, key: &TreePath) -> String {
+    std::iter::once(mount)
+        .chain(key.segments().iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// What the request may do, decided by the server and the credentials.

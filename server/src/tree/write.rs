@@ -20,7 +20,7 @@ use super::{listing, Allowed, Mounted};
 use crate::digest::{content_sha256, sha256_field, verify};
 use crate::error::AppError;
 use crate::store::{PutMode, StoreError};
-use crate::uploads::body::content_length;
+use crate::uploads::body::{content_length, hex};
 use crate::uploads::tree_write::if_match;
 
 /// `PUT P` into a mounted storage: 201 created, 200 replaced, with the file's
@@ -217,10 +217,6 @@ impl Stream for Checked {
             }
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 fn poisoned() -> AppError {
