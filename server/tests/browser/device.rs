@@ -324,29 +324,4 @@ impl Browser {
             .unwrap_or_else(|error| panic!("place {css}: {error}"));
         serde_json::from_value(found).expect("a list of problems")
     }
-
-    /// Every axe-core violation on the page, whatever its impact (minor and moderate
-    /// too), one line each: the "zero violations" bar.
-    pub async fn every_axe_violation(&self) -> Vec<String> {
-        let axe_path = std::env::var("SKIFF_AXE").expect("SKIFF_AXE: where axe-core is");
-        let axe = std::fs::read_to_string(&axe_path)
-            .unwrap_or_else(|error| panic!("read axe-core at {axe_path}: {error}"));
-        self.client
-            .execute(&format!("{axe}\nreturn true;"), vec![])
-            .await
-            .expect("inject axe-core");
-        let found = self
-            .client
-            .execute_async(
-                "const done = arguments[arguments.length - 1];
-                 axe.run(document, { resultTypes: ['violations'] })
-                    .then(result => done(result.violations
-                        .map(v => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)))
-                    .catch(error => done(['axe failed: ' + error]));",
-                vec![],
-            )
-            .await
-            .expect("run axe-core");
-        serde_json::from_value(found).expect("a list of violations")
-    }
 }
