@@ -152,8 +152,17 @@ pub fn AskDialog() -> impl IntoView {
         <dialog node_ref=dialog class=style::dialog aria-labelledby="ask-title"
             on:close=move |_| {
                 actions.ask.set(None);
-                // What opened it (a menu item) may be gone: the keyboard goes back to the list.
-                focus_listing();
+                // What opened it (a menu item) may be gone: the keyboard goes back to the list,
+                // unless the person is already typing elsewhere (the close event comes a task
+                // later, and by then a rename field may hold the focus; taking it away would
+                // end the rename).
+                let typing = document().active_element().is_some_and(|active| {
+                    matches!(active.tag_name().as_str(), "INPUT" | "TEXTAREA")
+                        && dialog.get_untracked().is_none_or(|d| !d.contains(Some(&active)))
+                });
+                if !typing {
+                    focus_listing();
+                }
             }>
             <form node_ref=form on:submit=on_submit>
                 <h2 id="ask-title">{title}</h2>
