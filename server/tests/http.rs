@@ -1,38 +1,51 @@
 //! Browsing over HTTP (PROTOCOL.md §1 and the general rules): RFSAPI listings and
 //! single-file entries, the app shell for browser navigations, HEAD, refused methods and
-//! error bodies. Serving the bytes themselves is in http_bytes.rs.
+//! error bodies. Serving the bytes themselves is in http_bytes.rs. Each case runs on
+//! the default storage (`local::`) and inside an S3 storage mounted at `/s3` (`s3::`).
 
 mod common;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use common::target::{on_both, Kind, Target};
 use common::{
-    assert_nosniff, client, expect_error, header, hostile_files, mtime, parse_rfc3339, rfsapi,
-    url_path, Fixture, BROWSER_ACCEPT, DEEP_FILE, EMPTY_DIR, JSON_TYPE, NESTED, RFSAPI,
-    UNICODE_DIR, UNICODE_SUBDIR,
+    assert_nosniff, client, expect_error, header, hostile_files, parse_rfc3339, rfsapi,
+    BROWSER_ACCEPT, DEEP_FILE, EMPTY_DIR, JSON_TYPE, NESTED, RFSAPI, UNICODE_DIR, UNICODE_SUBDIR,
 };
 use skiff_protocol::{RawFileData, DIRECTORY_MIME};
 
-/// Checks one listed entry against what is on disk at `segments`.
-fn assert_entry_matches_disk(fixture: &Fixture, segments: &[&str], entry: &RawFileData) {
-    let path = fixture.path(segments);
-    let metadata = std::fs::metadata(&path).expect("a listed entry exists on disk");
+on_both!(
+    rfsapi_lists_the_root,
+    rfsapi_lists_subfolders_with_and_without_trailing_slash,
+    rfsapi_describes_a_single_file,
+    rfsapi_missing_path_is_a_json_404,
+    browser_navigation_to_a_folder_gets_the_app_shell,
+    head_answers_like_get_without_a_body,
+    put_and_delete_are_refused_with_405_json,
+);
+
+/// Checks one listed entry against what the storage has at `segments`.
+async fn assert_entry_matches_store(target: &Target, segments: &[&str], entry: &RawFileData) {
+    let facts = target
+        .facts(segments)
+        .await
+        .expect("a listed entry exists in the storage");
     let context = format!("entry {:?} of {segments:?}", entry.name);
     assert_eq!(
         Some(entry.name.as_str()),
         segments.last().copied(),
         "{context}"
     );
-    assert_eq!(entry.is_file, metadata.is_file(), "{context}: is_file");
-    if metadata.is_dir() {
+    assert_eq!(entry.is_file, !facts.is_dir, "{context}: is_file");
+    if facts.is_dir {
         assert_eq!(
             entry.mime_type, DIRECTORY_MIME,
             "{context}: a folder's mime_type"
         );
         assert_eq!(entry.size, 0, "{context}: a folder's size");
     } else {
-        assert_eq!(entry.size, metadata.len(), "{context}: size");
+        assert_eq!(entry.size, facts.len, "{context}: size");
         assert_ne!(
             entry.mime_type, DIRECTORY_MIME,
             "{context}: a file's mime_type"
@@ -49,12 +62,14 @@ fn assert_entry_matches_disk(fixture: &Fixture, segments: &[&str], entry: &RawFi
             entry.last_modified
         )
     });
-    assert_eq!(
-        listed,
-        mtime(&path),
-        "{context}: last_modified {:?} is not the file's mtime",
-        entry.last_modified
-    );
+    // An S3 folder that is only a prefix keeps no time of its own.
+    if let Some(modified) = facts.modified {
+        assert_eq!(
+            listed, modified,
+            "{context}: last_modified {:?} is not the storage's",
+            entry.last_modified
+        );
+    }
     if let Some(etag) = &entry.etag {
         assert!(
             etag.len() >= 2 && etag.starts_with('"') && etag.ends_with('"'),
@@ -76,13 +91,12 @@ fn names(files: &[RawFileData]) -> BTreeSet<String> {
     names
 }
 
-#[tokio::test]
-async fn rfsapi_lists_the_root() {
-    let fixture = Fixture::hostile();
-    let server = fixture.serve();
-    let listing = rfsapi(&server, "/").await;
+async fn rfsapi_lists_the_root(kind: Kind) {
+    let target = Target::hostile(kind).await;
+    let server = target.serve();
+    let listing = rfsapi(&server, &target.url(&[])).await;
 
-    assert!(listing.is_root, "/ is the root");
+    assert_eq!(listing.is_root, target.top_is_root(), "/ is the root");
     assert!(!listing.is_file, "/ is a folder");
     assert!(!listing.writes_supported, "the server is read-only");
     let mut expected = hostile_files()
@@ -92,7 +106,7 @@ async fn rfsapi_lists_the_root() {
     expected.extend([UNICODE_DIR, EMPTY_DIR, NESTED[0]].map(str::to_owned));
     assert_eq!(names(&listing.files), expected);
     for entry in &listing.files {
-        assert_entry_matches_disk(&fixture, &[&entry.name], entry);
+        assert_entry_matches_store(&target, &[&entry.name], entry).await;
     }
 
     let by_name = |name: &str| {
@@ -110,14 +124,13 @@ async fn rfsapi_lists_the_root() {
     assert!(!by_name(EMPTY_DIR).is_file);
 }
 
-#[tokio::test]
-async fn rfsapi_lists_subfolders_with_and_without_trailing_slash() {
-    let fixture = Fixture::hostile();
-    let server = fixture.serve();
+async fn rfsapi_lists_subfolders_with_and_without_trailing_slash(kind: Kind) {
+    let target = Target::hostile(kind).await;
+    let server = target.serve();
 
     for path in [
-        url_path(&[UNICODE_DIR]),
-        format!("{}/", url_path(&[UNICODE_DIR])),
+        target.url(&[UNICODE_DIR]),
+        format!("{}/", target.url(&[UNICODE_DIR])),
     ] {
         let listing = rfsapi(&server, &path).await;
         assert!(!listing.is_root, "{path} is not the root");
@@ -126,57 +139,58 @@ async fn rfsapi_lists_subfolders_with_and_without_trailing_slash() {
             names(&listing.files),
             BTreeSet::from([UNICODE_SUBDIR.to_owned()])
         );
-        assert_entry_matches_disk(&fixture, &[UNICODE_DIR, UNICODE_SUBDIR], &listing.files[0]);
+        assert_entry_matches_store(&target, &[UNICODE_DIR, UNICODE_SUBDIR], &listing.files[0])
+            .await;
     }
 
-    let deeper = rfsapi(&server, &url_path(&[UNICODE_DIR, UNICODE_SUBDIR])).await;
+    let deeper = rfsapi(&server, &target.url(&[UNICODE_DIR, UNICODE_SUBDIR])).await;
     assert!(!deeper.is_root);
     assert_eq!(names(&deeper.files), BTreeSet::from([DEEP_FILE.to_owned()]));
-    assert_entry_matches_disk(
-        &fixture,
+    assert_entry_matches_store(
+        &target,
         &[UNICODE_DIR, UNICODE_SUBDIR, DEEP_FILE],
         &deeper.files[0],
-    );
+    )
+    .await;
 
-    let empty = rfsapi(&server, &url_path(&[EMPTY_DIR])).await;
+    let empty = rfsapi(&server, &target.url(&[EMPTY_DIR])).await;
     assert!(!empty.is_root);
     assert!(!empty.is_file);
     assert!(empty.files.is_empty(), "{EMPTY_DIR:?} is empty: {empty:?}");
 
-    let chain = rfsapi(&server, &url_path(&NESTED[..4])).await;
+    let chain = rfsapi(&server, &target.url(&NESTED[..4])).await;
     assert_eq!(names(&chain.files), BTreeSet::from([NESTED[4].to_owned()]));
 }
 
-#[tokio::test]
-async fn rfsapi_describes_a_single_file() {
-    let fixture = Fixture::hostile();
-    let server = fixture.serve();
+async fn rfsapi_describes_a_single_file(kind: Kind) {
+    let target = Target::hostile(kind).await;
+    let server = target.serve();
 
-    let file = rfsapi(&server, &url_path(&NESTED)).await;
+    let file = rfsapi(&server, &target.url(&NESTED)).await;
     assert!(file.is_file, "a file answers is_file");
     assert!(!file.is_root, "a file is never the root");
     assert!(!file.writes_supported);
     assert_eq!(file.files.len(), 1, "files holds exactly the file's entry");
     assert_eq!(file.files[0].name, "leaf.txt");
     assert!(file.files[0].is_file);
-    assert_entry_matches_disk(&fixture, &NESTED, &file.files[0]);
+    assert_entry_matches_store(&target, &NESTED, &file.files[0]).await;
 
-    let empty = rfsapi(&server, "/empty.dat").await;
+    let empty = rfsapi(&server, &target.at("/empty.dat")).await;
     assert!(empty.is_file);
     assert_eq!(empty.files.len(), 1);
     assert_eq!(empty.files[0].size, 0);
 }
 
-#[tokio::test]
-async fn rfsapi_missing_path_is_a_json_404() {
-    let fixture = Fixture::hostile();
-    let server = fixture.serve();
+async fn rfsapi_missing_path_is_a_json_404(kind: Kind) {
+    let target = Target::hostile(kind).await;
+    let server = target.serve();
     for path in [
         "/missing.txt",
         "/missing/deeper/still",
         "/plain.txt/under-a-file",
         "/empty%20folder/nothing",
     ] {
+        let path = &target.at(path);
         let response = client()
             .get(server.url(path))
             .header(RFSAPI, "1")
@@ -190,18 +204,17 @@ async fn rfsapi_missing_path_is_a_json_404() {
     }
 }
 
-#[tokio::test]
-async fn browser_navigation_to_a_folder_gets_the_app_shell() {
-    let fixture = Fixture::hostile();
-    let server = fixture.serve();
+async fn browser_navigation_to_a_folder_gets_the_app_shell(kind: Kind) {
+    let target = Target::hostile(kind).await;
+    let server = target.serve();
     let mut bodies = Vec::new();
     for path in [
-        "/".to_owned(),
-        url_path(&[UNICODE_DIR]),
-        format!("{}/", url_path(&[UNICODE_DIR, UNICODE_SUBDIR])),
-        url_path(&[EMPTY_DIR]),
+        target.url(&[]),
+        target.url(&[UNICODE_DIR]),
+        format!("{}/", target.url(&[UNICODE_DIR, UNICODE_SUBDIR])),
+        target.url(&[EMPTY_DIR]),
         // A deep link to something that does not exist (yet) opens the app too.
-        "/not/there/yet".to_owned(),
+        target.at("/not/there/yet"),
     ] {
         let response = client()
             .get(server.url(&path))
@@ -236,7 +249,7 @@ async fn browser_navigation_to_a_folder_gets_the_app_shell() {
 
     // The RFSAPI header wins over `Accept: text/html`.
     let listing = client()
-        .get(server.url("/"))
+        .get(server.url(&target.url(&[])))
         .header("accept", BROWSER_ACCEPT)
         .header(RFSAPI, "1")
         .send()
@@ -247,7 +260,7 @@ async fn browser_navigation_to_a_folder_gets_the_app_shell() {
 
     // A navigation to a file gets the file, not the app.
     let file = client()
-        .get(server.url("/plain.txt"))
+        .get(server.url(&target.at("/plain.txt")))
         .header("accept", BROWSER_ACCEPT)
         .send()
         .await
@@ -256,19 +269,18 @@ async fn browser_navigation_to_a_folder_gets_the_app_shell() {
     assert_eq!(&file.bytes().await.expect("body")[..], b"hello, skiff\n");
 }
 
-#[tokio::test]
-async fn head_answers_like_get_without_a_body() {
-    let fixture = Fixture::hostile();
-    let server = fixture.serve();
+async fn head_answers_like_get_without_a_body(kind: Kind) {
+    let target = Target::hostile(kind).await;
+    let server = target.serve();
 
     let get = client()
-        .get(server.url("/plain.txt"))
+        .get(server.url(&target.at("/plain.txt")))
         .send()
         .await
         .expect("send");
     let get_etag = header(&get, "etag").to_owned();
     let head = client()
-        .head(server.url("/plain.txt"))
+        .head(server.url(&target.at("/plain.txt")))
         .send()
         .await
         .expect("send");
@@ -281,7 +293,7 @@ async fn head_answers_like_get_without_a_body() {
     assert!(head.bytes().await.expect("body").is_empty());
 
     let listing = client()
-        .head(server.url("/"))
+        .head(server.url(&target.url(&[])))
         .header(RFSAPI, "1")
         .send()
         .await
@@ -292,7 +304,7 @@ async fn head_answers_like_get_without_a_body() {
     assert!(listing.bytes().await.expect("body").is_empty());
 
     let entry = client()
-        .head(server.url(&url_path(&NESTED)))
+        .head(server.url(&target.url(&NESTED)))
         .header(RFSAPI, "1")
         .send()
         .await
@@ -301,7 +313,7 @@ async fn head_answers_like_get_without_a_body() {
     assert_eq!(header(&entry, RFSAPI), "1");
 
     let shell = client()
-        .head(server.url("/"))
+        .head(server.url(&target.url(&[])))
         .header("accept", BROWSER_ACCEPT)
         .send()
         .await
@@ -311,7 +323,7 @@ async fn head_answers_like_get_without_a_body() {
     assert!(shell.bytes().await.expect("body").is_empty());
 
     let missing = client()
-        .head(server.url("/missing.txt"))
+        .head(server.url(&target.at("/missing.txt")))
         .header(RFSAPI, "1")
         .send()
         .await
@@ -319,11 +331,9 @@ async fn head_answers_like_get_without_a_body() {
     assert_eq!(missing.status(), 404);
 }
 
-#[tokio::test]
-async fn put_and_delete_are_refused_with_405_json() {
-    let fixture = Fixture::hostile();
-    let server = fixture.serve();
-    let existing = fixture.path(&["plain.txt"]);
+async fn put_and_delete_are_refused_with_405_json(kind: Kind) {
+    let target = Target::hostile(kind).await;
+    let server = target.serve();
 
     for (method, path) in [
         (reqwest::Method::PUT, "/plain.txt"),
@@ -333,6 +343,7 @@ async fn put_and_delete_are_refused_with_405_json() {
         (reqwest::Method::DELETE, "/"),
         (reqwest::Method::POST, "/plain.txt"),
     ] {
+        let path = &target.at(path);
         let response = client()
             .request(method.clone(), server.url(path))
             .header(RFSAPI, "1")
@@ -350,17 +361,15 @@ async fn put_and_delete_are_refused_with_405_json() {
         assert!(allow.contains("GET"), "{method} {path}: Allow {allow:?}");
     }
     assert_eq!(
-        std::fs::read(&existing).expect("plain.txt is still there"),
-        b"hello, skiff\n"
+        target.read(&["plain.txt"]).await.as_deref(),
+        Some(&b"hello, skiff\n"[..]),
+        "plain.txt is still there"
     );
     assert!(
-        !fixture.path(&["new-file.txt"]).exists(),
+        !target.exists(&["new-file.txt"]).await,
         "PUT created a file"
     );
-    assert!(
-        fixture.path(&[EMPTY_DIR]).is_dir(),
-        "DELETE removed a folder"
-    );
+    assert!(target.is_dir(&[EMPTY_DIR]).await, "DELETE removed a folder");
 }
 
 #[test]

@@ -43,8 +43,15 @@ impl TestServer {
 
     /// Like [`TestServer::start`], with extra command-line arguments after the defaults.
     pub fn start_with(root: &Path, extra_args: &[&str]) -> Self {
+        Self::start_with_env(root, extra_args, &[])
+    }
+
+    /// Like [`TestServer::start_with`], with extra environment variables (e.g. the
+    /// credentials a `--config` file names by variable).
+    pub fn start_with_env(root: &Path, extra_args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_skiff-server"));
         command
+            .envs(env.iter().copied())
             .arg("serve")
             .arg(root)
             .args(["--listen", "127.0.0.1:0"])
@@ -625,3 +632,6 @@ pub mod seaweed;
 
 /// A storage mounted in a test server's tree, local or S3.
 pub mod mounted;
+
+/// Where a suite's files live: the default storage, or an S3 storage mounted at `/s3`.
+pub mod target;

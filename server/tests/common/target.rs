@@ -1,0 +1,358 @@
+//! Where a black-box suite's files live, so the same test code runs against the
+//! default local storage (the tree's `/`) and against an S3 storage on a real
+//! SeaweedFS, mounted at `/s3` (PROTOCOL.md §5): a base path for URLs, a bucket
+//! for upload sessions (§2: bucket = storage name), and the stored bytes read
+//! where they landed (the disk, or the bucket through the S3 API).
+//!
+//! The S3 storage is fixed by a `--config` file (credentials by variable name),
+//! so a suite keeps its own flags and tokens; the SeaweedFS is the one shared by
+//! the test binary, with a fresh bucket per test. Files are seeded straight into
+//! the bucket under the documented key mapping (protocol-notes "Storage backends":
+//! names are the keys, ASCII control characters escaped `%0A`), as another S3
+//! client would have written them.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use skiff_protocol::DEFAULT_BUCKET;
+
+use axum::http::Method;
+
+use super::seaweed::{client, fresh_bucket, seaweed, ACCESS_KEY, REGION, SECRET_KEY};
+use super::{hostile_files, NESTED, RESERVED_CONTENTS, RESERVED_FILE, UNICODE_DIR, UNICODE_SUBDIR};
+use super::{url_path, Fixture, TestServer, DEEP_CONTENTS, DEEP_FILE, EMPTY_DIR, LEAF_CONTENTS};
+
+/// The S3 storage's name: its upload bucket (§2) and its mount.
+pub const S3_NAME: &str = "s3";
+/// The prefix inside the SeaweedFS bucket under which the storage keeps its files.
+const PREFIX: &str = "team";
+/// The variables the config file names for the credentials.
+const KEY_VAR: &str = "SKIFF_TEST_S3_KEY_ID";
+const SECRET_VAR: &str = "SKIFF_TEST_S3_SECRET";
+
+/// Which storage a case runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The default storage: the served root folder, at `/`.
+    Local,
+    /// An S3 storage on SeaweedFS, mounted at `/s3`.
+    S3,
+}
+
+/// A served root plus the storage a case works in.
+pub struct Target {
+    /// Which storage this is.
+    pub kind: Kind,
+    fixture: Fixture,
+    s3: Option<S3Place>,
+}
+
+struct S3Place {
+    bucket: String,
+    endpoint: String,
+    config: PathBuf,
+}
+
+/// What the backend says about one entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
+    /// A folder (a directory, or an S3 prefix or marker).
+    pub is_dir: bool,
+    /// A file's length in bytes (0 for a folder).
+    pub len: u64,
+    /// When it last changed, where the backend keeps such a time (an S3 prefix has none).
+    pub modified: Option<SystemTime>,
+}
+
+impl Target {
+    /// An empty storage of `kind` (the served root is empty too).
+    pub async fn new(kind: Kind) -> Self {
+        let fixture = Fixture::new();
+        let s3 = match kind {
+            Kind::Local => None,
+            Kind::S3 => {
+                let (bucket, seaweed) = fresh_bucket().await;
+                let config = fixture.outside().join("s3-storage.toml");
+                let text = format!(
+                    "[[storage]]\nname = \"{S3_NAME}\"\nlabel = \"S3\"\ntype = \"s3\"\n\
+                     url = \"s3://{bucket}/{PREFIX}\"\nendpoint = \"{}\"\nregion = \"{REGION}\"\n\
+                     access_key_id_env = \"{KEY_VAR}\"\nsecret_access_key_env = \"{SECRET_VAR}\"\n",
+                    seaweed.endpoint
+                );
+                std::fs::write(&config, text).expect("write the storage's config file");
+                Some(S3Place {
+                    bucket,
+                    endpoint: seaweed.endpoint.clone(),
+                    config,
+                })
+            }
+        };
+        Self { kind, fixture, s3 }
+    }
+
+    /// The standard tree of hostile names ([`Fixture::hostile`]) in the storage,
+    /// including `.skiff/state.json`, which must never be served.
+    pub async fn hostile(kind: Kind) -> Self {
+        let target = Self::new(kind).await;
+        for (name, contents) in hostile_files() {
+            target.write(&[&name], &contents).await;
+        }
+        target
+            .write(&[UNICODE_DIR, UNICODE_SUBDIR, DEEP_FILE], DEEP_CONTENTS)
+            .await;
+        target.mkdir(&[EMPTY_DIR]).await;
+        target.write(&NESTED, LEAF_CONTENTS).await;
+        target
+            .write(&[".skiff", RESERVED_FILE], RESERVED_CONTENTS)
+            .await;
+        target
+    }
+
+    /// The served root (the server's own state lives in its `.skiff`).
+    pub fn fixture(&self) -> &Fixture {
+        &self.fixture
+    }
+
+    /// Starts the real server with the storage.
+    pub fn serve(&self) -> TestServer {
+        self.serve_with(&[])
+    }
+
+    /// Starts the real server with the storage and `extra_args`.
+    pub fn serve_with(&self, extra_args: &[&str]) -> TestServer {
+        match &self.s3 {
+            None => TestServer::start_with(self.fixture.root(), extra_args),
+            Some(place) => {
+                let config = place.config.to_str().expect("a UTF-8 temp path");
+                let mut args = vec!["--config", config];
+                args.extend_from_slice(extra_args);
+                TestServer::start_with_env(
+                    self.fixture.root(),
+                    &args,
+                    &[(KEY_VAR, ACCESS_KEY), (SECRET_VAR, SECRET_KEY)],
+                )
+            }
+        }
+    }
+
+    /// The storage's folder in the tree: `""` for the root, `/s3` for the mount.
+    pub fn base(&self) -> String {
+        match self.kind {
+            Kind::Local => String::new(),
+            Kind::S3 => format!("/{S3_NAME}"),
+        }
+    }
+
+    /// Whether the storage's top folder is the tree's root (`is_root` in RFSAPI).
+    pub fn top_is_root(&self) -> bool {
+        self.kind == Kind::Local
+    }
+
+    /// The upload bucket of the storage (§2).
+    pub fn bucket(&self) -> &'static str {
+        match self.kind {
+            Kind::Local => DEFAULT_BUCKET,
+            Kind::S3 => S3_NAME,
+        }
+    }
+
+    /// The encoded URL path of `segments` inside the storage (`/` or `/s3/` for none).
+    pub fn url(&self, segments: &[&str]) -> String {
+        if segments.is_empty() {
+            return self.at("/");
+        }
+        format!("{}{}", self.base(), url_path(segments))
+    }
+
+    /// An already encoded `path` (starting with `/`) inside the storage.
+    pub fn at(&self, path: &str) -> String {
+        assert!(path.starts_with('/'), "a path inside the storage: {path:?}");
+        format!("{}{path}", self.base())
+    }
+
+    /// A file's bytes, written as a fixture (on disk, or as an object in the bucket).
+    pub async fn write(&self, segments: &[&str], contents: &[u8]) {
+        match &self.s3 {
+            None => {
+                self.fixture.write(segments, contents);
+            }
+            Some(place) => {
+                let key = object_key(segments);
+                place
+                    .store()
+                    .put(&key, PutPayload::from(contents.to_vec()))
+                    .await
+                    .unwrap_or_else(|error| panic!("put {key}: {error}"));
+            }
+        }
+    }
+
+    /// A folder (and its parents), as a fixture: a directory, or an S3 folder marker.
+    pub async fn mkdir(&self, segments: &[&str]) {
+        match &self.s3 {
+            None => {
+                self.fixture.mkdir(segments);
+            }
+            Some(place) => {
+                // A zero-byte `key/` object, as S3 consoles (and the server's
+                // mkdir) write; object_store cannot name a key ending in `/`.
+                let encoded: Vec<String> = segments.iter().map(|name| key_segment(name)).collect();
+                let encoded: Vec<&str> = encoded.iter().map(String::as_str).collect();
+                let path = format!("/{}/{PREFIX}{}/", place.bucket, url_path(&encoded));
+                let status = seaweed()
+                    .await
+                    .signed(Method::PUT, &path)
+                    .await
+                    .unwrap_or_else(|error| panic!("put marker {path}: {error}"));
+                assert!(status < 300, "put marker {path}: HTTP {status}");
+            }
+        }
+    }
+
+    /// A file's stored bytes, `None` if there is no such file.
+    pub async fn read(&self, segments: &[&str]) -> Option<Vec<u8>> {
+        match &self.s3 {
+            None => {
+                let path = self.fixture.path(segments);
+                path.is_file()
+                    .then(|| std::fs::read(path).expect("read a file"))
+            }
+            Some(place) => {
+                let got = place.store().get(&object_key(segments)).await.ok()?;
+                Some(got.bytes().await.expect("object bytes").to_vec())
+            }
+        }
+    }
+
+    /// What the backend has at `segments`, if anything.
+    pub async fn facts(&self, segments: &[&str]) -> Option<Facts> {
+        match &self.s3 {
+            None => {
+                let metadata = std::fs::metadata(self.fixture.path(segments)).ok()?;
+                Some(Facts {
+                    is_dir: metadata.is_dir(),
+                    len: if metadata.is_dir() { 0 } else { metadata.len() },
+                    modified: Some(metadata.modified().expect("an mtime")),
+                })
+            }
+            Some(place) => {
+                // Listing the parent gives what the server's listing sees (a
+                // HEAD's Last-Modified has whole seconds only).
+                let (_, parent) = segments.split_last()?;
+                let key = object_key(segments);
+                let listed = place
+                    .store()
+                    .list_with_delimiter(Some(&object_key(parent)))
+                    .await
+                    .expect("list the parent prefix");
+                if let Some(meta) = listed.objects.iter().find(|meta| meta.location == key) {
+                    return Some(Facts {
+                        is_dir: false,
+                        len: meta.size,
+                        modified: Some(SystemTime::from(meta.last_modified)),
+                    });
+                }
+                // A folder is a common prefix (its marker `key/` lists as one too).
+                listed
+                    .common_prefixes
+                    .iter()
+                    .any(|prefix| *prefix == key)
+                    .then_some(Facts {
+                        is_dir: true,
+                        len: 0,
+                        modified: None,
+                    })
+            }
+        }
+    }
+
+    /// Whether anything (file or folder) is at `segments`.
+    pub async fn exists(&self, segments: &[&str]) -> bool {
+        self.facts(segments).await.is_some()
+    }
+
+    /// Whether a folder is at `segments`.
+    pub async fn is_dir(&self, segments: &[&str]) -> bool {
+        self.facts(segments).await.is_some_and(|facts| facts.is_dir)
+    }
+}
+
+impl S3Place {
+    fn store(&self) -> object_store::aws::AmazonS3 {
+        client(&self.endpoint, &self.bucket)
+    }
+}
+
+/// The object key of tree segments inside the storage's prefix.
+fn object_key(segments: &[&str]) -> ObjectPath {
+    let mut key = PREFIX.to_owned();
+    for segment in segments {
+        key.push('/');
+        key.push_str(&key_segment(segment));
+    }
+    // `parse` keeps the key as written (`from` would percent-encode it again).
+    ObjectPath::parse(&key).unwrap_or_else(|error| panic!("object key {key:?}: {error}"))
+}
+
+/// A name as its key segment: itself, but ASCII control characters escaped as
+/// `%XX` (uppercase), and a `%` that would read as such an escape written `%25`.
+fn key_segment(name: &str) -> String {
+    let mut key = String::new();
+    for (at, character) in name.char_indices() {
+        if character.is_ascii_control() {
+            key.push_str(&format!("%{:02X}", u32::from(character)));
+        } else if character == '%' && opens_escape(&name[at + 1..]) {
+            key.push_str("%25");
+        } else {
+            key.push(character);
+        }
+    }
+    key
+}
+
+/// Whether `text` (after a `%`) is `25`* then two uppercase hex digits of a control character.
+fn opens_escape(mut text: &str) -> bool {
+    loop {
+        let control = text.get(..2).is_some_and(|digits| {
+            digits
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
+                && u8::from_str_radix(digits, 16).is_ok_and(|value| value.is_ascii_control())
+        });
+        if control {
+            return true;
+        }
+        match text.strip_prefix("25") {
+            Some(rest) => text = rest,
+            None => return false,
+        }
+    }
+}
+
+/// Runs each named `async fn case(kind: Kind)` once per storage: `local::case`
+/// on the default storage and `s3::case` on the mounted S3 storage.
+#[allow(unused_macros)]
+macro_rules! on_both {
+    ($($case:ident),* $(,)?) => {
+        mod local {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case($crate::common::target::Kind::Local).await;
+                }
+            )*
+        }
+        mod s3 {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case($crate::common::target::Kind::S3).await;
+                }
+            )*
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_both;
