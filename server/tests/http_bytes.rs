@@ -1,24 +1,29 @@
 //! Serving file bytes over HTTP (PROTOCOL.md §1 and §6): plain GETs with validators,
 //! conditional requests (304), `nosniff` on every kind of response, and unsafe types
-//! sent sandboxed as attachments.
+//! sent sandboxed as attachments. Each case runs on the default storage (`local::`)
+//! and on an S3 storage mounted at `/s3` (`s3::`).
 
 mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::{
-    assert_nosniff, client, header, mtime, rfsapi, unix_seconds, url_path, Fixture, BROWSER_ACCEPT,
-    RFSAPI,
-};
+use common::target::{on_both, Kind, Target};
+use common::{assert_nosniff, client, header, rfsapi, unix_seconds, BROWSER_ACCEPT, RFSAPI};
 
-#[tokio::test]
-async fn plain_get_serves_bytes_with_validators() {
-    let fixture = Fixture::hostile();
-    let server = fixture.serve();
-    let path = fixture.path(&["plain.txt"]);
+on_both!(
+    plain_get_serves_bytes_with_validators,
+    if_none_match_gives_304,
+    if_modified_since_gives_304,
+    every_kind_of_response_says_nosniff,
+    unsafe_types_are_served_sandboxed_as_attachments,
+);
+
+async fn plain_get_serves_bytes_with_validators(kind: Kind) {
+    let target = Target::hostile(kind).await;
+    let server = target.serve();
 
     let response = client()
-        .get(server.url("/plain.txt"))
+        .get(server.url(&target.at("/plain.txt")))
         .send()
         .await
         .expect("send");
@@ -33,7 +38,12 @@ async fn plain_get_serves_bytes_with_validators() {
     );
     let last_modified = httpdate::parse_http_date(header(&response, "last-modified"))
         .expect("Last-Modified is an HTTP date");
-    assert_eq!(unix_seconds(last_modified), unix_seconds(mtime(&path)));
+    let stored = target
+        .facts(&["plain.txt"])
+        .await
+        .expect("plain.txt is stored");
+    let modified = stored.modified.expect("a file has a modification time");
+    assert_eq!(unix_seconds(last_modified), unix_seconds(modified));
     assert!(
         response.headers().get(RFSAPI).is_none(),
         "bytes are not an RFSAPI answer"
@@ -42,9 +52,9 @@ async fn plain_get_serves_bytes_with_validators() {
     assert_eq!(&body[..], b"hello, skiff\n");
 
     // The JSON `etag` and the `ETag` header are the same string (general rules).
-    let listed = rfsapi(&server, "/plain.txt").await;
+    let listed = rfsapi(&server, &target.at("/plain.txt")).await;
     assert_eq!(listed.files[0].etag.as_deref(), Some(etag.as_str()));
-    let in_folder = rfsapi(&server, "/").await;
+    let in_folder = rfsapi(&server, &target.url(&[])).await;
     let entry = in_folder
         .files
         .iter()
@@ -54,7 +64,7 @@ async fn plain_get_serves_bytes_with_validators() {
 
     // Binary bytes arrive untouched, and an empty file is an empty 200.
     let binary = client()
-        .get(server.url(&url_path(&["😀.bin"])))
+        .get(server.url(&target.url(&["😀.bin"])))
         .send()
         .await
         .expect("send");
@@ -64,7 +74,7 @@ async fn plain_get_serves_bytes_with_validators() {
         &common::all_bytes()[..]
     );
     let empty = client()
-        .get(server.url("/empty.dat"))
+        .get(server.url(&target.at("/empty.dat")))
         .send()
         .await
         .expect("send");
@@ -73,11 +83,10 @@ async fn plain_get_serves_bytes_with_validators() {
     assert!(empty.bytes().await.expect("body").is_empty());
 }
 
-#[tokio::test]
-async fn if_none_match_gives_304() {
-    let fixture = Fixture::hostile();
-    let server = fixture.serve();
-    let url = server.url("/plain.txt");
+async fn if_none_match_gives_304(kind: Kind) {
+    let target = Target::hostile(kind).await;
+    let server = target.serve();
+    let url = server.url(&target.at("/plain.txt"));
     let first = client().get(&url).send().await.expect("send");
     let etag = header(&first, "etag").to_owned();
 
@@ -123,11 +132,10 @@ async fn if_none_match_gives_304() {
     assert_eq!(both.status(), 200);
 }
 
-#[tokio::test]
-async fn if_modified_since_gives_304() {
-    let fixture = Fixture::hostile();
-    let server = fixture.serve();
-    let url = server.url("/plain.txt");
+async fn if_modified_since_gives_304(kind: Kind) {
+    let target = Target::hostile(kind).await;
+    let server = target.serve();
+    let url = server.url(&target.at("/plain.txt"));
     let first = client().get(&url).send().await.expect("send");
     let last_modified = header(&first, "last-modified").to_owned();
 
@@ -165,10 +173,9 @@ async fn if_modified_since_gives_304() {
     assert_eq!(&changed.bytes().await.expect("body")[..], b"hello, skiff\n");
 }
 
-#[tokio::test]
-async fn every_kind_of_response_says_nosniff() {
-    let fixture = Fixture::hostile();
-    let server = fixture.serve();
+async fn every_kind_of_response_says_nosniff(kind: Kind) {
+    let target = Target::hostile(kind).await;
+    let server = target.serve();
     let cases: [(&str, &[(&str, &str)]); 7] = [
         ("/", &[(RFSAPI, "1")]),
         ("/plain.txt", &[(RFSAPI, "1")]),
@@ -179,6 +186,12 @@ async fn every_kind_of_response_says_nosniff() {
         ("/.well-known/skiff", &[]),
     ];
     for (path, headers) in cases {
+        // Discovery is the server's, not a storage's.
+        let path = &if path.starts_with("/.well-known/") {
+            path.to_owned()
+        } else {
+            target.at(path)
+        };
         let mut request = client().get(server.url(path));
         for (name, value) in headers {
             request = request.header(*name, *value);
@@ -191,20 +204,23 @@ async fn every_kind_of_response_says_nosniff() {
 /// PROTOCOL.md §6: user files never run as the app's origin. Types off the safe
 /// inline list (HTML, SVG, scripts, unknown bytes) come with `CSP: sandbox` and
 /// `Content-Disposition: attachment`.
-#[tokio::test]
-async fn unsafe_types_are_served_sandboxed_as_attachments() {
-    let fixture = Fixture::new();
-    fixture.write(&["page.html"], b"<script>alert(document.cookie)</script>");
-    fixture.write(
-        &["drawing.svg"],
-        b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
-    );
-    fixture.write(&["tool.js"], b"alert(1)");
-    fixture.write(&["blob.bin"], b"\x00\x01");
-    let server = fixture.serve();
+async fn unsafe_types_are_served_sandboxed_as_attachments(kind: Kind) {
+    let target = Target::new(kind).await;
+    target
+        .write(&["page.html"], b"<script>alert(document.cookie)</script>")
+        .await;
+    target
+        .write(
+            &["drawing.svg"],
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+        )
+        .await;
+    target.write(&["tool.js"], b"alert(1)").await;
+    target.write(&["blob.bin"], b"\x00\x01").await;
+    let server = target.serve();
     for name in ["page.html", "drawing.svg", "tool.js", "blob.bin"] {
         let response = client()
-            .get(server.url(&url_path(&[name])))
+            .get(server.url(&target.url(&[name])))
             .send()
             .await
             .expect("send");

@@ -1,11 +1,24 @@
 //! Byte ranges (PROTOCOL.md §1: single-range `Range` → 206): closed, open and
 //! suffix ranges, clamping, 416 with `Content-Range: bytes */SIZE`, and `If-Range`.
+//! Each case runs on the default storage (`local::`) and on an S3 storage (`s3::`).
 
 mod common;
 
 use std::time::Duration;
 
-use common::{assert_nosniff, client, expect_error, header, url_path, Fixture, TestServer};
+use common::target::{on_both, Kind, Target};
+use common::{assert_nosniff, client, expect_error, header, TestServer};
+
+on_both!(
+    single_closed_range_is_206,
+    range_past_the_end_is_clamped,
+    suffix_range_gives_the_last_bytes,
+    open_range_runs_to_the_end,
+    unsatisfiable_range_is_416_with_the_size,
+    if_range_with_a_stale_validator_sends_everything,
+    ranges_the_server_does_not_serve_degrade_to_200,
+    head_with_a_range_describes_the_part,
+);
 
 /// 100 bytes whose every offset is recognisable: byte `i` is `i`.
 fn contents() -> Vec<u8> {
@@ -15,13 +28,13 @@ fn contents() -> Vec<u8> {
 /// A name that needs encoding, so ranges are exercised on a hostile URL too.
 const NAME: &str = "r a n g e 😀.bin";
 
-fn setup() -> (Fixture, TestServer, String) {
-    let fixture = Fixture::new();
-    fixture.write(&[NAME], &contents());
-    fixture.write(&["empty.bin"], b"");
-    let server = fixture.serve();
-    let url = server.url(&url_path(&[NAME]));
-    (fixture, server, url)
+async fn setup(kind: Kind) -> (Target, TestServer, String) {
+    let target = Target::new(kind).await;
+    target.write(&[NAME], &contents()).await;
+    target.write(&["empty.bin"], b"").await;
+    let server = target.serve();
+    let url = server.url(&target.url(&[NAME]));
+    (target, server, url)
 }
 
 /// GETs `url` with `Range: range` (and extra headers), expecting 206 with `expected` bytes.
@@ -66,42 +79,37 @@ async fn expect_full(url: &str, headers: &[(&str, &str)]) {
     assert_eq!(&body[..], &contents()[..], "{headers:?}");
 }
 
-#[tokio::test]
-async fn single_closed_range_is_206() {
-    let (_fixture, _server, url) = setup();
+async fn single_closed_range_is_206(kind: Kind) {
+    let (_target, _server, url) = setup(kind).await;
     expect_partial(&url, "bytes=0-9", &[], 0, 9).await;
     expect_partial(&url, "bytes=10-19", &[], 10, 19).await;
     expect_partial(&url, "bytes=42-42", &[], 42, 42).await;
     expect_partial(&url, "bytes=0-99", &[], 0, 99).await;
 }
 
-#[tokio::test]
-async fn range_past_the_end_is_clamped() {
-    let (_fixture, _server, url) = setup();
+async fn range_past_the_end_is_clamped(kind: Kind) {
+    let (_target, _server, url) = setup(kind).await;
     expect_partial(&url, "bytes=95-200", &[], 95, 99).await;
     expect_partial(&url, "bytes=0-18446744073709551615", &[], 0, 99).await;
 }
 
-#[tokio::test]
-async fn suffix_range_gives_the_last_bytes() {
-    let (_fixture, _server, url) = setup();
+async fn suffix_range_gives_the_last_bytes(kind: Kind) {
+    let (_target, _server, url) = setup(kind).await;
     expect_partial(&url, "bytes=-10", &[], 90, 99).await;
     expect_partial(&url, "bytes=-1", &[], 99, 99).await;
     // A suffix longer than the file is the whole file, still as a 206.
     expect_partial(&url, "bytes=-1000", &[], 0, 99).await;
 }
 
-#[tokio::test]
-async fn open_range_runs_to_the_end() {
-    let (_fixture, _server, url) = setup();
+async fn open_range_runs_to_the_end(kind: Kind) {
+    let (_target, _server, url) = setup(kind).await;
     expect_partial(&url, "bytes=5-", &[], 5, 99).await;
     expect_partial(&url, "bytes=99-", &[], 99, 99).await;
     expect_partial(&url, "bytes=0-", &[], 0, 99).await;
 }
 
-#[tokio::test]
-async fn unsatisfiable_range_is_416_with_the_size() {
-    let (_fixture, server, url) = setup();
+async fn unsatisfiable_range_is_416_with_the_size(kind: Kind) {
+    let (target, server, url) = setup(kind).await;
     for range in ["bytes=100-", "bytes=100-200", "bytes=1000-2000", "bytes=-0"] {
         let response = client()
             .get(&url)
@@ -118,7 +126,7 @@ async fn unsatisfiable_range_is_416_with_the_size() {
     }
 
     let empty = client()
-        .get(server.url("/empty.bin"))
+        .get(server.url(&target.at("/empty.bin")))
         .header("range", "bytes=0-")
         .send()
         .await
@@ -127,9 +135,8 @@ async fn unsatisfiable_range_is_416_with_the_size() {
     expect_error(empty, 416, "Range: bytes=0- of an empty file").await;
 }
 
-#[tokio::test]
-async fn if_range_with_a_stale_validator_sends_everything() {
-    let (fixture, _server, url) = setup();
+async fn if_range_with_a_stale_validator_sends_everything(kind: Kind) {
+    let (target, _server, url) = setup(kind).await;
     let first = client().get(&url).send().await.expect("send");
     let etag = header(&first, "etag").to_owned();
     let last_modified = header(&first, "last-modified").to_owned();
@@ -157,7 +164,7 @@ async fn if_range_with_a_stale_validator_sends_everything() {
     std::thread::sleep(Duration::from_millis(20));
     let mut changed = contents();
     changed.reverse();
-    std::fs::write(fixture.path(&[NAME]), &changed).expect("rewrite the file");
+    target.write(&[NAME], &changed).await;
     let response = client()
         .get(&url)
         .header("range", "bytes=0-9")
@@ -174,9 +181,8 @@ async fn if_range_with_a_stale_validator_sends_everything() {
     assert_eq!(&response.bytes().await.expect("body")[..], &changed[..]);
 }
 
-#[tokio::test]
-async fn ranges_the_server_does_not_serve_degrade_to_200() {
-    let (_fixture, _server, url) = setup();
+async fn ranges_the_server_does_not_serve_degrade_to_200(kind: Kind) {
+    let (_target, _server, url) = setup(kind).await;
     // One range per response is all the protocol promises; multi-range, other
     // units and malformed values are ignored (RFC 9110 §14.2 allows it).
     for range in [
@@ -190,9 +196,8 @@ async fn ranges_the_server_does_not_serve_degrade_to_200() {
     }
 }
 
-#[tokio::test]
-async fn head_with_a_range_describes_the_part() {
-    let (_fixture, _server, url) = setup();
+async fn head_with_a_range_describes_the_part(kind: Kind) {
+    let (_target, _server, url) = setup(kind).await;
     let response = client()
         .head(&url)
         .header("range", "bytes=10-19")
