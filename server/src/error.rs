@@ -1,18 +1,11 @@
-//! [`AppError`]: every way a request can fail, and the JSON error body it becomes.
-//!
-//! Clients get `{"error": {"code", "message"}}` with a fitting status; the detail
-//! (OS errors, paths on disk) goes to the log only.
+//! [`AppError`]: every way a service call can fail, with the `code` and message
+//! a client may see. Plain Rust, no HTTP: `crate::http::errors` turns it into a
+//! status and the JSON body `{"error": {"code", "message"}}`; the detail (OS
+//! errors, paths on disk) goes to the log only.
 
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use skiff_protocol::{ErrorBody, ErrorDetail, PathError, UploadSession, CHECKSUM_MISMATCH_STATUS};
+use skiff_protocol::{ErrorDetail, PathError, UploadSession};
 
-use crate::json::json_response;
-
-/// Methods the read-only tree answers, for `Allow` on 405.
-pub const TREE_METHODS: &str = "GET, HEAD";
-/// Methods the tree answers with `--writable`.
-pub const WRITABLE_TREE_METHODS: &str = "GET, HEAD, PUT, DELETE";
+use crate::store::StoreError;
 
 /// A request that cannot be served.
 #[derive(Debug, thiserror::Error)]
@@ -163,6 +156,37 @@ pub fn is_out_of_space(error: &std::io::Error) -> bool {
 }
 
 impl AppError {
+    /// The machine-readable `code` of the JSON error body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadPath(_) => "bad_path",
+            Self::OutsideRoot => "outside_root",
+            Self::NotFound => "not_found",
+            Self::Reserved => "reserved",
+            Self::PermissionDenied => "permission_denied",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::RangeNotSatisfiable { .. } => "range_not_satisfiable",
+            Self::ReadOnly => "read_only",
+            Self::Unauthorized => "unauthorized",
+            Self::ReadOnlyToken => "read_only_token",
+            Self::BadRequest { code, .. } => code,
+            Self::UnknownBucket(_) => "unknown_bucket",
+            Self::UnknownStorage(_) => "unknown_storage",
+            Self::UnknownSession => "unknown_session",
+            Self::AlreadyExists => "already_exists",
+            Self::PreconditionFailed => "etag_mismatch",
+            Self::TooLarge { code, .. } => code,
+            Self::ChecksumMismatch { code, .. } => code,
+            Self::Conflict { code, .. } => code,
+            Self::OffsetMismatch(_) => "offset_mismatch",
+            Self::SessionConflict { code, .. } => code,
+            Self::InsufficientStorage { code, .. } => code,
+            Self::Unavailable(_) => "storage_unavailable",
+            Self::Store(_) => "store_error",
+            Self::Io(_) => "io_error",
+        }
+    }
+
     /// Maps a filesystem error on a user path to what the client should see.
     pub fn from_fs(error: std::io::Error) -> Self {
         use std::io::ErrorKind;
@@ -175,43 +199,6 @@ impl AppError {
             _ => Self::from(error),
         }
     }
-
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
-        match self {
-            Self::BadPath(_) => (StatusCode::BAD_REQUEST, "bad_path"),
-            Self::OutsideRoot => (StatusCode::FORBIDDEN, "outside_root"),
-            Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
-            Self::Reserved => (StatusCode::FORBIDDEN, "reserved"),
-            Self::PermissionDenied => (StatusCode::FORBIDDEN, "permission_denied"),
-            Self::MethodNotAllowed { .. } => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
-            Self::RangeNotSatisfiable { .. } => {
-                (StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable")
-            }
-            Self::ReadOnly => (StatusCode::FORBIDDEN, "read_only"),
-            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            Self::ReadOnlyToken => (StatusCode::FORBIDDEN, "read_only_token"),
-            Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
-            Self::UnknownBucket(_) => (StatusCode::NOT_FOUND, "unknown_bucket"),
-            Self::UnknownStorage(_) => (StatusCode::NOT_FOUND, "unknown_storage"),
-            Self::UnknownSession => (StatusCode::NOT_FOUND, "unknown_session"),
-            Self::AlreadyExists => (StatusCode::PRECONDITION_FAILED, "already_exists"),
-            Self::PreconditionFailed => (StatusCode::PRECONDITION_FAILED, "etag_mismatch"),
-            Self::TooLarge { code, .. } => (StatusCode::PAYLOAD_TOO_LARGE, code),
-            Self::ChecksumMismatch { code, .. } => (checksum_status(), code),
-            Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
-            Self::OffsetMismatch(_) => (StatusCode::CONFLICT, "offset_mismatch"),
-            Self::SessionConflict { code, .. } => (StatusCode::CONFLICT, code),
-            Self::InsufficientStorage { code, .. } => (StatusCode::INSUFFICIENT_STORAGE, code),
-            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),
-            Self::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "store_error"),
-            Self::Io(_) => (StatusCode::INTERNAL_SERVER_ERROR, "io_error"),
-        }
-    }
-}
-
-/// 460, which `http` has no constant for.
-fn checksum_status() -> StatusCode {
-    StatusCode::from_u16(CHECKSUM_MISMATCH_STATUS).unwrap_or(StatusCode::BAD_REQUEST)
 }
 
 // errno values; std has no stable `ErrorKind` for them on our MSRV.
@@ -227,7 +214,7 @@ const ENAMETOOLONG: i32 = 63;
 impl AppError {
     /// The code and message a client may see; OS and store detail go to the log.
     pub fn client_detail(&self) -> ErrorDetail {
-        let (_, code) = self.status_and_code();
+        let code = self.code();
         let message = match self {
             // Never echo OS detail (it may hold real paths); the log has it.
             Self::Io(error) => {
@@ -250,54 +237,35 @@ impl AppError {
     }
 }
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let (status, _) = self.status_and_code();
-        let body = ErrorBody {
-            error: self.client_detail(),
-        };
-        let mut response = match self {
-            // §2: the 409 body is the session itself, carrying `error` as well.
-            Self::OffsetMismatch(ref session) => {
-                let session = UploadSession {
-                    error: Some(body.error),
-                    ..(**session).clone()
-                };
-                json_response(status, &session)
+/// What a [`StoreError`] means to a client: the same codes the local tree has
+/// always answered with, plus `Unavailable` for a backend that cannot be reached
+/// (the client may retry; nothing acknowledged is lost).
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Exists => AppError::AlreadyExists,
+            StoreError::Precondition => AppError::PreconditionFailed,
+            StoreError::Outside => AppError::OutsideRoot,
+            StoreError::WrongKind(what) => AppError::Conflict {
+                code: "wrong_kind",
+                message: what.to_owned(),
+            },
+            StoreError::NotEmpty => AppError::Conflict {
+                code: "not_empty",
+                message: "the folder is not empty".to_owned(),
+            },
+            StoreError::NoSpace => AppError::InsufficientStorage {
+                code: "insufficient_storage",
+                message: "the storage has no space left; free some and try again".to_owned(),
+            },
+            StoreError::Denied(reason) | StoreError::Unavailable(reason) => {
+                AppError::Unavailable(reason)
             }
-            Self::SessionConflict { ref session, .. } => {
-                let session = UploadSession {
-                    error: Some(body.error),
-                    ..(**session).clone()
-                };
-                json_response(status, &session)
-            }
-            _ => json_response(status, &body),
-        };
-        match self {
-            Self::MethodNotAllowed { allow } => {
-                response
-                    .headers_mut()
-                    .insert(header::ALLOW, HeaderValue::from_static(allow));
-            }
-            Self::Unauthorized => {
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            }
-            Self::Unavailable(_) => {
-                // A backend outage is usually short: say when trying again makes sense.
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-            }
-            Self::RangeNotSatisfiable { size } => {
-                if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
-                    response.headers_mut().insert(header::CONTENT_RANGE, value);
-                }
-            }
-            _ => {}
+            StoreError::Body(reason) => AppError::BadRequest {
+                code: "body_cut",
+                message: format!("the request body could not be read: {reason}"),
+            },
         }
-        response
     }
 }

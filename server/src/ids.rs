@@ -15,6 +15,7 @@
 use std::sync::Arc;
 
 use redb::{AccessGuard, Database, ReadableTable, TableDefinition, WriteTransaction};
+use skiff_protocol::TreePath;
 
 pub use crate::database::store_error;
 use crate::error::AppError;
@@ -338,6 +339,16 @@ fn file_subtree(
         push(row)?;
     }
     Ok(found)
+}
+
+/// The tree key (ids' form: no leading `/`) of `key` inside the storage mounted at
+/// `mount`: ids and file records of mounted entries live under it, so they never
+/// collide with the default storage's keys.
+pub fn tree_key(mount: &str, key: &TreePath) -> String {
+    std::iter::once(mount)
+        .chain(key.segments().iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@ use std::future::Future;
 use std::io::Write;
 
 use crate::config::{Config, ConfigError};
-use crate::routes::app;
-use crate::state::AppState;
+use crate::http::app;
+use crate::http::AppState;
 
 /// Why the server could not run.
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,6 @@
 //! Bearer tokens (PROTOCOL.md §6): parsing `--token NAME:TOKEN:ro|rw|admin` and
-//! `--token-file`, and the middleware that lets a request through, answers the
-//! public app shell, or refuses with 401/403 before any handler touches the disk.
+//! `--token-file`, and checking a presented secret against them. The middleware
+//! that reads `Authorization` is `crate::http::auth`.
 //!
 //! An `admin` token can do everything an `rw` token can, plus the storage admin
 //! calls (§5); those check [`Grant::is_admin`] themselves.
@@ -11,18 +11,9 @@
 
 use std::path::Path;
 
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, Method};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
-use skiff_protocol::DISCOVERY_PATH;
 
-use crate::app_shell::{self, ASSET_PREFIX};
 use crate::config::ConfigError;
-use crate::error::AppError;
-use crate::listing::RFSAPI;
-use crate::state::AppState;
 
 /// What a token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,61 +149,6 @@ fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
     std::hint::black_box(difference) == 0
 }
 
-/// The secret of `Authorization: Bearer <secret>`, if the header has that form.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let (scheme, secret) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| secret.trim())
-        .filter(|secret| !secret.is_empty())
-}
-
-/// Middleware on every route: attaches the [`Grant`], or answers by itself.
-pub async fn require(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let tokens = state.tokens();
-    if tokens.is_empty() {
-        request.extensions_mut().insert(Grant::anyone());
-        return next.run(request).await;
-    }
-    let grant = bearer(request.headers()).and_then(|secret| authenticate(tokens, secret));
-    let path = request.uri().path();
-    if path == DISCOVERY_PATH || path.starts_with(&format!("{ASSET_PREFIX}/")) {
-        // Public, but discovery's `roles` say what the presented token (if any) may do.
-        if let Some(grant) = grant {
-            request.extensions_mut().insert(grant);
-        }
-        return next.run(request).await;
-    }
-    let Some(grant) = grant else {
-        if is_navigation(request.method(), request.headers(), path) {
-            // The shell is public and the same for every path: it says nothing about the tree.
-            return app_shell::shell(&state, request.method()).await;
-        }
-        return AppError::Unauthorized.into_response();
-    };
-    let is_read = matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
-    if !is_read && !grant.may_write() {
-        return AppError::ReadOnlyToken.into_response();
-    }
-    request.extensions_mut().insert(grant);
-    next.run(request).await
-}
-
-/// A browser loading a page of the tree: GET/HEAD, no RFSAPI header, HTML accepted.
-fn is_navigation(method: &Method, headers: &HeaderMap, path: &str) -> bool {
-    let reserved = path
-        .strip_prefix('/')
-        .is_some_and(|rest| rest.split('/').next() == Some(skiff_protocol::RESERVED_NAME));
-    matches!(*method, Method::GET | Method::HEAD)
-        && !reserved
-        && !headers.contains_key(RFSAPI)
-        && crate::routes::accepts_html(headers)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,17 +198,5 @@ mod tests {
         );
         assert!(authenticate(&tokens, "tw").is_none());
         assert!(authenticate(&tokens, "").is_none());
-    }
-
-    #[test]
-    fn bearer_scheme_is_case_insensitive() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::AUTHORIZATION,
-            "bearer  abc ".parse().expect("valid"),
-        );
-        assert_eq!(bearer(&headers), Some("abc"));
-        headers.insert(header::AUTHORIZATION, "Basic abc".parse().expect("valid"));
-        assert_eq!(bearer(&headers), None);
     }
 }

@@ -15,7 +15,7 @@ use tokio_util::io::ReaderStream;
 
 use crate::entry::mime_for_name;
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_app.rs"));
 

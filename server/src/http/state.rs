@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use axum::http::HeaderValue;
 
-use crate::app_shell::AppSource;
-use crate::auth::{load_tokens, Grant, Token};
 use crate::config::{Config, ConfigError};
 use crate::error::AppError;
+use crate::http::app_shell::AppSource;
 use crate::ids::Ids;
 use crate::storages::StorageRegistry;
+use crate::tokens::{load_tokens, Grant, Token};
 use crate::uploads::buckets::{Buckets, MountedBucket};
 use crate::uploads::{spawn_sweeper, Uploads};
 

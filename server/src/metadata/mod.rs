@@ -21,12 +21,12 @@ use skiff_protocol::{
     METADATA_BODY_LIMIT, METADATA_PATH,
 };
 
-use crate::auth::Grant;
 use crate::entry::{etag, http_date, mime_for_name, modified};
 use crate::error::AppError;
-use crate::json::json_response;
+use crate::http::json::json_response;
+use crate::http::state::AppState;
 use crate::paths::{find_blocking, is_reserved, Found};
-use crate::state::AppState;
+use crate::tokens::Grant;
 use crate::uploads::blocking;
 use crate::uploads::buckets::refuse_mounted;
 

@@ -26,8 +26,8 @@ use skiff_protocol::{EntryKind, RawStat, TreePath, DIRECTORY_MIME, RAW_PATH};
 
 use crate::entry::{etag, mime_for_name, modified, rfc3339};
 use crate::error::AppError;
+use crate::http::state::AppState;
 use crate::paths::{is_reserved, Found};
-use crate::state::AppState;
 use crate::uploads::Uploads;
 
 /// The raw API routes (on every server).
@@ -229,7 +229,7 @@ fn stat_of(state_ids: &crate::ids::Ids, found: &Found) -> Result<RawStat, AppErr
 
 /// A stat object as a JSON response with `status`.
 fn stat_response(status: StatusCode, stat: &RawStat) -> Response {
-    let mut response = crate::json::json_response(status, stat);
+    let mut response = crate::http::json::json_response(status, stat);
     if let Ok(value) = axum::http::HeaderValue::from_str(&stat.etag) {
         response
             .headers_mut()

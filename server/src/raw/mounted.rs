@@ -13,8 +13,8 @@ use skiff_protocol::{EntryKind, RawList, RawListEntry, RawStat, TreePath, DIRECT
 use super::{stat_response, Query};
 use crate::entry::{mime_for_name, rfc3339};
 use crate::error::AppError;
+use crate::http::state::AppState;
 use crate::ids::Ids;
-use crate::state::AppState;
 use crate::store::{Entry, Store, StoreError};
 use crate::uploads::blocking;
 
@@ -30,7 +30,7 @@ struct Place {
 
 impl Place {
     fn tree_key(&self, key: &TreePath) -> String {
-        crate::tree::tree_key(&self.mount, key)
+        crate::ids::tree_key(&self.mount, key)
     }
 }
 
@@ -234,7 +234,7 @@ async fn list(ids: &Ids, place: &Place) -> Result<Response, AppError> {
             id,
         })
         .collect();
-    Ok(crate::json::json_response(
+    Ok(crate::http::json::json_response(
         StatusCode::OK,
         &RawList { entries },
     ))

@@ -9,12 +9,12 @@ use skiff_protocol::{EntryKind, RawList, RawListEntry, TreePath};
 use super::{stat_of, stat_response};
 use crate::entry::etag;
 use crate::error::AppError;
-use crate::files::{facts_blocking, serve_file};
-use crate::json::json_response;
-use crate::listing::{child_key, visible};
+use crate::http::json::json_response;
+use crate::http::state::AppState;
+use crate::http::tree::{facts_blocking, serve_file};
 use crate::paths::find_blocking;
-use crate::state::AppState;
 use crate::uploads::blocking;
+use crate::walk::{child_key, visible};
 
 /// `GET {raw}/stat?ref=`.
 pub async fn stat(state: &AppState, path: TreePath) -> Result<Response, AppError> {

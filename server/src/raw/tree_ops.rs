@@ -15,10 +15,10 @@ use skiff_protocol::TreePath;
 
 use super::{stat_of, stat_response};
 use crate::error::AppError;
-use crate::listing::visible;
 use crate::paths::{find_blocking, resolve_blocking};
 use crate::uploads::target::{exists, prepare_parent, sync_dir};
 use crate::uploads::{blocking, Uploads};
+use crate::walk::visible;
 
 /// `POST {raw}/move?ref=&to=[&overwrite=true]`: 200 with the new stat object.
 pub async fn move_entry(

@@ -10,10 +10,10 @@ use serde::de::DeserializeOwned;
 use skiff_protocol::{encode_segment, ErrorBody, StorageCreate, StoragePatch, STORAGES_PATH};
 
 use super::spec::{check_mount, check_name, BackendInput, BackendSpec, StorageSpec};
-use crate::auth::Grant;
 use crate::error::AppError;
-use crate::json::json_response;
-use crate::state::AppState;
+use crate::http::json::json_response;
+use crate::http::state::AppState;
+use crate::tokens::Grant;
 
 /// Largest admin request body.
 const BODY_LIMIT: usize = 64 * 1024;

@@ -32,10 +32,10 @@ use skiff_protocol::{decode_segment, CHECKSUMS_SEGMENT, DEFAULT_BUCKET, STORAGES
 
 pub use registry::{StorageRegistry, StoreSlot};
 
-use crate::auth::Grant;
 use crate::error::AppError;
-use crate::json::json_response;
-use crate::state::AppState;
+use crate::http::json::json_response;
+use crate::http::state::AppState;
+use crate::tokens::Grant;
 
 /// Longest label, in characters.
 const LABEL_MAX: usize = 255;

@@ -28,9 +28,9 @@ use skiff_protocol::{ChecksumLine, TreePath, NDJSON_CONTENT_TYPE};
 use tokio::sync::mpsc;
 
 use crate::error::AppError;
+use crate::http::state::AppState;
 use crate::ids::Ids;
 use crate::paths::resolve_blocking;
-use crate::state::AppState;
 use crate::uploads::body::hex;
 use crate::uploads::recorded_sha256s;
 use crate::walk::{self, Walked};

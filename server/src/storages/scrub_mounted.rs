@@ -100,7 +100,7 @@ async fn check(
 ) -> Result<Vec<u8>, AppError> {
     let keys: Vec<String> = batch
         .iter()
-        .map(|entry| crate::tree::tree_key(mount, &entry.key))
+        .map(|entry| crate::ids::tree_key(mount, &entry.key))
         .collect();
     let ids = ids.clone();
     let (entries, recorded) = blocking(move || {

@@ -22,7 +22,7 @@ use super::complete::{completed, place_session};
 use super::session::{blocking, now_ms, session_object, Live, Uploads};
 use super::store::{SessionRecord, SessionState, Write};
 use crate::error::AppError;
-use crate::json::json_response;
+use crate::http::json::json_response;
 
 /// Appends the chunk in `body` to session `id`.
 pub async fn append(

@@ -29,7 +29,7 @@ use super::store::{FileRecord, SessionRecord, SessionState, Write};
 use super::target::{key_path, prepare_target};
 use crate::entry::etag;
 use crate::error::AppError;
-use crate::json::json_response;
+use crate::http::json::json_response;
 use crate::paths::resolve_blocking;
 
 /// Largest JSON body accepted by complete.

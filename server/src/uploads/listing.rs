@@ -17,7 +17,7 @@ use super::session::{blocking, Uploads};
 use super::target::key_of;
 use crate::entry::{etag, mime_for_name, modified};
 use crate::error::AppError;
-use crate::json::json_response;
+use crate::http::json::json_response;
 use crate::paths::resolve_blocking;
 use crate::walk::Walked;
 

@@ -59,9 +59,9 @@ pub use store::recorded_sha256s;
 use buckets::Bucket;
 
 use crate::error::AppError;
-use crate::json::json_response;
+use crate::http::json::json_response;
+use crate::http::state::AppState;
 use crate::paths::is_reserved;
-use crate::state::AppState;
 
 /// Largest JSON body accepted when creating a session.
 const CREATE_BODY_LIMIT: usize = 64 * 1024;

@@ -19,7 +19,7 @@ use super::session::{blocking, Uploads};
 use super::target::key_of;
 use crate::entry::mime_for_name;
 use crate::error::AppError;
-use crate::json::json_response;
+use crate::http::json::json_response;
 use crate::store::Entry;
 
 /// `GET {uploads}/{bucket}?after=&limit=` of a mounted storage.

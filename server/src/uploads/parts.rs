@@ -22,7 +22,7 @@ use super::session::{blocking, now_ms, session_object, SessionLocks, Uploads};
 use super::store::{SessionRecord, SessionState, Write};
 use crate::digest::content_sha256;
 use crate::error::AppError;
-use crate::json::json_response;
+use crate::http::json::json_response;
 
 /// Smallest part size (`min_part` in discovery) for the local storage: 1 MiB.
 pub const MIN_PART: u64 = 1 << 20;

@@ -40,8 +40,12 @@ pub async fn put(
     } else {
         StatusCode::CREATED
     };
-    let mut response =
-        crate::listing::file_entry(&name, &written.metadata, Some(written.known.clone()), true);
+    let mut response = crate::http::tree::listing::file_entry(
+        &name,
+        &written.metadata,
+        Some(written.known.clone()),
+        true,
+    );
     *response.status_mut() = status;
     written.add_repr_digest(&mut response);
     Ok(response)

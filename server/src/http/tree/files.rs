@@ -13,11 +13,11 @@ use skiff_protocol::REPR_DIGEST_HEADER;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-use crate::conditional::{is_not_modified, requested_range, RangeRequest};
 use crate::digest::{recorded, RecordedDigest};
 use crate::entry::{etag, http_date, mime_for_name, modified};
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::http::conditional::{is_not_modified, requested_range, RangeRequest};
+use crate::http::state::AppState;
 
 /// Read size of the file stream.
 const READ_CHUNK: usize = 64 * 1024;

@@ -13,14 +13,14 @@ use std::path::{Path, PathBuf};
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
-use skiff_protocol::{FilesetData, RawFileData, RESERVED_NAME};
+use skiff_protocol::{FilesetData, RawFileData};
 use tokio::sync::mpsc;
 
 use crate::entry::describe;
 use crate::error::AppError;
+use crate::http::json::{json_response, JSON_CONTENT_TYPE};
 use crate::ids::{Ids, Known};
-use crate::json::{json_response, JSON_CONTENT_TYPE};
-use crate::paths::check_contained;
+use crate::walk::{child_key, visible};
 
 /// `X-Raw-Filesystem-API` as a header name (`skiff_protocol::RFSAPI_HEADER`, lowercased).
 pub const RFSAPI: HeaderName = HeaderName::from_static("x-raw-filesystem-api");
@@ -223,64 +223,6 @@ impl Walk {
     fn describe(&self, entry: &DirEntry) -> Option<RawFileData> {
         let (name, metadata) = visible(&self.root, self.root_hides_reserved, entry)?;
         Some(describe(&name, &metadata))
-    }
-}
-
-/// A folder entry's name and metadata (a symlink's target's), or `None` for what
-/// must stay invisible: `.skiff` in the root (`hide_reserved`), names no URL can
-/// reach, links leaving the root, special files.
-pub fn visible(root: &Path, hide_reserved: bool, entry: &DirEntry) -> Option<(String, Metadata)> {
-    let name = visible_name(hide_reserved, entry)?;
-    let metadata = match entry_metadata(root, entry) {
-        Ok(metadata) => metadata,
-        Err(reason) => {
-            tracing::debug!(name, reason, "not listing an entry");
-            return None;
-        }
-    };
-    if !metadata.is_file() && !metadata.is_dir() {
-        tracing::debug!(name, "not listing a special file");
-        return None;
-    }
-    Some((name, metadata))
-}
-
-/// The entry's name if a listing may show it: not `.skiff` in the root
-/// (`hide_reserved`), and reachable by a URL (UTF-8, no backslash).
-pub fn visible_name(hide_reserved: bool, entry: &DirEntry) -> Option<String> {
-    let file_name = entry.file_name();
-    let Some(name) = file_name.to_str() else {
-        tracing::debug!(name = ?file_name, "not listing a name that is not UTF-8");
-        return None;
-    };
-    if hide_reserved && name == RESERVED_NAME {
-        return None;
-    }
-    if name.contains('\\') {
-        // Legal on Unix, but no URL can reach it (PROTOCOL.md forbids `\` in paths).
-        tracing::debug!(name, "not listing a name with a backslash");
-        return None;
-    }
-    Some(name.to_owned())
-}
-
-/// The entry's metadata; a symlink's target's, if that target stays inside the root.
-pub fn entry_metadata(root: &Path, entry: &DirEntry) -> Result<Metadata, &'static str> {
-    let file_type = entry.file_type().map_err(|_| "cannot read its type")?;
-    if !file_type.is_symlink() {
-        return entry.metadata().map_err(|_| "cannot stat it");
-    }
-    let target = std::fs::canonicalize(entry.path()).map_err(|_| "broken symlink")?;
-    check_contained(root, &target).map_err(|_| "symlink leaves the root")?;
-    std::fs::metadata(&target).map_err(|_| "cannot stat the symlink's target")
-}
-
-/// The key of `name` inside the folder whose key is `dir_key`.
-pub fn child_key(dir_key: &str, name: &str) -> String {
-    if dir_key.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{dir_key}/{name}")
     }
 }
 

@@ -2,19 +2,13 @@
 //! §5): RFSAPI listings, file bytes, and the plain `PUT P` / `DELETE P` writes,
 //! knowing nothing of which backend holds the bytes.
 //!
-//! - `listing.rs`: a folder's RFSAPI listing, streamed page by page
-//! - `bytes.rs`: a file's bytes with validators and ranges
-//! - `write.rs`: whole-file `PUT` (digest-verified, conditional) and `DELETE`
-//! - `errors.rs`: what a [`crate::store::StoreError`] means to a client
+//! - `mounted_listing.rs`: a folder's RFSAPI listing, streamed page by page
+//! - `mounted_bytes.rs`: a file's bytes with validators and ranges
+//! - `mounted_write.rs`: whole-file `PUT` (digest-verified, conditional) and `DELETE`
 //!
 //! Mounted storages (every storage but the default) are served from here today;
-//! the default storage still has its older local-only path in `crate::listing`,
-//! `crate::files` and `crate::uploads::tree_write` until it moves onto the seam.
-
-mod bytes;
-mod errors;
-mod listing;
-mod write;
+//! the default storage still has its older local-only path in `listing.rs`,
+//! `files.rs` and `crate::uploads::tree_write` until it moves onto the seam.
 
 use std::sync::Arc;
 
@@ -23,11 +17,13 @@ use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::Response;
 use skiff_protocol::TreePath;
 
-use crate::error::{AppError, TREE_METHODS, WRITABLE_TREE_METHODS};
+use crate::error::AppError;
+use crate::http::errors::{TREE_METHODS, WRITABLE_TREE_METHODS};
+use crate::ids::tree_key;
 use crate::ids::Ids;
 use crate::store::Store;
 
-pub use listing::mount_entry;
+use super::{mounted_bytes as bytes, mounted_listing as listing, mounted_write as write};
 
 /// A storage mounted as a top-level folder of the tree.
 #[derive(Debug, Clone)]
@@ -45,16 +41,6 @@ impl Mounted {
     pub(crate) fn tree_key(&self, key: &TreePath) -> String {
         tree_key(&self.mount, key)
     }
-}
-
-/// The tree key (ids' form: no leading `/`) of `key` inside the storage mounted at
-/// `mount`: ids and file records of mounted entries live under it, so they never
-/// collide with the default storage's keys.
-pub fn tree_key(mount: &str, key: &TreePath) -> String {
-    std::iter::once(mount)
-        .chain(key.segments().iter().map(String::as_str))
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// What the request may do, decided by the server and the credentials.

@@ -1,14 +1,14 @@
 //! A mounted storage's file bytes: the same validators, ranges and §6
-//! safe-serving headers as the local tree (`crate::files::prepare`), with the
+//! safe-serving headers as the local tree (`super::files::prepare`), with the
 //! bytes streamed from the store.
 
 use axum::body::Body;
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::Mounted;
+use super::mounted::Mounted;
 use crate::error::AppError;
-use crate::files::{prepare, Described, FileFacts, Prepared};
+use crate::http::tree::{prepare, Described, FileFacts, Prepared};
 use crate::store::Entry;
 
 /// Answers a `GET` (or, without `with_body`, a `HEAD`) of file `entry`.

@@ -16,7 +16,8 @@ use futures_util::Stream;
 use sha2::{Digest, Sha256};
 use skiff_protocol::TreePath;
 
-use super::{listing, Allowed, Mounted};
+use super::mounted::{Allowed, Mounted};
+use super::mounted_listing as listing;
 use crate::digest::{content_sha256, sha256_field, verify};
 use crate::error::AppError;
 use crate::store::{PutMode, StoreError};

@@ -1,7 +1,7 @@
 //! [`LocalStore`]: a folder on this machine behind the [`Store`] seam, with
 //! exactly the server's existing rules, by calling the code that enforces them:
 //! `crate::paths` (canonicalise, stay inside the root, `.skiff` unreachable),
-//! `crate::listing::visible` (links leaving the root and special files are not
+//! `crate::walk::visible` (links leaving the root and special files are not
 //! listed), `crate::entry` (ETag, modification time) and `crate::uploads::target`
 //! (parents created inside the root, atomic rename, folder fsync).
 //!
