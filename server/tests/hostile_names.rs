@@ -1,13 +1,24 @@
 //! Hostile names (PROTOCOL.md, general rules: "names may hold spaces, `#`, `?`,
 //! `%`, newlines, unicode"): each is listed exactly, and reachable by its
-//! percent-encoded URL both as bytes and through RFSAPI.
+//! percent-encoded URL both as bytes and through RFSAPI. Each case runs on the
+//! default storage (`local::`) and on an S3 storage mounted at `/s3` (`s3::`).
 
 mod common;
 
+use common::target::{on_both, Kind, Target};
 use common::{
-    client, enc, hostile_files, rfsapi, url_path, Fixture, TestServer, DEEP_CONTENTS, DEEP_FILE,
-    EMPTY_DIR, LEAF_CONTENTS, NESTED, RFSAPI, UNICODE_DIR, UNICODE_SUBDIR,
+    client, enc, hostile_files, rfsapi, Fixture, TestServer, DEEP_CONTENTS, DEEP_FILE, EMPTY_DIR,
+    LEAF_CONTENTS, NESTED, RFSAPI, UNICODE_DIR, UNICODE_SUBDIR,
 };
+
+on_both!(
+    every_hostile_name_is_listed_exactly_once,
+    every_hostile_name_is_fetchable_by_its_encoded_url,
+    unicode_and_nested_folders_are_browsable,
+    escapes_in_any_case_and_raw_utf8_reach_the_same_file,
+    reserved_characters_are_never_taken_for_syntax,
+    a_name_longer_than_the_filesystem_allows_is_404,
+);
 
 async fn get_bytes(server: &TestServer, path: &str) -> Vec<u8> {
     let response = client().get(server.url(path)).send().await.expect("send");
@@ -15,11 +26,10 @@ async fn get_bytes(server: &TestServer, path: &str) -> Vec<u8> {
     response.bytes().await.expect("body").to_vec()
 }
 
-#[tokio::test]
-async fn every_hostile_name_is_listed_exactly_once() {
-    let fixture = Fixture::hostile();
-    let server = fixture.serve();
-    let listing = rfsapi(&server, "/").await;
+async fn every_hostile_name_is_listed_exactly_once(kind: Kind) {
+    let target = Target::hostile(kind).await;
+    let server = target.serve();
+    let listing = rfsapi(&server, &target.url(&[])).await;
     for (name, contents) in hostile_files() {
         let matches = listing
             .files
@@ -40,12 +50,11 @@ async fn every_hostile_name_is_listed_exactly_once() {
     }
 }
 
-#[tokio::test]
-async fn every_hostile_name_is_fetchable_by_its_encoded_url() {
-    let fixture = Fixture::hostile();
-    let server = fixture.serve();
+async fn every_hostile_name_is_fetchable_by_its_encoded_url(kind: Kind) {
+    let target = Target::hostile(kind).await;
+    let server = target.serve();
     for (name, contents) in hostile_files() {
-        let path = url_path(&[&name]);
+        let path = target.url(&[&name]);
         assert_eq!(
             get_bytes(&server, &path).await,
             contents,
@@ -68,51 +77,53 @@ async fn every_hostile_name_is_fetchable_by_its_encoded_url() {
     }
 }
 
-#[tokio::test]
-async fn unicode_and_nested_folders_are_browsable() {
-    let fixture = Fixture::hostile();
-    let server = fixture.serve();
+async fn unicode_and_nested_folders_are_browsable(kind: Kind) {
+    let target = Target::hostile(kind).await;
+    let server = target.serve();
 
-    let top = rfsapi(&server, &url_path(&[UNICODE_DIR])).await;
+    let top = rfsapi(&server, &target.url(&[UNICODE_DIR])).await;
     assert!(!top.is_root);
     assert_eq!(top.files.len(), 1);
     assert_eq!(top.files[0].name, UNICODE_SUBDIR);
     assert!(!top.files[0].is_file);
 
-    let sub = rfsapi(&server, &url_path(&[UNICODE_DIR, UNICODE_SUBDIR])).await;
+    let sub = rfsapi(&server, &target.url(&[UNICODE_DIR, UNICODE_SUBDIR])).await;
     assert_eq!(sub.files.len(), 1);
     assert_eq!(sub.files[0].name, DEEP_FILE);
-    let deep = url_path(&[UNICODE_DIR, UNICODE_SUBDIR, DEEP_FILE]);
+    let deep = target.url(&[UNICODE_DIR, UNICODE_SUBDIR, DEEP_FILE]);
     assert_eq!(get_bytes(&server, &deep).await, DEEP_CONTENTS);
 
-    let empty = rfsapi(&server, &url_path(&[EMPTY_DIR])).await;
+    let empty = rfsapi(&server, &target.url(&[EMPTY_DIR])).await;
     assert!(empty.files.is_empty(), "{EMPTY_DIR:?} lists nothing");
 
     for depth in 1..NESTED.len() {
-        let listing = rfsapi(&server, &url_path(&NESTED[..depth])).await;
+        let listing = rfsapi(&server, &target.url(&NESTED[..depth])).await;
         assert_eq!(listing.files.len(), 1, "{:?}", &NESTED[..depth]);
         assert_eq!(listing.files[0].name, NESTED[depth]);
     }
-    assert_eq!(get_bytes(&server, &url_path(&NESTED)).await, LEAF_CONTENTS);
+    assert_eq!(
+        get_bytes(&server, &target.url(&NESTED)).await,
+        LEAF_CONTENTS
+    );
 }
 
-#[tokio::test]
-async fn escapes_in_any_case_and_raw_utf8_reach_the_same_file() {
-    let fixture = Fixture::hostile();
-    let server = fixture.serve();
+async fn escapes_in_any_case_and_raw_utf8_reach_the_same_file(kind: Kind) {
+    let target = Target::hostile(kind).await;
+    let server = target.serve();
     let emoji = common::all_bytes();
-    for target in [
+    for path in [
         "/%F0%9F%98%80.bin",
         "/%f0%9f%98%80.bin",
         "/%F0%9f%98%80%2Ebin",
     ] {
-        assert_eq!(get_bytes(&server, target).await, emoji, "GET {target}");
+        let path = target.at(path);
+        assert_eq!(get_bytes(&server, &path).await, emoji, "GET {path}");
     }
     // Raw UTF-8 bytes in the request line (some clients send them unencoded).
-    let raw = server.raw_get("/😀.bin", &[]);
+    let raw = server.raw_get(&target.at("/😀.bin"), &[]);
     assert_eq!(raw.status, 200, "raw UTF-8 path: {}", raw.text());
     assert_eq!(raw.body, emoji);
-    let raw_folder = format!("/{}/", UNICODE_DIR.replace(' ', "%20"));
+    let raw_folder = target.at(&format!("/{}/", UNICODE_DIR.replace(' ', "%20")));
     let raw_listing = server.raw_get(&raw_folder, &[(RFSAPI, "1")]);
     assert_eq!(
         raw_listing.status,
@@ -126,44 +137,48 @@ async fn escapes_in_any_case_and_raw_utf8_reach_the_same_file() {
     assert_eq!(listing.files[0].name, UNICODE_SUBDIR);
 }
 
-#[tokio::test]
-async fn reserved_characters_are_never_taken_for_syntax() {
-    let fixture = Fixture::hostile();
-    let server = fixture.serve();
+async fn reserved_characters_are_never_taken_for_syntax(kind: Kind) {
+    let target = Target::hostile(kind).await;
+    let server = target.serve();
 
     // `+` is a plus in a path, not a space; and `a b#c?d%e` is one name, not a
     // path with a fragment and a query.
     assert_eq!(
-        get_bytes(&server, "/a+b.txt").await,
+        get_bytes(&server, &target.at("/a+b.txt")).await,
         b"a plus is a plus in a path"
     );
     let response = client()
-        .get(server.url("/a%20b.txt"))
+        .get(server.url(&target.at("/a%20b.txt")))
         .header(RFSAPI, "1")
         .send()
         .await
         .expect("send");
     assert_eq!(response.status(), 404, "`a b.txt` does not exist");
     assert_eq!(
-        get_bytes(&server, &format!("/{}", enc("a b#c?d%e"))).await,
+        get_bytes(&server, &target.at(&format!("/{}", enc("a b#c?d%e")))).await,
         b"space hash question percent"
     );
     // `%2e%2e` literally is a name, reached by escaping its `%`.
     assert_eq!(
-        get_bytes(&server, "/%252e%252e").await,
+        get_bytes(&server, &target.at("/%252e%252e")).await,
         b"a literal percent-two-e name"
     );
-    assert_eq!(get_bytes(&server, "/...").await, b"three dots are a name");
     assert_eq!(
-        get_bytes(&server, "/..;").await,
+        get_bytes(&server, &target.at("/...")).await,
+        b"three dots are a name"
+    );
+    assert_eq!(
+        get_bytes(&server, &target.at("/..;")).await,
         b"dot dot semicolon is a name"
     );
     assert_eq!(
-        get_bytes(&server, "/file%0A1.txt").await,
+        get_bytes(&server, &target.at("/file%0A1.txt")).await,
         b"newline in the name\n"
     );
 }
 
+// Local only: names that are not UTF-8 and socket files exist on a disk; in S3
+// every key is UTF-8 and there are no special files.
 #[cfg(unix)]
 #[tokio::test]
 async fn unreachable_names_do_not_break_the_listing() {
@@ -212,10 +227,9 @@ async fn unreachable_names_do_not_break_the_listing() {
     assert_eq!(socket.status(), 404, "a socket file is not served");
 }
 
-#[tokio::test]
-async fn a_name_longer_than_the_filesystem_allows_is_404() {
-    let fixture = Fixture::hostile();
-    let server = fixture.serve();
+async fn a_name_longer_than_the_filesystem_allows_is_404(kind: Kind) {
+    let target = Target::hostile(kind).await;
+    let server = target.serve();
     for path in [
         format!("/{}", "n".repeat(256)),
         format!("/{}", "ö".repeat(300)),
@@ -223,7 +237,7 @@ async fn a_name_longer_than_the_filesystem_allows_is_404() {
     ] {
         let encoded = path.split('/').map(enc).collect::<Vec<_>>().join("/");
         let response = client()
-            .get(server.url(&encoded))
+            .get(server.url(&target.at(&encoded)))
             .header(RFSAPI, "1")
             .send()
             .await

@@ -7,12 +7,19 @@
 //! 403. A form that decodes to a harmless literal name (`..;`, `...`, a double
 //! encoding) may also get 404, and a browser navigation to such a missing name
 //! may get the app shell. No answer may ever carry the secret next to the root.
+//!
+//! The matrix runs in the default storage (`local::`) and inside an S3 storage
+//! mounted at `/s3` (`s3::`), whose secret is an object beside its prefix in the
+//! bucket.
 
 mod common;
 
 use std::net::SocketAddr;
 
+use common::target::{on_both, Kind, Target};
 use common::{error_body_problem, raw_request, Fixture, RawResponse, BROWSER_ACCEPT, RFSAPI};
+
+on_both!(hostile_paths_never_leave_the_root);
 
 /// Contents of the file placed next to (outside) the served root.
 const SECRET: &str = "SKIFF-TRAVERSAL-SECRET-d41d8cd98f00b204";
@@ -125,16 +132,17 @@ struct Case {
 }
 
 /// Builds every combination of prefix × form × target × flavour (× request form).
-fn cases(fixture: &Fixture, addr: SocketAddr) -> Vec<Case> {
-    // (encoded prefix, how many folders deep it is)
-    let prefixes: [(&str, usize); 6] = [
-        ("", 0),
-        ("/sub", 1),
-        ("/sub/inner", 2),
-        ("/%C3%BCn%C3%AFc%C3%B8d%C3%A9", 1),
-        ("/missing", 1),
+fn cases(target: &Target, addr: SocketAddr) -> Vec<Case> {
+    let fixture = target.fixture();
+    // (encoded prefix, how many folders deep it is in the storage)
+    let prefixes: [(String, usize); 6] = [
+        (target.base(), 0),
+        (target.at("/sub"), 1),
+        (target.at("/sub/inner"), 2),
+        (target.at("/%C3%BCn%C3%AFc%C3%B8d%C3%A9"), 1),
+        (target.at("/missing"), 1),
         // The app's asset route parses its rest like the tree does.
-        ("/.skiff/app", 2),
+        ("/.skiff/app".to_owned(), 2),
     ];
     let outside_segments = fixture
         .outside()
@@ -152,8 +160,10 @@ fn cases(fixture: &Fixture, addr: SocketAddr) -> Vec<Case> {
         // (target segments, how many steps up)
         let targets: Vec<(Vec<String>, usize)> = vec![
             (vec!["etc".into(), "passwd".into()], 12),
-            // Exactly one folder above the root: the secret's own folder.
+            // Exactly one folder above the storage's top: the secret's own folder
+            // (for a mount, two: the server root's).
             (vec!["secret.txt".into()], depth + 1),
+            (vec!["secret.txt".into()], depth + 2),
             (absolute_secret.clone(), 12),
         ];
         for form in FORMS {
@@ -173,7 +183,7 @@ fn cases(fixture: &Fixture, addr: SocketAddr) -> Vec<Case> {
                     });
                 }
                 // The absolute form (`GET http://host/...`) must meet the same checks.
-                if prefix.is_empty() {
+                if depth == 0 {
                     cases.push(Case {
                         label: format!("{} | absolute-form | {path}", form.name),
                         target: format!("http://{addr}{path}").into_bytes(),
@@ -227,25 +237,32 @@ fn judge(case: &Case, response: &RawResponse, passwd: &str) -> Option<String> {
     Some(format!("status {} (allowed: {allowed:?})", response.status))
 }
 
-#[test]
-fn hostile_paths_never_leave_the_root() {
-    let fixture = Fixture::new();
-    std::fs::write(fixture.outside().join("secret.txt"), SECRET).expect("write the secret");
-    fixture.write(&["sub", "inner", "file.txt"], INSIDE.as_bytes());
-    fixture.write(&["ünïcødé", "file.txt"], INSIDE.as_bytes());
-    fixture.write(
-        &["secret.txt"],
-        b"the root's own secret.txt is not the secret",
-    );
-    let server = fixture.serve();
+async fn hostile_paths_never_leave_the_root(kind: Kind) {
+    let target = Target::new(kind).await;
+    std::fs::write(target.fixture().outside().join("secret.txt"), SECRET)
+        .expect("write the secret");
+    target.write_beside("secret.txt", SECRET.as_bytes()).await;
+    target
+        .write(&["sub", "inner", "file.txt"], INSIDE.as_bytes())
+        .await;
+    target
+        .write(&["ünïcødé", "file.txt"], INSIDE.as_bytes())
+        .await;
+    target
+        .write(
+            &["secret.txt"],
+            b"the storage's own secret.txt is not the secret",
+        )
+        .await;
+    let server = target.serve();
 
     // The fixture is reachable the ordinary way, so refusals below mean something.
-    let sanity = server.raw_get("/sub/inner/file.txt", &[]);
+    let sanity = server.raw_get(&target.at("/sub/inner/file.txt"), &[]);
     assert_eq!(sanity.status, 200, "{}", sanity.text());
     assert_eq!(sanity.text(), INSIDE);
 
     let passwd = passwd_marker();
-    let cases = cases(&fixture, server.addr());
+    let cases = cases(&target, server.addr());
     assert!(cases.len() >= 200, "only {} traversal cases", cases.len());
 
     let mut failures = Vec::new();
@@ -267,6 +284,7 @@ fn hostile_paths_never_leave_the_root() {
     );
 }
 
+// The request target's syntax is checked before any storage is chosen: one run.
 #[test]
 fn targets_that_are_not_absolute_paths_are_refused() {
     let fixture = Fixture::new();

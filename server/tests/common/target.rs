@@ -189,6 +189,23 @@ impl Target {
         }
     }
 
+    /// A file beside the storage's top, out of its reach: next to the served root
+    /// on disk, or an object beside the storage's prefix in its bucket.
+    pub async fn write_beside(&self, name: &str, contents: &[u8]) {
+        match &self.s3 {
+            None => std::fs::write(self.fixture.outside().join(name), contents)
+                .expect("write beside the root"),
+            Some(place) => {
+                let key = ObjectPath::parse(name).expect("a plain key");
+                place
+                    .store()
+                    .put(&key, PutPayload::from(contents.to_vec()))
+                    .await
+                    .unwrap_or_else(|error| panic!("put {key}: {error}"));
+            }
+        }
+    }
+
     /// A folder (and its parents), as a fixture: a directory, or an S3 folder marker.
     pub async fn mkdir(&self, segments: &[&str]) {
         match &self.s3 {
