@@ -1,5 +1,5 @@
 //! The server's one embedded database, `ROOT/.skiff/state.redb` (redb): upload
-//! sessions (`crate::uploads`), stable ids and metadata (`crate::ids`) all live
+//! sessions (`crate::uploads`), stable ids and metadata (`crate::catalog::ids`) all live
 //! in it, so one commit can change several of them and one file holds the state.
 
 use std::path::Path;
@@ -39,7 +39,7 @@ pub fn open(root: &Path, writable: bool) -> Result<Arc<Database>, AppError> {
                 .map_err(store_error)?,
         }
     };
-    crate::ids::create_tables(&db)?;
+    crate::catalog::ids::create_tables(&db)?;
     Ok(Arc::new(db))
 }
 

@@ -3,15 +3,14 @@
 //! The crate is a library so tests can drive [`app`] with `oneshot` and no socket;
 //! `main.rs` only hands the command line to [`cli::run`].
 
+mod catalog;
 pub mod cli;
 pub mod config;
 mod database;
 mod digest;
 mod entry;
 mod error;
-mod group_commit;
 mod http;
-mod ids;
 mod metadata;
 mod paths;
 mod raw;

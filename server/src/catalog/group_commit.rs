@@ -14,9 +14,9 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use redb::{Database, WriteTransaction};
 
+use super::ids::{written_in, Known};
 use crate::database::store_error;
 use crate::error::AppError;
-use crate::ids::{written_in, Known};
 
 /// Most files in one commit, so one round cannot grow without bound.
 const MAX_BATCH: usize = 256;
@@ -145,7 +145,7 @@ mod tests {
         let db = Database::builder()
             .create_with_backend(redb::backends::InMemoryBackend::new())
             .expect("in-memory db");
-        crate::ids::create_tables(&db).expect("tables");
+        crate::catalog::ids::create_tables(&db).expect("tables");
         Arc::new(db)
     }
 
@@ -180,7 +180,7 @@ mod tests {
             .into_iter()
             .map(|thread| thread.join().expect("no panic"))
             .collect();
-        let ids = crate::ids::Ids::new(Arc::clone(&db));
+        let ids = crate::catalog::ids::Ids::new(Arc::clone(&db));
         let txn = db.begin_read().expect("read");
         let rows = txn.open_table(ROWS).expect("rows");
         for (n, result) in results.into_iter().enumerate() {

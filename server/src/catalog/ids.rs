@@ -10,17 +10,19 @@
 //! the ids that already exist, in one read transaction, because creating 100,000
 //! ids made a big listing several times slower. Batches of new ids are created
 //! in one write transaction; whole-file writes share commits (`group_commit.rs`).
+//! Checksum records (`checksums.rs`) and metadata (`metadata.rs`) are kept in
+//! step here: a move carries a whole subtree's, a delete forgets them all.
 //! All calls block: run them on a blocking thread.
 
 use std::sync::Arc;
 
-use redb::{AccessGuard, Database, ReadableTable, TableDefinition, WriteTransaction};
-use skiff_protocol::TreePath;
+use redb::{Database, ReadableTable, TableDefinition, WriteTransaction};
 
+use super::checksums::FILES;
+use super::group_commit::{GroupCommit, WrittenFile};
+use super::keys::{file_subtree, subtree};
 pub use crate::database::store_error;
 use crate::error::AppError;
-use crate::group_commit::{GroupCommit, WrittenFile};
-use crate::uploads::store::FILES;
 
 const ID_BY_PATH: TableDefinition<&str, &str> = TableDefinition::new("id_by_path");
 const PATH_BY_ID: TableDefinition<&str, &str> = TableDefinition::new("path_by_id");
@@ -280,75 +282,6 @@ fn forget_in(txn: &WriteTransaction, key: &str) -> Result<(), AppError> {
         formats.remove(id.as_str()).map_err(store_error)?;
     }
     Ok(())
-}
-
-/// `(key, id)` of `key` itself and of every key below it.
-fn subtree(
-    table: &impl ReadableTable<&'static str, &'static str>,
-    key: &str,
-) -> Result<Vec<(String, String)>, AppError> {
-    let mut found = Vec::new();
-    if key.is_empty() {
-        for row in table.iter().map_err(store_error)? {
-            let (path, id) = row.map_err(store_error)?;
-            found.push((path.value().to_owned(), id.value().to_owned()));
-        }
-        return Ok(found);
-    }
-    if let Some(id) = table.get(key).map_err(store_error)? {
-        found.push((key.to_owned(), id.value().to_owned()));
-    }
-    // Descendants are the keys from "key/" up to (not including) "key0": '0' follows '/'.
-    let (start, end) = (format!("{key}/"), format!("{key}0"));
-    for row in table
-        .range::<&str>(start.as_str()..end.as_str())
-        .map_err(store_error)?
-    {
-        let (path, id) = row.map_err(store_error)?;
-        found.push((path.value().to_owned(), id.value().to_owned()));
-    }
-    Ok(found)
-}
-
-/// `(key, record)` of the digest records of `key` and of every key below it.
-fn file_subtree(
-    table: &impl ReadableTable<&'static str, &'static [u8]>,
-    key: &str,
-) -> Result<Vec<(String, Vec<u8>)>, AppError> {
-    let mut found = Vec::new();
-    let mut push = |row: Result<(AccessGuard<&str>, AccessGuard<&[u8]>), redb::StorageError>| {
-        let (path, record) = row.map_err(store_error)?;
-        found.push((path.value().to_owned(), record.value().to_vec()));
-        Ok::<(), AppError>(())
-    };
-    if key.is_empty() {
-        for row in table.iter().map_err(store_error)? {
-            push(row)?;
-        }
-        return Ok(found);
-    }
-    for row in table.range::<&str>(key..=key).map_err(store_error)? {
-        push(row)?;
-    }
-    // Descendants are the keys from "key/" up to (not including) "key0": '0' follows '/'.
-    let (start, end) = (format!("{key}/"), format!("{key}0"));
-    for row in table
-        .range::<&str>(start.as_str()..end.as_str())
-        .map_err(store_error)?
-    {
-        push(row)?;
-    }
-    Ok(found)
-}
-
-/// The tree key (ids' form: no leading `/`) of `key` inside the storage mounted at
-/// `mount`: ids and file records of mounted entries live under it, so they never
-/// collide with the default storage's keys.
-pub fn tree_key(mount: &str, key: &TreePath) -> String {
-    std::iter::once(mount)
-        .chain(key.segments().iter().map(String::as_str))
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use skiff_protocol::FORMAT_KEY;
 
+use super::ids::{store_error, Ids, FORMATS, METADATA};
 use crate::error::AppError;
-use crate::ids::{store_error, Ids, FORMATS, METADATA};
 
 /// One entry's stored metadata.
 #[derive(Serialize, Deserialize, Debug, Default, Clone, PartialEq)]
@@ -82,10 +82,16 @@ fn is_content_type(text: &str) -> bool {
                 .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
     };
     text.len() <= 255
-        && axum::http::HeaderValue::from_str(text).is_ok()
+        && is_header_value(text)
         && essence
             .split_once('/')
             .is_some_and(|(kind, sub)| valid_token(kind) && valid_token(sub))
+}
+
+/// No control bytes but tab (the rule of `http::HeaderValue::from_str`), so
+/// `_format` can always be served as `Content-Type`.
+fn is_header_value(text: &str) -> bool {
+    text.bytes().all(|b| (b >= 32 && b != 127) || b == b'\t')
 }
 
 /// The record and `_format` of entry `id` (empty if none was ever written).

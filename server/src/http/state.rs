@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use axum::http::HeaderValue;
 
+use crate::catalog::ids::Ids;
 use crate::config::{Config, ConfigError};
 use crate::error::AppError;
 use crate::http::app_shell::AppSource;
-use crate::ids::Ids;
 use crate::storages::StorageRegistry;
 use crate::tokens::{load_tokens, Grant, Token};
 use crate::uploads::buckets::{Buckets, MountedBucket};
@@ -78,7 +78,7 @@ impl AppState {
             reason: error.to_string(),
         };
         // A read-only server never writes to the disk, so `.skiff` is created only
-        // when writable; its ids then live in memory (see `crate::ids`).
+        // when writable; its ids then live in memory (see `crate::catalog::ids`).
         let db = crate::database::open(&root, config.writable).map_err(state_error)?;
         let storages = StorageRegistry::open(db.clone(), &root, config.writable, &config.storages)
             .map_err(ConfigError::Storage)?;

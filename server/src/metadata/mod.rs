@@ -3,12 +3,10 @@
 //! `PUT` to replace them; `_format` may be set and then becomes the served
 //! `Content-Type` and the RFSAPI `mime_type`.
 //!
-//! - `record.rs`: the stored record and the rules for a client's body
+//! - `crate::catalog::metadata`: the stored record and the rules for a client's body
 //!
 //! Labels are tree paths, parsed from the raw URL like the tree's. Writes need a
 //! writable server (the auth middleware has already refused read-only tokens).
-
-mod record;
 
 use axum::body::Body;
 use axum::extract::State;
@@ -21,6 +19,7 @@ use skiff_protocol::{
     METADATA_BODY_LIMIT, METADATA_PATH,
 };
 
+use crate::catalog::metadata as record;
 use crate::entry::{etag, http_date, mime_for_name, modified};
 use crate::error::AppError;
 use crate::http::json::json_response;

@@ -203,7 +203,7 @@ fn bad_ref(message: String) -> AppError {
 }
 
 /// The stat object of `found` (blocking: may create its id).
-fn stat_of(state_ids: &crate::ids::Ids, found: &Found) -> Result<RawStat, AppError> {
+fn stat_of(state_ids: &crate::catalog::ids::Ids, found: &Found) -> Result<RawStat, AppError> {
     let known = state_ids.known_or_new(&found.key())?;
     let is_file = found.metadata.is_file();
     let name = found.path.name().unwrap_or_default().to_owned();

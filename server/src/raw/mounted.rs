@@ -11,10 +11,10 @@ use axum::response::{IntoResponse, Response};
 use skiff_protocol::{EntryKind, RawList, RawListEntry, RawStat, TreePath, DIRECTORY_MIME};
 
 use super::{stat_response, Query};
+use crate::catalog::ids::Ids;
 use crate::entry::{mime_for_name, rfc3339};
 use crate::error::AppError;
 use crate::http::state::AppState;
-use crate::ids::Ids;
 use crate::store::{Entry, Store, StoreError};
 use crate::uploads::blocking;
 
@@ -30,7 +30,7 @@ struct Place {
 
 impl Place {
     fn tree_key(&self, key: &TreePath) -> String {
-        crate::ids::tree_key(&self.mount, key)
+        crate::catalog::tree_key(&self.mount, key)
     }
 }
 

@@ -27,12 +27,12 @@ use sha2::{Digest, Sha256};
 use skiff_protocol::{ChecksumLine, TreePath, NDJSON_CONTENT_TYPE};
 use tokio::sync::mpsc;
 
+use crate::catalog::checksums::recorded_sha256s;
+use crate::catalog::ids::Ids;
 use crate::error::AppError;
 use crate::http::state::AppState;
-use crate::ids::Ids;
 use crate::paths::resolve_blocking;
 use crate::uploads::body::hex;
-use crate::uploads::recorded_sha256s;
 use crate::walk::{self, Walked};
 
 /// Files per id and checksum transaction.
@@ -230,7 +230,7 @@ mod tests {
         let db = redb::Database::builder()
             .create_with_backend(redb::backends::InMemoryBackend::new())
             .expect("in-memory db");
-        crate::ids::create_tables(&db).expect("tables");
+        crate::catalog::ids::create_tables(&db).expect("tables");
         let (sender, mut receiver) = mpsc::channel(CHUNKS_IN_FLIGHT);
         let mut scrub = Scrub {
             root,

@@ -18,11 +18,12 @@ use sha2::{Digest, Sha256};
 use skiff_protocol::{ChecksumLine, TreePath, NDJSON_CONTENT_TYPE, RESERVED_NAME};
 use tokio::sync::mpsc;
 
+use crate::catalog::checksums::recorded_sha256s;
+use crate::catalog::ids::Ids;
 use crate::error::AppError;
-use crate::ids::Ids;
 use crate::store::{Entry, Store};
+use crate::uploads::blocking;
 use crate::uploads::body::hex;
-use crate::uploads::{blocking, recorded_sha256s};
 
 /// Files per id and checksum transaction.
 const BATCH: usize = 512;
@@ -100,7 +101,7 @@ async fn check(
 ) -> Result<Vec<u8>, AppError> {
     let keys: Vec<String> = batch
         .iter()
-        .map(|entry| crate::ids::tree_key(mount, &entry.key))
+        .map(|entry| crate::catalog::tree_key(mount, &entry.key))
         .collect();
     let ids = ids.clone();
     let (entries, recorded) = blocking(move || {

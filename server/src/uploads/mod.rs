@@ -54,7 +54,6 @@ use skiff_protocol::{
 pub use parts::MIN_PART;
 pub use recovery::spawn_sweeper;
 pub use session::{blocking, Uploads};
-pub use store::recorded_sha256s;
 
 use buckets::Bucket;
 

@@ -12,8 +12,8 @@ use super::body::hex;
 use super::parts::MIN_PART;
 use super::session::{now_ms, Uploads};
 use super::store::{SessionState, Write};
+use crate::catalog::ids::Ids;
 use crate::config::Config;
-use crate::ids::Ids;
 
 const SIZE: u64 = MIN_PART + 10;
 

@@ -19,9 +19,9 @@ use super::partial::{LocalPartial, PartialBytes};
 use super::parts::{PartSet, MIN_PART};
 use super::store::{SessionRecord, SessionState, Store};
 use super::target::{exists, key_path};
+use crate::catalog::ids::Ids;
 use crate::config::Config;
 use crate::error::AppError;
-use crate::ids::Ids;
 use crate::store::StoreError;
 
 /// The server's upload sessions.

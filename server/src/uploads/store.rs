@@ -1,5 +1,5 @@
 //! The crash-safe upload state, in the server's `redb` database at
-//! `ROOT/.skiff/state.redb` (shared with `crate::ids`).
+//! `ROOT/.skiff/state.redb` (shared with `crate::catalog::ids`).
 //!
 //! Two tables `&str → JSON bytes` so a record can grow a field without a
 //! migration: `sessions` (one [`SessionRecord`] per upload session) and `files`
@@ -24,10 +24,10 @@ pub use super::committer::Write;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+pub use crate::catalog::checksums::{FileRecord, FILES};
 use crate::error::AppError;
 
 pub(super) const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
-pub(crate) const FILES: TableDefinition<&str, &[u8]> = TableDefinition::new("files");
 /// `(session id, part number)` → the part's raw SHA-256.
 pub(super) const PARTS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("parts");
 
@@ -82,29 +82,6 @@ pub enum SessionState {
         /// When the file was moved into place, Unix seconds.
         created_at: i64,
     },
-}
-
-/// What we know about a file we wrote, valid while the file still has `etag`.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct FileRecord {
-    /// The file's ETag right after it was written.
-    pub etag: String,
-    /// Lowercase hex SHA-256 of its bytes; `None` while a file uploaded in parts
-    /// is still being hashed in the background.
-    #[serde(default)]
-    pub sha256: Option<String>,
-    /// Its id.
-    pub id: String,
-    /// Content type declared by the uploader.
-    pub mime_type: String,
-    /// When it was written, Unix seconds.
-    pub created_at: i64,
-    /// §2.1 content hash of a file uploaded in parts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_hash: Option<String>,
-    /// The part size `content_hash` was computed with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub part_size: Option<u64>,
 }
 
 /// The upload tables in the server's database.
@@ -238,35 +215,6 @@ impl Store {
         }
         txn.commit().map_err(store_error)
     }
-}
-
-/// For each `(key, id)`, the SHA-256 recorded when the server last wrote the
-/// file at `key`, if that write gave the file the id it has now (one read
-/// transaction). Unlike file objects this ignores the ETag: a scrub (§5) compares
-/// the record with bytes that may have changed since. The id keeps a record that
-/// outlived its file (a folder deleted or a file copied over through the server
-/// gives the entry a new id) from posing as the checksum of a newer file. Works
-/// on read-only servers too: no `files` table means nothing is known.
-pub fn recorded_sha256s(
-    db: &Database,
-    entries: &[(String, String)],
-) -> Result<Vec<Option<String>>, AppError> {
-    let txn = db.begin_read().map_err(store_error)?;
-    let table = match txn.open_table(FILES) {
-        Ok(table) => table,
-        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(vec![None; entries.len()]),
-        Err(error) => return Err(store_error(error)),
-    };
-    entries
-        .iter()
-        .map(|(key, id)| {
-            let Some(value) = table.get(key.as_str()).map_err(store_error)? else {
-                return Ok(None);
-            };
-            let record: FileRecord = decode(value.value())?;
-            Ok(record.sha256.filter(|_| record.id == *id))
-        })
-        .collect()
 }
 
 pub(super) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {

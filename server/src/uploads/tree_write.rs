@@ -17,12 +17,12 @@ use super::body::{content_length, copy_body, hex, WRITE_BUFFER};
 use super::session::{blocking, now_ms, Uploads};
 use super::store::{FileRecord, FILES};
 use super::target::{exists, key_of, place, prepare_target, sync_dir};
+use crate::catalog::group_commit::{ExtraRows, WrittenFile};
+use crate::catalog::ids::Known;
 use crate::database::store_error;
 use crate::digest::{content_sha256, sha256_field, verify};
 use crate::entry::{etag, mime_for_name};
 use crate::error::AppError;
-use crate::group_commit::{ExtraRows, WrittenFile};
-use crate::ids::Known;
 use crate::paths::resolve_blocking;
 use crate::space::ensure_room;
 

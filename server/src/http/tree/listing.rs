@@ -16,10 +16,10 @@ use axum::response::Response;
 use skiff_protocol::{FilesetData, RawFileData};
 use tokio::sync::mpsc;
 
+use crate::catalog::ids::{Ids, Known};
 use crate::entry::describe;
 use crate::error::AppError;
 use crate::http::json::{json_response, JSON_CONTENT_TYPE};
-use crate::ids::{Ids, Known};
 use crate::walk::{child_key, visible};
 
 /// `X-Raw-Filesystem-API` as a header name (`skiff_protocol::RFSAPI_HEADER`, lowercased).
@@ -164,7 +164,7 @@ struct Walk {
 impl Walk {
     fn run(mut self, read_dir: ReadDir, prefix: Vec<u8>) {
         // Gather first, so every id is looked up in one read transaction for the
-        // whole folder. Listings show only ids that exist (see `crate::ids`).
+        // whole folder. Listings show only ids that exist (see `crate::catalog::ids`).
         let mut entries = Vec::new();
         for entry in read_dir {
             match entry {

@@ -17,10 +17,10 @@ use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::Response;
 use skiff_protocol::TreePath;
 
+use crate::catalog::ids::Ids;
+use crate::catalog::tree_key;
 use crate::error::AppError;
 use crate::http::errors::{TREE_METHODS, WRITABLE_TREE_METHODS};
-use crate::ids::tree_key;
-use crate::ids::Ids;
 use crate::store::Store;
 
 use super::{mounted_bytes as bytes, mounted_listing as listing, mounted_write as write};

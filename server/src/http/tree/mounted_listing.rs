@@ -12,11 +12,11 @@ use skiff_protocol::{FilesetData, RawFileData, Storage, TreePath, DIRECTORY_MIME
 use tokio::sync::mpsc;
 
 use super::mounted::Mounted;
+use crate::catalog::ids::Known;
 use crate::entry::{mime_for_name, rfc3339};
 use crate::error::AppError;
 use crate::http::json::{json_response, JSON_CONTENT_TYPE};
 use crate::http::tree::listing::{add_rfsapi_headers, listing_prefix};
-use crate::ids::Known;
 use crate::store::{Entry, Page};
 
 /// Children asked of the store at once.

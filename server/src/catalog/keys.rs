@@ -1,0 +1,78 @@
+//! Catalog keys: an entry's key in the whole tree (mounted storages included),
+//! and the contiguous key ranges that make up a subtree, for the tables keyed by
+//! path (ids, checksum records).
+
+use redb::{AccessGuard, ReadableTable};
+use skiff_protocol::TreePath;
+
+use crate::database::store_error;
+use crate::error::AppError;
+
+/// `(key, id)` of `key` itself and of every key below it.
+pub(super) fn subtree(
+    table: &impl ReadableTable<&'static str, &'static str>,
+    key: &str,
+) -> Result<Vec<(String, String)>, AppError> {
+    let mut found = Vec::new();
+    if key.is_empty() {
+        for row in table.iter().map_err(store_error)? {
+            let (path, id) = row.map_err(store_error)?;
+            found.push((path.value().to_owned(), id.value().to_owned()));
+        }
+        return Ok(found);
+    }
+    if let Some(id) = table.get(key).map_err(store_error)? {
+        found.push((key.to_owned(), id.value().to_owned()));
+    }
+    // Descendants are the keys from "key/" up to (not including) "key0": '0' follows '/'.
+    let (start, end) = (format!("{key}/"), format!("{key}0"));
+    for row in table
+        .range::<&str>(start.as_str()..end.as_str())
+        .map_err(store_error)?
+    {
+        let (path, id) = row.map_err(store_error)?;
+        found.push((path.value().to_owned(), id.value().to_owned()));
+    }
+    Ok(found)
+}
+
+/// `(key, record)` of the digest records of `key` and of every key below it.
+pub(super) fn file_subtree(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    key: &str,
+) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    let mut found = Vec::new();
+    let mut push = |row: Result<(AccessGuard<&str>, AccessGuard<&[u8]>), redb::StorageError>| {
+        let (path, record) = row.map_err(store_error)?;
+        found.push((path.value().to_owned(), record.value().to_vec()));
+        Ok::<(), AppError>(())
+    };
+    if key.is_empty() {
+        for row in table.iter().map_err(store_error)? {
+            push(row)?;
+        }
+        return Ok(found);
+    }
+    for row in table.range::<&str>(key..=key).map_err(store_error)? {
+        push(row)?;
+    }
+    // Descendants are the keys from "key/" up to (not including) "key0": '0' follows '/'.
+    let (start, end) = (format!("{key}/"), format!("{key}0"));
+    for row in table
+        .range::<&str>(start.as_str()..end.as_str())
+        .map_err(store_error)?
+    {
+        push(row)?;
+    }
+    Ok(found)
+}
+
+/// The tree key (ids' form: no leading `/`) of `key` inside the storage mounted at
+/// `mount`: ids and file records of mounted entries live under it, so they never
+/// collide with the default storage's keys.
+pub fn tree_key(mount: &str, key: &TreePath) -> String {
+    std::iter::once(mount)
+        .chain(key.segments().iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("/")
+}
