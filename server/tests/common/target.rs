@@ -349,10 +349,12 @@ fn opens_escape(mut text: &str) -> bool {
 }
 
 /// Runs each named `async fn case(kind: Kind)` once per storage: `local::case`
-/// on the default storage and `s3::case` on the mounted S3 storage.
+/// on the default storage and `s3::case` on the mounted S3 storage. Cases after
+/// `local_only:` run on the default storage alone (each says why where it is
+/// written: `// S3 mounts: <what is missing>`).
 #[allow(unused_macros)]
 macro_rules! on_both {
-    ($($case:ident),* $(,)?) => {
+    ($($case:ident),* $(,)? $(; local_only: $($local:ident),* $(,)?)?) => {
         mod local {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -360,6 +362,12 @@ macro_rules! on_both {
                     super::$case($crate::common::target::Kind::Local).await;
                 }
             )*
+            $($(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $local() {
+                    super::$local($crate::common::target::Kind::Local).await;
+                }
+            )*)?
         }
         mod s3 {
             $(

@@ -66,8 +66,19 @@ pub async fn create(
     size: u64,
     sha256: Option<&str>,
 ) -> UploadSession {
+    create_in(server, "default", key, size, sha256).await
+}
+
+/// Creates a session for `key` in `bucket` and returns it (asserting 201).
+pub async fn create_in(
+    server: &TestServer,
+    bucket: &str,
+    key: &str,
+    size: u64,
+    sha256: Option<&str>,
+) -> UploadSession {
     let mut body = serde_json::json!({
-        "key": key, "bucket": "default", "mime_type": "application/octet-stream", "size": size
+        "key": key, "bucket": bucket, "mime_type": "application/octet-stream", "size": size
     });
     if let Some(sha256) = sha256 {
         body["sha256"] = sha256.into();
@@ -114,8 +125,20 @@ pub async fn create_parts(
     size: u64,
     part_size: u64,
 ) -> UploadSession {
+    create_parts_in(server, "default", key, size, part_size).await
+}
+
+/// Creates a §2.1 parts session for `key` in `bucket` (asserting 201 and the
+/// empty parts list).
+pub async fn create_parts_in(
+    server: &TestServer,
+    bucket: &str,
+    key: &str,
+    size: u64,
+    part_size: u64,
+) -> UploadSession {
     let body = serde_json::json!({
-        "key": key, "bucket": "default", "mime_type": "application/octet-stream",
+        "key": key, "bucket": bucket, "mime_type": "application/octet-stream",
         "size": size, "part_size": part_size
     });
     let response = post_create(server, &body, &[]).await;
