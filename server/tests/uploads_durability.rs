@@ -5,15 +5,20 @@
 //! After every restart the reported offset must be at least the last one the
 //! server acknowledged (acknowledged bytes are durable), at most the bytes really
 //! stored, and those stored bytes must be the source's. The finished file must
-//! have the source's SHA-256.
+//! have the source's SHA-256. It runs in the default storage (`local::`) and into
+//! an S3 storage mounted at `/s3` (`s3::`), whose sessions stage on the server's
+//! disk just the same and stream into the bucket at completion.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::uploads::{create, pattern, serve_writable, sha256_hex};
-use common::{client, Fixture, TestServer};
+use common::target::{on_both, Kind, Target};
+use common::uploads::{create_in, pattern, sha256_hex};
+use common::{client, TestServer};
 use skiff_protocol::{UploadSession, UPLOAD_OFFSET_HEADER};
+
+on_both!(uploads_survive_kill_9_at_random_points);
 
 const FILE_SIZE: usize = 32 << 20;
 const CHUNK: usize = 1 << 20;
@@ -89,14 +94,15 @@ async fn session_status(server: &TestServer, url: &str) -> UploadSession {
     response.json().await.expect("a session object")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn uploads_survive_kill_9_at_random_points() {
+async fn uploads_survive_kill_9_at_random_points(kind: Kind) {
     let started = Instant::now();
     let source: &'static [u8] = Box::leak(pattern(FILE_SIZE, 42).into_boxed_slice());
-    let fixture = Fixture::new();
-    let mut server = serve_writable(&fixture, &[]);
-    let session = create(
+    let target = Target::new(kind).await;
+    let fixture = target.fixture();
+    let mut server = target.serve_with(&["--writable"]);
+    let session = create_in(
         &server,
+        target.bucket(),
         "big/upload.bin",
         FILE_SIZE as u64,
         Some(&sha256_hex(source)),
@@ -164,7 +170,7 @@ async fn uploads_survive_kill_9_at_random_points() {
                     "round {round}: acknowledged {acknowledged}, {on_disk} on disk"
                 );
             }
-            server = serve_writable(&fixture, &[]);
+            server = target.serve_with(&["--writable"]);
         } else {
             let (offset, done) = task.await.expect("the upload task");
             acknowledged = acknowledged.max(offset);
@@ -172,8 +178,11 @@ async fn uploads_survive_kill_9_at_random_points() {
         }
     }
     assert!(kills >= ROUNDS);
-    let on_disk = std::fs::read(fixture.path(&["big", "upload.bin"])).expect("the uploaded file");
-    assert_eq!(sha256_hex(&on_disk), sha256_hex(source));
+    let stored = target
+        .read(&["big", "upload.bin"])
+        .await
+        .expect("the uploaded file");
+    assert_eq!(sha256_hex(&stored), sha256_hex(source));
     assert!(!partial.exists(), "partial data left behind");
     eprintln!("{kills} kills in {:?}", started.elapsed());
 }

@@ -1,26 +1,43 @@
 //! Parts sessions (PROTOCOL.md §2.1) survive `kill -9` of the real server: parts
 //! recorded before the crash are still there after the restart, and a complete
 //! cut short by the crash is either still to do or done — repeating it answers
-//! the file object and the bytes on disk are exact.
+//! the file object and the bytes stored are exact. Each case runs in the default
+//! storage (`local::`) and into an S3 storage mounted at `/s3` (`s3::`).
 
 mod common;
 
 use std::time::Duration;
 
-use common::uploads::{
-    complete, create_parts, part_of, pattern, put_part, serve_writable, sha256_hex, status,
-};
-use common::{client, Fixture, TestServer};
+use common::target::{on_both, Kind, Target};
+use common::uploads::{complete, create_parts_in, part_of, pattern, put_part, sha256_hex, status};
+use common::{client, TestServer};
 use skiff_protocol::{FileObject, UploadSession, COMPLETE_SEGMENT, UPLOADS_PATH};
+
+on_both!(
+    parts_survive_kill_9_between_parts,
+    a_complete_cut_by_kill_9_can_be_repeated,
+    the_background_sha256_resumes_after_kill_9,
+);
 
 const MIB: usize = 1 << 20;
 
-#[tokio::test]
-async fn parts_survive_kill_9_between_parts() {
-    let fixture = Fixture::new();
-    let mut server = serve_writable(&fixture, &[]);
+/// The target's server with `--writable`.
+fn serve_writable(target: &Target) -> TestServer {
+    target.serve_with(&["--writable"])
+}
+
+async fn parts_survive_kill_9_between_parts(kind: Kind) {
+    let target = Target::new(kind).await;
+    let mut server = serve_writable(&target);
     let data = pattern(3 * MIB + 7, 21);
-    let session = create_parts(&server, "a.bin", data.len() as u64, MIB as u64).await;
+    let session = create_parts_in(
+        &server,
+        target.bucket(),
+        "a.bin",
+        data.len() as u64,
+        MIB as u64,
+    )
+    .await;
     for n in [1, 3] {
         let response = put_part(
             &server,
@@ -33,7 +50,7 @@ async fn parts_survive_kill_9_between_parts() {
         assert_eq!(response.status(), 200);
     }
     server.kill();
-    let server = serve_writable(&fixture, &[]);
+    let server = serve_writable(&target);
     let now: UploadSession = status(&server, &session.url).await.json().await.unwrap();
     assert_eq!(
         (now.parts, now.offset),
@@ -51,14 +68,14 @@ async fn parts_survive_kill_9_between_parts() {
         assert_eq!(response.status(), 200);
     }
     assert_eq!(complete(&server, &session.url, "{}").await.status(), 200);
-    assert_eq!(std::fs::read(fixture.path(&["a.bin"])).unwrap(), data);
+    assert_eq!(target.read(&["a.bin"]).await.expect("stored"), data);
 }
 
 /// Sends complete and kills the server `delay` later (before, during or after
 /// the completion, whichever the timing hits), then restarts it.
 async fn complete_then_kill(
     mut server: TestServer,
-    fixture: &Fixture,
+    target: &Target,
     url: &str,
     delay: u64,
 ) -> TestServer {
@@ -74,17 +91,23 @@ async fn complete_then_kill(
         tokio::join!(async { drop(request.await) }, killer)
     })
     .await;
-    serve_writable(fixture, &[])
+    serve_writable(target)
 }
 
-#[tokio::test]
-async fn a_complete_cut_by_kill_9_can_be_repeated() {
-    let fixture = Fixture::new();
-    let mut server = serve_writable(&fixture, &[]);
+async fn a_complete_cut_by_kill_9_can_be_repeated(kind: Kind) {
+    let target = Target::new(kind).await;
+    let mut server = serve_writable(&target);
     for (round, delay) in [0, 1, 3, 8, 30].into_iter().enumerate() {
         let key = format!("f{round}.bin");
         let data = pattern(4 * MIB, 30 + round as u64);
-        let session = create_parts(&server, &key, data.len() as u64, MIB as u64).await;
+        let session = create_parts_in(
+            &server,
+            target.bucket(),
+            &key,
+            data.len() as u64,
+            MIB as u64,
+        )
+        .await;
         for n in 1..=4 {
             let response = put_part(
                 &server,
@@ -96,7 +119,7 @@ async fn a_complete_cut_by_kill_9_can_be_repeated() {
             .await;
             assert_eq!(response.status(), 200);
         }
-        server = complete_then_kill(server, &fixture, &session.url, delay).await;
+        server = complete_then_kill(server, &target, &session.url, delay).await;
         let response = complete(&server, &session.url, "{}").await;
         assert_eq!(
             response.status(),
@@ -106,11 +129,11 @@ async fn a_complete_cut_by_kill_9_can_be_repeated() {
         let file: FileObject = response.json().await.unwrap();
         assert_eq!((file.key, file.bytes), (key.clone(), data.len() as u64));
         assert_eq!(
-            std::fs::read(fixture.path(&[&key])).unwrap(),
+            target.read(&[&key]).await.expect("stored"),
             data,
             "round {round}"
         );
-        let partial = fixture.path(&[".skiff", "partial", &session.id]);
+        let partial = target.fixture().path(&[".skiff", "partial", &session.id]);
         assert!(
             !partial.exists(),
             "round {round}: no partial file left behind"
@@ -118,13 +141,19 @@ async fn a_complete_cut_by_kill_9_can_be_repeated() {
     }
 }
 
-#[tokio::test]
-async fn the_background_sha256_resumes_after_kill_9() {
-    let fixture = Fixture::new();
-    let mut server = serve_writable(&fixture, &[]);
+async fn the_background_sha256_resumes_after_kill_9(kind: Kind) {
+    let target = Target::new(kind).await;
+    let mut server = serve_writable(&target);
     // Big enough that hashing it takes longer than the kill that follows.
     let data = pattern(48 * MIB, 40);
-    let session = create_parts(&server, "big.bin", data.len() as u64, 16 * MIB as u64).await;
+    let session = create_parts_in(
+        &server,
+        target.bucket(),
+        "big.bin",
+        data.len() as u64,
+        16 * MIB as u64,
+    )
+    .await;
     for n in 1..=3 {
         let part = part_of(&data, 16 * MIB, n);
         assert_eq!(
@@ -137,8 +166,8 @@ async fn the_background_sha256_resumes_after_kill_9() {
     let response = complete(&server, &session.url, "{}").await;
     assert_eq!(response.status(), 200);
     server.kill();
-    let server = serve_writable(&fixture, &[]);
-    let url = server.url(&format!("{UPLOADS_PATH}/default/big.bin"));
+    let server = serve_writable(&target);
+    let url = server.url(&format!("{UPLOADS_PATH}/{}/big.bin", target.bucket()));
     let started = std::time::Instant::now();
     loop {
         let file: FileObject = client()
