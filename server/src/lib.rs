@@ -7,7 +7,6 @@ mod catalog;
 pub mod cli;
 pub mod config;
 mod database;
-mod digest;
 mod entry;
 mod error;
 mod http;

@@ -63,17 +63,6 @@ fn bad_digest(message: &str) -> AppError {
     }
 }
 
-/// 460 `checksum_mismatch` unless the body's SHA-256 is the promised one.
-pub fn verify(promised: Option<[u8; 32]>, computed: &[u8]) -> Result<(), AppError> {
-    match promised {
-        Some(promised) if promised.as_slice() != computed => Err(AppError::ChecksumMismatch {
-            code: "checksum_mismatch",
-            message: "the body does not match its Content-Digest; nothing was stored".to_owned(),
-        }),
-        _ => Ok(()),
-    }
-}
-
 /// `sha-256=:<base64>:` for a digest given as lowercase hex (how the store keeps
 /// it); `None` if the text is not 64 hex digits.
 pub fn sha256_field(hex: &str) -> Option<HeaderValue> {
@@ -196,9 +185,5 @@ mod tests {
         assert_eq!(recorded.for_etag("\"2\""), None);
         assert_eq!(sha256_field("abc"), None);
         assert_eq!(sha256_field(&"zz".repeat(32)), None);
-        assert!(verify(None, &[1]).is_ok());
-        let digest: [u8; 32] = Sha256::digest(b"hello").into();
-        assert!(verify(Some(digest), &digest).is_ok());
-        assert!(verify(Some(digest), &[0; 32]).is_err());
     }
 }

@@ -6,19 +6,23 @@
 //! - `state.rs`: [`AppState`], what every handler is handed
 //! - `auth.rs`: the bearer-token middleware
 //! - `errors.rs`, `json.rs`: error statuses and JSON bodies
-//! - `conditional.rs`: conditional and range request headers
+//! - `headers.rs`, `digest.rs`, `conditional.rs`: request headers into plain values
 //! - `app_shell.rs`, `discovery.rs`: the app's files and `/.well-known/skiff`
 //! - `tree/`: the tree API (RFSAPI listings, bytes, `PUT`/`DELETE`)
+//! - `uploads.rs`: the §2 upload API
 
 pub mod app_shell;
 mod auth;
 pub mod conditional;
+pub mod digest;
 mod discovery;
 pub mod errors;
+pub mod headers;
 pub mod json;
 pub mod router;
 pub mod state;
 pub mod tree;
+mod uploads;
 
 pub use router::app;
 pub use state::AppState;

@@ -10,6 +10,7 @@ use skiff_protocol::TreePath;
 
 use super::{stat_of, stat_response};
 use crate::error::AppError;
+use crate::http::tree::write::{add_repr_digest, whole_write, written_status};
 use crate::paths::{find_blocking, resolve_blocking, Found};
 use crate::uploads::target::{prepare_parent, sync_dir};
 use crate::uploads::tree_write::{remove_entry, write_whole};
@@ -22,7 +23,8 @@ pub async fn put(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, AppError> {
-    let written = write_whole(uploads, path.clone(), headers, body).await?;
+    let write = whole_write(&path, headers, body)?;
+    let written = write_whole(uploads, path.clone(), write).await?;
     let uploads = Arc::clone(uploads);
     let metadata = written.metadata.clone();
     let stat = blocking(move || {
@@ -35,13 +37,8 @@ pub async fn put(
         stat_of(uploads.ids(), &found)
     })
     .await?;
-    let status = if written.existed {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    let mut response = stat_response(status, &stat);
-    written.add_repr_digest(&mut response);
+    let mut response = stat_response(written_status(&written), &stat);
+    add_repr_digest(&written, &mut response);
     Ok(response)
 }
 

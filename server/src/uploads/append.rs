@@ -9,31 +9,48 @@
 use std::io::SeekFrom;
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use base64::Engine;
+use serde::Serialize;
 use sha2::{Digest, Sha256};
-use skiff_protocol::{UPLOAD_CHECKSUM_HEADER, UPLOAD_OFFSET_HEADER};
+use skiff_protocol::{FileObject, UploadSession};
 use tokio::io::{AsyncSeekExt, BufWriter};
 
-use super::body::{content_length, copy_body, hex, WRITE_BUFFER};
+use super::body::{copy_body, hex, RequestBody, WRITE_BUFFER};
 use super::complete::{completed, place_session};
 use super::session::{blocking, now_ms, session_object, Live, Uploads};
 use super::store::{SessionRecord, SessionState, Write};
 use crate::error::AppError;
-use crate::http::json::json_response;
 
-/// Appends the chunk in `body` to session `id`.
-pub async fn append(
-    uploads: &Arc<Uploads>,
-    id: &str,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<Response, AppError> {
-    let offset = upload_offset(headers)?;
-    let checksum = chunk_checksum(headers)?;
-    let announced = content_length(headers);
+/// One chunk of a sequential session, as the request gave it.
+pub struct Chunk {
+    /// Where the client says the chunk starts (`Upload-Offset`).
+    pub offset: u64,
+    /// The chunk's promised SHA-256 (`Upload-Checksum`), if any.
+    pub checksum: Option<[u8; 32]>,
+    /// The announced length (`Content-Length`), if any.
+    pub announced: Option<u64>,
+    /// The bytes.
+    pub body: RequestBody,
+}
+
+/// What an append answers (200 either way): the session while bytes are
+/// missing, the file object once the last byte placed the file.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Appended {
+    /// The session as it now stands.
+    Session(Box<UploadSession>),
+    /// The completed file.
+    File(Box<FileObject>),
+}
+
+/// Appends `chunk` to session `id`.
+pub async fn append(uploads: &Arc<Uploads>, id: &str, chunk: Chunk) -> Result<Appended, AppError> {
+    let Chunk {
+        offset,
+        checksum,
+        announced,
+        body,
+    } = chunk;
     if announced.is_some_and(|length| length > uploads.max_chunk) {
         return Err(chunk_too_large());
     }
@@ -52,7 +69,7 @@ pub async fn append(
         SessionState::Failed => return Err(sha256_mismatch()),
         // A retried last chunk whose answer was lost: report the outcome again.
         SessionState::Completed { created_at } if offset == record.size && announced == Some(0) => {
-            return Ok(completed(&record, created_at));
+            return Ok(Appended::File(Box::new(completed(&record, created_at))));
         }
         SessionState::Completed { .. } => return Err(offset_mismatch(&record)),
     }
@@ -129,12 +146,10 @@ pub async fn append(
         .await?;
     live.hasher = Some((record.offset, whole));
     if record.offset < record.size {
-        return Ok(json_response(
-            StatusCode::OK,
-            &session_object(&record, None),
-        ));
+        return Ok(Appended::Session(Box::new(session_object(&record, None))));
     }
-    complete(uploads, record).await
+    let file = complete(uploads, record).await?;
+    Ok(Appended::File(Box::new(file)))
 }
 
 /// The hasher covering exactly the durable prefix: the one kept in memory, or
@@ -164,7 +179,10 @@ async fn whole_file_hasher(
 }
 
 /// All bytes are in: check the whole-file SHA-256, then move the file into place.
-async fn complete(uploads: &Arc<Uploads>, mut record: SessionRecord) -> Result<Response, AppError> {
+async fn complete(
+    uploads: &Arc<Uploads>,
+    mut record: SessionRecord,
+) -> Result<FileObject, AppError> {
     let digest = record.digest.clone().unwrap_or_default();
     if record
         .expected_sha256
@@ -183,44 +201,6 @@ async fn complete(uploads: &Arc<Uploads>, mut record: SessionRecord) -> Result<R
         )));
     };
     Ok(completed(&record, created_at))
-}
-
-/// `Upload-Offset`: required, a non-negative integer.
-fn upload_offset(headers: &HeaderMap) -> Result<u64, AppError> {
-    let value = headers
-        .get(UPLOAD_OFFSET_HEADER)
-        .ok_or(AppError::BadRequest {
-            code: "missing_offset",
-            message: format!("{UPLOAD_OFFSET_HEADER} is required"),
-        })?;
-    value
-        .to_str()
-        .ok()
-        .and_then(|text| text.trim().parse().ok())
-        .ok_or(AppError::BadRequest {
-            code: "bad_offset",
-            message: format!("{UPLOAD_OFFSET_HEADER} must be a non-negative integer"),
-        })
-}
-
-/// `Upload-Checksum: sha256 <base64>`, decoded to the 32-byte digest.
-pub(super) fn chunk_checksum(headers: &HeaderMap) -> Result<Option<[u8; 32]>, AppError> {
-    let Some(value) = headers.get(UPLOAD_CHECKSUM_HEADER) else {
-        return Ok(None);
-    };
-    let bad = || AppError::BadRequest {
-        code: "bad_checksum",
-        message: format!("{UPLOAD_CHECKSUM_HEADER} must be `sha256 <base64 digest>`"),
-    };
-    let text = value.to_str().map_err(|_| bad())?;
-    let (algorithm, encoded) = text.trim().split_once(' ').ok_or_else(bad)?;
-    if !algorithm.eq_ignore_ascii_case("sha256") {
-        return Err(bad());
-    }
-    let digest = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .map_err(|_| bad())?;
-    <[u8; 32]>::try_from(digest).map(Some).map_err(|_| bad())
 }
 
 fn offset_mismatch(record: &SessionRecord) -> AppError {

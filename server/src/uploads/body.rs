@@ -1,12 +1,18 @@
-//! Streaming a request body to disk, frame by frame, never holding it whole in
-//! memory (axum's `stream-to-file` example, with limits checked as bytes arrive
-//! rather than trusting `Content-Length`).
+//! Request bodies as the services see them ([`RequestBody`]: a stream of byte
+//! frames, no HTTP type), and streaming one to disk frame by frame, never holding
+//! it whole in memory (axum's `stream-to-file` example, with limits checked as
+//! bytes arrive rather than trusting `Content-Length`).
 
-use axum::body::Body;
-use futures_util::StreamExt;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::error::AppError;
+
+/// A request body: its frames as they arrive; an error means the body was cut.
+pub type RequestBody = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
 
 /// Buffer between the body's frames and the file, so small frames do not each
 /// cost a trip to the blocking pool.
@@ -16,12 +22,11 @@ pub const WRITE_BUFFER: usize = 256 * 1024;
 /// total including it and may refuse (a limit); `observe` sees every byte written
 /// (hashing). Returns the number of bytes copied, flushed but not fsync'd.
 pub async fn copy_body<W: AsyncWrite + Unpin>(
-    body: Body,
+    mut stream: RequestBody,
     out: &mut W,
     mut admit: impl FnMut(u64) -> Result<(), AppError>,
     mut observe: impl FnMut(&[u8]),
 ) -> Result<u64, AppError> {
-    let mut stream = body.into_data_stream();
     let mut total: u64 = 0;
     while let Some(frame) = stream.next().await {
         let data = frame.map_err(|error| AppError::BadRequest {
@@ -37,17 +42,6 @@ pub async fn copy_body<W: AsyncWrite + Unpin>(
     Ok(total)
 }
 
-/// The request's `Content-Length`, if it sent a valid one.
-pub fn content_length(headers: &axum::http::HeaderMap) -> Option<u64> {
-    headers
-        .get(axum::http::header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-}
-
 /// Lowercase hex of a digest.
 pub fn hex(digest: &[u8]) -> String {
     use std::fmt::Write;
@@ -59,6 +53,25 @@ pub fn hex(digest: &[u8]) -> String {
         })
 }
 
+/// 460 `checksum_mismatch` unless the body's SHA-256 is the promised one
+/// (RFC 9530 `Content-Digest`, §2.2).
+pub fn verify(promised: Option<[u8; 32]>, computed: &[u8]) -> Result<(), AppError> {
+    match promised {
+        Some(promised) if promised.as_slice() != computed => Err(AppError::ChecksumMismatch {
+            code: "checksum_mismatch",
+            message: "the body does not match its Content-Digest; nothing was stored".to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn body_of(bytes: &'static str) -> RequestBody {
+    Box::pin(futures_util::stream::once(async move {
+        Ok(Bytes::from_static(bytes.as_bytes()))
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,19 +80,14 @@ mod tests {
     async fn copies_and_enforces_the_limit_while_streaming() {
         let mut out = Vec::new();
         let mut seen = 0;
-        let copied = copy_body(
-            Body::from("hello"),
-            &mut out,
-            |_| Ok(()),
-            |d| seen += d.len(),
-        )
-        .await
-        .expect("copied");
+        let copied = copy_body(body_of("hello"), &mut out, |_| Ok(()), |d| seen += d.len())
+            .await
+            .expect("copied");
         assert_eq!((copied, seen, out.as_slice()), (5, 5, &b"hello"[..]));
 
         let mut out = Vec::new();
         let refused = copy_body(
-            Body::from("too long"),
+            body_of("too long"),
             &mut out,
             |total| {
                 if total > 3 {
@@ -93,6 +101,13 @@ mod tests {
         .await;
         assert!(matches!(refused, Err(AppError::ReadOnly)));
         assert!(out.is_empty(), "nothing past the limit is written");
+    }
+
+    #[test]
+    fn verify_needs_the_promised_digest() {
+        assert!(verify(None, &[1]).is_ok());
+        assert!(verify(Some([7; 32]), &[7; 32]).is_ok());
+        assert!(verify(Some([7; 32]), &[0; 32]).is_err());
     }
 
     #[test]

@@ -14,9 +14,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::StatusCode;
-use axum::response::Response;
 use sha2::{Digest, Sha256};
 use skiff_protocol::{part_count, FileObject, UploadComplete};
 
@@ -29,19 +26,18 @@ use super::store::{FileRecord, SessionRecord, SessionState, Write};
 use super::target::{key_path, prepare_target};
 use crate::entry::etag;
 use crate::error::AppError;
-use crate::http::json::json_response;
 use crate::paths::resolve_blocking;
 
 /// Largest JSON body accepted by complete.
-const COMPLETE_BODY_LIMIT: usize = 64 * 1024;
+pub const COMPLETE_BODY_LIMIT: usize = 64 * 1024;
 
-/// `POST {url}/complete`.
+/// `POST {url}/complete` with the body's bytes (at most [`COMPLETE_BODY_LIMIT`]).
 pub async fn complete_parts(
     uploads: &Arc<Uploads>,
     id: &str,
-    body: Body,
-) -> Result<Response, AppError> {
-    let request = complete_request(body).await?;
+    body: &[u8],
+) -> Result<FileObject, AppError> {
+    let request = complete_request(body)?;
     // Exclusive: waits for parts in flight, and later parts see the outcome.
     let (_guard, mut record) = uploads.lock(id).await?;
     let Some(part_size) = record.part_size else {
@@ -116,18 +112,12 @@ pub async fn complete_parts(
 }
 
 /// The body: empty, `{}`, or [`UploadComplete`] with well-formed digests.
-async fn complete_request(body: Body) -> Result<UploadComplete, AppError> {
-    let bytes = axum::body::to_bytes(body, COMPLETE_BODY_LIMIT)
-        .await
-        .map_err(|_| AppError::TooLarge {
-            code: "body_too_large",
-            message: format!("the request body is over {COMPLETE_BODY_LIMIT} bytes"),
-        })?;
+fn complete_request(bytes: &[u8]) -> Result<UploadComplete, AppError> {
     if bytes.trim_ascii().is_empty() {
         return Ok(UploadComplete::default());
     }
     let request: UploadComplete =
-        serde_json::from_slice(&bytes).map_err(|error| AppError::BadRequest {
+        serde_json::from_slice(bytes).map_err(|error| AppError::BadRequest {
             code: "bad_json",
             message: format!("the body is not a complete request: {error}"),
         })?;
@@ -241,9 +231,9 @@ pub fn record_completed(
     Ok(record)
 }
 
-/// 200 with the file object of a completed session.
-pub fn completed(record: &SessionRecord, created_at: i64) -> Response {
-    let file = FileObject {
+/// The file object of a completed session.
+pub fn completed(record: &SessionRecord, created_at: i64) -> FileObject {
+    FileObject {
         key: record.key.clone(),
         bucket: record.bucket.clone(),
         mime_type: record.mime_type.clone(),
@@ -253,8 +243,7 @@ pub fn completed(record: &SessionRecord, created_at: i64) -> Response {
         sha256: record.digest.clone(),
         content_hash: record.content_hash.clone(),
         part_size: record.part_size,
-    };
-    json_response(StatusCode::OK, &file)
+    }
 }
 
 /// Computes the whole-file SHA-256 of the file at `key` in the background, one

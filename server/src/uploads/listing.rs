@@ -9,15 +9,12 @@ use std::fs::Metadata;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use axum::http::StatusCode;
-use axum::response::Response;
 use skiff_protocol::{Bucket, BucketList, FileList, FileObject, TreePath, DEFAULT_BUCKET};
 
 use super::session::{blocking, Uploads};
 use super::target::key_of;
 use crate::entry::{etag, mime_for_name, modified};
 use crate::error::AppError;
-use crate::http::json::json_response;
 use crate::paths::resolve_blocking;
 use crate::walk::Walked;
 
@@ -26,20 +23,19 @@ const DEFAULT_LIMIT: usize = 1000;
 const MAX_LIMIT: usize = 10_000;
 
 /// `GET {uploads}`: one bucket per storage, the default (the served tree) first.
-pub fn buckets(uploads: &Uploads) -> Response {
-    let list = BucketList {
+pub fn buckets(uploads: &Uploads) -> BucketList {
+    BucketList {
         data: uploads
             .buckets()
             .names()
             .into_iter()
             .map(|name| Bucket { name })
             .collect(),
-    };
-    json_response(StatusCode::OK, &list)
+    }
 }
 
 /// `GET {uploads}/default?after=&limit=`.
-pub async fn files(uploads: &Arc<Uploads>, query: Option<&str>) -> Result<Response, AppError> {
+pub async fn files(uploads: &Arc<Uploads>, query: Option<&str>) -> Result<FileList, AppError> {
     let (after, limit) = page_query(query)?;
     let uploads = Arc::clone(uploads);
     let page = blocking(move || {
@@ -71,18 +67,18 @@ pub async fn files(uploads: &Arc<Uploads>, query: Option<&str>) -> Result<Respon
         Ok(FileList { data, next })
     })
     .await?;
-    Ok(json_response(StatusCode::OK, &page))
+    Ok(page)
 }
 
 /// `GET {uploads}/default/{key}`.
-pub async fn file(uploads: &Arc<Uploads>, path: TreePath) -> Result<Response, AppError> {
+pub async fn file(uploads: &Arc<Uploads>, path: TreePath) -> Result<FileObject, AppError> {
     let uploads = Arc::clone(uploads);
     let object = blocking(move || file_object(&uploads, &path, None)).await?;
-    Ok(json_response(StatusCode::OK, &object))
+    Ok(object)
 }
 
 /// `DELETE {uploads}/default/{key}`: 200 with the object as it was.
-pub async fn delete_file(uploads: &Arc<Uploads>, path: TreePath) -> Result<Response, AppError> {
+pub async fn delete_file(uploads: &Arc<Uploads>, path: TreePath) -> Result<FileObject, AppError> {
     let uploads = Arc::clone(uploads);
     let object = blocking(move || {
         let object = file_object(&uploads, &path, None)?;
@@ -90,7 +86,7 @@ pub async fn delete_file(uploads: &Arc<Uploads>, path: TreePath) -> Result<Respo
         Ok(object)
     })
     .await?;
-    Ok(json_response(StatusCode::OK, &object))
+    Ok(object)
 }
 
 /// The file object of the regular file at `path` (blocking); folders are 404.

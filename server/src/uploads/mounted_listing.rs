@@ -8,8 +8,6 @@
 
 use std::sync::Arc;
 
-use axum::http::StatusCode;
-use axum::response::Response;
 use futures_util::StreamExt;
 use skiff_protocol::{FileList, FileObject, TreePath, RESERVED_NAME};
 
@@ -19,7 +17,6 @@ use super::session::{blocking, Uploads};
 use super::target::key_of;
 use crate::entry::mime_for_name;
 use crate::error::AppError;
-use crate::http::json::json_response;
 use crate::store::Entry;
 
 /// `GET {uploads}/{bucket}?after=&limit=` of a mounted storage.
@@ -28,7 +25,7 @@ pub async fn files(
     bucket: &str,
     mounted: &MountedBucket,
     query: Option<&str>,
-) -> Result<Response, AppError> {
+) -> Result<FileList, AppError> {
     let (after, limit) = page_query(query)?;
     let store = mounted.store()?;
     let mut walk = store.walk(&TreePath::root());
@@ -59,7 +56,7 @@ pub async fn files(
             .collect::<Result<Vec<_>, AppError>>()
     })
     .await?;
-    Ok(json_response(StatusCode::OK, &FileList { data, next }))
+    Ok(FileList { data, next })
 }
 
 /// `GET {uploads}/{bucket}/{key}` of a mounted storage.
@@ -68,9 +65,9 @@ pub async fn file(
     bucket: &str,
     mounted: &MountedBucket,
     path: TreePath,
-) -> Result<Response, AppError> {
+) -> Result<FileObject, AppError> {
     let object = object_at(uploads, bucket, mounted, &path).await?;
-    Ok(json_response(StatusCode::OK, &object))
+    Ok(object)
 }
 
 /// `DELETE {uploads}/{bucket}/{key}` of a mounted storage: 200 with the object
@@ -80,7 +77,7 @@ pub async fn delete_file(
     bucket: &str,
     mounted: &MountedBucket,
     path: TreePath,
-) -> Result<Response, AppError> {
+) -> Result<FileObject, AppError> {
     if !mounted.writable {
         return Err(AppError::ReadOnly);
     }
@@ -89,7 +86,7 @@ pub async fn delete_file(
     let ids = uploads.ids().clone();
     let tree_key = mounted.tree_key(&key_of(&path));
     blocking(move || ids.forget_tree(&tree_key)).await?;
-    Ok(json_response(StatusCode::OK, &object))
+    Ok(object)
 }
 
 /// The file object of the file at `path` (folders are 404).

@@ -8,11 +8,10 @@ use std::future::Future;
 use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 
-use axum::body::Body;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncSeekExt, BufWriter};
 
-use super::body::{copy_body, WRITE_BUFFER};
+use super::body::{copy_body, RequestBody, WRITE_BUFFER};
 use super::target::{place, sync_dir};
 use crate::error::AppError;
 
@@ -40,7 +39,7 @@ pub trait PartialBytes {
         id: &str,
         start: u64,
         limits: PartLimits,
-        body: Body,
+        body: RequestBody,
     ) -> impl Future<Output = Result<(u64, [u8; 32]), AppError>> + Send;
 
     /// SHA-256 of the first `len` bytes of upload `id` (blocking; reads them once).
@@ -85,7 +84,7 @@ impl PartialBytes for LocalPartial {
         id: &str,
         start: u64,
         limits: PartLimits,
-        body: Body,
+        body: RequestBody,
     ) -> impl Future<Output = Result<(u64, [u8; 32]), AppError>> + Send {
         let path = self.path(id);
         async move {

@@ -10,19 +10,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use skiff_protocol::part_range;
+use skiff_protocol::{part_range, UploadSession};
 
-use super::append::chunk_checksum;
-use super::body::content_length;
+use super::body::RequestBody;
 use super::partial::{wrong_length, PartLimits, PartialBytes};
 use super::session::{blocking, now_ms, session_object, SessionLocks, Uploads};
 use super::store::{SessionRecord, SessionState, Write};
-use crate::digest::content_sha256;
 use crate::error::AppError;
-use crate::http::json::json_response;
 
 /// Smallest part size (`min_part` in discovery) for the local storage: 1 MiB.
 pub const MIN_PART: u64 = 1 << 20;
@@ -110,27 +104,52 @@ impl PartSet {
     }
 }
 
-/// `PUT {url}/parts/{number}`.
-pub async fn put_part(
-    uploads: &Arc<Uploads>,
-    id: &str,
+/// One part as the request gave it.
+pub struct Part<'a> {
+    /// The part number as written in the URL (checked by [`check_part`]).
+    pub number: &'a str,
+    /// The announced length (`Content-Length`), if any.
+    pub announced: Option<u64>,
+    /// SHA-256s the client promised (`Upload-Checksum`, `Content-Digest`).
+    pub checksums: [Option<[u8; 32]>; 2],
+    /// The bytes.
+    pub body: RequestBody,
+}
+
+/// The checks made before anything else is read: the part number (400
+/// `bad_part`) and an announced length over `max_chunk` (413).
+pub fn check_part(
+    uploads: &Uploads,
     number: &str,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<Response, AppError> {
+    announced: Option<u64>,
+) -> Result<u64, AppError> {
     let n: u64 = number
         .parse()
         .ok()
         .filter(|n| *n > 0)
         .ok_or_else(|| bad_part(number))?;
-    let announced = content_length(headers);
     if announced.is_some_and(|length| length > uploads.max_chunk) {
         return Err(AppError::TooLarge {
             code: "chunk_too_large",
             message: "the part is larger than max_chunk".to_owned(),
         });
     }
-    let checksums = [chunk_checksum(headers)?, content_sha256(headers)?];
+    Ok(n)
+}
+
+/// `PUT {url}/parts/{number}`: the session once the part is durable.
+pub async fn put_part(
+    uploads: &Arc<Uploads>,
+    id: &str,
+    part: Part<'_>,
+) -> Result<UploadSession, AppError> {
+    let Part {
+        number,
+        announced,
+        checksums,
+        body,
+    } = part;
+    let n = check_part(uploads, number, announced)?;
     // Shared: other parts of this session go on meanwhile.
     let (_gate, locks, record) = uploads.share(id).await?;
     let part_size = open_parts_session(uploads, &locks, &record).await?;
@@ -194,10 +213,7 @@ pub async fn put_part(
         )
         .await?;
     let parts = durable(uploads, &locks, &record.id).await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &session_object(&record, Some(&parts)),
-    ))
+    Ok(session_object(&record, Some(&parts)))
 }
 
 /// The part size of an open parts session; 409 otherwise.

@@ -6,50 +6,21 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
-use skiff_protocol::{TreePath, REPR_DIGEST_HEADER};
+use skiff_protocol::TreePath;
 use tokio::io::BufWriter;
 
-use super::body::{content_length, copy_body, hex, WRITE_BUFFER};
+use super::body::{copy_body, hex, verify, RequestBody, WRITE_BUFFER};
 use super::session::{blocking, now_ms, Uploads};
 use super::store::{FileRecord, FILES};
 use super::target::{exists, key_of, place, prepare_target, sync_dir};
 use crate::catalog::group_commit::{ExtraRows, WrittenFile};
 use crate::catalog::ids::Known;
 use crate::database::store_error;
-use crate::digest::{content_sha256, sha256_field, verify};
 use crate::entry::{etag, mime_for_name};
 use crate::error::AppError;
 use crate::paths::resolve_blocking;
 use crate::space::ensure_room;
-
-/// `PUT P`: the whole body becomes the file at `path`.
-pub async fn put(
-    uploads: &Arc<Uploads>,
-    path: TreePath,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<Response, AppError> {
-    let name = path.name().unwrap_or_default().to_owned();
-    let written = write_whole(uploads, path, headers, body).await?;
-    let status = if written.existed {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    let mut response = crate::http::tree::listing::file_entry(
-        &name,
-        &written.metadata,
-        Some(written.known.clone()),
-        true,
-    );
-    *response.status_mut() = status;
-    written.add_repr_digest(&mut response);
-    Ok(response)
-}
 
 /// What a whole-file write did.
 #[derive(Debug)]
@@ -64,13 +35,29 @@ pub struct Written {
     pub sha256: String,
 }
 
-impl Written {
-    /// `Repr-Digest` of what was stored, on the write's response.
-    pub fn add_repr_digest(&self, response: &mut Response) {
-        if let Some(value) = sha256_field(&self.sha256) {
-            response.headers_mut().insert(REPR_DIGEST_HEADER, value);
-        }
+/// A whole-file write as the request gave it.
+pub struct WholeWrite {
+    /// `If-Match`'s ETags, if the header was sent.
+    pub if_match: Option<Vec<String>>,
+    /// `If-None-Match: *`: create only.
+    pub if_none_match: bool,
+    /// The SHA-256 `Content-Digest` promised, if any.
+    pub promised: Option<[u8; 32]>,
+    /// The announced length (`Content-Length`), if any.
+    pub announced: Option<u64>,
+    /// The bytes.
+    pub body: RequestBody,
+}
+
+/// 409 `target_is_folder` for the root: checked before any header is read.
+pub fn refuse_root(path: &TreePath) -> Result<(), AppError> {
+    if path.is_root() {
+        return Err(AppError::Conflict {
+            code: "target_is_folder",
+            message: "the root is a folder".to_owned(),
+        });
     }
+    Ok(())
 }
 
 /// A whole-file write (§2.2). `If-None-Match: *` → 412 if something is there;
@@ -81,29 +68,24 @@ impl Written {
 pub async fn write_whole(
     uploads: &Arc<Uploads>,
     path: TreePath,
-    headers: &HeaderMap,
-    body: Body,
+    write: WholeWrite,
 ) -> Result<Written, AppError> {
-    if path.is_root() {
-        return Err(AppError::Conflict {
-            code: "target_is_folder",
-            message: "the root is a folder".to_owned(),
-        });
-    }
-    let if_match = if_match(headers);
-    let promised = content_sha256(headers)?;
+    refuse_root(&path)?;
+    let WholeWrite {
+        if_match,
+        if_none_match,
+        promised,
+        announced,
+        body,
+    } = write;
     let max_size = uploads.max_size;
     let too_large = || AppError::TooLarge {
         code: "file_too_large",
         message: "the body is over this server's size limit".to_owned(),
     };
-    let announced = content_length(headers);
     if announced.is_some_and(|length| length > max_size) {
         return Err(too_large());
     }
-    let if_none_match = headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|value| value.as_bytes().trim_ascii() == b"*");
     let checked = Arc::clone(uploads);
     let probe = path.clone();
     // Refuse early (before reading the body) what would be refused anyway.
@@ -250,19 +232,6 @@ pub fn place_new(source: &Path, target: &Path) -> Result<(), AppError> {
     place(source, target)
 }
 
-/// The ETags listed in `If-Match` (`*` kept as is), if the header is there.
-pub fn if_match(headers: &HeaderMap) -> Option<Vec<String>> {
-    let values: Vec<String> = headers
-        .get_all(header::IF_MATCH)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|list| list.split(','))
-        .map(|tag| tag.trim().to_owned())
-        .filter(|tag| !tag.is_empty())
-        .collect();
-    (headers.contains_key(header::IF_MATCH)).then_some(values)
-}
-
 /// 412 unless the entry at `path` matches `If-Match` (strong comparison; `*`
 /// means "exists"). No header, no condition (blocking).
 pub fn check_if_match(
@@ -287,11 +256,10 @@ pub fn check_if_match(
     }
 }
 
-/// `DELETE P`: 204 once the file (or empty folder) is gone.
-pub async fn delete(uploads: &Arc<Uploads>, path: TreePath) -> Result<Response, AppError> {
+/// `DELETE P`: done once the file (or empty folder) is gone.
+pub async fn delete(uploads: &Arc<Uploads>, path: TreePath) -> Result<(), AppError> {
     let uploads = Arc::clone(uploads);
-    blocking(move || remove_entry(&uploads, &path, true)).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    blocking(move || remove_entry(&uploads, &path, true)).await
 }
 
 /// Removes the entry at `path` itself (a symlink, not its target), and what the

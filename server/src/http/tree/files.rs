@@ -13,10 +13,10 @@ use skiff_protocol::REPR_DIGEST_HEADER;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-use crate::digest::{recorded, RecordedDigest};
 use crate::entry::{etag, http_date, mime_for_name, modified};
 use crate::error::AppError;
 use crate::http::conditional::{is_not_modified, requested_range, RangeRequest};
+use crate::http::digest::{recorded, RecordedDigest};
 use crate::http::state::AppState;
 
 /// Read size of the file stream.

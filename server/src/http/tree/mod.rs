@@ -4,7 +4,8 @@
 //! literal ones. One URL has three representations: an RFSAPI listing or entry
 //! (`X-Raw-Filesystem-API: 1`), the bytes, or the app shell for a browser.
 //!
-//! - `listing.rs`, `files.rs`: the default storage's listings and bytes (local disk)
+//! - `listing.rs`, `files.rs`, `write.rs`: the default storage's listings, bytes
+//!   and writes (local disk)
 //! - `mounted.rs` with `mounted_listing.rs`, `mounted_bytes.rs`, `mounted_write.rs`:
 //!   a mounted storage served through the [`crate::store::Store`] seam
 
@@ -14,6 +15,7 @@ mod mounted;
 mod mounted_bytes;
 mod mounted_listing;
 mod mounted_write;
+pub mod write;
 
 use axum::body::Body;
 use axum::extract::State;
@@ -32,7 +34,6 @@ use super::state::AppState;
 use crate::error::AppError;
 use crate::paths::{is_reserved, parse_tree_path, resolve};
 use crate::tokens::Grant;
-use crate::uploads::tree_write;
 
 /// Every tree path: RFSAPI, bytes, or the app shell.
 pub async fn tree(
@@ -81,8 +82,8 @@ async fn serve_tree(
         // A read-only server answers writes with 405 (the tree has no such method
         // here), as it always has; `--writable` adds PUT and DELETE.
         return match (state.uploads(), method) {
-            (Some(uploads), &Method::PUT) => tree_write::put(uploads, path, headers, body).await,
-            (Some(uploads), &Method::DELETE) => tree_write::delete(uploads, path).await,
+            (Some(uploads), &Method::PUT) => write::put(uploads, path, headers, body).await,
+            (Some(uploads), &Method::DELETE) => write::delete(uploads, path).await,
             (Some(_), _) => Err(AppError::MethodNotAllowed {
                 allow: WRITABLE_TREE_METHODS,
             }),

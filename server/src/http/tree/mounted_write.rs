@@ -18,11 +18,11 @@ use skiff_protocol::TreePath;
 
 use super::mounted::{Allowed, Mounted};
 use super::mounted_listing as listing;
-use crate::digest::{content_sha256, sha256_field, verify};
 use crate::error::AppError;
+use crate::http::digest::{content_sha256, sha256_field};
+use crate::http::headers::{content_length, if_match};
 use crate::store::{PutMode, StoreError};
-use crate::uploads::body::{content_length, hex};
-use crate::uploads::tree_write::if_match;
+use crate::uploads::body::{hex, verify};
 
 /// `PUT P` into a mounted storage: 201 created, 200 replaced, with the file's
 /// RFSAPI entry and `Repr-Digest`.
