@@ -633,5 +633,8 @@ pub mod seaweed;
 /// A storage mounted in a test server's tree, local or S3.
 pub mod mounted;
 
+/// The auth matrix's rows: who asks, and what a refusal must look like.
+pub mod bearer;
+
 /// Where a suite's files live: the default storage, or an S3 storage mounted at `/s3`.
 pub mod target;

@@ -14,6 +14,7 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
+use futures_util::TryStreamExt;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use skiff_protocol::DEFAULT_BUCKET;
@@ -285,6 +286,35 @@ impl Target {
         }
     }
 
+    /// Every file and folder of the storage but its `.skiff`, with contents, in
+    /// order: to prove that refused requests changed nothing.
+    pub async fn snapshot(&self) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        match &self.s3 {
+            None => walk(self.fixture.root(), "", &mut out),
+            Some(place) => {
+                let store = place.store();
+                let prefix = ObjectPath::parse(PREFIX).expect("the prefix");
+                let mut listed: Vec<object_store::ObjectMeta> = store
+                    .list(Some(&prefix))
+                    .try_collect()
+                    .await
+                    .expect("list the storage's objects");
+                listed.sort_by(|a, b| a.location.cmp(&b.location));
+                let reserved = format!("{PREFIX}/.skiff/");
+                for meta in listed {
+                    let key = meta.location.to_string();
+                    if key.starts_with(&reserved) {
+                        continue;
+                    }
+                    let got = store.get(&meta.location).await.expect("get an object");
+                    out.push((key, got.bytes().await.expect("object bytes").to_vec()));
+                }
+            }
+        }
+        out
+    }
+
     /// Whether anything (file or folder) is at `segments`.
     pub async fn exists(&self, segments: &[&str]) -> bool {
         self.facts(segments).await.is_some()
@@ -293,6 +323,24 @@ impl Target {
     /// Whether a folder is at `segments`.
     pub async fn is_dir(&self, segments: &[&str]) -> bool {
         self.facts(segments).await.is_some_and(|facts| facts.is_dir)
+    }
+}
+
+/// Everything under `dir` but the top `.skiff`, folders as `name/`.
+fn walk(dir: &std::path::Path, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir).expect("read").flatten().collect();
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for entry in entries {
+        let name = format!("{prefix}/{}", entry.file_name().to_string_lossy());
+        if name == "/.skiff" {
+            continue;
+        }
+        if entry.path().is_dir() {
+            out.push((format!("{name}/"), Vec::new()));
+            walk(&entry.path(), &name, out);
+        } else {
+            out.push((name, std::fs::read(entry.path()).expect("read")));
+        }
     }
 }
 
