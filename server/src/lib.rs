@@ -14,6 +14,7 @@ mod metadata;
 mod paths;
 mod raw;
 mod server;
+mod services;
 mod space;
 mod storages;
 // The storage seam (issue 11); public (hidden) so `tests/store_backends.rs` can

@@ -9,7 +9,7 @@
 //! - `headers.rs`, `digest.rs`, `conditional.rs`: request headers into plain values
 //! - `app_shell.rs`, `discovery.rs`: the app's files and `/.well-known/skiff`
 //! - `tree/`: the tree API (RFSAPI listings, bytes, `PUT`/`DELETE`)
-//! - `uploads.rs`: the §2 upload API
+//! - `uploads.rs`, `raw.rs`: the §2 upload API, the §4 raw file API
 
 pub mod app_shell;
 mod auth;
@@ -19,6 +19,7 @@ mod discovery;
 pub mod errors;
 pub mod headers;
 pub mod json;
+mod raw;
 pub mod router;
 pub mod state;
 pub mod tree;

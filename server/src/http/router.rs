@@ -21,9 +21,9 @@ use super::app_shell::{self, ASSET_PREFIX};
 use super::discovery::discovery;
 use super::state::AppState;
 use super::tree::listing::RFSAPI;
-use super::{auth, tree, uploads};
+use super::{auth, raw, tree, uploads};
 use crate::error::AppError;
-use crate::{metadata, raw, storages};
+use crate::{metadata, storages};
 
 /// The whole server as a `Router`, ready for `axum::serve` or `oneshot`.
 pub fn app(state: AppState) -> Router {

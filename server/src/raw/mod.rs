@@ -1,152 +1,158 @@
-//! The raw file API (PROTOCOL.md §4, CS3 Raw style) at `{raw}/{operation}?ref=…`.
+//! The raw file API service (PROTOCOL.md §4, CS3 Raw style): `stat`, `list`,
+//! `data`, `mkdir`, `move` and `copy` on references (`path:/a/b` or
+//! `id:<uuid>`). Plain inputs ([`Op`]) and outputs ([`Answer`]);
+//! `crate::http::raw` parses `{raw}/{operation}?ref=…` and writes the answers.
 //!
-//! - `read.rs`: `stat`, `list`, and `data` bytes (served like the tree, §6 rules)
+//! - `read.rs`: `stat`, `list`, and which file `data` serves
 //! - `write.rs`: `data` writes and deletes, `mkdir`
 //! - `tree_ops.rs`: `move` and `copy`
 //! - `mounted.rs`: the same inside a mounted storage, through its store
 //!
-//! References are `path:/a/b` or `id:<uuid>` (`to=` takes `path:` only), given as
-//! form-encoded query values. Reads work on every server; writes need
-//! `--writable` (403 `read_only` otherwise).
+//! Reads work on every server; writes need `--writable` (403 `read_only` otherwise).
 
 mod mounted;
 mod read;
 mod tree_ops;
 mod write;
 
-use std::sync::Arc;
-
-use axum::body::Body;
-use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderMap, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::any;
-use axum::Router;
-use skiff_protocol::{EntryKind, RawStat, TreePath, DIRECTORY_MIME, RAW_PATH};
+use skiff_protocol::{EntryKind, RawList, RawStat, TreePath, DIRECTORY_MIME};
 
 use crate::entry::{etag, mime_for_name, modified, rfc3339};
 use crate::error::AppError;
-use crate::http::state::AppState;
 use crate::paths::{is_reserved, Found};
-use crate::uploads::Uploads;
+use crate::services::Services;
+use crate::uploads::tree_write::{WholeWrite, Written};
 
-/// The raw API routes (on every server).
-pub fn routes() -> Router<AppState> {
-    Router::new().route(&format!("{RAW_PATH}/{{operation}}"), any(handle))
+/// `PUT data`'s write, read from the request only once the call gets that far
+/// (so a refusal that comes first, like `read_only`, still comes first).
+pub type LazyWrite = Box<dyn FnOnce() -> Result<WholeWrite, AppError> + Send>;
+
+/// One raw API call: the operation with the method it came with.
+pub enum Op {
+    /// `GET stat`.
+    Stat,
+    /// `GET list`.
+    List,
+    /// `GET data`: the bytes (served by the HTTP layer from the answer).
+    Data,
+    /// `PUT data`.
+    Put(LazyWrite),
+    /// `DELETE data`.
+    Delete {
+        /// `recursive=true`: a folder with everything in it.
+        recursive: bool,
+    },
+    /// `POST mkdir`.
+    Mkdir,
+    /// `POST move`.
+    Move {
+        /// Where to.
+        to: TreePath,
+        /// `overwrite=true`.
+        overwrite: bool,
+    },
+    /// `POST copy`.
+    Copy {
+        /// Where to.
+        to: TreePath,
+        /// `overwrite=true`.
+        overwrite: bool,
+    },
+    /// A method the operation does not take: 405 with `allow` (a mounted storage
+    /// answers 409 `not_on_mounted_storage`, as for every call it does not serve).
+    Unsupported {
+        /// The methods it does take.
+        allow: &'static str,
+        /// The method was not `GET` or `HEAD`.
+        is_write: bool,
+        /// A `move` or `copy`'s `to=`, checked whatever the method.
+        to: Option<TreePath>,
+    },
 }
 
-/// The query parameters of one call.
-#[derive(Debug, Default)]
-struct Query {
-    reference: Option<String>,
-    to: Option<String>,
-    recursive: bool,
-    overwrite: bool,
+impl Op {
+    /// Whether the call changes anything (and so needs a writable server).
+    pub fn is_write(&self) -> bool {
+        match self {
+            Op::Stat | Op::List | Op::Data => false,
+            Op::Unsupported { is_write, .. } => *is_write,
+            Op::Put(_) | Op::Delete { .. } | Op::Mkdir | Op::Move { .. } | Op::Copy { .. } => true,
+        }
+    }
+
+    /// Where a `move` or `copy` goes.
+    pub fn to(&self) -> Option<&TreePath> {
+        match self {
+            Op::Move { to, .. } | Op::Copy { to, .. } => Some(to),
+            Op::Unsupported { to, .. } => to.as_ref(),
+            _ => None,
+        }
+    }
 }
 
-async fn handle(
-    State(state): State<AppState>,
-    UrlPath(operation): UrlPath<String>,
-    method: Method,
-    uri: axum::http::Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    dispatch(&state, &operation, &method, uri.query(), &headers, body)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
+/// What a call answers.
+pub enum Answer {
+    /// A stat object (200).
+    Stat(RawStat),
+    /// The stat object of what was made: a folder or a copy (201).
+    Created(RawStat),
+    /// A folder's children (200).
+    List(RawList),
+    /// The file whose bytes to serve.
+    Bytes(Found),
+    /// A `PUT data`: what the write did, and the stat object (201 or 200).
+    Written(Written, RawStat),
+    /// Gone (204).
+    Deleted,
 }
 
-async fn dispatch(
-    state: &AppState,
-    operation: &str,
-    method: &Method,
-    query: Option<&str>,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<Response, AppError> {
-    let query = parse_query(query)?;
-    let is_read = matches!(*method, Method::GET | Method::HEAD);
-    let allow = match operation {
-        "stat" | "list" => "GET, HEAD",
-        "data" => "GET, HEAD, PUT, DELETE",
-        "mkdir" | "move" | "copy" => "POST",
-        _ => return Err(AppError::NotFound),
-    };
-    let path = reference(state, query.reference.as_deref(), is_read).await?;
-    let to = match operation {
-        "move" | "copy" => Some(target(query.to.as_deref())?),
-        _ => None,
-    };
-    if let Some(answer) =
-        mounted::dispatch(state, operation, method, &path, to.as_ref(), &query).await
-    {
+/// Runs `op` on `path` (already resolved by [`reference`]).
+pub async fn call(services: &Services, path: TreePath, op: Op) -> Result<Answer, AppError> {
+    if let Some(answer) = mounted::call(services, &path, mounted::Call::of(&op)).await {
         return answer;
     }
-    match (operation, method.clone()) {
-        ("stat", Method::GET | Method::HEAD) => read::stat(state, path).await,
-        ("list", Method::GET | Method::HEAD) => read::list(state, path).await,
-        ("data", Method::GET | Method::HEAD) => read::data(state, path, method, headers).await,
-        ("data", Method::PUT) => write::put(writer(state)?, path, headers, body).await,
-        ("data", Method::DELETE) => write::delete(writer(state)?, path, query.recursive).await,
-        ("mkdir", Method::POST) => write::mkdir(writer(state)?, path).await,
-        ("move" | "copy", Method::POST) => {
-            let uploads = writer(state)?;
-            let to = target(query.to.as_deref())?;
-            if operation == "move" {
-                tree_ops::move_entry(uploads, path, to, query.overwrite).await
-            } else {
-                tree_ops::copy_entry(uploads, path, to, query.overwrite).await
-            }
+    match op {
+        Op::Stat => Ok(Answer::Stat(read::stat(services, path).await?)),
+        Op::List => Ok(Answer::List(read::list(services, path).await?)),
+        Op::Data => Ok(Answer::Bytes(read::data(services, path).await?)),
+        Op::Put(write) => {
+            let uploads = services.writer()?;
+            let (written, stat) = write::put(uploads, path, write()?).await?;
+            Ok(Answer::Written(written, stat))
         }
-        _ => Err(AppError::MethodNotAllowed { allow }),
-    }
-}
-
-/// The uploads state, which every write needs; 403 on a read-only server.
-fn writer(state: &AppState) -> Result<&Arc<Uploads>, AppError> {
-    state.uploads().ok_or(AppError::ReadOnly)
-}
-
-/// `ref`, `to`, `recursive` and `overwrite` from the query (form-encoded values).
-fn parse_query(query: Option<&str>) -> Result<Query, AppError> {
-    let mut parsed = Query::default();
-    for pair in query
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-    {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let value = skiff_protocol::decode_segment(&value.replace('+', " "))?;
-        match name {
-            "ref" => parsed.reference = Some(value),
-            "to" => parsed.to = Some(value),
-            "recursive" => parsed.recursive = flag(name, &value)?,
-            "overwrite" => parsed.overwrite = flag(name, &value)?,
-            _ => {}
+        Op::Delete { recursive } => {
+            write::delete(services.writer()?, path, recursive).await?;
+            Ok(Answer::Deleted)
         }
-    }
-    Ok(parsed)
-}
-
-fn flag(name: &str, value: &str) -> Result<bool, AppError> {
-    match value {
-        "true" | "1" => Ok(true),
-        "false" | "0" | "" => Ok(false),
-        _ => Err(bad_ref(format!("{name} must be true or false"))),
+        Op::Mkdir => Ok(Answer::Created(
+            write::mkdir(services.writer()?, path).await?,
+        )),
+        Op::Move { to, overwrite } => {
+            let uploads = services.writer()?;
+            Ok(Answer::Stat(
+                tree_ops::move_entry(uploads, path, to, overwrite).await?,
+            ))
+        }
+        Op::Copy { to, overwrite } => {
+            let uploads = services.writer()?;
+            Ok(Answer::Created(
+                tree_ops::copy_entry(uploads, path, to, overwrite).await?,
+            ))
+        }
+        Op::Unsupported { allow, .. } => Err(AppError::MethodNotAllowed { allow }),
     }
 }
 
 /// Resolves `ref=` to a tree path: `path:` lexically, `id:` through the store
 /// (unknown ids are 404). `.skiff` is 404 to read and 403 to write.
-async fn reference(
-    state: &AppState,
+pub async fn reference(
+    services: &Services,
     reference: Option<&str>,
     is_read: bool,
 ) -> Result<TreePath, AppError> {
     let reference = reference.ok_or_else(|| bad_ref("ref= is required".to_owned()))?;
     let path = if let Some(id) = reference.strip_prefix("id:") {
-        let ids = state.ids().clone();
+        let ids = services.ids().clone();
         let id = id.to_owned();
         let key = crate::uploads::blocking(move || ids.path_of(&id))
             .await?
@@ -166,7 +172,7 @@ async fn reference(
 }
 
 /// `to=path:/…`, which must not be the reserved name.
-fn target(to: Option<&str>) -> Result<TreePath, AppError> {
+pub fn target(to: Option<&str>) -> Result<TreePath, AppError> {
     let to = to.ok_or_else(|| bad_ref("to= is required".to_owned()))?;
     let path = path_ref(to)?;
     if is_reserved(&path) {
@@ -195,7 +201,7 @@ fn key_to_path(key: &str) -> Result<TreePath, AppError> {
     Ok(TreePath::from_segments(key.split('/'))?)
 }
 
-fn bad_ref(message: String) -> AppError {
+pub fn bad_ref(message: String) -> AppError {
     AppError::BadRequest {
         code: "bad_ref",
         message,
@@ -225,15 +231,4 @@ fn stat_of(state_ids: &crate::catalog::ids::Ids, found: &Found) -> Result<RawSta
         last_modified: rfc3339(modified(&found.metadata)),
         name,
     })
-}
-
-/// A stat object as a JSON response with `status`.
-fn stat_response(status: StatusCode, stat: &RawStat) -> Response {
-    let mut response = crate::http::json::json_response(status, stat);
-    if let Ok(value) = axum::http::HeaderValue::from_str(&stat.etag) {
-        response
-            .headers_mut()
-            .insert(axum::http::header::ETAG, value);
-    }
-    response
 }

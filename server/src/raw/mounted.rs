@@ -6,15 +6,13 @@
 
 use std::sync::Arc;
 
-use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Response};
 use skiff_protocol::{EntryKind, RawList, RawListEntry, RawStat, TreePath, DIRECTORY_MIME};
 
-use super::{stat_response, Query};
+use super::{Answer, Op};
 use crate::catalog::ids::Ids;
 use crate::entry::{mime_for_name, rfc3339};
 use crate::error::AppError;
-use crate::http::state::AppState;
+use crate::services::Services;
 use crate::store::{Entry, Store, StoreError};
 use crate::uploads::blocking;
 
@@ -35,11 +33,11 @@ impl Place {
 }
 
 /// Where `path` is, if it is inside a mounted storage (the mount itself included).
-fn place(state: &AppState, path: &TreePath) -> Result<Option<Place>, AppError> {
+fn place(services: &Services, path: &TreePath) -> Result<Option<Place>, AppError> {
     let Some((storage, slot)) = path
         .segments()
         .first()
-        .and_then(|top| state.storages().mounted(top))
+        .and_then(|top| services.storages().mounted(top))
     else {
         return Ok(None);
     };
@@ -52,39 +50,99 @@ fn place(state: &AppState, path: &TreePath) -> Result<Option<Place>, AppError> {
     }))
 }
 
+/// What a mounted storage serves of an [`Op`] (no request body: a `PUT data`
+/// is refused here before it would be read).
+pub enum Call {
+    Stat,
+    List,
+    Mkdir,
+    Delete {
+        recursive: bool,
+    },
+    Move {
+        to: TreePath,
+        overwrite: bool,
+    },
+    Copy {
+        to: TreePath,
+        overwrite: bool,
+    },
+    /// Anything else: 409 `not_on_mounted_storage` (after `read_only` for a write).
+    Other {
+        is_write: bool,
+        to: Option<TreePath>,
+    },
+}
+
+impl Call {
+    /// The mounted side of `op`.
+    pub fn of(op: &Op) -> Self {
+        match op {
+            Op::Stat => Call::Stat,
+            Op::List => Call::List,
+            Op::Mkdir => Call::Mkdir,
+            Op::Delete { recursive } => Call::Delete {
+                recursive: *recursive,
+            },
+            Op::Move { to, overwrite } => Call::Move {
+                to: to.clone(),
+                overwrite: *overwrite,
+            },
+            Op::Copy { to, overwrite } => Call::Copy {
+                to: to.clone(),
+                overwrite: *overwrite,
+            },
+            Op::Data | Op::Put(_) | Op::Unsupported { .. } => Call::Other {
+                is_write: op.is_write(),
+                to: op.to().cloned(),
+            },
+        }
+    }
+
+    fn is_write(&self) -> bool {
+        match self {
+            Call::Stat | Call::List => false,
+            Call::Other { is_write, .. } => *is_write,
+            Call::Mkdir | Call::Delete { .. } | Call::Move { .. } | Call::Copy { .. } => true,
+        }
+    }
+
+    fn to(&self) -> Option<&TreePath> {
+        match self {
+            Call::Move { to, .. } | Call::Copy { to, .. } => Some(to),
+            Call::Other { to, .. } => to.as_ref(),
+            _ => None,
+        }
+    }
+}
+
 /// Serves the call if `path` (or `to`) is inside a mounted storage; `None` leaves
 /// it to the default storage's raw API.
-pub async fn dispatch(
-    state: &AppState,
-    operation: &str,
-    method: &Method,
+pub async fn call(
+    services: &Services,
     path: &TreePath,
-    to: Option<&TreePath>,
-    query: &Query,
-) -> Option<Result<Response, AppError>> {
-    let from = match place(state, path) {
+    op: Call,
+) -> Option<Result<Answer, AppError>> {
+    let from = match place(services, path) {
         Ok(from) => from,
         Err(error) => return Some(Err(error)),
     };
-    let target = match to.map(|to| place(state, to)).transpose() {
+    let target = match op.to().map(|to| place(services, to)).transpose() {
         Ok(target) => target.flatten(),
         Err(error) => return Some(Err(error)),
     };
     if from.is_none() && target.is_none() {
         return None;
     }
-    Some(serve(state, operation, method, from, target, to.is_some(), query).await)
+    Some(serve(services, op, from, target).await)
 }
 
 async fn serve(
-    state: &AppState,
-    operation: &str,
-    method: &Method,
+    services: &Services,
+    op: Call,
     from: Option<Place>,
     target: Option<Place>,
-    has_to: bool,
-    query: &Query,
-) -> Result<Response, AppError> {
+) -> Result<Answer, AppError> {
     let across = || AppError::Conflict {
         code: "across_storages",
         message: "moving or copying between two storages is not supported yet; \
@@ -94,21 +152,17 @@ async fn serve(
     let Some(from) = from else {
         return Err(across());
     };
-    let ids = state.ids().clone();
-    let is_write = !matches!(*method, Method::GET | Method::HEAD);
-    if is_write && !(state.writable() && from.writable) {
+    let ids = services.ids().clone();
+    if op.is_write() && !(services.writable() && from.writable) {
         return Err(AppError::ReadOnly);
     }
-    match (operation, method.clone()) {
-        ("stat", Method::GET | Method::HEAD) => {
+    match op {
+        Call::Stat => {
             let entry = from.store.stat(&from.key).await?;
-            Ok(stat_response(
-                StatusCode::OK,
-                &stat(&ids, &from, &entry).await?,
-            ))
+            Ok(Answer::Stat(stat(&ids, &from, &entry).await?))
         }
-        ("list", Method::GET | Method::HEAD) => list(&ids, &from).await,
-        ("mkdir", Method::POST) => {
+        Call::List => Ok(Answer::List(list(&ids, &from).await?)),
+        Call::Mkdir => {
             match from.store.stat(&from.key).await {
                 Ok(_) => return Err(exists()),
                 Err(StoreError::NotFound) => {}
@@ -117,20 +171,18 @@ async fn serve(
             from.store.mkdir(&from.key).await?;
             forget(&ids, from.tree_key(&from.key)).await?;
             let entry = from.store.stat(&from.key).await?;
-            Ok(stat_response(
-                StatusCode::CREATED,
-                &stat(&ids, &from, &entry).await?,
-            ))
+            Ok(Answer::Created(stat(&ids, &from, &entry).await?))
         }
-        ("data", Method::DELETE) => {
+        Call::Delete { recursive } => {
             if from.key.is_root() {
                 return Err(storage_root());
             }
-            from.store.delete(&from.key, query.recursive).await?;
+            from.store.delete(&from.key, recursive).await?;
             forget(&ids, from.tree_key(&from.key)).await?;
-            Ok(StatusCode::NO_CONTENT.into_response())
+            Ok(Answer::Deleted)
         }
-        ("move" | "copy", Method::POST) if has_to => {
+        Call::Move { overwrite, .. } | Call::Copy { overwrite, .. } => {
+            let is_move = matches!(op, Call::Move { .. });
             let target = match target {
                 Some(target) if target.storage == from.storage => target,
                 _ => return Err(across()),
@@ -139,28 +191,24 @@ async fn serve(
                 return Err(storage_root());
             }
             let (from_key, to_key) = (from.tree_key(&from.key), target.tree_key(&target.key));
-            if operation == "move" {
-                from.store
-                    .rename(&from.key, &target.key, query.overwrite)
-                    .await?;
+            if is_move {
+                from.store.rename(&from.key, &target.key, overwrite).await?;
                 let ids = ids.clone();
                 blocking(move || ids.move_tree(&from_key, &to_key)).await?;
             } else {
-                from.store
-                    .copy(&from.key, &target.key, query.overwrite)
-                    .await?;
+                from.store.copy(&from.key, &target.key, overwrite).await?;
                 // A copy is a new entry: whatever was recorded at the target is not its.
                 forget(&ids, to_key).await?;
             }
             let entry = target.store.stat(&target.key).await?;
-            let status = if operation == "move" {
-                StatusCode::OK
+            let stat = stat(&ids, &target, &entry).await?;
+            Ok(if is_move {
+                Answer::Stat(stat)
             } else {
-                StatusCode::CREATED
-            };
-            Ok(stat_response(status, &stat(&ids, &target, &entry).await?))
+                Answer::Created(stat)
+            })
         }
-        _ => Err(AppError::Conflict {
+        Call::Other { .. } => Err(AppError::Conflict {
             code: "not_on_mounted_storage",
             message: format!(
                 "{:?} is a mounted storage, where the raw API serves stat, list, mkdir, \
@@ -200,7 +248,7 @@ async fn stat(ids: &Ids, place: &Place, entry: &Entry) -> Result<RawStat, AppErr
 
 /// Every child of the folder at `place`, with ids (made for the whole folder in one
 /// transaction, as in ROOT).
-async fn list(ids: &Ids, place: &Place) -> Result<Response, AppError> {
+async fn list(ids: &Ids, place: &Place) -> Result<RawList, AppError> {
     let mut children = Vec::new();
     let mut after = None;
     loop {
@@ -234,10 +282,7 @@ async fn list(ids: &Ids, place: &Place) -> Result<Response, AppError> {
             id,
         })
         .collect();
-    Ok(crate::http::json::json_response(
-        StatusCode::OK,
-        &RawList { entries },
-    ))
+    Ok(RawList { entries })
 }
 
 async fn forget(ids: &Ids, key: String) -> Result<(), AppError> {

@@ -1,36 +1,31 @@
 //! Raw API reads: `stat`, `list` (ids created for the whole folder in one
-//! transaction) and `data` (bytes, with the tree's validators, ranges, §6
-//! safe-serving headers and `Repr-Digest`).
+//! transaction) and `data` (which file's bytes; the HTTP layer serves them with
+//! the tree's validators, ranges, §6 safe-serving headers and `Repr-Digest`).
 
-use axum::http::{HeaderMap, Method, StatusCode};
-use axum::response::Response;
-use skiff_protocol::{EntryKind, RawList, RawListEntry, TreePath};
+use skiff_protocol::{EntryKind, RawList, RawListEntry, RawStat, TreePath};
 
-use super::{stat_of, stat_response};
+use super::stat_of;
 use crate::entry::etag;
 use crate::error::AppError;
-use crate::http::json::json_response;
-use crate::http::state::AppState;
-use crate::http::tree::{facts_blocking, serve_file};
-use crate::paths::find_blocking;
+use crate::paths::{find_blocking, Found};
+use crate::services::Services;
 use crate::uploads::blocking;
 use crate::walk::{child_key, visible};
 
 /// `GET {raw}/stat?ref=`.
-pub async fn stat(state: &AppState, path: TreePath) -> Result<Response, AppError> {
-    let state = state.clone();
-    let stat = blocking(move || {
+pub async fn stat(services: &Services, path: TreePath) -> Result<RawStat, AppError> {
+    let state = services.clone();
+    blocking(move || {
         let found = find_blocking(state.root(), path)?;
         stat_of(state.ids(), &found)
     })
-    .await?;
-    Ok(stat_response(StatusCode::OK, &stat))
+    .await
 }
 
 /// `GET {raw}/list?ref=`: a folder's children; a file is 409 `not_a_folder`.
-pub async fn list(state: &AppState, path: TreePath) -> Result<Response, AppError> {
-    let state = state.clone();
-    let list = blocking(move || {
+pub async fn list(services: &Services, path: TreePath) -> Result<RawList, AppError> {
+    let state = services.clone();
+    blocking(move || {
         let found = find_blocking(state.root(), path)?;
         if !found.metadata.is_dir() {
             return Err(AppError::Conflict {
@@ -70,31 +65,20 @@ pub async fn list(state: &AppState, path: TreePath) -> Result<Response, AppError
             .collect();
         Ok(RawList { entries })
     })
-    .await?;
-    Ok(json_response(StatusCode::OK, &list))
+    .await
 }
 
-/// `GET {raw}/data?ref=`: the file's bytes, exactly as the tree serves them
-/// (including `_format` and the §6 headers); a folder is 409 `is_a_folder`.
-pub async fn data(
-    state: &AppState,
-    path: TreePath,
-    method: &Method,
-    headers: &HeaderMap,
-) -> Result<Response, AppError> {
-    let reader = state.clone();
-    let (found, facts) = blocking(move || {
-        let found = find_blocking(reader.root(), path)?;
-        let facts = facts_blocking(&reader, &found.key())?;
-        Ok((found, facts))
-    })
-    .await?;
+/// `GET {raw}/data?ref=`: the file whose bytes to serve, exactly as the tree
+/// serves them (including `_format` and the §6 headers); a folder is 409
+/// `is_a_folder`.
+pub async fn data(services: &Services, path: TreePath) -> Result<Found, AppError> {
+    let reader = services.clone();
+    let found = blocking(move || find_blocking(reader.root(), path)).await?;
     if !found.metadata.is_file() {
         return Err(AppError::Conflict {
             code: "is_a_folder",
             message: "a folder has no bytes; list it instead".to_owned(),
         });
     }
-    let name = found.path.name().unwrap_or_default();
-    serve_file(&found.canonical, name, facts, method, headers).await
+    Ok(found)
 }

@@ -9,26 +9,24 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axum::http::StatusCode;
-use axum::response::Response;
-use skiff_protocol::TreePath;
+use skiff_protocol::{RawStat, TreePath};
 
-use super::{stat_of, stat_response};
+use super::stat_of;
 use crate::error::AppError;
 use crate::paths::{find_blocking, resolve_blocking};
 use crate::uploads::target::{exists, prepare_parent, sync_dir};
 use crate::uploads::{blocking, Uploads};
 use crate::walk::visible;
 
-/// `POST {raw}/move?ref=&to=[&overwrite=true]`: 200 with the new stat object.
+/// `POST {raw}/move?ref=&to=[&overwrite=true]`: the new stat object.
 pub async fn move_entry(
     uploads: &Arc<Uploads>,
     from: TreePath,
     to: TreePath,
     overwrite: bool,
-) -> Result<Response, AppError> {
+) -> Result<RawStat, AppError> {
     let uploads = Arc::clone(uploads);
-    let stat = blocking(move || {
+    blocking(move || {
         check_places(&from, &to)?;
         let (Some(parent), Some(name)) = (from.parent(), from.name()) else {
             return Err(is_root());
@@ -49,19 +47,18 @@ pub async fn move_entry(
         let found = find_blocking(uploads.root(), to)?;
         stat_of(uploads.ids(), &found)
     })
-    .await?;
-    Ok(stat_response(StatusCode::OK, &stat))
+    .await
 }
 
-/// `POST {raw}/copy?ref=&to=[&overwrite=true]`: 201 with the copy's stat object.
+/// `POST {raw}/copy?ref=&to=[&overwrite=true]`: the copy's stat object.
 pub async fn copy_entry(
     uploads: &Arc<Uploads>,
     from: TreePath,
     to: TreePath,
     overwrite: bool,
-) -> Result<Response, AppError> {
+) -> Result<RawStat, AppError> {
     let uploads = Arc::clone(uploads);
-    let stat = blocking(move || {
+    blocking(move || {
         check_places(&from, &to)?;
         let source = find_blocking(uploads.root(), from)?;
         let temp = uploads.temp_path();
@@ -83,8 +80,7 @@ pub async fn copy_entry(
         let found = find_blocking(uploads.root(), to)?;
         stat_of(uploads.ids(), &found)
     })
-    .await?;
-    Ok(stat_response(StatusCode::CREATED, &stat))
+    .await
 }
 
 /// Refuses the root as either end and a folder into itself (409).

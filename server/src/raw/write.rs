@@ -3,27 +3,21 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use skiff_protocol::TreePath;
+use skiff_protocol::{RawStat, TreePath};
 
-use super::{stat_of, stat_response};
+use super::stat_of;
 use crate::error::AppError;
-use crate::http::tree::write::{add_repr_digest, whole_write, written_status};
 use crate::paths::{find_blocking, resolve_blocking, Found};
 use crate::uploads::target::{prepare_parent, sync_dir};
-use crate::uploads::tree_write::{remove_entry, write_whole};
+use crate::uploads::tree_write::{remove_entry, write_whole, WholeWrite, Written};
 use crate::uploads::{blocking, Uploads};
 
-/// `PUT {raw}/data?ref=`: 201 created or 200 replaced, with the stat object.
+/// `PUT {raw}/data?ref=`: what the write did, and the stat object.
 pub async fn put(
     uploads: &Arc<Uploads>,
     path: TreePath,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<Response, AppError> {
-    let write = whole_write(&path, headers, body)?;
+    write: WholeWrite,
+) -> Result<(Written, RawStat), AppError> {
     let written = write_whole(uploads, path.clone(), write).await?;
     let uploads = Arc::clone(uploads);
     let metadata = written.metadata.clone();
@@ -37,18 +31,16 @@ pub async fn put(
         stat_of(uploads.ids(), &found)
     })
     .await?;
-    let mut response = stat_response(written_status(&written), &stat);
-    add_repr_digest(&written, &mut response);
-    Ok(response)
+    Ok((written, stat))
 }
 
-/// `DELETE {raw}/data?ref=[&recursive=true]`: 204; a non-empty folder without
+/// `DELETE {raw}/data?ref=[&recursive=true]`; a non-empty folder without
 /// `recursive` is 409 `not_empty`, the root is 409 `is_root`.
 pub async fn delete(
     uploads: &Arc<Uploads>,
     path: TreePath,
     recursive: bool,
-) -> Result<Response, AppError> {
+) -> Result<(), AppError> {
     let uploads = Arc::clone(uploads);
     blocking(move || {
         match remove_entry(&uploads, &path, true) {
@@ -67,18 +59,17 @@ pub async fn delete(
         sync_dir(&dir)?;
         uploads.ids().forget_tree(&path.segments().join("/"))
     })
-    .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    .await
 }
 
-/// `POST {raw}/mkdir?ref=`: 201 with the stat object; parents are created; an
+/// `POST {raw}/mkdir?ref=`: the new folder's stat object; parents are created; an
 /// existing entry is 409 `exists`.
-pub async fn mkdir(uploads: &Arc<Uploads>, path: TreePath) -> Result<Response, AppError> {
+pub async fn mkdir(uploads: &Arc<Uploads>, path: TreePath) -> Result<RawStat, AppError> {
     if path.is_root() {
         return Err(exists());
     }
     let uploads = Arc::clone(uploads);
-    let stat = blocking(move || {
+    blocking(move || {
         let target = prepare_parent(uploads.root(), &path)?;
         std::fs::create_dir(&target).map_err(|error| match error.kind() {
             std::io::ErrorKind::AlreadyExists => exists(),
@@ -93,8 +84,7 @@ pub async fn mkdir(uploads: &Arc<Uploads>, path: TreePath) -> Result<Response, A
         let found = find_blocking(uploads.root(), path)?;
         stat_of(uploads.ids(), &found)
     })
-    .await?;
-    Ok(stat_response(StatusCode::CREATED, &stat))
+    .await
 }
 
 fn exists() -> AppError {

@@ -17,7 +17,7 @@ use crate::entry::{etag, http_date, mime_for_name, modified};
 use crate::error::AppError;
 use crate::http::conditional::{is_not_modified, requested_range, RangeRequest};
 use crate::http::digest::{recorded, RecordedDigest};
-use crate::http::state::AppState;
+use crate::services::Services;
 
 /// Read size of the file stream.
 const READ_CHUNK: usize = 64 * 1024;
@@ -32,14 +32,14 @@ pub struct FileFacts {
 }
 
 /// The [`FileFacts`] of the file at `key` (one blocking trip).
-pub async fn facts(state: &AppState, key: String) -> Result<FileFacts, AppError> {
-    let state = state.clone();
+pub async fn facts(services: &Services, key: String) -> Result<FileFacts, AppError> {
+    let state = services.clone();
     crate::uploads::blocking(move || facts_blocking(&state, &key)).await
 }
 
 /// The [`FileFacts`] of the file at `key` (blocking). A read-only server has no
 /// uploads store, hence no digests.
-pub fn facts_blocking(state: &AppState, key: &str) -> Result<FileFacts, AppError> {
+pub fn facts_blocking(state: &Services, key: &str) -> Result<FileFacts, AppError> {
     Ok(FileFacts {
         format: state.ids().format_of(key)?,
         digest: match state.uploads() {

@@ -24,7 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use skiff_protocol::TreePath;
 
-pub use files::{facts_blocking, prepare, serve_file, Described, FileFacts, Prepared};
+pub use files::{facts, prepare, serve_file, Described, FileFacts, Prepared};
 pub use listing::RFSAPI;
 pub use mounted_listing::mount_entry;
 

@@ -1,0 +1,156 @@
+//! The raw file API over HTTP (PROTOCOL.md §4) at `{raw}/{operation}?ref=…`:
+//! the query and method decoded into a [`raw::Op`], the call made by
+//! `crate::raw`, and its [`Answer`] written as a response (stat objects carry
+//! their `ETag`; `data` bytes are served like the tree's).
+//!
+//! References are `path:/a/b` or `id:<uuid>` (`to=` takes `path:` only), given as
+//! form-encoded query values.
+
+use axum::body::Body;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use skiff_protocol::{RawStat, TreePath, RAW_PATH};
+
+use super::json::json_response;
+use super::state::AppState;
+use super::tree::write::{add_repr_digest, whole_write, written_status};
+use super::tree::{facts, serve_file};
+use crate::error::AppError;
+use crate::raw::{self, bad_ref, Answer, Op};
+
+/// The raw API routes (on every server).
+pub fn routes() -> Router<AppState> {
+    Router::new().route(&format!("{RAW_PATH}/{{operation}}"), any(handle))
+}
+
+/// The query parameters of one call.
+#[derive(Debug, Default)]
+struct Query {
+    reference: Option<String>,
+    to: Option<String>,
+    recursive: bool,
+    overwrite: bool,
+}
+
+async fn handle(
+    State(state): State<AppState>,
+    UrlPath(operation): UrlPath<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    dispatch(&state, &operation, &method, uri.query(), headers, body)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn dispatch(
+    state: &AppState,
+    operation: &str,
+    method: &Method,
+    query: Option<&str>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    let query = parse_query(query)?;
+    let is_read = matches!(*method, Method::GET | Method::HEAD);
+    let allow = match operation {
+        "stat" | "list" => "GET, HEAD",
+        "data" => "GET, HEAD, PUT, DELETE",
+        "mkdir" | "move" | "copy" => "POST",
+        _ => return Err(AppError::NotFound),
+    };
+    let path = raw::reference(state, query.reference.as_deref(), is_read).await?;
+    let op = match (operation, method.clone()) {
+        ("move", Method::POST) => Op::Move {
+            to: raw::target(query.to.as_deref())?,
+            overwrite: query.overwrite,
+        },
+        ("copy", Method::POST) => Op::Copy {
+            to: raw::target(query.to.as_deref())?,
+            overwrite: query.overwrite,
+        },
+        // `to=` is checked for a move or copy whatever the method.
+        ("move" | "copy", _) => {
+            unsupported(allow, is_read, Some(raw::target(query.to.as_deref())?))
+        }
+        ("stat", Method::GET | Method::HEAD) => Op::Stat,
+        ("list", Method::GET | Method::HEAD) => Op::List,
+        ("data", Method::GET | Method::HEAD) => Op::Data,
+        ("data", Method::PUT) => {
+            let (target, headers) = (path.clone(), headers.clone());
+            Op::Put(Box::new(move || whole_write(&target, &headers, body)))
+        }
+        ("data", Method::DELETE) => Op::Delete {
+            recursive: query.recursive,
+        },
+        ("mkdir", Method::POST) => Op::Mkdir,
+        _ => unsupported(allow, is_read, None),
+    };
+    let response = match raw::call(state, path, op).await? {
+        Answer::Stat(stat) => stat_response(StatusCode::OK, &stat),
+        Answer::Created(stat) => stat_response(StatusCode::CREATED, &stat),
+        Answer::List(list) => json_response(StatusCode::OK, &list),
+        Answer::Bytes(found) => {
+            let facts = facts(state, found.key()).await?;
+            let name = found.path.name().unwrap_or_default();
+            serve_file(&found.canonical, name, facts, method, &headers).await?
+        }
+        Answer::Written(written, stat) => {
+            let mut response = stat_response(written_status(&written), &stat);
+            add_repr_digest(&written, &mut response);
+            response
+        }
+        Answer::Deleted => StatusCode::NO_CONTENT.into_response(),
+    };
+    Ok(response)
+}
+
+fn unsupported(allow: &'static str, is_read: bool, to: Option<TreePath>) -> Op {
+    Op::Unsupported {
+        allow,
+        is_write: !is_read,
+        to,
+    }
+}
+/// `ref`, `to`, `recursive` and `overwrite` from the query (form-encoded values).
+fn parse_query(query: Option<&str>) -> Result<Query, AppError> {
+    let mut parsed = Query::default();
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = skiff_protocol::decode_segment(&value.replace('+', " "))?;
+        match name {
+            "ref" => parsed.reference = Some(value),
+            "to" => parsed.to = Some(value),
+            "recursive" => parsed.recursive = flag(name, &value)?,
+            "overwrite" => parsed.overwrite = flag(name, &value)?,
+            _ => {}
+        }
+    }
+    Ok(parsed)
+}
+
+fn flag(name: &str, value: &str) -> Result<bool, AppError> {
+    match value {
+        "true" | "1" => Ok(true),
+        "false" | "0" | "" => Ok(false),
+        _ => Err(bad_ref(format!("{name} must be true or false"))),
+    }
+}
+
+/// A stat object as a JSON response with `status`.
+fn stat_response(status: StatusCode, stat: &RawStat) -> Response {
+    let mut response = json_response(status, stat);
+    if let Ok(value) = HeaderValue::from_str(&stat.etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}

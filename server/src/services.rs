@@ -1,0 +1,128 @@
+//! [`Services`]: what the services share, built once from the validated
+//! configuration: the served root, the catalog's ids, the storages and, with
+//! `--writable`, the upload sessions. No HTTP here; `crate::http::AppState`
+//! holds one beside what only the HTTP layer needs.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::catalog::ids::Ids;
+use crate::config::{Config, ConfigError};
+use crate::error::AppError;
+use crate::storages::StorageRegistry;
+use crate::uploads::buckets::{Buckets, MountedBucket};
+use crate::uploads::{spawn_sweeper, Uploads};
+
+/// The services' shared state; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Services {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    root: PathBuf,
+    /// Present exactly when the server is writable.
+    uploads: Option<Arc<Uploads>>,
+    /// Stable ids of entries (§4).
+    ids: Ids,
+    /// The storages (§5): the served tree as `default`, the config file's, the API's.
+    storages: Arc<StorageRegistry>,
+}
+
+impl Services {
+    /// Opens the database, the storages and (with `--writable`) the upload
+    /// sessions for the canonical `root`.
+    pub fn open(config: &Config, root: PathBuf) -> Result<Self, ConfigError> {
+        let state_error = |error: AppError| ConfigError::StateStore {
+            path: root.join(skiff_protocol::RESERVED_NAME),
+            reason: error.to_string(),
+        };
+        // A read-only server never writes to the disk, so `.skiff` is created only
+        // when writable; its ids then live in memory (see `crate::catalog::ids`).
+        let db = crate::database::open(&root, config.writable).map_err(state_error)?;
+        let storages = StorageRegistry::open(db.clone(), &root, config.writable, &config.storages)
+            .map_err(ConfigError::Storage)?;
+        let storages = Arc::new(storages);
+        let ids = Ids::new(db);
+        let uploads = if config.writable {
+            let buckets: Arc<dyn Buckets> = storages.clone();
+            let uploads =
+                Uploads::open(&root, config, ids.clone(), buckets).map_err(state_error)?;
+            let uploads = Arc::new(uploads);
+            // Outside a runtime (a plain unit test) there is nothing to sweep with.
+            if tokio::runtime::Handle::try_current().is_ok() {
+                spawn_sweeper(&uploads);
+            }
+            Some(uploads)
+        } else {
+            None
+        };
+        Ok(Self {
+            inner: Arc::new(Inner {
+                root,
+                uploads,
+                ids,
+                storages,
+            }),
+        })
+    }
+
+    /// The canonical served root: every resolved path must start with it.
+    pub fn root(&self) -> &Path {
+        &self.inner.root
+    }
+
+    /// Whether the server was started with `--writable`.
+    pub fn writable(&self) -> bool {
+        self.inner.uploads.is_some()
+    }
+
+    /// The stable ids of entries.
+    pub fn ids(&self) -> &Ids {
+        &self.inner.ids
+    }
+
+    /// The storages (§5).
+    pub fn storages(&self) -> &StorageRegistry {
+        &self.inner.storages
+    }
+
+    /// The upload sessions; `None` on a read-only server.
+    pub fn uploads(&self) -> Option<&Arc<Uploads>> {
+        self.inner.uploads.as_ref()
+    }
+
+    /// The upload sessions, which every write needs; 403 `read_only` without them.
+    pub fn writer(&self) -> Result<&Arc<Uploads>, AppError> {
+        self.uploads().ok_or(AppError::ReadOnly)
+    }
+}
+
+/// The storages are the upload buckets (§2): implemented here, where both are
+/// known, so neither module depends on the other for it.
+impl Buckets for StorageRegistry {
+    fn names(&self) -> Vec<String> {
+        self.list()
+            .into_iter()
+            .map(|storage| storage.name)
+            .collect()
+    }
+
+    fn mounted(&self, name: &str) -> Option<MountedBucket> {
+        if name == skiff_protocol::DEFAULT_BUCKET {
+            return None;
+        }
+        let storage = self.get(name)?;
+        let store = self.store(name)?;
+        Some(MountedBucket {
+            store,
+            mount: storage.mount,
+            writable: storage.writable,
+        })
+    }
+
+    fn is_mount(&self, top: &str) -> bool {
+        StorageRegistry::is_mount(self, top)
+    }
+}
