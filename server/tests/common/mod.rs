@@ -636,5 +636,8 @@ pub mod mounted;
 /// The auth matrix's rows: who asks, and what a refusal must look like.
 pub mod bearer;
 
+/// The raw API suites' fixture and calls.
+pub mod raw;
+
 /// Where a suite's files live: the default storage, or an S3 storage mounted at `/s3`.
 pub mod target;
