@@ -13,6 +13,7 @@ mod http;
 mod metadata;
 mod paths;
 mod raw;
+mod scrub;
 mod server;
 mod services;
 mod space;

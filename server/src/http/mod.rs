@@ -9,7 +9,9 @@
 //! - `headers.rs`, `digest.rs`, `conditional.rs`: request headers into plain values
 //! - `app_shell.rs`, `discovery.rs`: the app's files and `/.well-known/skiff`
 //! - `tree/`: the tree API (RFSAPI listings, bytes, `PUT`/`DELETE`)
-//! - `uploads.rs`, `raw.rs`: the §2 upload API, the §4 raw file API
+//! - `uploads.rs`, `raw.rs`, `metadata.rs`: the §2 upload API, the §4 raw file
+//!   API, the §3 metadata API
+//! - `storages.rs`: the §5 storages list, admin calls and scrub
 
 pub mod app_shell;
 mod auth;
@@ -19,9 +21,11 @@ mod discovery;
 pub mod errors;
 pub mod headers;
 pub mod json;
+mod metadata;
 mod raw;
 pub mod router;
 pub mod state;
+mod storages;
 pub mod tree;
 mod uploads;
 

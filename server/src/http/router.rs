@@ -21,9 +21,8 @@ use super::app_shell::{self, ASSET_PREFIX};
 use super::discovery::discovery;
 use super::state::AppState;
 use super::tree::listing::RFSAPI;
-use super::{auth, raw, tree, uploads};
+use super::{auth, metadata, raw, storages, tree, uploads};
 use crate::error::AppError;
-use crate::{metadata, storages};
 
 /// The whole server as a `Router`, ready for `axum::serve` or `oneshot`.
 pub fn app(state: AppState) -> Router {

@@ -3,7 +3,7 @@
 //! keeps its bytes, and which top-level names of the default storage are mounts
 //! (reserved there, like `.skiff`).
 //!
-//! A trait, implemented by the storage registry in `crate::http::state`, so the upload
+//! A trait, implemented by the storage registry in `crate::services`, so the upload
 //! engine does not depend on how storages are registered, changed or persisted.
 
 use std::fmt::Debug;

@@ -1,6 +1,6 @@
 //! The scrub (`GET {storages}/{name}/checksums`, PROTOCOL.md §5) of a mounted
 //! storage: the same newline-delimited [`ChecksumLine`]s as the default storage's
-//! (`scrub.rs`), with the files found by the store's walk and hashed from the
+//! (`local.rs`), with the files found by the store's walk and hashed from the
 //! store's bytes as they stream, so memory stays flat whatever the sizes.
 //!
 //! Ids and recorded checksums of a mounted storage's files live under their full
@@ -10,13 +10,13 @@
 
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
-use axum::http::{header, HeaderValue};
-use axum::response::Response;
+use bytes::Bytes;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
-use skiff_protocol::{ChecksumLine, TreePath, NDJSON_CONTENT_TYPE, RESERVED_NAME};
+use skiff_protocol::{ChecksumLine, TreePath, RESERVED_NAME};
 use tokio::sync::mpsc;
+
+use super::ScrubLines;
 
 use crate::catalog::checksums::recorded_sha256s;
 use crate::catalog::ids::Ids;
@@ -32,33 +32,22 @@ const CHUNKS_IN_FLIGHT: usize = 8;
 
 type Chunk = Result<Bytes, std::io::Error>;
 
-/// The scrub response of the storage mounted at `mount` (only its headers
-/// without `with_body`, for HEAD).
-pub fn checksums(store: Arc<dyn Store>, ids: Ids, mount: String, with_body: bool) -> Response {
-    let mut response = if with_body {
-        let (sender, mut receiver) = mpsc::channel::<Chunk>(CHUNKS_IN_FLIGHT);
-        tokio::spawn(async move {
-            if let Err(error) = scrub(store, ids, &mount, &sender).await {
-                tracing::error!(%error, "scrub stopped");
-                // Cut the body off: a short scrub must not look whole.
-                let _ = sender
-                    .send(Err(std::io::Error::other("the scrub stopped early")))
-                    .await;
-            }
-        });
-        let chunks = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
-        Response::new(Body::from_stream(chunks))
-    } else {
-        Response::new(Body::empty())
-    };
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(NDJSON_CONTENT_TYPE),
-    );
-    // A scrub describes the bytes right now: never answer one from a cache.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+/// The scrub of the storage mounted at `mount`, started now; its lines arrive
+/// as they are made.
+pub fn checksums(store: Arc<dyn Store>, ids: Ids, mount: String) -> ScrubLines {
+    let (sender, mut receiver) = mpsc::channel::<Chunk>(CHUNKS_IN_FLIGHT);
+    tokio::spawn(async move {
+        if let Err(error) = scrub(store, ids, &mount, &sender).await {
+            tracing::error!(%error, "scrub stopped");
+            // Cut the body off: a short scrub must not look whole.
+            let _ = sender
+                .send(Err(std::io::Error::other("the scrub stopped early")))
+                .await;
+        }
+    });
+    Box::pin(futures_util::stream::poll_fn(move |cx| {
+        receiver.poll_recv(cx)
+    }))
 }
 
 /// Walks, batches and sends; `Ok` also when the client went away.

@@ -1,6 +1,5 @@
-//! `GET {storages}/{name}/checksums` (PROTOCOL.md §5): a scrub, streamed as
-//! newline-delimited JSON, one [`ChecksumLine`] per file of the tree in key byte
-//! order.
+//! The scrub of the default storage (PROTOCOL.md §5): newline-delimited JSON,
+//! one [`ChecksumLine`] per file of the tree in key byte order.
 //!
 //! One blocking task walks the tree (`crate::walk`, so exactly the files the
 //! bucket listing has), takes the files in batches (one transaction creates the
@@ -20,18 +19,18 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use axum::body::{Body, Bytes};
-use axum::http::{header, HeaderValue};
-use axum::response::Response;
+use bytes::Bytes;
 use sha2::{Digest, Sha256};
-use skiff_protocol::{ChecksumLine, TreePath, NDJSON_CONTENT_TYPE};
+use skiff_protocol::{ChecksumLine, TreePath};
 use tokio::sync::mpsc;
+
+use super::ScrubLines;
 
 use crate::catalog::checksums::recorded_sha256s;
 use crate::catalog::ids::Ids;
 use crate::error::AppError;
-use crate::http::state::AppState;
 use crate::paths::resolve_blocking;
+use crate::services::Services;
 use crate::uploads::body::hex;
 use crate::walk::{self, Walked};
 
@@ -48,33 +47,22 @@ const READ_BYTES: usize = 256 * 1024;
 
 type Chunk = Result<Bytes, std::io::Error>;
 
-/// The scrub response (only its headers without `with_body`, for HEAD).
-pub fn checksums(state: &AppState, with_body: bool) -> Response {
-    let mut response = if with_body {
-        let (sender, mut receiver) = mpsc::channel::<Chunk>(CHUNKS_IN_FLIGHT);
-        let scrub = Scrub {
-            root: state.root().to_path_buf(),
-            ids: state.ids().clone(),
-            sender,
-            batch: Vec::with_capacity(BATCH),
-            lines: Vec::with_capacity(CHUNK_BYTES * 2),
-            read_buffer: vec![0; READ_BYTES],
-            last_flush: Instant::now(),
-        };
-        tokio::task::spawn_blocking(move || scrub.run());
-        let chunks = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
-        Response::new(Body::from_stream(chunks))
-    } else {
-        Response::new(Body::empty())
+/// The scrub of the served tree, started now; its lines arrive as they are made.
+pub fn checksums(services: &Services) -> ScrubLines {
+    let (sender, mut receiver) = mpsc::channel::<Chunk>(CHUNKS_IN_FLIGHT);
+    let scrub = Scrub {
+        root: services.root().to_path_buf(),
+        ids: services.ids().clone(),
+        sender,
+        batch: Vec::with_capacity(BATCH),
+        lines: Vec::with_capacity(CHUNK_BYTES * 2),
+        read_buffer: vec![0; READ_BYTES],
+        last_flush: Instant::now(),
     };
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(NDJSON_CONTENT_TYPE),
-    );
-    // A scrub describes the disk right now: never answer one from a cache.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    tokio::task::spawn_blocking(move || scrub.run());
+    Box::pin(futures_util::stream::poll_fn(move |cx| {
+        receiver.poll_recv(cx)
+    }))
 }
 
 /// One scrub, run on a blocking thread.

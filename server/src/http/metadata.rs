@@ -1,0 +1,89 @@
+//! The metadata API over HTTP (PROTOCOL.md §3) at `{metadata}/{label}`: `GET`,
+//! `POST` to merge user keys, `PUT` to replace them; the work is
+//! `crate::metadata`'s.
+//!
+//! Labels are tree paths, parsed from the raw URL like the tree's. Writes need a
+//! writable server (the auth middleware has already refused read-only tokens).
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::{Extension, Router};
+use skiff_protocol::{TreePath, METADATA_BODY_LIMIT, METADATA_PATH};
+
+use super::json::json_response;
+use super::state::AppState;
+use crate::error::AppError;
+use crate::metadata;
+use crate::paths::is_reserved;
+use crate::tokens::Grant;
+use crate::uploads::buckets::refuse_mounted;
+
+/// The metadata routes (on every server; writes need `--writable`).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(METADATA_PATH, any(handle))
+        .route(&format!("{METADATA_PATH}/"), any(handle))
+        .route(&format!("{METADATA_PATH}/{{*label}}"), any(handle))
+}
+
+async fn handle(
+    State(state): State<AppState>,
+    Extension(grant): Extension<Grant>,
+    method: Method,
+    uri: Uri,
+    body: Body,
+) -> Response {
+    serve(&state, &grant, &method, &uri, body)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn serve(
+    state: &AppState,
+    grant: &Grant,
+    method: &Method,
+    uri: &Uri,
+    body: Body,
+) -> Result<Response, AppError> {
+    let rest = uri
+        .path()
+        .strip_prefix(METADATA_PATH)
+        .ok_or(AppError::NotFound)?;
+    let path = TreePath::parse_url_path(if rest.is_empty() { "/" } else { rest })?;
+    let is_read = matches!(*method, Method::GET | Method::HEAD);
+    if is_reserved(&path) {
+        return Err(if is_read {
+            AppError::NotFound
+        } else {
+            AppError::Reserved
+        });
+    }
+    refuse_mounted(state.storages(), &path, "metadata API")?;
+    let replace = match *method {
+        Method::GET | Method::HEAD => {
+            let metadata = metadata::get(state, path).await?;
+            return Ok(json_response(StatusCode::OK, &metadata));
+        }
+        Method::POST => false,
+        Method::PUT => true,
+        _ => {
+            return Err(AppError::MethodNotAllowed {
+                allow: "GET, HEAD, POST, PUT",
+            })
+        }
+    };
+    if !state.writable() {
+        return Err(AppError::ReadOnly);
+    }
+    let bytes = axum::body::to_bytes(body, METADATA_BODY_LIMIT)
+        .await
+        .map_err(|_| AppError::TooLarge {
+            code: "body_too_large",
+            message: format!("metadata bodies are limited to {METADATA_BODY_LIMIT} bytes"),
+        })?;
+    let metadata = metadata::write(state, path, &bytes, replace, grant.owner.clone()).await?;
+    Ok(json_response(StatusCode::OK, &metadata))
+}
