@@ -14,7 +14,7 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use skiff_protocol::DEFAULT_BUCKET;
@@ -52,8 +52,10 @@ pub struct Target {
 
 struct S3Place {
     bucket: String,
-    endpoint: String,
     config: PathBuf,
+    /// One client for every fixture write and read (a client per request costs
+    /// a connection each: ten times slower on SeaweedFS).
+    store: object_store::aws::AmazonS3,
 }
 
 /// What the backend says about one entry.
@@ -84,8 +86,8 @@ impl Target {
                 );
                 std::fs::write(&config, text).expect("write the storage's config file");
                 Some(S3Place {
+                    store: client(&seaweed.endpoint, &bucket),
                     bucket,
-                    endpoint: seaweed.endpoint.clone(),
                     config,
                 })
             }
@@ -188,6 +190,29 @@ impl Target {
                     .unwrap_or_else(|error| panic!("put {key}: {error}"));
             }
         }
+    }
+
+    /// Many files at once (`concurrency` writes in flight, one S3 client), for
+    /// the suites that need big folders.
+    pub async fn write_many(&self, files: Vec<(Vec<String>, Vec<u8>)>, concurrency: usize) {
+        let store = self.s3.as_ref().map(S3Place::store);
+        futures_util::stream::iter(files)
+            .for_each_concurrent(concurrency, |(segments, contents)| async move {
+                let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+                match store {
+                    None => {
+                        self.fixture.write(&segments, &contents);
+                    }
+                    Some(store) => {
+                        let key = object_key(&segments);
+                        store
+                            .put(&key, PutPayload::from(contents))
+                            .await
+                            .unwrap_or_else(|error| panic!("put {key}: {error}"));
+                    }
+                }
+            })
+            .await;
     }
 
     /// A file beside the storage's top, out of its reach: next to the served root
@@ -345,8 +370,8 @@ fn walk(dir: &std::path::Path, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) {
 }
 
 impl S3Place {
-    fn store(&self) -> object_store::aws::AmazonS3 {
-        client(&self.endpoint, &self.bucket)
+    fn store(&self) -> &object_store::aws::AmazonS3 {
+        &self.store
     }
 }
 
