@@ -2,14 +2,17 @@
 //! gets its id when it is first looked at on its own (a file's RFSAPI entry, a
 //! file object); listings then carry it with the `etag`. The id is the same
 //! everywhere, survives a restart and a replacing `PUT`, and dies with a delete
-//! made through the server.
+//! made through the server. Each case runs on the default storage (`local::`) and
+//! in an S3 storage mounted at `/s3` (`s3::`), whose ids are kept under the tree
+//! key.
 
 mod common;
 
 use std::collections::HashMap;
 
-use common::uploads::{append, create, serve_writable};
-use common::{client, rfsapi, Fixture, TestServer};
+use common::target::{on_both, Kind, Target};
+use common::uploads::{append, create_in};
+use common::{client, rfsapi, TestServer};
 use skiff_protocol::{FileObject, UPLOADS_PATH};
 
 /// name → id of the files listed at `path` (folder URL ending in `/`), after
@@ -41,30 +44,44 @@ fn uuid_like(id: &str) -> bool {
     id.len() == 36 && id.bytes().filter(|b| *b == b'-').count() == 4
 }
 
-fn fixture() -> Fixture {
-    let fixture = Fixture::new();
-    fixture.write(&["a b.txt"], b"one");
-    fixture.write(&["second.txt"], b"second");
-    fixture.write(&["folder", "inner.txt"], b"two");
-    fixture
+on_both!(
+    ids_are_stable_across_listings_entries_file_objects_and_restarts,
+    a_replaced_file_keeps_its_id_and_a_deleted_one_loses_it,
+    a_file_deleted_behind_the_servers_back_does_not_pass_its_id_on,
+    a_read_only_server_gives_ids_without_writing_to_the_tree,
+);
+
+async fn fixture(kind: Kind) -> Target {
+    let target = Target::new(kind).await;
+    target.write(&["a b.txt"], b"one").await;
+    target.write(&["second.txt"], b"second").await;
+    target.write(&["folder", "inner.txt"], b"two").await;
+    target
 }
 
-#[tokio::test]
-async fn ids_are_stable_across_listings_entries_file_objects_and_restarts() {
-    let fixture = fixture();
-    let mut server = serve_writable(&fixture, &[]);
-    let top = ids(&server, "/").await;
+fn serve_writable(target: &Target) -> TestServer {
+    target.serve_with(&["--writable"])
+}
+
+async fn ids_are_stable_across_listings_entries_file_objects_and_restarts(kind: Kind) {
+    let target = fixture(kind).await;
+    let top_url = target.url(&[]);
+    let mut server = serve_writable(&target);
+    let top = ids(&server, &top_url).await;
     assert_eq!(top.len(), 2);
     assert_ne!(top["a b.txt"], top["second.txt"]);
     assert_eq!(
-        ids(&server, "/").await,
+        ids(&server, &top_url).await,
         top,
         "the same ids on the next listing"
     );
-    let entry = rfsapi(&server, "/a%20b.txt").await.files.remove(0);
+    let entry = rfsapi(&server, &target.at("/a%20b.txt"))
+        .await
+        .files
+        .remove(0);
     assert_eq!(entry.id.as_ref(), Some(&top["a b.txt"]));
     let object: FileObject = client()
-        .get(server.url(&format!("{UPLOADS_PATH}/default/a%20b.txt")))
+        .get(server.url(&format!("{UPLOADS_PATH}/{}/a%20b.txt", target.bucket())))
         .send()
         .await
         .expect("send")
@@ -72,34 +89,34 @@ async fn ids_are_stable_across_listings_entries_file_objects_and_restarts() {
         .await
         .expect("file object");
     assert_eq!(object.id, top["a b.txt"]);
-    let inner = ids(&server, "/folder/").await;
+    let inner = ids(&server, &target.at("/folder/")).await;
 
     server.kill();
-    let server = serve_writable(&fixture, &[]);
-    assert_eq!(ids(&server, "/").await, top, "ids survive a restart");
-    assert_eq!(ids(&server, "/folder/").await, inner);
+    let server = serve_writable(&target);
+    assert_eq!(ids(&server, &top_url).await, top, "ids survive a restart");
+    assert_eq!(ids(&server, &target.at("/folder/")).await, inner);
 }
 
-#[tokio::test]
-async fn a_replaced_file_keeps_its_id_and_a_deleted_one_loses_it() {
-    let fixture = fixture();
-    let server = serve_writable(&fixture, &[]);
-    let before = ids(&server, "/").await["a b.txt"].clone();
+async fn a_replaced_file_keeps_its_id_and_a_deleted_one_loses_it(kind: Kind) {
+    let target = fixture(kind).await;
+    let top_url = target.url(&[]);
+    let server = serve_writable(&target);
+    let before = ids(&server, &top_url).await["a b.txt"].clone();
     let put = client()
-        .put(server.url("/a%20b.txt"))
+        .put(server.url(&target.at("/a%20b.txt")))
         .body("replaced")
         .send()
         .await
         .expect("send");
     assert_eq!(put.status(), 200);
     assert_eq!(
-        ids(&server, "/").await["a b.txt"],
+        ids(&server, &top_url).await["a b.txt"],
         before,
         "PUT keeps the id"
     );
 
     // An upload that replaces the file reports (and keeps) the same id.
-    let session = create(&server, "a b.txt", 3, None).await;
+    let session = create_in(&server, target.bucket(), "a b.txt", 3, None).await;
     let done = append(&server, &session.url, 0, b"new".to_vec(), false).await;
     let object: FileObject = done.json().await.expect("file object");
     assert_eq!(
@@ -108,51 +125,54 @@ async fn a_replaced_file_keeps_its_id_and_a_deleted_one_loses_it() {
     );
 
     let deleted = client()
-        .delete(server.url("/a%20b.txt"))
+        .delete(server.url(&target.at("/a%20b.txt")))
         .send()
         .await
         .expect("send");
     assert_eq!(deleted.status(), 204);
-    fixture.write(&["a b.txt"], b"a new file");
+    target.write(&["a b.txt"], b"a new file").await;
     assert_ne!(
-        ids(&server, "/").await["a b.txt"],
+        ids(&server, &top_url).await["a b.txt"],
         before,
         "a new file, a new id"
     );
 }
 
-#[tokio::test]
-async fn a_file_deleted_behind_the_servers_back_does_not_pass_its_id_on() {
-    let fixture = fixture();
-    let server = serve_writable(&fixture, &[]);
-    let before = ids(&server, "/").await["a b.txt"].clone();
-    std::fs::remove_file(fixture.path(&["a b.txt"])).expect("delete outside the server");
+async fn a_file_deleted_behind_the_servers_back_does_not_pass_its_id_on(kind: Kind) {
+    let target = fixture(kind).await;
+    let top_url = target.url(&[]);
+    let server = serve_writable(&target);
+    let before = ids(&server, &top_url).await["a b.txt"].clone();
+    target.remove(&["a b.txt"]).await;
     let put = client()
-        .put(server.url("/a%20b.txt"))
+        .put(server.url(&target.at("/a%20b.txt")))
         .body("new")
         .send()
         .await
         .expect("send");
     assert_eq!(put.status(), 201);
     assert_ne!(
-        ids(&server, "/").await["a b.txt"],
+        ids(&server, &top_url).await["a b.txt"],
         before,
         "a new file, a new id"
     );
 
-    let second = ids(&server, "/").await["second.txt"].clone();
-    std::fs::remove_file(fixture.path(&["second.txt"])).expect("delete outside the server");
-    let session = create(&server, "second.txt", 2, None).await;
+    let second = ids(&server, &top_url).await["second.txt"].clone();
+    target.remove(&["second.txt"]).await;
+    let session = create_in(&server, target.bucket(), "second.txt", 2, None).await;
     let done = append(&server, &session.url, 0, b"up".to_vec(), false).await;
     let object: FileObject = done.json().await.expect("file object");
     assert_ne!(object.id, second, "an uploaded new file gets a new id");
 }
 
-#[tokio::test]
-async fn a_read_only_server_gives_ids_without_writing_to_the_tree() {
-    let fixture = fixture();
-    let server = fixture.serve();
-    let first = ids(&server, "/").await;
-    assert_eq!(ids(&server, "/").await, first);
-    assert!(!fixture.path(&[".skiff"]).exists(), "nothing written");
+async fn a_read_only_server_gives_ids_without_writing_to_the_tree(kind: Kind) {
+    let target = fixture(kind).await;
+    let top_url = target.url(&[]);
+    let server = target.serve();
+    let first = ids(&server, &top_url).await;
+    assert_eq!(ids(&server, &top_url).await, first);
+    assert!(
+        !target.fixture().path(&[".skiff"]).exists(),
+        "nothing written"
+    );
 }

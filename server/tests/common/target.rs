@@ -232,6 +232,21 @@ impl Target {
         }
     }
 
+    /// Removes a file behind the server's back (from the disk, or the bucket).
+    pub async fn remove(&self, segments: &[&str]) {
+        match &self.s3 {
+            None => std::fs::remove_file(self.fixture.path(segments)).expect("remove a file"),
+            Some(place) => {
+                let key = object_key(segments);
+                place
+                    .store()
+                    .delete(&key)
+                    .await
+                    .unwrap_or_else(|error| panic!("delete {key}: {error}"));
+            }
+        }
+    }
+
     /// A folder (and its parents), as a fixture: a directory, or an S3 folder marker.
     pub async fn mkdir(&self, segments: &[&str]) {
         match &self.s3 {
