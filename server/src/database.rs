@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use redb::Database;
 
-use crate::error::AppError;
+use crate::error::{store_error, AppError};
 
 /// Opens the server's database. A writable server creates `ROOT/.skiff/state.redb`;
 /// a read-only one never creates anything in the tree: it opens that file if a
@@ -52,9 +52,4 @@ fn restrict_to_owner(path: &Path, mode: u32) -> Result<(), AppError> {
 #[cfg(not(unix))]
 fn restrict_to_owner(_path: &Path, _mode: u32) -> Result<(), AppError> {
     Ok(())
-}
-
-/// Store failures are the server's fault: 500, with the detail kept for the log.
-pub fn store_error(error: impl std::fmt::Display) -> AppError {
-    AppError::Store(error.to_string())
 }

@@ -5,8 +5,6 @@
 
 use skiff_protocol::{ErrorDetail, PathError, UploadSession};
 
-use crate::store::StoreError;
-
 /// A request that cannot be served.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -129,6 +127,11 @@ pub enum AppError {
     Io(std::io::Error),
 }
 
+/// Store failures are the server's fault: 500, with the detail kept for the log.
+pub fn store_error(error: impl std::fmt::Display) -> AppError {
+    AppError::Store(error.to_string())
+}
+
 impl From<std::io::Error> for AppError {
     /// A full disk (or quota) is the client's business (507: free space and
     /// retry); any other I/O error is the server's (500, detail logged only).
@@ -233,39 +236,6 @@ impl AppError {
         ErrorDetail {
             code: code.to_owned(),
             message,
-        }
-    }
-}
-
-/// What a [`StoreError`] means to a client: the same codes the local tree has
-/// always answered with, plus `Unavailable` for a backend that cannot be reached
-/// (the client may retry; nothing acknowledged is lost).
-impl From<StoreError> for AppError {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::NotFound => AppError::NotFound,
-            StoreError::Exists => AppError::AlreadyExists,
-            StoreError::Precondition => AppError::PreconditionFailed,
-            StoreError::Outside => AppError::OutsideRoot,
-            StoreError::WrongKind(what) => AppError::Conflict {
-                code: "wrong_kind",
-                message: what.to_owned(),
-            },
-            StoreError::NotEmpty => AppError::Conflict {
-                code: "not_empty",
-                message: "the folder is not empty".to_owned(),
-            },
-            StoreError::NoSpace => AppError::InsufficientStorage {
-                code: "insufficient_storage",
-                message: "the storage has no space left; free some and try again".to_owned(),
-            },
-            StoreError::Denied(reason) | StoreError::Unavailable(reason) => {
-                AppError::Unavailable(reason)
-            }
-            StoreError::Body(reason) => AppError::BadRequest {
-                code: "body_cut",
-                message: format!("the request body could not be read: {reason}"),
-            },
         }
     }
 }

@@ -3,28 +3,25 @@
 //! The crate is a library so tests can drive [`app`] with `oneshot` and no socket;
 //! `main.rs` only hands the command line to [`cli::run`].
 
+mod blocking;
 mod catalog;
 pub mod cli;
 pub mod config;
 mod database;
-mod entry;
+mod disk;
 mod error;
 mod http;
 mod metadata;
-mod paths;
 mod raw;
 mod scrub;
 mod server;
 mod services;
-mod space;
 mod storages;
 // The storage seam (issue 11); public (hidden) so `tests/store_backends.rs` can
 // prove both backends against the same cases before the services move onto it.
 #[doc(hidden)]
 pub mod store;
-mod tokens;
 mod uploads;
-mod walk;
 
 pub use config::{Config, ConfigError};
 pub use http::app;

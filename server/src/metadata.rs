@@ -8,12 +8,12 @@ use skiff_protocol::{
     encode_tree_path, FileMetadata, MetadataValue, TreePath, DEFAULT_BUCKET, DIRECTORY_MIME,
 };
 
+use crate::blocking::blocking;
 use crate::catalog::metadata as record;
-use crate::entry::{etag, http_date, mime_for_name, modified};
+use crate::disk::entry::{etag, http_date, mime_for_name, modified};
+use crate::disk::paths::{find_blocking, Found};
 use crate::error::AppError;
-use crate::paths::{find_blocking, Found};
 use crate::services::Services;
-use crate::uploads::blocking;
 
 /// `GET {metadata}/{label}`: the entry's whole metadata object.
 pub async fn get(services: &Services, path: TreePath) -> Result<FileMetadata, AppError> {

@@ -6,7 +6,7 @@
 use redb::{Database, TableDefinition};
 use serde::{Deserialize, Serialize};
 
-use crate::database::store_error;
+use crate::error::store_error;
 use crate::error::AppError;
 
 /// Tree key → a JSON [`FileRecord`].

@@ -15,7 +15,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use redb::{Database, WriteTransaction};
 
 use super::ids::{written_in, Known};
-use crate::database::store_error;
+use crate::error::store_error;
 use crate::error::AppError;
 
 /// Most files in one commit, so one round cannot grow without bound.

@@ -21,7 +21,7 @@ use redb::{Database, ReadableTable, TableDefinition, WriteTransaction};
 use super::checksums::FILES;
 use super::group_commit::{GroupCommit, WrittenFile};
 use super::keys::{file_subtree, subtree};
-pub use crate::database::store_error;
+pub use crate::error::store_error;
 use crate::error::AppError;
 
 const ID_BY_PATH: TableDefinition<&str, &str> = TableDefinition::new("id_by_path");

@@ -5,7 +5,7 @@
 use redb::{AccessGuard, ReadableTable};
 use skiff_protocol::TreePath;
 
-use crate::database::store_error;
+use crate::error::store_error;
 use crate::error::AppError;
 
 /// `(key, id)` of `key` itself and of every key below it.

@@ -105,7 +105,7 @@ pub fn load(path: &Path) -> Result<FileSettings, ConfigError> {
     let raw: Raw =
         toml::from_str(&text).map_err(|e| error(e.span(), e.message().trim_end().to_owned()))?;
     for token in raw.tokens.iter().flatten() {
-        crate::tokens::Token::parse(token.get_ref())
+        crate::config::tokens::Token::parse(token.get_ref())
             .map_err(|why| error(Some(token.span()), why.to_string()))?;
     }
     let mut storages: Vec<StorageSpec> = Vec::new();

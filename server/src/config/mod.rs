@@ -6,6 +6,7 @@
 //! - `file.rs`: `--config FILE` (TOML), merged under the flags by `crate::cli`
 
 pub mod file;
+pub mod tokens;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,6 +1,7 @@
 //! Where a written file lands in the tree: upload keys as tree paths, parent
 //! folders created on demand without ever leaving the root, and the atomic
-//! rename that makes a fully written file visible in one step.
+//! rename that makes a fully written file visible in one step (or only if
+//! nothing is there yet).
 //!
 //! Every function blocks: call from a blocking thread.
 
@@ -8,8 +9,12 @@ use std::path::{Path, PathBuf};
 
 use skiff_protocol::TreePath;
 
+use super::paths::{check_contained, is_reserved, resolve_blocking};
 use crate::error::AppError;
-use crate::paths::{check_contained, is_reserved, resolve_blocking};
+
+/// Buffer between a body's frames (or a copy's reads) and the file, so small
+/// frames do not each cost a trip to the blocking pool.
+pub const WRITE_BUFFER: usize = 256 * 1024;
 
 /// Parses an upload key (a tree path without the leading `/`, not percent-encoded)
 /// with the same lexical rules as URL paths; the root and `.skiff` are refused.
@@ -115,4 +120,28 @@ pub fn sync_dir(dir: &Path) -> Result<(), AppError> {
     std::fs::File::open(dir)
         .and_then(|handle| handle.sync_all())
         .map_err(AppError::from)
+}
+
+/// Like [`place`], but never over an existing entry (`If-None-Match: *`): the
+/// check before is not enough when two creates of one name race. Linux's
+/// `renameat2(RENAME_NOREPLACE)` makes "only if absent" part of the rename;
+/// where the filesystem lacks it, the check just before the rename stands.
+pub fn place_new(source: &Path, target: &Path) -> Result<(), AppError> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        use rustix::io::Errno;
+        match renameat_with(CWD, source, CWD, target, RenameFlags::NOREPLACE) {
+            Ok(()) => {
+                return match target.parent() {
+                    Some(parent) => sync_dir(parent),
+                    None => Ok(()),
+                };
+            }
+            Err(Errno::EXIST) => return Err(AppError::AlreadyExists),
+            Err(Errno::INVAL | Errno::NOSYS | Errno::NOTSUP) => {}
+            Err(error) => return Err(AppError::from_fs(error.into())),
+        }
+    }
+    place(source, target)
 }

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use skiff_protocol::RESERVED_NAME;
 
-use crate::paths::check_contained;
+use crate::disk::paths::check_contained;
 
 /// What the walk meets.
 #[derive(Debug)]

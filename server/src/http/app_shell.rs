@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use skiff_protocol::TreePath;
 use tokio_util::io::ReaderStream;
 
-use crate::entry::mime_for_name;
+use crate::disk::entry::mime_for_name;
 use crate::error::AppError;
 use crate::http::state::AppState;
 

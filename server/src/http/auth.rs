@@ -1,6 +1,6 @@
 //! The bearer-token middleware (PROTOCOL.md §6): lets a request through with its
 //! [`Grant`], answers the public app shell, or refuses with 401/403 before any
-//! handler touches the disk. Parsing and checking tokens is `crate::tokens`.
+//! handler touches the disk. Parsing and checking tokens is `crate::config::tokens`.
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method};
@@ -8,11 +8,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use skiff_protocol::DISCOVERY_PATH;
 
+use crate::config::tokens::{authenticate, Grant};
 use crate::error::AppError;
 use crate::http::app_shell::{self, ASSET_PREFIX};
 use crate::http::state::AppState;
 use crate::http::tree::RFSAPI;
-use crate::tokens::{authenticate, Grant};
 
 /// The secret of `Authorization: Bearer <secret>`, if the header has that form.
 fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -8,11 +8,11 @@ use skiff_protocol::{
     AuthScheme, Discovery, Role, METADATA_PATH, RAW_PATH, STORAGES_PATH, UPLOADS_PATH,
 };
 
+use crate::config::tokens::Grant;
 use crate::error::AppError;
 use crate::http::errors::TREE_METHODS;
 use crate::http::json::json_response;
 use crate::http::state::AppState;
-use crate::tokens::Grant;
 use crate::uploads::MIN_PART;
 
 /// Serves discovery; features not implemented yet, or switched off (uploads on a

@@ -15,10 +15,10 @@ use skiff_protocol::{TreePath, METADATA_BODY_LIMIT, METADATA_PATH};
 
 use super::json::json_response;
 use super::state::AppState;
+use crate::config::tokens::Grant;
+use crate::disk::paths::is_reserved;
 use crate::error::AppError;
 use crate::metadata;
-use crate::paths::is_reserved;
-use crate::tokens::Grant;
 use crate::uploads::buckets::refuse_mounted;
 
 /// The metadata routes (on every server; writes need `--writable`).

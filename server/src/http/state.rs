@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use axum::http::HeaderValue;
 
+use crate::config::tokens::{load_tokens, Grant, Token};
 use crate::config::{Config, ConfigError};
 use crate::http::app_shell::AppSource;
 use crate::services::Services;
-use crate::tokens::{load_tokens, Grant, Token};
 
 /// Everything a request handler may need; cheap to clone. Derefs to the
 /// [`Services`], which the handlers hand on to the services they call.

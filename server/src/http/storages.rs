@@ -18,10 +18,10 @@ use skiff_protocol::{
 use super::headers::small_body;
 use super::json::json_response;
 use super::state::AppState;
+use crate::config::tokens::Grant;
 use crate::error::AppError;
 use crate::scrub::Scrub;
 use crate::storages::admin::{self, BODY_LIMIT};
-use crate::tokens::Grant;
 
 /// The storage routes (on every server: reads for everyone allowed to read).
 pub fn routes() -> Router<AppState> {

@@ -24,8 +24,8 @@ use super::headers::{
 };
 use super::json::json_response;
 use super::state::AppState;
+use crate::disk::paths::is_reserved;
 use crate::error::AppError;
-use crate::paths::is_reserved;
 use crate::uploads::append::{self, Chunk};
 use crate::uploads::buckets::{self, Bucket};
 use crate::uploads::complete::{self, COMPLETE_BODY_LIMIT};

@@ -17,9 +17,9 @@ mod write;
 
 use skiff_protocol::{EntryKind, RawList, RawStat, TreePath, DIRECTORY_MIME};
 
-use crate::entry::{etag, mime_for_name, modified, rfc3339};
+use crate::disk::entry::{etag, mime_for_name, modified, rfc3339};
+use crate::disk::paths::{is_reserved, Found};
 use crate::error::AppError;
-use crate::paths::{is_reserved, Found};
 use crate::services::Services;
 use crate::uploads::tree_write::{WholeWrite, Written};
 
@@ -154,7 +154,7 @@ pub async fn reference(
     let path = if let Some(id) = reference.strip_prefix("id:") {
         let ids = services.ids().clone();
         let id = id.to_owned();
-        let key = crate::uploads::blocking(move || ids.path_of(&id))
+        let key = crate::blocking::blocking(move || ids.path_of(&id))
             .await?
             .ok_or(AppError::NotFound)?;
         key_to_path(&key)?

@@ -9,12 +9,12 @@ use std::sync::Arc;
 use skiff_protocol::{EntryKind, RawList, RawListEntry, RawStat, TreePath, DIRECTORY_MIME};
 
 use super::{Answer, Op};
+use crate::blocking::blocking;
 use crate::catalog::ids::Ids;
-use crate::entry::{mime_for_name, rfc3339};
+use crate::disk::entry::{mime_for_name, rfc3339};
 use crate::error::AppError;
 use crate::services::Services;
 use crate::store::{Entry, Store, StoreError};
-use crate::uploads::blocking;
 
 /// A path inside a mounted storage.
 struct Place {

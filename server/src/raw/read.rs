@@ -5,12 +5,12 @@
 use skiff_protocol::{EntryKind, RawList, RawListEntry, RawStat, TreePath};
 
 use super::stat_of;
-use crate::entry::etag;
+use crate::blocking::blocking;
+use crate::disk::entry::etag;
+use crate::disk::paths::{find_blocking, Found};
+use crate::disk::walk::{child_key, visible};
 use crate::error::AppError;
-use crate::paths::{find_blocking, Found};
 use crate::services::Services;
-use crate::uploads::blocking;
-use crate::walk::{child_key, visible};
 
 /// `GET {raw}/stat?ref=`.
 pub async fn stat(services: &Services, path: TreePath) -> Result<RawStat, AppError> {

@@ -12,11 +12,11 @@ use std::sync::Arc;
 use skiff_protocol::{RawStat, TreePath};
 
 use super::stat_of;
+use crate::disk::paths::{find_blocking, resolve_blocking};
+use crate::disk::place::{exists, prepare_parent, sync_dir};
+use crate::disk::walk::visible;
 use crate::error::AppError;
-use crate::paths::{find_blocking, resolve_blocking};
-use crate::uploads::target::{exists, prepare_parent, sync_dir};
 use crate::uploads::{blocking, Uploads};
-use crate::walk::visible;
 
 /// `POST {raw}/move?ref=&to=[&overwrite=true]`: the new stat object.
 pub async fn move_entry(

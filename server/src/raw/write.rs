@@ -6,9 +6,9 @@ use std::sync::Arc;
 use skiff_protocol::{RawStat, TreePath};
 
 use super::stat_of;
+use crate::disk::paths::{find_blocking, resolve_blocking, Found};
+use crate::disk::place::{prepare_parent, sync_dir};
 use crate::error::AppError;
-use crate::paths::{find_blocking, resolve_blocking, Found};
-use crate::uploads::target::{prepare_parent, sync_dir};
 use crate::uploads::tree_write::{remove_entry, write_whole, WholeWrite, Written};
 use crate::uploads::{blocking, Uploads};
 

@@ -1,7 +1,7 @@
 //! The scrub of the default storage (PROTOCOL.md §5): newline-delimited JSON,
 //! one [`ChecksumLine`] per file of the tree in key byte order.
 //!
-//! One blocking task walks the tree (`crate::walk`, so exactly the files the
+//! One blocking task walks the tree (`crate::disk::walk`, so exactly the files the
 //! bucket listing has), takes the files in batches (one transaction creates the
 //! batch's missing ids, one reads its recorded checksums), hashes each file from
 //! disk with a fixed buffer, and sends the lines through a bounded channel into
@@ -28,11 +28,11 @@ use super::ScrubLines;
 
 use crate::catalog::checksums::recorded_sha256s;
 use crate::catalog::ids::Ids;
+use crate::disk::paths::resolve_blocking;
+use crate::disk::walk::{self, Walked};
 use crate::error::AppError;
-use crate::paths::resolve_blocking;
 use crate::services::Services;
 use crate::uploads::body::hex;
-use crate::walk::{self, Walked};
 
 /// Files per id and checksum transaction.
 const BATCH: usize = 512;

@@ -18,11 +18,11 @@ use tokio::sync::mpsc;
 
 use super::ScrubLines;
 
+use crate::blocking::blocking;
 use crate::catalog::checksums::recorded_sha256s;
 use crate::catalog::ids::Ids;
 use crate::error::AppError;
 use crate::store::{Entry, Store};
-use crate::uploads::blocking;
 use crate::uploads::body::hex;
 
 /// Files per id and checksum transaction.

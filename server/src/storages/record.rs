@@ -9,7 +9,7 @@ use redb::{Database, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 
 use super::spec::BackendSpec;
-use crate::database::store_error;
+use crate::error::store_error;
 use crate::error::AppError;
 
 /// Storage records by name: JSON of [`StorageRecord`].

@@ -253,3 +253,36 @@ pub fn check_move(from: &TreePath, to: &TreePath) -> Result<bool, StoreError> {
     }
     Ok(false)
 }
+
+/// What a [`StoreError`] means to a client: the same codes the local tree has
+/// always answered with, plus `Unavailable` for a backend that cannot be reached
+/// (the client may retry; nothing acknowledged is lost).
+impl From<StoreError> for crate::error::AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => crate::error::AppError::NotFound,
+            StoreError::Exists => crate::error::AppError::AlreadyExists,
+            StoreError::Precondition => crate::error::AppError::PreconditionFailed,
+            StoreError::Outside => crate::error::AppError::OutsideRoot,
+            StoreError::WrongKind(what) => crate::error::AppError::Conflict {
+                code: "wrong_kind",
+                message: what.to_owned(),
+            },
+            StoreError::NotEmpty => crate::error::AppError::Conflict {
+                code: "not_empty",
+                message: "the folder is not empty".to_owned(),
+            },
+            StoreError::NoSpace => crate::error::AppError::InsufficientStorage {
+                code: "insufficient_storage",
+                message: "the storage has no space left; free some and try again".to_owned(),
+            },
+            StoreError::Denied(reason) | StoreError::Unavailable(reason) => {
+                crate::error::AppError::Unavailable(reason)
+            }
+            StoreError::Body(reason) => crate::error::AppError::BadRequest {
+                code: "body_cut",
+                message: format!("the request body could not be read: {reason}"),
+            },
+        }
+    }
+}

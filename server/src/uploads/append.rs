@@ -16,8 +16,9 @@ use tokio::io::{AsyncSeekExt, BufWriter};
 
 use super::body::{copy_body, hex, RequestBody, WRITE_BUFFER};
 use super::complete::{completed, place_session};
-use super::session::{blocking, now_ms, session_object, Live, Uploads};
+use super::session::{now_ms, session_object, Live, Uploads};
 use super::store::{SessionRecord, SessionState, Write};
+use crate::blocking::blocking;
 use crate::error::AppError;
 
 /// One chunk of a sequential session, as the request gave it.

@@ -14,9 +14,7 @@ use crate::error::AppError;
 /// A request body: its frames as they arrive; an error means the body was cut.
 pub type RequestBody = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
 
-/// Buffer between the body's frames and the file, so small frames do not each
-/// cost a trip to the blocking pool.
-pub const WRITE_BUFFER: usize = 256 * 1024;
+pub use crate::disk::place::WRITE_BUFFER;
 
 /// Copies `body` into `out`. Before each frame is written, `admit` sees the running
 /// total including it and may refuse (a limit); `observe` sees every byte written

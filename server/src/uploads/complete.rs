@@ -21,12 +21,13 @@ use super::body::hex;
 use super::buckets::{bucket, Bucket};
 use super::partial::PartialBytes;
 use super::parts::PartSet;
-use super::session::{blocking, now_ms, session_object, Uploads};
+use super::session::{now_ms, session_object, Uploads};
 use super::store::{FileRecord, SessionRecord, SessionState, Write};
-use super::target::{key_path, prepare_target};
-use crate::entry::etag;
+use crate::blocking::blocking;
+use crate::disk::entry::etag;
+use crate::disk::paths::resolve_blocking;
+use crate::disk::place::{key_path, prepare_target};
 use crate::error::AppError;
-use crate::paths::resolve_blocking;
 
 /// Largest JSON body accepted by complete.
 pub const COMPLETE_BODY_LIMIT: usize = 64 * 1024;

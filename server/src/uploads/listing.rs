@@ -2,7 +2,7 @@
 //! (every file of the tree, recursively, by key in byte order, paginated), and
 //! `GET`/`DELETE {uploads}/{bucket}/{key}` (one file object).
 //!
-//! The listing walks the tree (`crate::walk`) on a blocking thread each time:
+//! The listing walks the tree (`crate::disk::walk`) on a blocking thread each time:
 //! simple, always current, and fine for trees of some 100,000 files.
 
 use std::fs::Metadata;
@@ -11,12 +11,13 @@ use std::sync::Arc;
 
 use skiff_protocol::{Bucket, BucketList, FileList, FileObject, TreePath, DEFAULT_BUCKET};
 
-use super::session::{blocking, Uploads};
-use super::target::key_of;
-use crate::entry::{etag, mime_for_name, modified};
+use super::session::Uploads;
+use crate::blocking::blocking;
+use crate::disk::entry::{etag, mime_for_name, modified};
+use crate::disk::paths::resolve_blocking;
+use crate::disk::place::key_of;
+use crate::disk::walk::Walked;
 use crate::error::AppError;
-use crate::paths::resolve_blocking;
-use crate::walk::Walked;
 
 /// Page size when `limit` is not given, and the largest one accepted.
 const DEFAULT_LIMIT: usize = 1000;
@@ -41,7 +42,7 @@ pub async fn files(uploads: &Arc<Uploads>, query: Option<&str>) -> Result<FileLi
     let page = blocking(move || {
         // The walk yields keys in byte order already.
         let mut keys = Vec::new();
-        let _ = crate::walk::files(uploads.root(), |walked| {
+        let _ = crate::disk::walk::files(uploads.root(), |walked| {
             if let Walked::File { key } = walked {
                 // A local folder under a mount's name is hidden by the mount (§5).
                 let top = key.split('/').next().unwrap_or_default();

@@ -16,7 +16,7 @@
 //! - `buckets.rs`: the storages as buckets (§2, §5)
 //! - `mounted.rs`, `mounted_listing.rs`: completing into, and listing, a mounted storage
 //! - `tree_write.rs`: `PUT P` and `DELETE P` on the tree
-//! - `target.rs`, `body.rs`: placing files in the tree, streaming bodies to disk
+//! - `body.rs`: request bodies, streamed to disk
 
 pub mod append;
 pub mod body;
@@ -34,16 +34,16 @@ mod recovery;
 mod recovery_tests;
 pub mod session;
 pub(crate) mod store;
-pub mod target;
 pub mod tree_write;
 
 use std::sync::Arc;
 
 use skiff_protocol::{UploadCreate, UploadSession};
 
+pub use crate::blocking::blocking;
 pub use parts::MIN_PART;
 pub use recovery::spawn_sweeper;
-pub use session::{blocking, Uploads};
+pub use session::Uploads;
 
 use crate::error::AppError;
 
@@ -62,7 +62,7 @@ pub async fn create(
             message: format!("the body is not an upload request: {error}"),
         })?;
     let creator = Arc::clone(uploads);
-    session::blocking(move || creator.create(request, if_none_match)).await
+    crate::blocking::blocking(move || creator.create(request, if_none_match)).await
 }
 
 /// `GET {url}`: the durable state, without waiting for an append in flight.
@@ -72,7 +72,7 @@ pub async fn status(uploads: &Arc<Uploads>, id: &str) -> Result<UploadSession, A
     }
     let reader = Arc::clone(uploads);
     let owned = id.to_owned();
-    let found = session::blocking(move || {
+    let found = crate::blocking::blocking(move || {
         let Some(record) = reader.store().session(&owned)? else {
             return Ok(None);
         };
@@ -97,5 +97,5 @@ pub async fn status(uploads: &Arc<Uploads>, id: &str) -> Result<UploadSession, A
 pub async fn abort(uploads: &Arc<Uploads>, id: &str) -> Result<(), AppError> {
     let (_guard, record) = uploads.lock(id).await?;
     let remover = Arc::clone(uploads);
-    session::blocking(move || remover.remove(&record.id)).await
+    crate::blocking::blocking(move || remover.remove(&record.id)).await
 }

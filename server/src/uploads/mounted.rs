@@ -26,7 +26,7 @@ use super::complete::record_completed;
 use super::partial::PartialBytes;
 use super::session::Uploads;
 use super::store::SessionRecord;
-use super::target::key_path;
+use crate::disk::place::key_path;
 use crate::error::AppError;
 use crate::store::{ByteStream, Entry, PutMode, Store, StoreError};
 

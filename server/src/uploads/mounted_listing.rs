@@ -13,9 +13,10 @@ use skiff_protocol::{FileList, FileObject, TreePath, RESERVED_NAME};
 
 use super::buckets::MountedBucket;
 use super::listing::page_query;
-use super::session::{blocking, Uploads};
-use super::target::key_of;
-use crate::entry::mime_for_name;
+use super::session::Uploads;
+use crate::blocking::blocking;
+use crate::disk::entry::mime_for_name;
+use crate::disk::place::key_of;
 use crate::error::AppError;
 use crate::store::Entry;
 

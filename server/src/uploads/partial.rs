@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncSeekExt, BufWriter};
 
 use super::body::{copy_body, RequestBody, WRITE_BUFFER};
-use super::target::{place, sync_dir};
+use crate::disk::place::{place, sync_dir};
 use crate::error::AppError;
 
 /// Limits a part body is streamed under.

@@ -14,8 +14,9 @@ use skiff_protocol::{part_range, UploadSession};
 
 use super::body::RequestBody;
 use super::partial::{wrong_length, PartLimits, PartialBytes};
-use super::session::{blocking, now_ms, session_object, SessionLocks, Uploads};
+use super::session::{now_ms, session_object, SessionLocks, Uploads};
 use super::store::{SessionRecord, SessionState, Write};
+use crate::blocking::blocking;
 use crate::error::AppError;
 
 /// Smallest part size (`min_part` in discovery) for the local storage: 1 MiB.

@@ -22,11 +22,12 @@ use skiff_protocol::DEFAULT_BUCKET;
 
 use super::complete::{hash_later, record_placed};
 use super::partial::PartialBytes;
-use super::session::{blocking, Uploads};
+use super::session::Uploads;
 use super::store::{SessionRecord, SessionState};
-use super::target::key_path;
+use crate::blocking::blocking;
+use crate::disk::paths::resolve_blocking;
+use crate::disk::place::key_path;
 use crate::error::AppError;
-use crate::paths::resolve_blocking;
 
 /// Shortest and longest pause between two sweeps.
 const SWEEP_MIN: Duration = Duration::from_secs(1);

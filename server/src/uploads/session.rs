@@ -18,9 +18,10 @@ use super::buckets::{bucket, under_mount, Bucket, Buckets};
 use super::partial::{LocalPartial, PartialBytes};
 use super::parts::{PartSet, MIN_PART};
 use super::store::{SessionRecord, SessionState, Store};
-use super::target::{exists, key_path};
+use crate::blocking::blocking;
 use crate::catalog::ids::Ids;
 use crate::config::Config;
+use crate::disk::place::{exists, key_path};
 use crate::error::AppError;
 use crate::store::StoreError;
 
@@ -144,7 +145,7 @@ impl Uploads {
             });
         }
         // A size no disk here can hold is refused now, not after gigabytes arrive.
-        crate::space::ensure_room(&self.partial_dir, request.size)?;
+        crate::disk::space::ensure_room(&self.partial_dir, request.size)?;
         if let Some(part_size) = request.part_size {
             if part_size < MIN_PART || part_size > self.max_chunk {
                 return Err(AppError::BadRequest {
@@ -167,7 +168,7 @@ impl Uploads {
         let record = SessionRecord {
             id: id.clone(),
             bucket: request.bucket,
-            key: super::target::key_of(&path),
+            key: crate::disk::place::key_of(&path),
             mime_type: request.mime_type,
             size: request.size,
             expected_sha256,
@@ -375,13 +376,4 @@ pub fn now_ms() -> u64 {
         .map_or(0, |elapsed| {
             u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
         })
-}
-
-/// Runs blocking file system or store work off the async workers.
-pub async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
-) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|error| AppError::Io(std::io::Error::other(error)))?
 }

@@ -221,4 +221,4 @@ pub(super) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     serde_json::from_slice(bytes).map_err(store_error)
 }
 
-pub use crate::database::store_error;
+pub use crate::error::store_error;

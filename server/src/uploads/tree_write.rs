@@ -3,7 +3,6 @@
 //! `Content-Digest`, and renames it into place (201 created, 200 replaced);
 //! `DELETE P` removes a file, or a folder only when it is empty (else 409).
 
-use std::path::Path;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
@@ -11,16 +10,17 @@ use skiff_protocol::TreePath;
 use tokio::io::BufWriter;
 
 use super::body::{copy_body, hex, verify, RequestBody, WRITE_BUFFER};
-use super::session::{blocking, now_ms, Uploads};
+use super::session::{now_ms, Uploads};
 use super::store::{FileRecord, FILES};
-use super::target::{exists, key_of, place, prepare_target, sync_dir};
+use crate::blocking::blocking;
 use crate::catalog::group_commit::{ExtraRows, WrittenFile};
 use crate::catalog::ids::Known;
-use crate::database::store_error;
-use crate::entry::{etag, mime_for_name};
+use crate::disk::entry::{etag, mime_for_name};
+use crate::disk::paths::resolve_blocking;
+use crate::disk::place::{exists, key_of, place, place_new, prepare_target, sync_dir};
+use crate::disk::space::ensure_room;
+use crate::error::store_error;
 use crate::error::AppError;
-use crate::paths::resolve_blocking;
-use crate::space::ensure_room;
 
 /// What a whole-file write did.
 #[derive(Debug)]
@@ -206,30 +206,6 @@ fn record_written(
         replaced,
         extra,
     })
-}
-
-/// Like [`place`], but never over an existing entry (`If-None-Match: *`): the
-/// check before is not enough when two creates of one name race. Linux's
-/// `renameat2(RENAME_NOREPLACE)` makes "only if absent" part of the rename;
-/// where the filesystem lacks it, the check just before the rename stands.
-pub fn place_new(source: &Path, target: &Path) -> Result<(), AppError> {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    {
-        use rustix::fs::{renameat_with, RenameFlags, CWD};
-        use rustix::io::Errno;
-        match renameat_with(CWD, source, CWD, target, RenameFlags::NOREPLACE) {
-            Ok(()) => {
-                return match target.parent() {
-                    Some(parent) => sync_dir(parent),
-                    None => Ok(()),
-                };
-            }
-            Err(Errno::EXIST) => return Err(AppError::AlreadyExists),
-            Err(Errno::INVAL | Errno::NOSYS | Errno::NOTSUP) => {}
-            Err(error) => return Err(AppError::from_fs(error.into())),
-        }
-    }
-    place(source, target)
 }
 
 /// 412 unless the entry at `path` matches `If-Match` (strong comparison; `*`

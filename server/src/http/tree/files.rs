@@ -13,7 +13,7 @@ use skiff_protocol::REPR_DIGEST_HEADER;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-use crate::entry::{etag, http_date, mime_for_name, modified};
+use crate::disk::entry::{etag, http_date, mime_for_name, modified};
 use crate::error::AppError;
 use crate::http::conditional::{is_not_modified, requested_range, RangeRequest};
 use crate::http::digest::{recorded, RecordedDigest};
@@ -34,7 +34,7 @@ pub struct FileFacts {
 /// The [`FileFacts`] of the file at `key` (one blocking trip).
 pub async fn facts(services: &Services, key: String) -> Result<FileFacts, AppError> {
     let state = services.clone();
-    crate::uploads::blocking(move || facts_blocking(&state, &key)).await
+    crate::blocking::blocking(move || facts_blocking(&state, &key)).await
 }
 
 /// The [`FileFacts`] of the file at `key` (blocking). A read-only server has no

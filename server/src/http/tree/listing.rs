@@ -17,10 +17,10 @@ use skiff_protocol::{FilesetData, RawFileData};
 use tokio::sync::mpsc;
 
 use crate::catalog::ids::{Ids, Known};
-use crate::entry::describe;
+use crate::disk::entry::describe;
+use crate::disk::walk::{child_key, visible};
 use crate::error::AppError;
 use crate::http::json::{json_response, JSON_CONTENT_TYPE};
-use crate::walk::{child_key, visible};
 
 /// `X-Raw-Filesystem-API` as a header name (`skiff_protocol::RFSAPI_HEADER`, lowercased).
 pub const RFSAPI: HeaderName = HeaderName::from_static("x-raw-filesystem-api");

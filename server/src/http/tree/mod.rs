@@ -31,9 +31,9 @@ pub use mounted_listing::mount_entry;
 use super::app_shell;
 use super::errors::{TREE_METHODS, WRITABLE_TREE_METHODS};
 use super::state::AppState;
+use crate::config::tokens::Grant;
+use crate::disk::paths::{is_reserved, parse_tree_path, resolve};
 use crate::error::AppError;
-use crate::paths::{is_reserved, parse_tree_path, resolve};
-use crate::tokens::Grant;
 
 /// Every tree path: RFSAPI, bytes, or the app shell.
 pub async fn tree(
@@ -134,7 +134,7 @@ async fn serve_tree(
         let key = path.segments().join("/");
         if rfsapi {
             // A file's own entry is a "first sight": it gets its id now.
-            let known = crate::uploads::blocking(move || ids.known_or_new(&key)).await?;
+            let known = crate::blocking::blocking(move || ids.known_or_new(&key)).await?;
             listing::file_entry(name, &metadata, Some(known), state.writes_supported(grant))
         } else {
             let facts = files::facts(state, key).await?;

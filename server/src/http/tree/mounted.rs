@@ -67,7 +67,7 @@ pub async fn serve(
 ) -> Result<Response, AppError> {
     // Every storage keeps its server state under its own `.skiff` (§5): invisible
     // and untouchable there as in the default storage.
-    if crate::paths::is_reserved(&key) {
+    if crate::disk::paths::is_reserved(&key) {
         return Err(if matches!(*method, Method::GET | Method::HEAD) {
             AppError::NotFound
         } else {
@@ -100,7 +100,7 @@ pub async fn serve(
         // A file's own entry is a "first sight": it gets its id now (§4).
         let ids = mounted.ids.clone();
         let tree_key = mounted.tree_key(&key);
-        let known = crate::uploads::blocking(move || ids.known_or_new(&tree_key)).await?;
+        let known = crate::blocking::blocking(move || ids.known_or_new(&tree_key)).await?;
         listing::file(&entry, Some(known), allowed.writes_supported)?
     } else {
         bytes::serve(mounted, &entry, headers, with_body).await?

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use super::mounted::Mounted;
 use crate::catalog::ids::Known;
-use crate::entry::{mime_for_name, rfc3339};
+use crate::disk::entry::{mime_for_name, rfc3339};
 use crate::error::AppError;
 use crate::http::json::{json_response, JSON_CONTENT_TYPE};
 use crate::http::tree::listing::{add_rfsapi_headers, listing_prefix};
@@ -134,7 +134,7 @@ pub async fn folder(
                 .map(|entry| format!("{dir_key}/{}", entry.key.name().unwrap_or_default()))
                 .collect();
             let reader = ids.clone();
-            let known = crate::uploads::blocking(move || reader.known(&keys))
+            let known = crate::blocking::blocking(move || reader.known(&keys))
                 .await
                 .unwrap_or_else(|error| {
                     tracing::error!(%error, "cannot look up the ids of a listing");

@@ -108,7 +108,7 @@ pub async fn put(
     let ids = mounted.ids.clone();
     let tree_key = mounted.tree_key(&key);
     let replaced = current.is_some();
-    let known = crate::uploads::blocking(move || {
+    let known = crate::blocking::blocking(move || {
         if !replaced {
             ids.forget_tree(&tree_key)?;
         }
@@ -144,7 +144,7 @@ pub async fn delete(mounted: &Mounted, key: TreePath) -> Result<Response, AppErr
     // Its id and metadata die with it.
     let ids = mounted.ids.clone();
     let tree_key = mounted.tree_key(&key);
-    crate::uploads::blocking(move || ids.forget_tree(&tree_key)).await?;
+    crate::blocking::blocking(move || ids.forget_tree(&tree_key)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

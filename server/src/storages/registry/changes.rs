@@ -135,7 +135,7 @@ impl StorageRegistry {
         fixed(&current, "removed")?;
         let db = Arc::clone(&self.db);
         let owned = name.to_owned();
-        crate::uploads::blocking(move || record::remove(&db, &owned)).await?;
+        crate::blocking::blocking(move || record::remove(&db, &owned)).await?;
         self.write(|entries| entries.retain(|e| e.storage.name != name));
         tracing::info!(storage = %name, "storage removed (its bytes stay in the backend)");
         Ok(())
@@ -186,7 +186,7 @@ impl StorageRegistry {
         old_name: Option<String>,
     ) -> Result<(), AppError> {
         let db = Arc::clone(&self.db);
-        crate::uploads::blocking(move || record::save(&db, &name, &record, old_name.as_deref()))
+        crate::blocking::blocking(move || record::save(&db, &name, &record, old_name.as_deref()))
             .await
     }
 }

@@ -1,8 +1,8 @@
 //! [`LocalStore`]: a folder on this machine behind the [`Store`] seam, with
 //! exactly the server's existing rules, by calling the code that enforces them:
-//! `crate::paths` (canonicalise, stay inside the root, `.skiff` unreachable),
-//! `crate::walk::visible` (links leaving the root and special files are not
-//! listed), `crate::entry` (ETag, modification time) and `crate::uploads::target`
+//! `crate::disk::paths` (canonicalise, stay inside the root, `.skiff` unreachable),
+//! `crate::disk::walk::visible` (links leaving the root and special files are not
+//! listed), `crate::disk::entry` (ETag, modification time) and `crate::disk::place`
 //! (parents created inside the root, atomic rename, folder fsync).
 //!
 //! Every write lands in a staging file under `ROOT/.skiff/store/` first (same
@@ -138,8 +138,8 @@ fn entry_of(key: TreePath, metadata: &Metadata) -> Entry {
         key,
         is_dir: metadata.is_dir(),
         size: if metadata.is_dir() { 0 } else { metadata.len() },
-        modified: crate::entry::modified(metadata),
-        etag: crate::entry::etag(metadata),
+        modified: crate::disk::entry::modified(metadata),
+        etag: crate::disk::entry::etag(metadata),
     }
 }
 

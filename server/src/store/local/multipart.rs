@@ -15,9 +15,9 @@ use tokio::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
 
 use super::write::{place_file, writable_key};
 use super::{io_error, LocalStore};
+use crate::disk::place::sync_dir;
+use crate::disk::place::WRITE_BUFFER;
 use crate::store::{ByteStream, Entry, MultipartId, PartTag, PutMode, StoreError};
-use crate::uploads::body::WRITE_BUFFER;
-use crate::uploads::target::sync_dir;
 
 /// Where a multipart write's bytes wait, and its part size.
 struct Staged {

@@ -1,6 +1,6 @@
 //! Reading a local tree: stat, one page of a folder, a file's bytes (or a range),
 //! and a walk of every file below a folder. Entries are filtered as RFSAPI
-//! listings filter them (`crate::walk::visible`).
+//! listings filter them (`crate::disk::walk::visible`).
 
 use std::fs::DirEntry;
 use std::io::SeekFrom;
@@ -14,9 +14,9 @@ use tokio::sync::mpsc;
 
 use super::pages::PageCache;
 use super::{blocking, entry_of, from_app, io_error};
-use crate::paths::{find_blocking, resolve_blocking};
+use crate::disk::paths::{find_blocking, resolve_blocking};
+use crate::disk::walk::{entry_metadata, visible, visible_name};
 use crate::store::{sort_key, ByteStream, Entry, EntryStream, Page, StoreError};
-use crate::walk::{entry_metadata, visible, visible_name};
 
 /// Bytes read from the file per stream item.
 const READ_CHUNK: usize = 64 * 1024;

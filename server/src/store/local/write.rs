@@ -13,13 +13,13 @@ use skiff_protocol::TreePath;
 use tokio::io::{AsyncWriteExt, BufWriter};
 
 use super::{blocking, entry_of, from_app, io_error, LocalStore};
-use crate::entry::etag;
-use crate::paths::{is_reserved, resolve_blocking};
+use crate::disk::entry::etag;
+use crate::disk::paths::{is_reserved, resolve_blocking};
+use crate::disk::place::place_new;
+use crate::disk::place::WRITE_BUFFER;
+use crate::disk::place::{place, prepare_parent, prepare_target, sync_dir};
+use crate::disk::walk::visible;
 use crate::store::{ByteStream, Entry, PutMode, StoreError};
-use crate::uploads::body::WRITE_BUFFER;
-use crate::uploads::target::{place, prepare_parent, prepare_target, sync_dir};
-use crate::uploads::tree_write::place_new;
-use crate::walk::visible;
 
 /// Refuses the root (`what` says why) and anything under the reserved name.
 pub fn writable_key(key: &TreePath, what: &'static str) -> Result<(), StoreError> {
