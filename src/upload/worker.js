@@ -66,9 +66,39 @@ const base64 = bytes => {
 // Slices up to this size are read and hashed at once; larger ones one at a time.
 const SERIAL_ABOVE = 1024 * 1024;
 
+// The one buffer large slices are read into, reused slice after slice (grown when a
+// slice is larger). Reading each slice with `blob.arrayBuffer()` left a new 8 MiB buffer
+// per part to the collector, which in a worker runs rarely: a 4 GiB upload grew the
+// renderer by ~500 MiB (measured, `memlab` in the upload benchmark). WebCrypto copies
+// what it hashes, so the buffer is free again as soon as `digest` has been called.
+let spare = null;
+
+// Reads `blob` into the reused buffer with a BYOB reader (each read hands the buffer's
+// memory back in a new ArrayBuffer object) and hashes it.
+const readIntoSpareAndHash = async blob => {
+  const size = blob.size;
+  if (spare === null || spare.byteLength < size) spare = new ArrayBuffer(size);
+  let buffer = spare;
+  spare = null;
+  let filled = 0;
+  const reader = blob.stream().getReader({ mode: 'byob' });
+  try {
+    while (filled < size) {
+      const { done, value } = await reader.read(new Uint8Array(buffer, filled, size - filled));
+      if (value) buffer = value.buffer;
+      if (done) break;
+      filled += value.byteLength;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  if (filled !== size) throw new Error('the file changed while it was read');
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(buffer, 0, size)));
+  spare = buffer;
+  return { digest, buffer: null };
+};
+
 // Reads `blob` and hashes it; the buffer is kept only when `keep` (to send from memory).
-// The buffer is left to the collector: detaching it (`transfer(0)`) kept Chromium's
-// renderer about a whole file's size larger while a 1 GiB file was read (measured).
 const readAndHash = (blob, keep) => {
   const read = async () => {
     const buffer = await blob.arrayBuffer();
@@ -76,7 +106,9 @@ const readAndHash = (blob, keep) => {
     return { digest, buffer: keep ? buffer : null };
   };
   if (blob.size <= SERIAL_ABOVE) return read();
-  const work = hashing.then(read);
+  // Large slices one at a time: one part's bytes in memory at once, in one buffer unless
+  // they are to be sent from memory.
+  const work = hashing.then(keep ? read : () => readIntoSpareAndHash(blob));
   // The next large slice waits for this one, failed or not.
   hashing = work.catch(() => {});
   return work;

@@ -15,18 +15,32 @@ use crate::memory::Renderers;
 use crate::support::{mib_label, GIB};
 use crate::{execute, progress, Row, POLL};
 
-/// The variants: `[name, in a worker, hash, detach]`.
-const VARIANTS: [(&str, bool, bool, bool); 6] = [
-    ("page: read", false, false, false),
-    ("page: read + detach", false, false, true),
-    ("page: read + hash", false, true, false),
-    ("page: read + hash + detach", false, true, true),
-    ("worker: read + hash", true, true, false),
-    ("worker: read + hash + detach", true, true, true),
+/// The variants: `[name, in a worker, hash, detach, read into one reused buffer]`.
+const VARIANTS: [(&str, bool, bool, bool, bool); 8] = [
+    ("page: read", false, false, false, false),
+    ("page: read + detach", false, false, true, false),
+    ("page: read + hash", false, true, false, false),
+    ("page: read + hash + detach", false, true, true, false),
+    ("worker: read + hash", true, true, false, false),
+    ("worker: read + hash + detach", true, true, true, false),
+    (
+        "worker: read into one buffer (BYOB)",
+        true,
+        false,
+        false,
+        true,
+    ),
+    (
+        "worker: read into one buffer (BYOB) + hash",
+        true,
+        true,
+        false,
+        true,
+    ),
 ];
 
 const LOOP: &str = r#"
-    const [inWorker, hash, detach] = arguments;
+    const [inWorker, hash, detach, byob] = arguments;
     const file = document.querySelector('#memlab').files[0];
     const chunk = 8 * 1024 * 1024;
     const body = async (file, hash, detach) => {
@@ -39,8 +53,26 @@ const LOOP: &str = r#"
     window.__memlab = { done: false };
     const started = performance.now();
     if (inWorker) {
-        const source = `onmessage = async e => { const [file, hash, detach] = e.data;
+        const source = `onmessage = async e => { const [file, hash, detach, byob] = e.data;
             const chunk = 8 * 1024 * 1024;
+            if (byob) {
+                let buffer = new ArrayBuffer(chunk);
+                for (let start = 0; start < file.size; start += chunk) {
+                    const reader = file.slice(start, Math.min(start + chunk, file.size)).stream().getReader({ mode: 'byob' });
+                    let filled = 0;
+                    for (;;) {
+                        const { done, value } = await reader.read(new Uint8Array(buffer, filled, chunk - filled));
+                        if (done) { buffer = value.buffer; break; }
+                        buffer = value.buffer;
+                        filled += value.byteLength;
+                        if (filled === chunk) break;
+                    }
+                    reader.releaseLock();
+                    if (hash) await crypto.subtle.digest('SHA-256', new Uint8Array(buffer, 0, filled));
+                }
+                postMessage('done');
+                return;
+            }
             for (let start = 0; start < file.size; start += chunk) {
                 const buffer = await file.slice(start, Math.min(start + chunk, file.size)).arrayBuffer();
                 if (hash) await crypto.subtle.digest('SHA-256', buffer);
@@ -49,7 +81,7 @@ const LOOP: &str = r#"
             postMessage('done'); };`;
         const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
         worker.onmessage = () => { window.__memlab = { done: true, ms: performance.now() - started }; worker.terminate(); };
-        worker.postMessage([file, hash, detach]);
+        worker.postMessage([file, hash, detach, byob]);
     } else {
         body(file, hash, detach).then(() => { window.__memlab = { done: true, ms: performance.now() - started }; });
     }
@@ -59,7 +91,7 @@ pub async fn measure(browser: &Browser, server: &str, sources: &Path) -> Vec<Row
     let big = sources.join("memlab.bin");
     generate(&big, GIB, 0x5eed_0077);
     let mut rows = Vec::new();
-    for (name, in_worker, hash, detach) in VARIANTS {
+    for (name, in_worker, hash, detach, byob) in VARIANTS {
         browser.open("about:blank").await;
         browser.open(&format!("{server}/")).await;
         execute(
@@ -83,7 +115,7 @@ pub async fn measure(browser: &Browser, server: &str, sources: &Path) -> Vec<Row
             browser,
             "run the loop",
             LOOP,
-            vec![json!(in_worker), json!(hash), json!(detach)],
+            vec![json!(in_worker), json!(hash), json!(detach), json!(byob)],
         )
         .await;
         let ms = loop {
