@@ -200,3 +200,75 @@ async fn files_dropped_on_a_folder_row_or_tree_item_go_into_that_folder() {
     assert!(!tree.path().join("beach.jpg").exists() && !tree.path().join("draft.pdf").exists());
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_big_dropped_folder_uploads_while_it_is_walked_and_stays_where_it_was_dropped() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    std::fs::create_dir(tree.path().join("elsewhere")).expect("mkdir");
+    let sources = tempfile::tempdir().expect("a source folder");
+    // Walking a dropped folder asks the browser for every file, one request each: with
+    // 3,000 files that takes long enough to watch.
+    const COUNT: usize = 3000;
+    let folder = sources.path().join("walked");
+    std::fs::create_dir(&folder).expect("mkdir");
+    for i in 0..COUNT {
+        std::fs::write(folder.join(format!("w{i:04}.txt")), format!("{i:010}")).expect("write");
+    }
+    let server = Server::start(tree.path(), &["--writable"]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    wait_for_uploads_enabled(&browser).await;
+    browser.wait_for_rows(&["elsewhere"]).await;
+    browser.drop_paths("[role=grid]", &[&folder]).await;
+    // Files are queued (and uploading) before the walk has found them all.
+    browser
+        .wait_until_within(
+            "a first batch queued while the walk goes on",
+            &format!(
+                "(() => {{ const m = /Uploads: (\\d+) of (\\d+)/.exec(
+                     document.querySelector('section[aria-label=Uploads] h2')?.textContent ?? '');
+                   return m !== null && Number(m[2]) > 0 && Number(m[2]) < {COUNT}; }})()"
+            ),
+            std::time::Duration::from_secs(60),
+        )
+        .await;
+    // Going to another folder meanwhile does not send the rest of the walk there.
+    browser
+        .client
+        .execute(
+            "document.querySelector('[role=tree] [data-path=\"/elsewhere\"] a').click()",
+            vec![],
+        )
+        .await
+        .expect("open another folder");
+    browser
+        .wait_until(
+            "the other folder on screen",
+            "location.pathname.startsWith('/elsewhere')",
+        )
+        .await;
+    browser
+        .wait_until_within(
+            "every upload done",
+            &format!(
+                "document.querySelector('section[aria-label=Uploads] h2')?.textContent
+                    .startsWith('Uploads: {COUNT} of {COUNT} done')"
+            ),
+            std::time::Duration::from_secs(240),
+        )
+        .await;
+    for i in 0..COUNT {
+        let name = format!("w{i:04}.txt");
+        let landed = std::fs::read_to_string(tree.path().join("walked").join(&name))
+            .unwrap_or_else(|e| panic!("{name} did not arrive: {e}"));
+        assert_eq!(landed, format!("{i:010}"), "{name}");
+    }
+    let strays = std::fs::read_dir(tree.path().join("elsewhere"))
+        .expect("list elsewhere")
+        .count();
+    assert_eq!(
+        strays, 0,
+        "nothing of the drop lands in the folder opened meanwhile"
+    );
+    browser.close().await;
+}

@@ -13,6 +13,7 @@ use crate::upload::drop_zone::{files_of_list, use_window_drop_zone};
 use crate::upload::queue::UploadQueue;
 use leptos::html::Input;
 use leptos::prelude::*;
+use skiff_protocol::TreePath;
 
 stylance::import_crate_style!(style, "src/components/uploads.module.css");
 
@@ -66,9 +67,14 @@ pub fn UploadButtons() -> impl IntoView {
 pub fn DropOverlay() -> impl IntoView {
     let queue = expect_context::<UploadQueue>();
     let browser = expect_context::<Browser>();
-    let zone = use_window_drop_zone(move |files| {
-        let dir = browser.route.with_untracked(|route| route.dir.clone());
-        queue.add(&dir, files);
+    // The folder on screen when the files were dropped: a long walk's later batches go
+    // there too, even if the user has moved on meanwhile.
+    let drop_dir = StoredValue::new(TreePath::root());
+    let zone = use_window_drop_zone(move |files, first| {
+        if first {
+            drop_dir.set_value(browser.route.with_untracked(|route| route.dir.clone()));
+        }
+        queue.add_dropped(&drop_dir.get_value(), files, first);
     });
     let target = move || browser.route.with(|route| route.dir.to_string());
     view! {

@@ -2,10 +2,13 @@
 //!
 //! A dropped folder is walked with `webkitGetAsEntry`; `readEntries` hands out a folder's
 //! children in batches (Chromium: 100 at a time), so it is called until it returns none.
+//! The files found are handed over in batches while the walk goes on (`first` is true for
+//! the first batch of a drop), so a folder of 10,000 files starts uploading at once instead
+//! of after the whole walk (seconds: every file is one request to the browser process).
 //!
 //! ## Usage
 //! ```ignore
-//! let zone = use_window_drop_zone(move |files: Vec<PickedFile>| queue.add(files));
+//! let zone = use_window_drop_zone(move |files: Vec<PickedFile>, first| queue.add_dropped(&dir, files, first));
 //! view! { <Show when=move || zone.is_over.get()> <Overlay/> </Show> }
 //! ```
 
@@ -38,9 +41,12 @@ pub struct WindowDropZone {
     pub is_over: Signal<bool>,
 }
 
-/// Makes the whole window a drop target; `on_drop` gets every file, folders walked.
-/// A drop an inner target (a folder row) already handled is left alone.
-pub fn use_window_drop_zone(on_drop: impl Fn(Vec<PickedFile>) + Clone + 'static) -> WindowDropZone {
+/// Makes the whole window a drop target; `on_drop` gets every file, folders walked, in
+/// batches (`true` for a drop's first). A drop an inner target (a folder row) already
+/// handled is left alone.
+pub fn use_window_drop_zone(
+    on_drop: impl Fn(Vec<PickedFile>, bool) + Clone + 'static,
+) -> WindowDropZone {
     // Counts nested dragenter/dragleave pairs: leaving a child element is not leaving the window.
     let depth = RwSignal::new(0i32);
     let enter = window_event_listener(leptos::ev::dragenter, move |event| {
@@ -96,36 +102,59 @@ pub fn carries(event: &DragEvent, kind: &str) -> bool {
 }
 
 /// Reads what was dropped: the entries must be taken during the event (the data transfer
-/// is emptied afterwards), the folder walk then runs asynchronously.
-pub fn take_dropped(event: &DragEvent, on_drop: impl Fn(Vec<PickedFile>) + 'static) {
+/// is emptied afterwards), the folder walk then runs asynchronously and hands its files to
+/// `on_drop` in batches as it finds them (`true` with the first batch, which may be empty).
+pub fn take_dropped(event: &DragEvent, on_drop: impl Fn(Vec<PickedFile>, bool) + 'static) {
     let Some(transfer) = event.data_transfer() else {
         return;
     };
     let entries = entries_of(&transfer);
     if entries.iter().all(Option::is_none) {
         // No entry API: fall back to the flat file list.
-        on_drop(files_of_list(transfer.files()));
+        on_drop(files_of_list(transfer.files()), true);
         return;
     }
     // Same order as `entries`: one per item of kind `file`.
     let handles = handles::take_handles(&transfer.items());
     leptos::task::spawn_local(async move {
-        let mut files = Vec::new();
+        let mut batch = Batches {
+            files: Vec::new(),
+            first: true,
+            on_drop: &on_drop,
+        };
         let mut handles = handles.into_iter();
         for entry in entries {
             let handle = handles.next();
             let Some(entry) = entry else { continue };
-            let first = files.len();
-            walk(entry, Vec::new(), &mut files).await;
+            let first = batch.files.len();
+            walk(entry, Vec::new(), &mut batch).await;
             // A dropped file (not a folder) keeps its handle.
-            if let (Some(picked), Some(promise)) = (files.get_mut(first), handle) {
+            if let (Some(picked), Some(promise)) = (batch.files.get_mut(first), handle) {
                 if picked.relative.len() == 1 {
                     picked.handle = handles::resolve_handle(promise).await;
                 }
             }
         }
-        on_drop(files);
+        batch.flush();
     });
+}
+
+/// Files found by a walk, handed to `on_drop` a batch at a time.
+struct Batches<'a, F: Fn(Vec<PickedFile>, bool)> {
+    files: Vec<PickedFile>,
+    first: bool,
+    on_drop: &'a F,
+}
+
+impl<F: Fn(Vec<PickedFile>, bool)> Batches<'_, F> {
+    /// Hands over what was found so far (the first batch even when empty).
+    fn flush(&mut self) {
+        if self.files.is_empty() && !self.first {
+            return;
+        }
+        (self.on_drop)(std::mem::take(&mut self.files), self.first);
+        self.first = false;
+    }
 }
 
 /// Files picked with an `<input type=file>` (with `webkitdirectory`, paths included).
@@ -166,8 +195,13 @@ fn entries_of(transfer: &DataTransfer) -> Vec<Option<FileSystemEntry>> {
         .collect()
 }
 
-/// Depth-first walk of one dropped entry, appending its files to `out`.
-async fn walk(root: FileSystemEntry, prefix: Vec<String>, out: &mut Vec<PickedFile>) {
+/// Depth-first walk of one dropped entry, appending its files to `out` (which hands a
+/// folder's files over every [`FILES_AT_ONCE`]; a lone file stays in `out.files`).
+async fn walk<F: Fn(Vec<PickedFile>, bool)>(
+    root: FileSystemEntry,
+    prefix: Vec<String>,
+    out: &mut Batches<'_, F>,
+) {
     // An explicit stack instead of recursion: async recursion needs boxing, and folder
     // trees can be deep.
     let mut stack = vec![(root, prefix)];
@@ -176,7 +210,7 @@ async fn walk(root: FileSystemEntry, prefix: Vec<String>, out: &mut Vec<PickedFi
         relative.push(entry.name());
         if entry.is_file() {
             if let Some(file) = file_of(entry.unchecked_into()).await {
-                out.push(PickedFile {
+                out.files.push(PickedFile {
                     relative,
                     file,
                     handle: None,
@@ -201,13 +235,14 @@ async fn walk(root: FileSystemEntry, prefix: Vec<String>, out: &mut Vec<PickedFi
                     if let Some(file) = file {
                         let mut path = relative.clone();
                         path.push(entry.name());
-                        out.push(PickedFile {
+                        out.files.push(PickedFile {
                             relative: path,
                             file,
                             handle: None,
                         });
                     }
                 }
+                out.flush();
             }
             for child in folders {
                 stack.push((child, relative.clone()));
@@ -305,9 +340,9 @@ impl FolderDropTarget {
         self.hover.set(false);
     }
 
-    /// For `drop`: hands the files to `on_drop` and marks the event handled, so the
-    /// window-wide drop zone leaves it alone.
-    pub fn drop(self, event: &DragEvent, on_drop: impl Fn(Vec<PickedFile>) + 'static) {
+    /// For `drop`: hands the files to `on_drop` (in batches, see [`take_dropped`]) and marks
+    /// the event handled, so the window-wide drop zone leaves it alone.
+    pub fn drop(self, event: &DragEvent, on_drop: impl Fn(Vec<PickedFile>, bool) + 'static) {
         self.hover.set(false);
         if carries_files(event) && !event.default_prevented() {
             event.prevent_default();

@@ -60,6 +60,8 @@ pub struct UploadQueue {
     pub read_only: RwSignal<bool>,
     /// Why the last drop or pick was refused, for the user.
     pub notice: RwSignal<Option<String>>,
+    /// Files of the drop being added whose names cannot be stored (for `notice`).
+    refused_in_drop: StoredValue<usize>,
     /// The answer to every name conflict, once the user ticked "apply to all".
     pub conflict_policy: RwSignal<Option<ConflictChoice>>,
     server: StoredValue<String>,
@@ -91,6 +93,7 @@ impl UploadQueue {
             unannounced: StoredValue::new((0, f64::NEG_INFINITY)),
             changes: RwSignal::new(0),
             notice: RwSignal::new(None),
+            refused_in_drop: StoredValue::new(0),
             read_only: RwSignal::new(false),
             conflict_policy: RwSignal::new(None),
             server: StoredValue::new(server),
@@ -167,6 +170,15 @@ impl UploadQueue {
     /// Queues `files` for upload into `dir` (each keeps its path below the drop target).
     /// One signal update for the whole batch: 10,000 files cost one re-render.
     pub fn add(self, dir: &TreePath, files: Vec<PickedFile>) {
+        self.add_dropped(dir, files, true);
+    }
+
+    /// Queues one batch of a drop (see `drop_zone::take_dropped`): `first` starts a new
+    /// drop, whose refused names are counted afresh.
+    pub fn add_dropped(self, dir: &TreePath, files: Vec<PickedFile>, first: bool) {
+        if first {
+            self.refused_in_drop.set_value(0);
+        }
         if files.is_empty() {
             return;
         }
@@ -223,9 +235,13 @@ impl UploadQueue {
         }
         self.items.update(|items| items.extend(fresh));
         self.scan_from.set_value((0, 0));
-        self.notice.set((refused > 0).then(|| {
-            format!("{refused} file(s) skipped: their names cannot be stored on the server.")
-        }));
+        self.refused_in_drop.update_value(|count| *count += refused);
+        let refused = self.refused_in_drop.get_value();
+        if first || refused > 0 {
+            self.notice.set((refused > 0).then(|| {
+                format!("{refused} file(s) skipped: their names cannot be stored on the server.")
+            }));
+        }
         self.pump();
     }
 

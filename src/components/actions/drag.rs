@@ -61,7 +61,9 @@ pub fn drop_on_folder(
 ) {
     hover.leave();
     if !drop_entries(event, actions, browser, &target) {
-        hover.drop(event, move |files| queue.add(&target, files));
+        hover.drop(event, move |files, first| {
+            queue.add_dropped(&target, files, first)
+        });
     }
 }
 
