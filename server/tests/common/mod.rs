@@ -639,5 +639,8 @@ pub mod bearer;
 /// The raw API suites' fixture and calls.
 pub mod raw;
 
+/// Tree names as S3 keys, and a folder walk, for the targets.
+pub mod s3_keys;
+
 /// Where a suite's files live: the default storage, or an S3 storage mounted at `/s3`.
 pub mod target;

@@ -21,6 +21,7 @@ use skiff_protocol::DEFAULT_BUCKET;
 
 use axum::http::Method;
 
+use super::s3_keys::key_segment;
 use super::seaweed::{client, fresh_bucket, seaweed, ACCESS_KEY, REGION, SECRET_KEY};
 use super::{hostile_files, NESTED, RESERVED_CONTENTS, RESERVED_FILE, UNICODE_DIR, UNICODE_SUBDIR};
 use super::{url_path, Fixture, TestServer, DEEP_CONTENTS, DEEP_FILE, EMPTY_DIR, LEAF_CONTENTS};
@@ -331,7 +332,7 @@ impl Target {
     pub async fn snapshot(&self) -> Vec<(String, Vec<u8>)> {
         let mut out = Vec::new();
         match &self.s3 {
-            None => walk(self.fixture.root(), "", &mut out),
+            None => super::s3_keys::walk(self.fixture.root(), "", &mut out),
             Some(place) => {
                 let store = place.store();
                 let prefix = ObjectPath::parse(PREFIX).expect("the prefix");
@@ -366,24 +367,6 @@ impl Target {
     }
 }
 
-/// Everything under `dir` but the top `.skiff`, folders as `name/`.
-fn walk(dir: &std::path::Path, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).expect("read").flatten().collect();
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    for entry in entries {
-        let name = format!("{prefix}/{}", entry.file_name().to_string_lossy());
-        if name == "/.skiff" {
-            continue;
-        }
-        if entry.path().is_dir() {
-            out.push((format!("{name}/"), Vec::new()));
-            walk(&entry.path(), &name, out);
-        } else {
-            out.push((name, std::fs::read(entry.path()).expect("read")));
-        }
-    }
-}
-
 impl S3Place {
     fn store(&self) -> &object_store::aws::AmazonS3 {
         &self.store
@@ -399,41 +382,6 @@ fn object_key(segments: &[&str]) -> ObjectPath {
     }
     // `parse` keeps the key as written (`from` would percent-encode it again).
     ObjectPath::parse(&key).unwrap_or_else(|error| panic!("object key {key:?}: {error}"))
-}
-
-/// A name as its key segment: itself, but ASCII control characters escaped as
-/// `%XX` (uppercase), and a `%` that would read as such an escape written `%25`.
-fn key_segment(name: &str) -> String {
-    let mut key = String::new();
-    for (at, character) in name.char_indices() {
-        if character.is_ascii_control() {
-            key.push_str(&format!("%{:02X}", u32::from(character)));
-        } else if character == '%' && opens_escape(&name[at + 1..]) {
-            key.push_str("%25");
-        } else {
-            key.push(character);
-        }
-    }
-    key
-}
-
-/// Whether `text` (after a `%`) is `25`* then two uppercase hex digits of a control character.
-fn opens_escape(mut text: &str) -> bool {
-    loop {
-        let control = text.get(..2).is_some_and(|digits| {
-            digits
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
-                && u8::from_str_radix(digits, 16).is_ok_and(|value| value.is_ascii_control())
-        });
-        if control {
-            return true;
-        }
-        match text.strip_prefix("25") {
-            Some(rest) => text = rest,
-            None => return false,
-        }
-    }
 }
 
 /// Runs each named `async fn case(kind: Kind)` once per storage: `local::case`
