@@ -348,6 +348,12 @@ impl Target {
                     if key.starts_with(&reserved) {
                         continue;
                     }
+                    // A folder marker (`key/`) lists without its slash and cannot
+                    // be fetched by that name; it has no bytes anyway.
+                    if meta.size == 0 {
+                        out.push((key, Vec::new()));
+                        continue;
+                    }
                     let got = store.get(&meta.location).await.expect("get an object");
                     out.push((key, got.bytes().await.expect("object bytes").to_vec()));
                 }
