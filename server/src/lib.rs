@@ -11,6 +11,7 @@ mod database;
 mod disk;
 mod error;
 mod http;
+mod listing;
 mod metadata;
 mod raw;
 mod scrub;

@@ -1,151 +1,103 @@
-//! RFSAPI responses (PROTOCOL.md §1): directory listings and single-file entries.
-//!
-//! A listing streams: a blocking task walks `read_dir`, stats each entry, adds
-//! the stable ids entries already have (one read transaction), and sends
-//! serialised JSON in chunks through a bounded channel into the response body, so
-//! a 100,000-entry folder never blocks an async worker, and a client that hangs
-//! up stops the work.
+//! The default storage's listings, from the disk. A listing streams: a blocking
+//! task walks `read_dir`, stats each entry, adds the stable ids entries already
+//! have (one read transaction), and sends serialised JSON in chunks through a
+//! bounded channel, so a 100,000-entry folder never blocks an async worker, and
+//! a client that hangs up stops the work.
 
-use std::convert::Infallible;
 use std::fs::{DirEntry, Metadata, ReadDir};
 use std::path::{Path, PathBuf};
 
-use axum::body::{Body, Bytes};
-use axum::http::{header, HeaderName, HeaderValue, StatusCode};
-use axum::response::Response;
+use bytes::Bytes;
 use skiff_protocol::{FilesetData, RawFileData};
 use tokio::sync::mpsc;
 
+use super::{chunks_of, file_fileset, listing_prefix, with_known, ListingChunks};
 use crate::catalog::ids::{Ids, Known};
 use crate::disk::entry::describe;
 use crate::disk::walk::{child_key, visible};
 use crate::error::AppError;
-use crate::http::json::{json_response, JSON_CONTENT_TYPE};
-
-/// `X-Raw-Filesystem-API` as a header name (`skiff_protocol::RFSAPI_HEADER`, lowercased).
-pub const RFSAPI: HeaderName = HeaderName::from_static("x-raw-filesystem-api");
 
 /// Bytes gathered before a chunk is handed to the body.
 const CHUNK_BYTES: usize = 32 * 1024;
 /// Chunks buffered ahead of a slow client.
 const CHUNKS_IN_FLIGHT: usize = 8;
 
-/// The RFSAPI answer for a file: `is_file`, not root, and exactly its own entry
-/// (with its stable `id` and `_format` when known).
-pub fn file_entry(
+/// The RFSAPI answer for the file `name` with `metadata` (with its stable `id`
+/// and `_format` when known).
+pub fn file(
     name: &str,
     metadata: &Metadata,
     known: Option<Known>,
     writes_supported: bool,
-) -> Response {
-    let mut entry = describe(name, metadata);
-    if let Some(known) = known {
-        entry.id = Some(known.id);
-        if let Some(format) = known.format {
-            entry.mime_type = format;
-        }
-    }
-    let fileset = FilesetData {
+) -> FilesetData {
+    file_fileset(
+        with_known(describe(name, metadata), known),
         writes_supported,
-        is_root: false,
-        is_file: true,
-        files: vec![entry],
-    };
-    let mut response = json_response(StatusCode::OK, &fileset);
-    add_rfsapi_headers(&mut response);
-    response
+    )
 }
 
-/// Streams the RFSAPI listing of the directory at canonical path `dir`, whose
-/// key (tree path without the leading `/`) is `dir_key` (only the headers without
-/// `with_body`, for HEAD). Fails before any byte is sent if the directory cannot
-/// be opened.
-///
-/// `mounts` are the root's mounted storages (§5): listed as folders, and a local
-/// entry of the same name stays hidden behind them.
-#[allow(clippy::too_many_arguments)]
-pub async fn directory(
-    root: &Path,
-    ids: &Ids,
-    dir_key: String,
-    dir: PathBuf,
-    is_root: bool,
-    mounts: Vec<RawFileData>,
-    writes_supported: bool,
-    with_body: bool,
-) -> Result<Response, AppError> {
-    let head = FilesetData {
-        writes_supported,
-        is_root,
-        is_file: false,
-        files: Vec::new(),
-    };
-    let prefix = listing_prefix(&head)?;
-    let root = root.to_path_buf();
-    let opened = {
-        let dir = dir.clone();
-        tokio::task::spawn_blocking(move || std::fs::read_dir(dir))
-    };
-    let read_dir = opened
-        .await
-        .map_err(join_error)?
-        .map_err(AppError::from_fs)?;
-    if !with_body {
-        let mut response = Response::new(Body::empty());
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, JSON_CONTENT_TYPE);
-        add_rfsapi_headers(&mut response);
-        return Ok(response);
+/// A folder opened for listing: nothing is read until [`Folder::stream`].
+pub struct Folder {
+    walk: Walk,
+    read_dir: ReadDir,
+    prefix: Vec<u8>,
+}
+
+impl Folder {
+    /// Opens the folder at canonical path `dir`, whose key (tree path without the
+    /// leading `/`) is `dir_key`; fails if it cannot be opened, before any byte
+    /// of the answer exists.
+    ///
+    /// `mounts` are the root's mounted storages (§5): listed as folders, and a
+    /// local entry of the same name stays hidden behind them.
+    pub async fn open(
+        root: &Path,
+        ids: &Ids,
+        dir_key: String,
+        dir: PathBuf,
+        mounts: Vec<RawFileData>,
+        writes_supported: bool,
+    ) -> Result<Self, AppError> {
+        let head = FilesetData {
+            writes_supported,
+            is_root: dir_key.is_empty(),
+            is_file: false,
+            files: Vec::new(),
+        };
+        let prefix = listing_prefix(&head)?;
+        let root = root.to_path_buf();
+        let opened = {
+            let dir = dir.clone();
+            tokio::task::spawn_blocking(move || std::fs::read_dir(dir))
+        };
+        let read_dir = opened
+            .await
+            .map_err(|error| AppError::Io(std::io::Error::other(error)))?
+            .map_err(AppError::from_fs)?;
+        Ok(Self {
+            walk: Walk {
+                root_hides_reserved: dir == root,
+                root,
+                ids: ids.clone(),
+                dir_key,
+                mounts,
+            },
+            read_dir,
+            prefix,
+        })
     }
 
-    let (sender, mut receiver) = mpsc::channel::<Bytes>(CHUNKS_IN_FLIGHT);
-    let walk = Walk {
-        root_hides_reserved: dir == root,
-        root,
-        ids: ids.clone(),
-        dir_key,
-        mounts,
-        sender,
-    };
-    tokio::task::spawn_blocking(move || walk.run(read_dir, prefix));
-
-    let chunks = futures_util::stream::poll_fn(move |cx| {
-        receiver
-            .poll_recv(cx)
-            .map(|chunk| chunk.map(Ok::<_, Infallible>))
-    });
-    let mut response = Response::new(Body::from_stream(chunks));
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, JSON_CONTENT_TYPE);
-    add_rfsapi_headers(&mut response);
-    Ok(response)
-}
-
-/// `{"writes_supported":..,"is_root":..,"is_file":false,"files":[` — produced by
-/// serde from the protocol type itself so field names can never drift.
-pub(crate) fn listing_prefix(head: &FilesetData) -> Result<Vec<u8>, AppError> {
-    let mut json = serde_json::to_vec(head).map_err(|error| AppError::Io(error.into()))?;
-    if !json.ends_with(b"[]}") {
-        return Err(AppError::Io(std::io::Error::other(
-            "FilesetData must end with `files`",
-        )));
+    /// Starts the walk; its chunks arrive as they are made.
+    pub fn stream(self) -> ListingChunks {
+        let (sender, receiver) = mpsc::channel::<Bytes>(CHUNKS_IN_FLIGHT);
+        let Self {
+            walk,
+            read_dir,
+            prefix,
+        } = self;
+        tokio::task::spawn_blocking(move || walk.run(read_dir, prefix, &sender));
+        chunks_of(receiver)
     }
-    json.truncate(json.len() - 2);
-    Ok(json)
-}
-
-/// `X-Raw-Filesystem-API: 1` and `no-cache` on an RFSAPI answer.
-pub(crate) fn add_rfsapi_headers(response: &mut Response) {
-    let headers = response.headers_mut();
-    headers.insert(RFSAPI, HeaderValue::from_static("1"));
-    // Listings change under the client's feet; always revalidate.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-}
-
-fn join_error(error: tokio::task::JoinError) -> AppError {
-    AppError::Io(std::io::Error::other(error))
 }
 
 /// One directory walk, run on a blocking thread.
@@ -158,11 +110,10 @@ struct Walk {
     dir_key: String,
     /// Mounted storages shown in this folder (the root only).
     mounts: Vec<RawFileData>,
-    sender: mpsc::Sender<Bytes>,
 }
 
 impl Walk {
-    fn run(mut self, read_dir: ReadDir, prefix: Vec<u8>) {
+    fn run(mut self, read_dir: ReadDir, prefix: Vec<u8>, sender: &mpsc::Sender<Bytes>) {
         // Gather first, so every id is looked up in one read transaction for the
         // whole folder. Listings show only ids that exist (see `crate::catalog::ids`).
         let mut entries = Vec::new();
@@ -206,17 +157,12 @@ impl Walk {
                 tracing::error!(%error, "cannot serialise a listing entry");
                 return;
             }
-            if buffer.len() >= CHUNK_BYTES && !self.send(std::mem::take(&mut buffer)) {
+            if buffer.len() >= CHUNK_BYTES && !send(sender, std::mem::take(&mut buffer)) {
                 return;
             }
         }
         buffer.extend_from_slice(b"]}");
-        self.send(buffer);
-    }
-
-    /// Hands a chunk to the body; false once the client has gone away.
-    fn send(&self, chunk: Vec<u8>) -> bool {
-        self.sender.blocking_send(Bytes::from(chunk)).is_ok()
+        send(sender, buffer);
     }
 
     /// The entry as listed, or `None` for what must stay invisible.
@@ -226,29 +172,7 @@ impl Walk {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn header_name_is_the_protocol_constant() {
-        assert!(RFSAPI
-            .as_str()
-            .eq_ignore_ascii_case(skiff_protocol::RFSAPI_HEADER));
-    }
-
-    #[test]
-    fn prefix_opens_the_files_array() {
-        let head = FilesetData {
-            writes_supported: false,
-            is_root: true,
-            is_file: false,
-            files: vec![],
-        };
-        let prefix = listing_prefix(&head).expect("prefix");
-        assert_eq!(
-            String::from_utf8(prefix).expect("utf-8"),
-            r#"{"writes_supported":false,"is_root":true,"is_file":false,"files":["#
-        );
-    }
+/// Hands a chunk to the body; false once the client has gone away.
+fn send(sender: &mpsc::Sender<Bytes>, chunk: Vec<u8>) -> bool {
+    sender.blocking_send(Bytes::from(chunk)).is_ok()
 }

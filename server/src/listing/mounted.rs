@@ -1,23 +1,18 @@
-//! RFSAPI answers for a mounted storage: a folder's listing, fetched from the
-//! store a page at a time and streamed, so a folder of any size starts arriving
-//! at once and a client that hangs up stops the paging; and a file's own entry.
+//! A mounted storage's listings, from its store: a folder's listing fetched a
+//! page at a time and streamed, so a folder of any size starts arriving at once
+//! and a client that hangs up stops the paging; and a file's own entry.
 
-use std::convert::Infallible;
+use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{header, StatusCode};
-use axum::response::Response;
 use bytes::Bytes;
 use skiff_protocol::{FilesetData, RawFileData, Storage, TreePath, DIRECTORY_MIME, RESERVED_NAME};
 use tokio::sync::mpsc;
 
-use super::mounted::Mounted;
-use crate::catalog::ids::Known;
+use super::{chunks_of, file_fileset, listing_prefix, with_known, ListingChunks};
+use crate::catalog::ids::{Ids, Known};
 use crate::disk::entry::{mime_for_name, rfc3339};
 use crate::error::AppError;
-use crate::http::json::{json_response, JSON_CONTENT_TYPE};
-use crate::http::tree::listing::{add_rfsapi_headers, listing_prefix};
-use crate::store::{Entry, Page};
+use crate::store::{Entry, Page, Store};
 
 /// Children asked of the store at once.
 const PAGE: usize = 1000;
@@ -59,67 +54,66 @@ pub fn mount_entry(storage: &Storage) -> RawFileData {
     }
 }
 
-/// The entry as listed, with its id and `_format` where known.
-fn described(entry: &Entry, known: Option<Known>) -> RawFileData {
-    let mut data = describe(entry);
-    if let Some(known) = known {
-        data.id = Some(known.id);
-        if let Some(format) = known.format.filter(|_| data.is_file) {
-            data.mime_type = format;
-        }
-    }
-    data
-}
-
 /// A file's own RFSAPI answer.
-pub fn file(
-    entry: &Entry,
-    known: Option<Known>,
-    writes_supported: bool,
-) -> Result<Response, AppError> {
-    let fileset = FilesetData {
-        writes_supported,
-        is_root: false,
-        is_file: true,
-        files: vec![described(entry, known)],
-    };
-    let mut response = json_response(StatusCode::OK, &fileset);
-    add_rfsapi_headers(&mut response);
-    Ok(response)
+pub fn file(entry: &Entry, known: Option<Known>, writes_supported: bool) -> FilesetData {
+    file_fileset(with_known(describe(entry), known), writes_supported)
 }
 
-/// Streams folder `key`'s listing. The first page is fetched before answering,
-/// so a folder that cannot be listed gets its error status, not a cut body.
-pub async fn folder(
-    mounted: &Mounted,
-    key: &TreePath,
-    writes_supported: bool,
-    with_body: bool,
-) -> Result<Response, AppError> {
-    let first = mounted.store.list(key, None, PAGE).await?;
-    let mut response = Response::new(Body::empty());
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, JSON_CONTENT_TYPE);
-    add_rfsapi_headers(&mut response);
-    if !with_body {
-        return Ok(response);
-    }
-    let head = FilesetData {
-        writes_supported,
-        is_root: false,
-        is_file: false,
-        files: Vec::new(),
-    };
-    let prefix = listing_prefix(&head)?;
+/// A folder opened for listing: its first page is fetched, so a folder that
+/// cannot be listed gets its error status, not a cut body.
+pub struct Folder {
+    store: Arc<dyn Store>,
+    ids: Ids,
+    /// The folder's tree key (mount + key): its children's ids live below it.
+    dir_key: String,
+    key: TreePath,
+    first: Page,
+    prefix: Vec<u8>,
+}
 
-    let (sender, mut receiver) = mpsc::channel::<Bytes>(PAGES_IN_FLIGHT);
-    let store = mounted.store.clone();
-    let ids = mounted.ids.clone();
-    let dir_key = mounted.tree_key(key);
-    let key = key.clone();
-    let hide_reserved = key.is_root();
-    tokio::spawn(async move {
+impl Folder {
+    /// Opens folder `key` of `store`, whose tree key is `dir_key`.
+    pub async fn open(
+        store: Arc<dyn Store>,
+        ids: Ids,
+        dir_key: String,
+        key: &TreePath,
+        writes_supported: bool,
+    ) -> Result<Self, AppError> {
+        let first = store.list(key, None, PAGE).await?;
+        let head = FilesetData {
+            writes_supported,
+            is_root: false,
+            is_file: false,
+            files: Vec::new(),
+        };
+        Ok(Self {
+            store,
+            ids,
+            dir_key,
+            key: key.clone(),
+            first,
+            prefix: listing_prefix(&head)?,
+        })
+    }
+
+    /// Starts the paging; its chunks arrive as they are made.
+    pub fn stream(self) -> ListingChunks {
+        let (sender, receiver) = mpsc::channel::<Bytes>(PAGES_IN_FLIGHT);
+        tokio::spawn(self.send_pages(sender));
+        chunks_of(receiver)
+    }
+
+    async fn send_pages(self, sender: mpsc::Sender<Bytes>) {
+        let Self {
+            store,
+            ids,
+            dir_key,
+            key,
+            first,
+            prefix,
+        } = self;
+        let hide_reserved = key.is_root();
         let mut chunk = prefix;
         let mut first_entry = true;
         let mut page = first;
@@ -146,7 +140,7 @@ pub async fn folder(
                     chunk.push(b',');
                 }
                 first_entry = false;
-                let data = described(entry, known.next().flatten());
+                let data = with_known(describe(entry), known.next().flatten());
                 if let Err(error) = serde_json::to_writer(&mut chunk, &data) {
                     tracing::error!(%error, "cannot serialise a listing entry");
                     return;
@@ -174,12 +168,5 @@ pub async fn folder(
         chunk.extend_from_slice(b"]}");
         // Nobody to tell if the client has gone.
         let _ = sender.send(Bytes::from(chunk)).await;
-    });
-    let chunks = futures_util::stream::poll_fn(move |cx| {
-        receiver
-            .poll_recv(cx)
-            .map(|chunk| chunk.map(Ok::<_, Infallible>))
-    });
-    *response.body_mut() = Body::from_stream(chunks);
-    Ok(response)
+    }
 }

@@ -4,16 +4,15 @@
 //! literal ones. One URL has three representations: an RFSAPI listing or entry
 //! (`X-Raw-Filesystem-API: 1`), the bytes, or the app shell for a browser.
 //!
-//! - `listing.rs`, `files.rs`, `write.rs`: the default storage's listings, bytes
-//!   and writes (local disk)
-//! - `mounted.rs` with `mounted_listing.rs`, `mounted_bytes.rs`, `mounted_write.rs`:
-//!   a mounted storage served through the [`crate::store::Store`] seam
+//! - `listing.rs`: RFSAPI answers from `crate::listing` (either storage)
+//! - `files.rs`, `write.rs`: the default storage's bytes and writes (local disk)
+//! - `mounted.rs` with `mounted_bytes.rs`, `mounted_write.rs`: a mounted storage
+//!   served through the [`crate::store::Store`] seam
 
 mod files;
 pub mod listing;
 mod mounted;
 mod mounted_bytes;
-mod mounted_listing;
 mod mounted_write;
 pub mod write;
 
@@ -26,7 +25,6 @@ use skiff_protocol::TreePath;
 
 pub use files::{facts, prepare, serve_file, Described, FileFacts, Prepared};
 pub use listing::RFSAPI;
-pub use mounted_listing::mount_entry;
 
 use super::app_shell;
 use super::errors::{TREE_METHODS, WRITABLE_TREE_METHODS};
@@ -34,6 +32,8 @@ use super::state::AppState;
 use crate::config::tokens::Grant;
 use crate::disk::paths::{is_reserved, parse_tree_path, resolve};
 use crate::error::AppError;
+use crate::listing::local as local_listing;
+use crate::listing::mounted::mount_entry;
 
 /// Every tree path: RFSAPI, bytes, or the app shell.
 pub async fn tree(
@@ -109,21 +109,20 @@ async fn serve_tree(
         if rfsapi {
             let is_root = path.is_root();
             let with_body = method != Method::HEAD;
-            listing::directory(
+            let folder = local_listing::Folder::open(
                 state.root(),
                 state.ids(),
                 path.segments().join("/"),
                 canonical,
-                is_root,
                 if is_root {
                     mount_entries(state)
                 } else {
                     Vec::new()
                 },
                 state.writes_supported(grant),
-                with_body,
             )
-            .await?
+            .await?;
+            listing::listing_response(with_body.then(|| folder.stream()))
         } else {
             app_shell::shell(state, method).await
         }
@@ -135,7 +134,9 @@ async fn serve_tree(
         if rfsapi {
             // A file's own entry is a "first sight": it gets its id now.
             let known = crate::blocking::blocking(move || ids.known_or_new(&key)).await?;
-            listing::file_entry(name, &metadata, Some(known), state.writes_supported(grant))
+            let fileset =
+                local_listing::file(name, &metadata, Some(known), state.writes_supported(grant));
+            listing::fileset_response(&fileset)
         } else {
             let facts = files::facts(state, key).await?;
             serve_file(&canonical, name, facts, method, headers).await?

@@ -2,13 +2,13 @@
 //! §5): RFSAPI listings, file bytes, and the plain `PUT P` / `DELETE P` writes,
 //! knowing nothing of which backend holds the bytes.
 //!
-//! - `mounted_listing.rs`: a folder's RFSAPI listing, streamed page by page
+//! - `crate::listing::mounted`: a folder's RFSAPI listing, streamed page by page
 //! - `mounted_bytes.rs`: a file's bytes with validators and ranges
 //! - `mounted_write.rs`: whole-file `PUT` (digest-verified, conditional) and `DELETE`
 //!
 //! Mounted storages (every storage but the default) are served from here today;
-//! the default storage still has its older local-only path in `listing.rs`,
-//! `files.rs` and `crate::uploads::tree_write` until it moves onto the seam.
+//! the default storage still has its older local-only path (`crate::listing::local`,
+//! `files.rs`, `crate::uploads::tree_write`) until it moves onto the seam.
 
 use std::sync::Arc;
 
@@ -23,7 +23,9 @@ use crate::error::AppError;
 use crate::http::errors::{TREE_METHODS, WRITABLE_TREE_METHODS};
 use crate::store::Store;
 
-use super::{mounted_bytes as bytes, mounted_listing as listing, mounted_write as write};
+use super::listing::{fileset_response, listing_response};
+use super::{mounted_bytes as bytes, mounted_write as write};
+use crate::listing::mounted as listing;
 
 /// A storage mounted as a top-level folder of the tree.
 #[derive(Debug, Clone)]
@@ -95,13 +97,25 @@ pub async fn serve(
             // The caller answers browsers with the app shell.
             return Err(AppError::NotFound);
         }
-        listing::folder(mounted, &key, allowed.writes_supported, with_body).await?
+        let folder = listing::Folder::open(
+            mounted.store.clone(),
+            mounted.ids.clone(),
+            mounted.tree_key(&key),
+            &key,
+            allowed.writes_supported,
+        )
+        .await?;
+        listing_response(with_body.then(|| folder.stream()))
     } else if wants_rfsapi {
         // A file's own entry is a "first sight": it gets its id now (§4).
         let ids = mounted.ids.clone();
         let tree_key = mounted.tree_key(&key);
         let known = crate::blocking::blocking(move || ids.known_or_new(&tree_key)).await?;
-        listing::file(&entry, Some(known), allowed.writes_supported)?
+        fileset_response(&listing::file(
+            &entry,
+            Some(known),
+            allowed.writes_supported,
+        ))
     } else {
         bytes::serve(mounted, &entry, headers, with_body).await?
     };

@@ -16,11 +16,12 @@ use futures_util::Stream;
 use sha2::{Digest, Sha256};
 use skiff_protocol::TreePath;
 
+use super::listing::fileset_response;
 use super::mounted::{Allowed, Mounted};
-use super::mounted_listing as listing;
 use crate::error::AppError;
 use crate::http::digest::{content_sha256, sha256_field};
 use crate::http::headers::{content_length, if_match};
+use crate::listing::mounted as listing;
 use crate::store::{PutMode, StoreError};
 use crate::uploads::body::{hex, verify};
 
@@ -115,7 +116,11 @@ pub async fn put(
         ids.known_or_new(&tree_key)
     })
     .await?;
-    let mut response = listing::file(&entry, Some(known), allowed.writes_supported)?;
+    let mut response = fileset_response(&listing::file(
+        &entry,
+        Some(known),
+        allowed.writes_supported,
+    ));
     *response.status_mut() = if current.is_some() {
         StatusCode::OK
     } else {

@@ -10,10 +10,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use skiff_protocol::{TreePath, REPR_DIGEST_HEADER};
 
-use super::listing::file_entry;
+use super::listing::fileset_response;
 use crate::error::AppError;
 use crate::http::digest::{content_sha256, sha256_field};
 use crate::http::headers::{content_length, if_match, if_none_match_star, request_body};
+use crate::listing::local::file as file_fileset;
 use crate::uploads::tree_write::{self, refuse_root, WholeWrite, Written};
 use crate::uploads::Uploads;
 
@@ -62,7 +63,8 @@ pub async fn put(
     let name = path.name().unwrap_or_default().to_owned();
     let write = whole_write(&path, headers, body)?;
     let written = tree_write::write_whole(uploads, path, write).await?;
-    let mut response = file_entry(&name, &written.metadata, Some(written.known.clone()), true);
+    let fileset = file_fileset(&name, &written.metadata, Some(written.known.clone()), true);
+    let mut response = fileset_response(&fileset);
     *response.status_mut() = written_status(&written);
     add_repr_digest(&written, &mut response);
     Ok(response)
