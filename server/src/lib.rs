@@ -2,6 +2,26 @@
 //!
 //! The crate is a library so tests can drive [`app`] with `oneshot` and no socket;
 //! `main.rs` only hands the command line to [`cli::run`].
+//!
+//! # Reading the server
+//!
+//! Layers, from the outside in; each uses only the ones below it:
+//!
+//! 1. `cli.rs`, `server.rs`, `config/`: the command line, `--config`, tokens,
+//!    binding the socket.
+//! 2. `http/`: the only code that knows axum. `router.rs` maps URLs to one
+//!    handler file per API (`tree/`, `uploads.rs`, `raw.rs`, `metadata.rs`,
+//!    `storages.rs`); handlers parse the request, call a service, and turn the
+//!    result or [`error::AppError`] into a response. `state.rs` is what they hold.
+//! 3. The services, plain Rust in and out: `uploads/` (§2 sessions, bucket
+//!    listings, whole-file writes), `raw/` (§4), `metadata.rs` (§3), `listing/`
+//!    (RFSAPI listings), `scrub/`, `storages/` (§5 registry and admin). What
+//!    they share is `services.rs`.
+//! 4. `catalog/`: ids, metadata and checksum records, kept in step on move, copy
+//!    and delete; `database.rs` opens the one redb file they live in.
+//! 5. `store/` (the storage seam: the `Store` trait, `local/`, `s3/`) and `disk/`
+//!    (the default storage's paths, walk, free space and atomic placing).
+//! 6. `error.rs`, `blocking.rs`: the service error type, and running blocking work.
 
 mod blocking;
 mod catalog;
