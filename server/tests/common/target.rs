@@ -314,15 +314,11 @@ impl Target {
                     });
                 }
                 // A folder is a common prefix (its marker `key/` lists as one too).
-                listed
-                    .common_prefixes
-                    .iter()
-                    .any(|prefix| *prefix == key)
-                    .then_some(Facts {
-                        is_dir: true,
-                        len: 0,
-                        modified: None,
-                    })
+                listed.common_prefixes.contains(&key).then_some(Facts {
+                    is_dir: true,
+                    len: 0,
+                    modified: None,
+                })
             }
         }
     }
