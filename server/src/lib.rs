@@ -15,8 +15,8 @@
 //!    result or [`error::AppError`] into a response. `state.rs` is what they hold.
 //! 3. The services, plain Rust in and out: `uploads/` (§2 sessions, bucket
 //!    listings, whole-file writes), `raw/` (§4), `metadata.rs` (§3), `listing/`
-//!    (RFSAPI listings), `scrub/`, `storages/` (§5 registry and admin). What
-//!    they share is `services.rs`.
+//!    (RFSAPI listings), `tree/` (writes in a mounted storage), `scrub/`,
+//!    `storages/` (§5 registry and admin). What they share is `services.rs`.
 //! 4. `catalog/`: ids, metadata and checksum records, kept in step on move, copy
 //!    and delete; `database.rs` opens the one redb file they live in.
 //! 5. `store/` (the storage seam: the `Store` trait, `local/`, `s3/`) and `disk/`
@@ -42,6 +42,7 @@ mod storages;
 // prove both backends against the same cases before the services move onto it.
 #[doc(hidden)]
 pub mod store;
+mod tree;
 mod uploads;
 
 pub use config::{Config, ConfigError};

@@ -8,49 +8,74 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use axum::body::{Body, BodyDataStream};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::Stream;
 use sha2::{Digest, Sha256};
 use skiff_protocol::TreePath;
 
-use super::listing::fileset_response;
-use super::mounted::{Allowed, Mounted};
+use super::Mounted;
+use crate::catalog::ids::Known;
 use crate::error::AppError;
-use crate::http::digest::{content_sha256, sha256_field};
-use crate::http::headers::{content_length, if_match};
-use crate::listing::mounted as listing;
-use crate::store::{PutMode, StoreError};
-use crate::uploads::body::{hex, verify};
+use crate::store::{Entry, PutMode, StoreError};
+use crate::uploads::body::{hex, verify, RequestBody};
 
-/// `PUT P` into a mounted storage: 201 created, 200 replaced, with the file's
-/// RFSAPI entry and `Repr-Digest`.
-pub async fn put(
-    mounted: &Mounted,
-    allowed: Allowed,
-    key: TreePath,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<Response, AppError> {
+/// A whole-file write as the request gave it.
+pub struct Put {
+    /// `If-None-Match: *`: create only.
+    pub create_only: bool,
+    /// `If-Match`'s ETags, if the header was sent.
+    pub if_match: Option<Vec<String>>,
+    /// The SHA-256 `Content-Digest` promised, if any.
+    pub promised: Option<[u8; 32]>,
+    /// `--max-size`.
+    pub max_size: u64,
+    /// The bytes.
+    pub body: RequestBody,
+}
+
+/// What a write did.
+pub struct Written {
+    /// The file as stored.
+    pub entry: Entry,
+    /// Its id and `_format`.
+    pub known: Known,
+    /// Whether it replaced a file (200) or is new (201).
+    pub replaced: bool,
+    /// Lowercase hex SHA-256 of what was stored.
+    pub sha256: String,
+}
+
+/// The checks made before any header is read: the storage's top folder (409)
+/// and an announced length over `max_size` (413).
+pub fn check_put(key: &TreePath, announced: Option<u64>, max_size: u64) -> Result<(), AppError> {
     if key.is_root() {
         return Err(AppError::Conflict {
             code: "target_is_folder",
             message: "the storage's top folder is a folder".to_owned(),
         });
     }
-    let too_large = || AppError::TooLarge {
-        code: "file_too_large",
-        message: "the body is over this server's size limit".to_owned(),
-    };
-    if content_length(headers).is_some_and(|length| length > allowed.max_size) {
+    if announced.is_some_and(|length| length > max_size) {
         return Err(too_large());
     }
-    let promised = content_sha256(headers)?;
-    let create_only = headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|value| value.as_bytes().trim_ascii() == b"*");
+    Ok(())
+}
+
+fn too_large() -> AppError {
+    AppError::TooLarge {
+        code: "file_too_large",
+        message: "the body is over this server's size limit".to_owned(),
+    }
+}
+
+/// `PUT P` into a mounted storage.
+pub async fn put(mounted: &Mounted, key: TreePath, put: Put) -> Result<Written, AppError> {
+    let Put {
+        create_only,
+        if_match,
+        promised,
+        max_size,
+        body,
+    } = put;
     let current = match mounted.store.stat(&key).await {
         Ok(entry) if entry.is_dir => {
             return Err(AppError::Conflict {
@@ -67,7 +92,7 @@ pub async fn put(
             return Err(AppError::AlreadyExists);
         }
         PutMode::Create
-    } else if let Some(tags) = if_match(headers) {
+    } else if let Some(tags) = if_match {
         // Strong comparison; `*` means "whatever is there, as long as something is".
         match &current {
             Some(entry) if tags.iter().any(|tag| tag == "*" || *tag == entry.etag) => {
@@ -81,10 +106,10 @@ pub async fn put(
 
     let verdict = Arc::new(Mutex::new(Verdict::Flowing));
     let checked = Checked {
-        inner: body.into_data_stream(),
+        inner: body,
         hasher: Sha256::new(),
         len: 0,
-        max_size: allowed.max_size,
+        max_size,
         promised,
         verdict: Arc::clone(&verdict),
         finished: false,
@@ -94,8 +119,8 @@ pub async fn put(
         .lock()
         .map(|verdict| verdict.clone())
         .unwrap_or(Verdict::Flowing);
-    let entry = match (written, outcome) {
-        (Ok(entry), Verdict::Passed(_)) => entry,
+    let (entry, sha256) = match (written, outcome) {
+        (Ok(entry), Verdict::Passed(sha256)) => (entry, sha256),
         (_, Verdict::TooLarge) => return Err(too_large()),
         (_, Verdict::Mismatch(computed)) => {
             return Err(verify(promised, &computed)
@@ -116,28 +141,16 @@ pub async fn put(
         ids.known_or_new(&tree_key)
     })
     .await?;
-    let mut response = fileset_response(&listing::file(
-        &entry,
-        Some(known),
-        allowed.writes_supported,
-    ));
-    *response.status_mut() = if current.is_some() {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    if let Verdict::Passed(hex) = &*verdict.lock().map_err(|_| poisoned())? {
-        if let Some(value) = sha256_field(hex) {
-            response
-                .headers_mut()
-                .insert(skiff_protocol::REPR_DIGEST_HEADER, value);
-        }
-    }
-    Ok(response)
+    Ok(Written {
+        entry,
+        known,
+        replaced,
+        sha256,
+    })
 }
 
 /// `DELETE P`: a file, or an empty folder (a full one is 409 `not_empty`).
-pub async fn delete(mounted: &Mounted, key: TreePath) -> Result<Response, AppError> {
+pub async fn delete(mounted: &Mounted, key: TreePath) -> Result<(), AppError> {
     if key.is_root() {
         return Err(AppError::Conflict {
             code: "storage_root",
@@ -149,8 +162,7 @@ pub async fn delete(mounted: &Mounted, key: TreePath) -> Result<Response, AppErr
     // Its id and metadata die with it.
     let ids = mounted.ids.clone();
     let tree_key = mounted.tree_key(&key);
-    crate::blocking::blocking(move || ids.forget_tree(&tree_key)).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    crate::blocking::blocking(move || ids.forget_tree(&tree_key)).await
 }
 
 /// How the body fared on its way to the store.
@@ -168,7 +180,7 @@ enum Verdict {
 
 /// The request body, hashed and counted as the store reads it.
 struct Checked {
-    inner: BodyDataStream,
+    inner: RequestBody,
     hasher: Sha256,
     len: u64,
     max_size: u64,
@@ -192,7 +204,7 @@ impl Stream for Checked {
         if self.finished {
             return Poll::Ready(None);
         }
-        match Pin::new(&mut self.inner).poll_next(cx) {
+        match self.inner.as_mut().poll_next(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Some(Ok(bytes))) => {
                 self.len += bytes.len() as u64;
@@ -223,10 +235,6 @@ impl Stream for Checked {
             }
         }
     }
-}
-
-fn poisoned() -> AppError {
-    AppError::Io(std::io::Error::other("a write's verdict lock was poisoned"))
 }
 
 /// A store that finished without reading the body to its end (so it was never

@@ -6,14 +6,13 @@
 //!
 //! - `listing.rs`: RFSAPI answers from `crate::listing` (either storage)
 //! - `files.rs`, `write.rs`: the default storage's bytes and writes (local disk)
-//! - `mounted.rs` with `mounted_bytes.rs`, `mounted_write.rs`: a mounted storage
-//!   served through the [`crate::store::Store`] seam
+//! - `mounted.rs` with `mounted_bytes.rs`: a mounted storage served through the
+//!   [`crate::store::Store`] seam (its writes in `write.rs` too)
 
 mod files;
 pub mod listing;
 mod mounted;
 mod mounted_bytes;
-mod mounted_write;
 pub mod write;
 
 use axum::body::Body;
@@ -177,7 +176,7 @@ async fn serve_mounted(
             .map_or(u64::MAX, |uploads| uploads.max_size()),
     };
     let rfsapi = wants_rfsapi(headers);
-    let mounted = mounted::Mounted {
+    let mounted = crate::tree::Mounted {
         store,
         mount: storage.mount.clone(),
         ids: state.ids().clone(),

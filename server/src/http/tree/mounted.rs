@@ -4,46 +4,25 @@
 //!
 //! - `crate::listing::mounted`: a folder's RFSAPI listing, streamed page by page
 //! - `mounted_bytes.rs`: a file's bytes with validators and ranges
-//! - `mounted_write.rs`: whole-file `PUT` (digest-verified, conditional) and `DELETE`
+//! - `crate::tree::write`: whole-file `PUT` (digest-verified, conditional) and `DELETE`
 //!
 //! Mounted storages (every storage but the default) are served from here today;
 //! the default storage still has its older local-only path (`crate::listing::local`,
 //! `files.rs`, `crate::uploads::tree_write`) until it moves onto the seam.
-
-use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::Response;
 use skiff_protocol::TreePath;
 
-use crate::catalog::ids::Ids;
-use crate::catalog::tree_key;
 use crate::error::AppError;
 use crate::http::errors::{TREE_METHODS, WRITABLE_TREE_METHODS};
-use crate::store::Store;
+use crate::tree::Mounted;
 
 use super::listing::{fileset_response, listing_response};
-use super::{mounted_bytes as bytes, mounted_write as write};
+use super::mounted_bytes as bytes;
+use super::write::{mounted_delete, mounted_put};
 use crate::listing::mounted as listing;
-
-/// A storage mounted as a top-level folder of the tree.
-#[derive(Debug, Clone)]
-pub struct Mounted {
-    /// Its bytes.
-    pub store: Arc<dyn Store>,
-    /// The folder it is mounted as: ids live under the full tree key (mount + key).
-    pub mount: String,
-    /// The server's ids (§4).
-    pub ids: Ids,
-}
-
-impl Mounted {
-    /// The tree key of `key` inside this storage.
-    pub(crate) fn tree_key(&self, key: &TreePath) -> String {
-        tree_key(&self.mount, key)
-    }
-}
 
 /// What the request may do, decided by the server and the credentials.
 #[derive(Debug, Clone, Copy)]
@@ -83,8 +62,8 @@ pub async fn serve(
             });
         }
         return match *method {
-            Method::PUT => write::put(mounted, allowed, key, headers, body).await,
-            Method::DELETE => write::delete(mounted, key).await,
+            Method::PUT => mounted_put(mounted, allowed, key, headers, body).await,
+            Method::DELETE => mounted_delete(mounted, key).await,
             _ => Err(AppError::MethodNotAllowed {
                 allow: WRITABLE_TREE_METHODS,
             }),

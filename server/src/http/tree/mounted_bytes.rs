@@ -6,10 +6,10 @@ use axum::body::Body;
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::mounted::Mounted;
 use crate::error::AppError;
 use crate::http::tree::{prepare, Described, FileFacts, Prepared};
 use crate::store::Entry;
+use crate::tree::Mounted;
 
 /// Answers a `GET` (or, without `with_body`, a `HEAD`) of file `entry`.
 pub async fn serve(

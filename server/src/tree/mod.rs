@@ -1,0 +1,34 @@
+//! The tree service for mounted storages (PROTOCOL.md §1, §2.2, §5): whole-file
+//! writes and deletes through a storage's [`Store`], with ids kept under the
+//! tree key. Listings are `crate::listing::mounted`; reads are served by
+//! `crate::http::tree` from the store's bytes.
+//!
+//! - `write.rs`: `PUT P` (digest-verified, conditional) and `DELETE P`
+
+pub mod write;
+
+use std::sync::Arc;
+
+use skiff_protocol::TreePath;
+
+use crate::catalog::ids::Ids;
+use crate::catalog::tree_key;
+use crate::store::Store;
+
+/// A storage mounted as a top-level folder of the tree.
+#[derive(Debug, Clone)]
+pub struct Mounted {
+    /// Its bytes.
+    pub store: Arc<dyn Store>,
+    /// The folder it is mounted as: ids live under the full tree key (mount + key).
+    pub mount: String,
+    /// The server's ids (§4).
+    pub ids: Ids,
+}
+
+impl Mounted {
+    /// The tree key of `key` inside this storage.
+    pub fn tree_key(&self, key: &TreePath) -> String {
+        tree_key(&self.mount, key)
+    }
+}
