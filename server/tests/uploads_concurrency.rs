@@ -1,16 +1,24 @@
 //! Concurrent uploads (PROTOCOL.md §2): two sessions for one key complete
 //! independently and the last completion wins; a reader polling the target
 //! meanwhile sees nothing, or one whole upload, never a partial or mixed file;
-//! appends racing on one session are serialised, the loser gets 409.
+//! appends racing on one session are serialised, the loser gets 409. Each case
+//! runs in the default storage (`local::`) and into an S3 storage mounted at
+//! `/s3` (`s3::`), where a completion streams the file into the bucket.
 
 mod common;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use common::uploads::{append, create, pattern, serve_writable};
-use common::{client, Fixture, TestServer};
+use common::target::{on_both, Kind, Target};
+use common::uploads::{append, create_in, pattern};
+use common::{client, TestServer};
 use skiff_protocol::UploadSession;
+
+on_both!(
+    two_sessions_for_one_key_and_the_last_completion_wins,
+    racing_appends_to_one_session_are_serialised,
+);
 
 const SIZE: usize = 4 << 20;
 const CHUNK: usize = 256 << 10;
@@ -39,21 +47,34 @@ async fn send_range(
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_sessions_for_one_key_and_the_last_completion_wins() {
-    let fixture = Fixture::new();
-    let server = Arc::new(serve_writable(&fixture, &[]));
+async fn two_sessions_for_one_key_and_the_last_completion_wins(kind: Kind) {
+    let target = Target::new(kind).await;
+    let server = Arc::new(target.serve_with(&["--writable"]));
     let first: &'static [u8] = Box::leak(pattern(SIZE, 1).into_boxed_slice());
     let second: &'static [u8] = Box::leak(pattern(SIZE, 2).into_boxed_slice());
-    let a = create(&server, "shared/target.bin", SIZE as u64, None).await;
-    let b = create(&server, "shared/target.bin", SIZE as u64, None).await;
+    let a = create_in(
+        &server,
+        target.bucket(),
+        "shared/target.bin",
+        SIZE as u64,
+        None,
+    )
+    .await;
+    let b = create_in(
+        &server,
+        target.bucket(),
+        "shared/target.bin",
+        SIZE as u64,
+        None,
+    )
+    .await;
 
     // A reader polls the target for the whole time: 404, or one whole upload.
     let stop = Arc::new(AtomicBool::new(false));
     let reads = Arc::new(AtomicUsize::new(0));
     let reader = {
         let (url, stop, reads) = (
-            server.url("/shared/target.bin"),
+            server.url(&target.at("/shared/target.bin")),
             Arc::clone(&stop),
             Arc::clone(&reads),
         );
@@ -85,29 +106,38 @@ async fn two_sessions_for_one_key_and_the_last_completion_wins() {
         send_range(&server, &b, second, 0, last),
     );
     assert!(
-        !fixture.path(&["shared", "target.bin"]).exists(),
+        !target.exists(&["shared", "target.bin"]).await,
         "visible before completion"
     );
     send_range(&server, &a, first, last, SIZE).await;
-    assert!(std::fs::read(fixture.path(&["shared", "target.bin"])).expect("first") == first);
+    assert!(target.read(&["shared", "target.bin"]).await.expect("first") == first);
     send_range(&server, &b, second, last, SIZE).await;
 
     stop.store(true, Ordering::Relaxed);
     reader.await.expect("the reader saw only whole files");
-    let on_disk = std::fs::read(fixture.path(&["shared", "target.bin"])).expect("the target");
-    assert!(on_disk == second, "the last completion wins");
+    let stored = target
+        .read(&["shared", "target.bin"])
+        .await
+        .expect("the target");
+    assert!(stored == second, "the last completion wins");
     assert!(
         reads.load(Ordering::Relaxed) > 0,
         "the reader never saw the file"
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn racing_appends_to_one_session_are_serialised() {
-    let fixture = Fixture::new();
-    let server = serve_writable(&fixture, &[]);
+async fn racing_appends_to_one_session_are_serialised(kind: Kind) {
+    let target = Target::new(kind).await;
+    let server = target.serve_with(&["--writable"]);
     let source = pattern(2 * CHUNK, 3);
-    let session = create(&server, "raced.bin", source.len() as u64, None).await;
+    let session = create_in(
+        &server,
+        target.bucket(),
+        "raced.bin",
+        source.len() as u64,
+        None,
+    )
+    .await;
     for _ in 0..5 {
         let current: UploadSession = common::uploads::status(&server, &session.url)
             .await
@@ -131,5 +161,5 @@ async fn racing_appends_to_one_session_are_serialised() {
             "exactly one of two racing appends wins"
         );
     }
-    assert!(std::fs::read(fixture.path(&["raced.bin"])).expect("the file") == source);
+    assert!(target.read(&["raced.bin"]).await.expect("the file") == source);
 }
