@@ -2,20 +2,20 @@
 //! no token, a wrong one, a read-only and a read-write one over every route
 //! family, with refused writes leaving the storage untouched, and admin tokens
 //! (all a read-write token may). Each case runs on the default storage (`local::`)
-//! and on the paths and bucket of an S3 storage mounted at `/s3` (`s3::`). Where
+//! and on the paths and bucket of an S3 storage mounted at `/s3` (`s3::`; a local folder mounted at `/lm` too, `local_mount::`). Where
 //! tokens come from and discovery's `roles` are in auth_tokens.rs.
 
 mod common;
 
 use common::bearer::{check, send, Who, ADMIN, EVERYONE, RO, RW};
-use common::target::{on_both, Kind, Target};
+use common::target::{on_each_storage, Kind, Target};
 use common::{client, TestServer, BROWSER_ACCEPT, JSON_TYPE, RFSAPI};
 use reqwest::Method;
 use skiff_protocol::{
     AuthScheme, Discovery, FilesetData, DISCOVERY_PATH, METADATA_PATH, RAW_PATH, UPLOADS_PATH,
 };
 
-on_both!(
+on_each_storage!(
     discovery_and_the_app_shell_are_public_and_reveal_nothing,
     reads_need_a_valid_token,
     writes_need_a_read_write_token_and_refusals_change_nothing,

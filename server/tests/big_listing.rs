@@ -8,11 +8,11 @@ mod common;
 use std::collections::HashSet;
 use std::time::Instant;
 
-use common::target::{on_both, Kind, Target};
+use common::target::{on_each_storage, Kind, Target};
 use common::{client, header, JSON_TYPE, RFSAPI};
 use skiff_protocol::FilesetData;
 
-on_both!(a_big_folder_is_listed_completely);
+on_each_storage!(a_big_folder_is_listed_completely);
 
 /// How many files the folder holds. S3 mounts: 3,500 objects cross three of
 /// the store's 1,000-key pages and a short last one; 100,000 PUTs into
@@ -20,7 +20,7 @@ on_both!(a_big_folder_is_listed_completely);
 fn entries(kind: Kind) -> usize {
     match kind {
         Kind::Local => 100_000,
-        Kind::S3 => 3_500,
+        Kind::S3 | Kind::LocalMount => 3_500,
     }
 }
 
@@ -39,7 +39,7 @@ async fn a_big_folder_is_listed_completely(kind: Kind) {
                     .expect("create an empty file");
             }
         }
-        Kind::S3 => {
+        Kind::S3 | Kind::LocalMount => {
             let files = (0..entries)
                 .map(|index| (vec!["big".to_owned(), format!("f{index:06}")], Vec::new()))
                 .collect();

@@ -2,18 +2,18 @@
 //! verify `Content-Digest` before anything is placed, and file bytes carry
 //! `Repr-Digest` wherever the server knows their SHA-256 (and only then).
 //! Each case runs on the default storage (`local::`) and inside an S3 storage
-//! mounted at `/s3` (`s3::`).
+//! mounted at `/s3` (`s3::`; a local folder mounted at `/lm` too, `local_mount::`).
 
 mod common;
 
 use base64::Engine;
-use common::target::{on_both, Kind, Target};
+use common::target::{on_each_storage, Kind, Target};
 use common::uploads::{append, create_in};
 use common::{client, expect_error, Fixture, TestServer};
 use sha2::{Digest, Sha256};
 use skiff_protocol::{RawStat, CONTENT_DIGEST_HEADER, RAW_PATH, REPR_DIGEST_HEADER};
 
-on_both!(
+on_each_storage!(
     a_tree_put_is_placed_only_when_its_digest_matches,
     racing_creates_with_if_none_match_leave_one_winner;
     local_only:

@@ -1,17 +1,17 @@
 //! Hostile names (PROTOCOL.md, general rules: "names may hold spaces, `#`, `?`,
 //! `%`, newlines, unicode"): each is listed exactly, and reachable by its
 //! percent-encoded URL both as bytes and through RFSAPI. Each case runs on the
-//! default storage (`local::`) and on an S3 storage mounted at `/s3` (`s3::`).
+//! default storage (`local::`) and on an S3 storage mounted at `/s3` (`s3::`; a local folder mounted at `/lm` too, `local_mount::`).
 
 mod common;
 
-use common::target::{on_both, Kind, Target};
+use common::target::{on_each_storage, Kind, Target};
 use common::{
     client, enc, hostile_files, rfsapi, Fixture, TestServer, DEEP_CONTENTS, DEEP_FILE, EMPTY_DIR,
     LEAF_CONTENTS, NESTED, RFSAPI, UNICODE_DIR, UNICODE_SUBDIR,
 };
 
-on_both!(
+on_each_storage!(
     every_hostile_name_is_listed_exactly_once,
     every_hostile_name_is_fetchable_by_its_encoded_url,
     unicode_and_nested_folders_are_browsable,

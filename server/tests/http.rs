@@ -1,21 +1,21 @@
 //! Browsing over HTTP (PROTOCOL.md §1 and the general rules): RFSAPI listings and
 //! single-file entries, the app shell for browser navigations, HEAD, refused methods and
 //! error bodies. Serving the bytes themselves is in http_bytes.rs. Each case runs on
-//! the default storage (`local::`) and inside an S3 storage mounted at `/s3` (`s3::`).
+//! the default storage (`local::`) and inside an S3 storage mounted at `/s3` (`s3::`; a local folder mounted at `/lm` too, `local_mount::`).
 
 mod common;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::target::{on_both, Kind, Target};
+use common::target::{on_each_storage, Kind, Target};
 use common::{
     assert_nosniff, client, expect_error, header, hostile_files, parse_rfc3339, rfsapi,
     BROWSER_ACCEPT, DEEP_FILE, EMPTY_DIR, JSON_TYPE, NESTED, RFSAPI, UNICODE_DIR, UNICODE_SUBDIR,
 };
 use skiff_protocol::{RawFileData, DIRECTORY_MIME};
 
-on_both!(
+on_each_storage!(
     rfsapi_lists_the_root,
     rfsapi_lists_subfolders_with_and_without_trailing_slash,
     rfsapi_describes_a_single_file,

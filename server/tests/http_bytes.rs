@@ -1,16 +1,16 @@
 //! Serving file bytes over HTTP (PROTOCOL.md §1 and §6): plain GETs with validators,
 //! conditional requests (304), `nosniff` on every kind of response, and unsafe types
 //! sent sandboxed as attachments. Each case runs on the default storage (`local::`)
-//! and on an S3 storage mounted at `/s3` (`s3::`).
+//! and on an S3 storage mounted at `/s3` (`s3::`; a local folder mounted at `/lm` too, `local_mount::`).
 
 mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::target::{on_both, Kind, Target};
+use common::target::{on_each_storage, Kind, Target};
 use common::{assert_nosniff, client, header, rfsapi, unix_seconds, BROWSER_ACCEPT, RFSAPI};
 
-on_both!(
+on_each_storage!(
     plain_get_serves_bytes_with_validators,
     if_none_match_gives_304,
     if_modified_since_gives_304,

@@ -3,14 +3,14 @@
 //! file object); listings then carry it with the `etag`. The id is the same
 //! everywhere, survives a restart and a replacing `PUT`, and dies with a delete
 //! made through the server. Each case runs on the default storage (`local::`) and
-//! in an S3 storage mounted at `/s3` (`s3::`), whose ids are kept under the tree
+//! in an S3 storage mounted at `/s3` (`s3::`; a local folder mounted at `/lm` too, `local_mount::`), whose ids are kept under the tree
 //! key.
 
 mod common;
 
 use std::collections::HashMap;
 
-use common::target::{on_both, Kind, Target};
+use common::target::{on_each_storage, Kind, Target};
 use common::uploads::{append, create_in};
 use common::{client, rfsapi, TestServer};
 use skiff_protocol::{FileObject, UPLOADS_PATH};
@@ -44,7 +44,7 @@ fn uuid_like(id: &str) -> bool {
     id.len() == 36 && id.bytes().filter(|b| *b == b'-').count() == 4
 }
 
-on_both!(
+on_each_storage!(
     ids_are_stable_across_listings_entries_file_objects_and_restarts,
     a_replaced_file_keeps_its_id_and_a_deleted_one_loses_it,
     a_file_deleted_behind_the_servers_back_does_not_pass_its_id_on,

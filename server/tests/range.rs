@@ -1,15 +1,15 @@
 //! Byte ranges (PROTOCOL.md §1: single-range `Range` → 206): closed, open and
 //! suffix ranges, clamping, 416 with `Content-Range: bytes */SIZE`, and `If-Range`.
-//! Each case runs on the default storage (`local::`) and on an S3 storage (`s3::`).
+//! Each case runs on the default storage (`local::`) and on an S3 storage (`s3::`; a local folder mounted at `/lm` too, `local_mount::`).
 
 mod common;
 
 use std::time::Duration;
 
-use common::target::{on_both, Kind, Target};
+use common::target::{on_each_storage, Kind, Target};
 use common::{assert_nosniff, client, expect_error, header, TestServer};
 
-on_both!(
+on_each_storage!(
     single_closed_range_is_206,
     range_past_the_end_is_clamped,
     suffix_range_gives_the_last_bytes,

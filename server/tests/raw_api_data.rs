@@ -7,12 +7,12 @@
 mod common;
 
 use common::raw::{call, fixture, put, raw_url, serve_writable, stat};
-use common::target::{on_both, Kind};
+use common::target::{on_each_storage, Kind};
 use common::{client, expect_error, header};
 use reqwest::Method;
 use skiff_protocol::{RawList, RawStat};
 
-on_both!(
+on_each_storage!(
     ;
     local_only:
     // S3 mounts: raw `data` GET is 409 not_on_mounted_storage.

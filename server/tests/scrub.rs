@@ -2,18 +2,18 @@
 //! of the storage, the SHA-256 recorded when the server wrote it beside the one
 //! hashed from the stored bytes now, so a file changed behind the server's back
 //! shows as a mismatch. The same code scrubs the default storage (`local::`) and
-//! an S3 storage mounted at `/s3` (`s3::`), whose bytes are changed through the
+//! an S3 storage mounted at `/s3` (`s3::`; a local folder mounted at `/lm` too, `local_mount::`), whose bytes are changed through the
 //! S3 API. (Listing format and refusals: storages.rs; a local folder mount:
 //! mounted_uploads/scrub.rs.)
 
 mod common;
 
-use common::target::{on_both, Kind, Target};
+use common::target::{on_each_storage, Kind, Target};
 use common::uploads::{append, create_in, sha256_hex};
 use common::{client, TestServer};
 use skiff_protocol::{ChecksumLine, STORAGES_PATH};
 
-on_both!(the_scrub_tells_recorded_from_stored_checksums);
+on_each_storage!(the_scrub_tells_recorded_from_stored_checksums);
 
 /// The storage's scrub, asserting 200, one JSON line per file.
 async fn scrub(server: &TestServer, target: &Target) -> Vec<ChecksumLine> {

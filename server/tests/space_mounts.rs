@@ -7,11 +7,11 @@
 mod common;
 
 use common::expect_error;
-use common::target::{on_both, Kind, Target};
+use common::target::{on_each_storage, Kind, Target};
 use common::tmpfs::Tmpfs;
 use common::uploads::post_create;
 
-on_both!(a_session_bigger_than_the_staging_disk_is_refused_at_create);
+on_each_storage!(a_session_bigger_than_the_staging_disk_is_refused_at_create);
 
 async fn a_session_bigger_than_the_staging_disk_is_refused_at_create(kind: Kind) {
     let target = Target::new(kind).await;

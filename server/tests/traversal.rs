@@ -9,17 +9,17 @@
 //! may get the app shell. No answer may ever carry the secret next to the root.
 //!
 //! The matrix runs in the default storage (`local::`) and inside an S3 storage
-//! mounted at `/s3` (`s3::`), whose secret is an object beside its prefix in the
+//! mounted at `/s3` (`s3::`; a local folder mounted at `/lm` too, `local_mount::`), whose secret is an object beside its prefix in the
 //! bucket.
 
 mod common;
 
 use std::net::SocketAddr;
 
-use common::target::{on_both, Kind, Target};
+use common::target::{on_each_storage, Kind, Target};
 use common::{error_body_problem, raw_request, Fixture, RawResponse, BROWSER_ACCEPT, RFSAPI};
 
-on_both!(hostile_paths_never_leave_the_root);
+on_each_storage!(hostile_paths_never_leave_the_root);
 
 /// Contents of the file placed next to (outside) the served root.
 const SECRET: &str = "SKIFF-TRAVERSAL-SECRET-d41d8cd98f00b204";

@@ -1,12 +1,12 @@
 //! Upload sessions over real sockets (PROTOCOL.md §2): every status code of
 //! creating, appending and aborting, and the bytes that land in the storage. Each
 //! case runs in the default bucket (`local::`) and in the bucket of an S3 storage
-//! mounted at `/s3` (`s3::`). Bucket listings, file objects and tree writes are in
+//! mounted at `/s3` (`s3::`; a local folder mounted at `/lm` too, `local_mount::`). Bucket listings, file objects and tree writes are in
 //! uploads_bucket.rs.
 
 mod common;
 
-use common::target::{on_both, Kind, Target};
+use common::target::{on_each_storage, Kind, Target};
 use common::uploads::{append, create_in, pattern, post_create, sha256_hex, status};
 use common::{client, expect_error, Fixture, TestServer};
 use serde_json::json;
@@ -14,7 +14,7 @@ use skiff_protocol::{
     Discovery, FileObject, UploadSession, DISCOVERY_PATH, UPLOADS_PATH, UPLOAD_OFFSET_HEADER,
 };
 
-on_both!(
+on_each_storage!(
     discovery_advertises_uploads_only_when_writable,
     a_chunked_upload_lands_byte_for_byte,
     appends_are_refused_with_the_protocol_codes,

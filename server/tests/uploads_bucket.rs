@@ -2,11 +2,11 @@
 //! pagination, reading and deleting a file object), what a read-only server
 //! refuses, the reserved folder, and `PUT`/`DELETE` on the tree (§0). Each case
 //! runs on the default storage (`local::`) and on an S3 storage mounted at `/s3`
-//! whose bucket is its name (`s3::`).
+//! whose bucket is its name (`s3::`; a local folder mounted at `/lm` too, `local_mount::`).
 
 mod common;
 
-use common::target::{on_both, Kind, Target};
+use common::target::{on_each_storage, Kind, Target};
 use common::uploads::{append, create_in, post_create};
 use common::{
     client, expect_error, hostile_files, Fixture, TestServer, DEEP_FILE, NESTED, RESERVED_FILE,
@@ -15,7 +15,7 @@ use common::{
 use serde_json::json;
 use skiff_protocol::{BucketList, FileList, FileObject, UPLOADS_PATH, UPLOAD_OFFSET_HEADER};
 
-on_both!(
+on_each_storage!(
     the_bucket_lists_every_file_by_key_with_pagination,
     file_objects_can_be_read_and_deleted,
     a_read_only_server_refuses_every_write,
@@ -68,7 +68,9 @@ async fn the_bucket_lists_every_file_by_key_with_pagination(kind: Kind) {
     let names: Vec<&str> = buckets.data.iter().map(|b| b.name.as_str()).collect();
     match kind {
         Kind::Local => assert_eq!(names, ["default"]),
-        Kind::S3 => assert_eq!(names, ["default", target.bucket()], "the default first"),
+        Kind::S3 | Kind::LocalMount => {
+            assert_eq!(names, ["default", target.bucket()], "the default first")
+        }
     }
 
     let mut expected = hostile_keys();

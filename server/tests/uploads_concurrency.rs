@@ -3,19 +3,19 @@
 //! meanwhile sees nothing, or one whole upload, never a partial or mixed file;
 //! appends racing on one session are serialised, the loser gets 409. Each case
 //! runs in the default storage (`local::`) and into an S3 storage mounted at
-//! `/s3` (`s3::`), where a completion streams the file into the bucket.
+//! `/s3` (`s3::`; a local folder mounted at `/lm` too, `local_mount::`), where a completion streams the file into the bucket.
 
 mod common;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use common::target::{on_both, Kind, Target};
+use common::target::{on_each_storage, Kind, Target};
 use common::uploads::{append, create_in, pattern};
 use common::{client, TestServer};
 use skiff_protocol::UploadSession;
 
-on_both!(
+on_each_storage!(
     two_sessions_for_one_key_and_the_last_completion_wins,
     racing_appends_to_one_session_are_serialised,
 );

@@ -6,19 +6,19 @@
 //! server acknowledged (acknowledged bytes are durable), at most the bytes really
 //! stored, and those stored bytes must be the source's. The finished file must
 //! have the source's SHA-256. It runs in the default storage (`local::`) and into
-//! an S3 storage mounted at `/s3` (`s3::`), whose sessions stage on the server's
+//! an S3 storage mounted at `/s3` (`s3::`; a local folder mounted at `/lm` too, `local_mount::`), whose sessions stage on the server's
 //! disk just the same and stream into the bucket at completion.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::target::{on_both, Kind, Target};
+use common::target::{on_each_storage, Kind, Target};
 use common::uploads::{create_in, pattern, sha256_hex};
 use common::{client, TestServer};
 use skiff_protocol::{UploadSession, UPLOAD_OFFSET_HEADER};
 
-on_both!(uploads_survive_kill_9_at_random_points);
+on_each_storage!(uploads_survive_kill_9_at_random_points);
 
 const FILE_SIZE: usize = 32 << 20;
 const CHUNK: usize = 1 << 20;

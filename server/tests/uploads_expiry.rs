@@ -2,17 +2,17 @@
 //! idle session becomes 404 and its partial bytes are reclaimed, by the periodic
 //! sweep while the server runs and at startup after it was down; a session that
 //! keeps receiving chunks stays alive. Each case runs in the default storage
-//! (`local::`) and for sessions into an S3 storage mounted at `/s3` (`s3::`).
+//! (`local::`) and for sessions into an S3 storage mounted at `/s3` (`s3::`; a local folder mounted at `/lm` too, `local_mount::`).
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::target::{on_both, Kind, Target};
+use common::target::{on_each_storage, Kind, Target};
 use common::uploads::{append, create_in, status};
 use common::{expect_error, TestServer};
 
-on_both!(
+on_each_storage!(
     idle_sessions_expire_and_their_bytes_are_reclaimed,
     sessions_that_expired_while_the_server_was_down_are_reclaimed_at_startup,
 );

@@ -2,18 +2,18 @@
 //! recorded before the crash are still there after the restart, and a complete
 //! cut short by the crash is either still to do or done — repeating it answers
 //! the file object and the bytes stored are exact. Each case runs in the default
-//! storage (`local::`) and into an S3 storage mounted at `/s3` (`s3::`).
+//! storage (`local::`) and into an S3 storage mounted at `/s3` (`s3::`; a local folder mounted at `/lm` too, `local_mount::`).
 
 mod common;
 
 use std::time::Duration;
 
-use common::target::{on_both, Kind, Target};
+use common::target::{on_each_storage, Kind, Target};
 use common::uploads::{complete, create_parts_in, part_of, pattern, put_part, sha256_hex, status};
 use common::{client, TestServer};
 use skiff_protocol::{FileObject, UploadSession, COMPLETE_SEGMENT, UPLOADS_PATH};
 
-on_both!(
+on_each_storage!(
     parts_survive_kill_9_between_parts,
     a_complete_cut_by_kill_9_can_be_repeated,
     the_background_sha256_resumes_after_kill_9,

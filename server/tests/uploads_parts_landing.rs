@@ -1,20 +1,20 @@
 //! Parallel parts (PROTOCOL.md §2.1) that land byte for byte: in any order,
 //! concurrently, re-sent, with the content hash and the whole-file SHA-256.
 //! Each case runs in the default bucket (`local::`) and in an S3 storage's
-//! (`s3::`, mounted at `/s3`).
+//! (`s3::`; a local folder mounted at `/lm` too, `local_mount::`; mounted at `/s3`).
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::target::{on_both, Kind, Target};
+use common::target::{on_each_storage, Kind, Target};
 use common::uploads::{
     complete, content_hash, create_parts_in, part_of, pattern, put_part, sha256_hex,
 };
 use common::{client, TestServer};
 use skiff_protocol::{FileObject, UploadSession, UPLOADS_PATH};
 
-on_both!(
+on_each_storage!(
     parts_in_any_order_land_byte_for_byte,
     a_resent_part_replaces_the_last_copy,
     concurrent_sends_of_one_part_leave_one_whole_copy,
@@ -114,7 +114,7 @@ async fn parts_in_any_order_land_byte_for_byte(kind: Kind) {
     // the request path unless asked, but learnt in the background.
     let at_once = match kind {
         Kind::Local => None,
-        Kind::S3 => Some(sha256_hex(&data)),
+        Kind::S3 | Kind::LocalMount => Some(sha256_hex(&data)),
     };
     assert_eq!(file.sha256, at_once, "the SHA-256 in the complete's answer");
     assert_eq!(

@@ -1,10 +1,11 @@
 //! Where a black-box suite's files live, so the same test code runs against the
-//! default local storage (the tree's `/`) and against an S3 storage on a real
-//! SeaweedFS, mounted at `/s3` (PROTOCOL.md §5): a base path for URLs, a bucket
-//! for upload sessions (§2: bucket = storage name), and the stored bytes read
-//! where they landed (the disk, or the bucket through the S3 API).
+//! default local storage (the tree's `/`), an S3 storage on a real SeaweedFS
+//! mounted at `/s3`, and a local folder mounted at `/lm` (PROTOCOL.md §5): a base
+//! path for URLs, a bucket for upload sessions (§2: bucket = storage name), and
+//! the stored bytes read where they landed (the disk, or the bucket through the
+//! S3 API).
 //!
-//! The S3 storage is fixed by a `--config` file (credentials by variable name),
+//! A mounted storage is fixed by a `--config` file (S3 credentials by variable name),
 //! so a suite keeps its own flags and tokens; the SeaweedFS is the one shared by
 //! the test binary, with a fresh bucket per test. Files are seeded straight into
 //! the bucket under the documented key mapping (protocol-notes "Storage backends":
@@ -28,6 +29,8 @@ use super::{url_path, Fixture, TestServer, DEEP_CONTENTS, DEEP_FILE, EMPTY_DIR, 
 
 /// The S3 storage's name: its upload bucket (§2) and its mount.
 pub const S3_NAME: &str = "s3";
+/// The mounted local storage's name: its upload bucket and its mount.
+pub const LOCAL_MOUNT_NAME: &str = "lm";
 /// The prefix inside the SeaweedFS bucket under which the storage keeps its files.
 const PREFIX: &str = "team";
 /// The variables the config file names for the credentials.
@@ -41,6 +44,9 @@ pub enum Kind {
     Local,
     /// An S3 storage on SeaweedFS, mounted at `/s3`.
     S3,
+    /// A local folder (beside the served root) mounted at `/lm`: the mounted
+    /// storages' code on the local store.
+    LocalMount,
 }
 
 /// A served root plus the storage a case works in.
@@ -48,12 +54,15 @@ pub struct Target {
     /// Which storage this is.
     pub kind: Kind,
     fixture: Fixture,
+    /// The folder holding the storage's files (not used for S3).
+    disk: PathBuf,
+    /// The `--config` file that mounts the storage, if it is not the default.
+    config: Option<PathBuf>,
     s3: Option<S3Place>,
 }
 
 struct S3Place {
     bucket: String,
-    config: PathBuf,
     /// One client for every fixture write and read (a client per request costs
     /// a connection each: ten times slower on SeaweedFS).
     store: object_store::aws::AmazonS3,
@@ -74,26 +83,47 @@ impl Target {
     /// An empty storage of `kind` (the served root is empty too).
     pub async fn new(kind: Kind) -> Self {
         let fixture = Fixture::new();
+        let mut disk = fixture.root().to_path_buf();
+        let mut config = None;
         let s3 = match kind {
             Kind::Local => None,
+            Kind::LocalMount => {
+                disk = fixture.outside().join("mounted folder");
+                std::fs::create_dir(&disk).expect("create the mounted folder");
+                let file = fixture.outside().join("local-storage.toml");
+                let url = url::Url::from_directory_path(&disk).expect("an absolute folder");
+                let text = format!(
+                    "[[storage]]\nname = \"{LOCAL_MOUNT_NAME}\"\nlabel = \"Mounted\"\n\
+                     type = \"local\"\nurl = \"{url}\"\n"
+                );
+                std::fs::write(&file, text).expect("write the storage's config file");
+                config = Some(file);
+                None
+            }
             Kind::S3 => {
                 let (bucket, seaweed) = fresh_bucket().await;
-                let config = fixture.outside().join("s3-storage.toml");
+                let file = fixture.outside().join("s3-storage.toml");
                 let text = format!(
                     "[[storage]]\nname = \"{S3_NAME}\"\nlabel = \"S3\"\ntype = \"s3\"\n\
                      url = \"s3://{bucket}/{PREFIX}\"\nendpoint = \"{}\"\nregion = \"{REGION}\"\n\
                      access_key_id_env = \"{KEY_VAR}\"\nsecret_access_key_env = \"{SECRET_VAR}\"\n",
                     seaweed.endpoint
                 );
-                std::fs::write(&config, text).expect("write the storage's config file");
+                std::fs::write(&file, text).expect("write the storage's config file");
+                config = Some(file);
                 Some(S3Place {
                     store: client(&seaweed.endpoint, &bucket),
                     bucket,
-                    config,
                 })
             }
         };
-        Self { kind, fixture, s3 }
+        Self {
+            kind,
+            fixture,
+            disk,
+            config,
+            s3,
+        }
     }
 
     /// The standard tree of hostile names ([`Fixture::hostile`]) in the storage,
@@ -126,10 +156,10 @@ impl Target {
 
     /// Starts the real server with the storage and `extra_args`.
     pub fn serve_with(&self, extra_args: &[&str]) -> TestServer {
-        match &self.s3 {
+        match &self.config {
             None => TestServer::start_with(self.fixture.root(), extra_args),
-            Some(place) => {
-                let config = place.config.to_str().expect("a UTF-8 temp path");
+            Some(config) => {
+                let config = config.to_str().expect("a UTF-8 temp path");
                 let mut args = vec!["--config", config];
                 args.extend_from_slice(extra_args);
                 TestServer::start_with_env(
@@ -146,6 +176,7 @@ impl Target {
         match self.kind {
             Kind::Local => String::new(),
             Kind::S3 => format!("/{S3_NAME}"),
+            Kind::LocalMount => format!("/{LOCAL_MOUNT_NAME}"),
         }
     }
 
@@ -159,6 +190,7 @@ impl Target {
         match self.kind {
             Kind::Local => DEFAULT_BUCKET,
             Kind::S3 => S3_NAME,
+            Kind::LocalMount => LOCAL_MOUNT_NAME,
         }
     }
 
@@ -179,9 +211,7 @@ impl Target {
     /// A file's bytes, written as a fixture (on disk, or as an object in the bucket).
     pub async fn write(&self, segments: &[&str], contents: &[u8]) {
         match &self.s3 {
-            None => {
-                self.fixture.write(segments, contents);
-            }
+            None => self.disk_write(segments, contents),
             Some(place) => {
                 let key = object_key(segments);
                 place
@@ -201,9 +231,7 @@ impl Target {
             .for_each_concurrent(concurrency, |(segments, contents)| async move {
                 let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
                 match store {
-                    None => {
-                        self.fixture.write(&segments, &contents);
-                    }
+                    None => self.disk_write(&segments, &contents),
                     Some(store) => {
                         let key = object_key(&segments);
                         store
@@ -220,8 +248,13 @@ impl Target {
     /// on disk, or an object beside the storage's prefix in its bucket.
     pub async fn write_beside(&self, name: &str, contents: &[u8]) {
         match &self.s3 {
-            None => std::fs::write(self.fixture.outside().join(name), contents)
-                .expect("write beside the root"),
+            None => {
+                let beside = self
+                    .disk
+                    .parent()
+                    .expect("the storage's folder has a parent");
+                std::fs::write(beside.join(name), contents).expect("write beside the storage")
+            }
             Some(place) => {
                 let key = ObjectPath::parse(name).expect("a plain key");
                 place
@@ -236,7 +269,7 @@ impl Target {
     /// Removes a file behind the server's back (from the disk, or the bucket).
     pub async fn remove(&self, segments: &[&str]) {
         match &self.s3 {
-            None => std::fs::remove_file(self.fixture.path(segments)).expect("remove a file"),
+            None => std::fs::remove_file(self.disk_path(segments)).expect("remove a file"),
             Some(place) => {
                 let key = object_key(segments);
                 place
@@ -251,9 +284,7 @@ impl Target {
     /// A folder (and its parents), as a fixture: a directory, or an S3 folder marker.
     pub async fn mkdir(&self, segments: &[&str]) {
         match &self.s3 {
-            None => {
-                self.fixture.mkdir(segments);
-            }
+            None => std::fs::create_dir_all(self.disk_path(segments)).expect("create a folder"),
             Some(place) => {
                 // A zero-byte `key/` object, as S3 consoles (and the server's
                 // mkdir) write; object_store cannot name a key ending in `/`.
@@ -274,7 +305,7 @@ impl Target {
     pub async fn read(&self, segments: &[&str]) -> Option<Vec<u8>> {
         match &self.s3 {
             None => {
-                let path = self.fixture.path(segments);
+                let path = self.disk_path(segments);
                 path.is_file()
                     .then(|| std::fs::read(path).expect("read a file"))
             }
@@ -289,7 +320,7 @@ impl Target {
     pub async fn facts(&self, segments: &[&str]) -> Option<Facts> {
         match &self.s3 {
             None => {
-                let metadata = std::fs::metadata(self.fixture.path(segments)).ok()?;
+                let metadata = std::fs::metadata(self.disk_path(segments)).ok()?;
                 Some(Facts {
                     is_dir: metadata.is_dir(),
                     len: if metadata.is_dir() { 0 } else { metadata.len() },
@@ -328,7 +359,7 @@ impl Target {
     pub async fn snapshot(&self) -> Vec<(String, Vec<u8>)> {
         let mut out = Vec::new();
         match &self.s3 {
-            None => super::s3_keys::walk(self.fixture.root(), "", &mut out),
+            None => super::s3_keys::walk(&self.disk, "", &mut out),
             Some(place) => {
                 let store = place.store();
                 let prefix = ObjectPath::parse(PREFIX).expect("the prefix");
@@ -369,6 +400,24 @@ impl Target {
     }
 }
 
+impl Target {
+    /// `segments` under the storage's folder on disk.
+    fn disk_path(&self, segments: &[&str]) -> PathBuf {
+        let mut path = self.disk.clone();
+        path.extend(segments);
+        path
+    }
+
+    /// Writes a file under the storage's folder, creating its folders.
+    fn disk_write(&self, segments: &[&str], contents: &[u8]) {
+        let path = self.disk_path(segments);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create the file's folders");
+        }
+        std::fs::write(&path, contents).expect("write a fixture file");
+    }
+}
+
 impl S3Place {
     fn store(&self) -> &object_store::aws::AmazonS3 {
         &self.store
@@ -387,11 +436,12 @@ fn object_key(segments: &[&str]) -> ObjectPath {
 }
 
 /// Runs each named `async fn case(kind: Kind)` once per storage: `local::case`
-/// on the default storage and `s3::case` on the mounted S3 storage. Cases after
-/// `local_only:` run on the default storage alone (each says why where it is
-/// written: `// S3 mounts: <what is missing>`).
+/// on the default storage, `s3::case` on the mounted S3 storage and
+/// `local_mount::case` on the mounted local folder. Cases after `local_only:`
+/// run on the default storage alone (each says why where it is written:
+/// `// S3 mounts: <what is missing>`, which mounted local folders lack too).
 #[allow(unused_macros)]
-macro_rules! on_both {
+macro_rules! on_each_storage {
     ($($case:ident),* $(,)? $(; local_only: $($local:ident),* $(,)?)?) => {
         mod local {
             $(
@@ -415,7 +465,15 @@ macro_rules! on_both {
                 }
             )*
         }
+        mod local_mount {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case($crate::common::target::Kind::LocalMount).await;
+                }
+            )*
+        }
     };
 }
 #[allow(unused_imports)]
-pub(crate) use on_both;
+pub(crate) use on_each_storage;
