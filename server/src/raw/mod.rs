@@ -18,9 +18,10 @@ mod write;
 use skiff_protocol::{EntryKind, RawList, RawStat, TreePath, DIRECTORY_MIME};
 
 use crate::disk::entry::{etag, mime_for_name, modified, rfc3339};
-use crate::disk::paths::{is_reserved, Found};
+use crate::disk::paths::Found;
 use crate::error::AppError;
 use crate::services::Services;
+use crate::tree::refuse_reserved;
 use crate::uploads::tree_write::{WholeWrite, Written};
 
 /// `PUT data`'s write, read from the request only once the call gets that far
@@ -58,14 +59,14 @@ pub enum Op {
         /// `overwrite=true`.
         overwrite: bool,
     },
-    /// A method the operation does not take: 405 with `allow` (a mounted storage
-    /// answers 409 `not_on_mounted_storage`, as for every call it does not serve).
+    /// A method the operation does not take: 405 with `allow`, in every storage.
     Unsupported {
         /// The methods it does take.
         allow: &'static str,
         /// The method was not `GET` or `HEAD`.
         is_write: bool,
-        /// A `move` or `copy`'s `to=`, checked whatever the method.
+        /// A `move` or `copy`'s `to=`, checked whatever the method (and, in a
+        /// mounted storage, against its reserved name, as `ref=` is).
         to: Option<TreePath>,
     },
 }
@@ -106,10 +107,14 @@ pub enum Answer {
     Deleted,
 }
 
-/// Runs `op` on `path` (already resolved by [`reference`]).
+/// Runs `op` on `path` (already resolved by [`reference`]). The order of the
+/// checks is the same in every storage: the reserved name (in `reference`,
+/// `target`, and for a mounted storage on its key), then the method (405), then
+/// `read_only`, then the store.
 pub async fn call(services: &Services, path: TreePath, op: Op) -> Result<Answer, AppError> {
-    if let Some(answer) = mounted::call(services, &path, mounted::Call::of(&op)).await {
-        return answer;
+    if let Some(places) = mounted::Places::of(services, &path, op.to(), op.is_write())? {
+        // `Call::of` is the method check (405), made before the storage is asked.
+        return mounted::serve(services, places, mounted::Call::of(&op)?).await;
     }
     match op {
         Op::Stat => Ok(Answer::Stat(read::stat(services, path).await?)),
@@ -161,13 +166,9 @@ pub async fn reference(
     } else {
         path_ref(reference)?
     };
-    if is_reserved(&path) {
-        return Err(if is_read {
-            AppError::NotFound
-        } else {
-            AppError::Reserved
-        });
-    }
+    // The default storage's key is the tree path itself; a mounted storage's
+    // key is checked where it is split off (`mounted::Places::of`).
+    refuse_reserved(&path, is_read)?;
     Ok(path)
 }
 
@@ -175,9 +176,7 @@ pub async fn reference(
 pub fn target(to: Option<&str>) -> Result<TreePath, AppError> {
     let to = to.ok_or_else(|| bad_ref("to= is required".to_owned()))?;
     let path = path_ref(to)?;
-    if is_reserved(&path) {
-        return Err(AppError::Reserved);
-    }
+    refuse_reserved(&path, false)?;
     Ok(path)
 }
 

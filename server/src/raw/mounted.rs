@@ -3,6 +3,10 @@
 //! `data` `DELETE`, with ids kept under the tree key as in ROOT. Bytes go through
 //! the tree (`GET`/`PUT` on the path) or upload sessions; moving or copying
 //! between two storages is not done yet and says so (409 `across_storages`).
+//!
+//! Checks come in the default storage's order: the storage's reserved `.skiff`
+//! on both ends (`crate::tree::refuse_reserved`, when the key is split off the
+//! mount), the method (405), `read_only`, and only then the store.
 
 use std::sync::Arc;
 
@@ -14,14 +18,19 @@ use crate::catalog::ids::Ids;
 use crate::disk::entry::{mime_for_name, rfc3339};
 use crate::error::AppError;
 use crate::services::Services;
+use crate::storages::StoreSlot;
 use crate::store::{Entry, Store, StoreError};
+use crate::tree::refuse_reserved;
 
 /// A path inside a mounted storage.
 struct Place {
-    store: Arc<dyn Store>,
+    /// Its store, or why it could not be opened (asked only once the call is
+    /// known to be one the storage serves).
+    slot: StoreSlot,
     /// The storage's name: two places are in one storage when these match.
     storage: String,
     mount: String,
+    /// The key inside the storage (already refused if it is the reserved name).
     key: TreePath,
     writable: bool,
 }
@@ -30,10 +39,19 @@ impl Place {
     fn tree_key(&self, key: &TreePath) -> String {
         crate::catalog::tree_key(&self.mount, key)
     }
+
+    /// The storage's store: 503 if its backend could not be opened.
+    fn store(&self) -> Result<&Arc<dyn Store>, AppError> {
+        self.slot
+            .as_ref()
+            .map_err(|why| AppError::Unavailable(why.clone()))
+    }
 }
 
-/// Where `path` is, if it is inside a mounted storage (the mount itself included).
-fn place(services: &Services, path: &TreePath) -> Result<Option<Place>, AppError> {
+/// Where `path` is, if it is inside a mounted storage (the mount itself
+/// included). The storage's reserved `.skiff` is refused here, for every
+/// operation and both ends of a move or copy: 404 to read, 403 to write.
+fn place(services: &Services, path: &TreePath, is_read: bool) -> Result<Option<Place>, AppError> {
     let Some((storage, slot)) = path
         .segments()
         .first()
@@ -41,13 +59,45 @@ fn place(services: &Services, path: &TreePath) -> Result<Option<Place>, AppError
     else {
         return Ok(None);
     };
+    let key = TreePath::from_segments(path.segments().iter().skip(1))?;
+    refuse_reserved(&key, is_read)?;
     Ok(Some(Place {
-        store: slot.map_err(AppError::Unavailable)?,
+        slot,
         storage: storage.name,
         mount: storage.mount,
-        key: TreePath::from_segments(path.segments().iter().skip(1))?,
+        key,
         writable: storage.writable,
     }))
+}
+
+/// The mounted storages a call is about: where it acts, and where a `move` or
+/// `copy` goes.
+pub struct Places {
+    from: Option<Place>,
+    target: Option<Place>,
+}
+
+impl Places {
+    /// The places of `path` and `to`, checked against each storage's reserved
+    /// name; `None` when neither is in a mounted storage (the default storage's
+    /// raw API serves the call).
+    pub fn of(
+        services: &Services,
+        path: &TreePath,
+        to: Option<&TreePath>,
+        is_write: bool,
+    ) -> Result<Option<Self>, AppError> {
+        let from = place(services, path, !is_write)?;
+        // A target is always written.
+        let target = to
+            .map(|to| place(services, to, false))
+            .transpose()?
+            .flatten();
+        if from.is_none() && target.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Places { from, target }))
+    }
 }
 
 /// What a mounted storage serves of an [`Op`] (no request body: a `PUT data`
@@ -59,90 +109,55 @@ pub enum Call {
     Delete {
         recursive: bool,
     },
+    /// Where to is [`Places`]' target.
     Move {
-        to: TreePath,
         overwrite: bool,
     },
     Copy {
-        to: TreePath,
         overwrite: bool,
     },
-    /// Anything else: 409 `not_on_mounted_storage` (after `read_only` for a write).
-    Other {
+    /// `data`'s bytes: 409 `not_on_mounted_storage` (after `read_only` for a write).
+    Bytes {
         is_write: bool,
-        to: Option<TreePath>,
     },
 }
 
 impl Call {
-    /// The mounted side of `op`.
-    pub fn of(op: &Op) -> Self {
-        match op {
+    /// The mounted side of `op`; 405 for [`Op::Unsupported`], as in the
+    /// default storage.
+    pub fn of(op: &Op) -> Result<Self, AppError> {
+        Ok(match op {
             Op::Stat => Call::Stat,
             Op::List => Call::List,
             Op::Mkdir => Call::Mkdir,
             Op::Delete { recursive } => Call::Delete {
                 recursive: *recursive,
             },
-            Op::Move { to, overwrite } => Call::Move {
-                to: to.clone(),
+            Op::Move { overwrite, .. } => Call::Move {
                 overwrite: *overwrite,
             },
-            Op::Copy { to, overwrite } => Call::Copy {
-                to: to.clone(),
+            Op::Copy { overwrite, .. } => Call::Copy {
                 overwrite: *overwrite,
             },
-            Op::Data | Op::Put(_) | Op::Unsupported { .. } => Call::Other {
+            Op::Data | Op::Put(_) => Call::Bytes {
                 is_write: op.is_write(),
-                to: op.to().cloned(),
             },
-        }
+            Op::Unsupported { allow, .. } => return Err(AppError::MethodNotAllowed { allow }),
+        })
     }
 
     fn is_write(&self) -> bool {
         match self {
             Call::Stat | Call::List => false,
-            Call::Other { is_write, .. } => *is_write,
+            Call::Bytes { is_write } => *is_write,
             Call::Mkdir | Call::Delete { .. } | Call::Move { .. } | Call::Copy { .. } => true,
         }
     }
-
-    fn to(&self) -> Option<&TreePath> {
-        match self {
-            Call::Move { to, .. } | Call::Copy { to, .. } => Some(to),
-            Call::Other { to, .. } => to.as_ref(),
-            _ => None,
-        }
-    }
 }
 
-/// Serves the call if `path` (or `to`) is inside a mounted storage; `None` leaves
-/// it to the default storage's raw API.
-pub async fn call(
-    services: &Services,
-    path: &TreePath,
-    op: Call,
-) -> Option<Result<Answer, AppError>> {
-    let from = match place(services, path) {
-        Ok(from) => from,
-        Err(error) => return Some(Err(error)),
-    };
-    let target = match op.to().map(|to| place(services, to)).transpose() {
-        Ok(target) => target.flatten(),
-        Err(error) => return Some(Err(error)),
-    };
-    if from.is_none() && target.is_none() {
-        return None;
-    }
-    Some(serve(services, op, from, target).await)
-}
-
-async fn serve(
-    services: &Services,
-    op: Call,
-    from: Option<Place>,
-    target: Option<Place>,
-) -> Result<Answer, AppError> {
+/// Serves `op` in the mounted storage(s) of `places`.
+pub async fn serve(services: &Services, places: Places, op: Call) -> Result<Answer, AppError> {
+    let Places { from, target } = places;
     let across = || AppError::Conflict {
         code: "across_storages",
         message: "moving or copying between two storages is not supported yet; \
@@ -156,28 +171,29 @@ async fn serve(
     if op.is_write() && !(services.writable() && from.writable) {
         return Err(AppError::ReadOnly);
     }
+    let store = Arc::clone(from.store()?);
     match op {
         Call::Stat => {
-            let entry = from.store.stat(&from.key).await?;
+            let entry = store.stat(&from.key).await?;
             Ok(Answer::Stat(stat(&ids, &from, &entry).await?))
         }
-        Call::List => Ok(Answer::List(list(&ids, &from).await?)),
+        Call::List => Ok(Answer::List(list(&ids, &store, &from).await?)),
         Call::Mkdir => {
-            match from.store.stat(&from.key).await {
+            match store.stat(&from.key).await {
                 Ok(_) => return Err(exists()),
                 Err(StoreError::NotFound) => {}
                 Err(error) => return Err(error.into()),
             }
-            from.store.mkdir(&from.key).await?;
+            store.mkdir(&from.key).await?;
             forget(&ids, from.tree_key(&from.key)).await?;
-            let entry = from.store.stat(&from.key).await?;
+            let entry = store.stat(&from.key).await?;
             Ok(Answer::Created(stat(&ids, &from, &entry).await?))
         }
         Call::Delete { recursive } => {
             if from.key.is_root() {
                 return Err(storage_root());
             }
-            from.store.delete(&from.key, recursive).await?;
+            store.delete(&from.key, recursive).await?;
             forget(&ids, from.tree_key(&from.key)).await?;
             Ok(Answer::Deleted)
         }
@@ -192,15 +208,15 @@ async fn serve(
             }
             let (from_key, to_key) = (from.tree_key(&from.key), target.tree_key(&target.key));
             if is_move {
-                from.store.rename(&from.key, &target.key, overwrite).await?;
+                store.rename(&from.key, &target.key, overwrite).await?;
                 let ids = ids.clone();
                 blocking(move || ids.move_tree(&from_key, &to_key)).await?;
             } else {
-                from.store.copy(&from.key, &target.key, overwrite).await?;
+                store.copy(&from.key, &target.key, overwrite).await?;
                 // A copy is a new entry: whatever was recorded at the target is not its.
                 forget(&ids, to_key).await?;
             }
-            let entry = target.store.stat(&target.key).await?;
+            let entry = store.stat(&target.key).await?;
             let stat = stat(&ids, &target, &entry).await?;
             Ok(if is_move {
                 Answer::Stat(stat)
@@ -208,7 +224,7 @@ async fn serve(
                 Answer::Created(stat)
             })
         }
-        Call::Other { .. } => Err(AppError::Conflict {
+        Call::Bytes { .. } => Err(AppError::Conflict {
             code: "not_on_mounted_storage",
             message: format!(
                 "{:?} is a mounted storage, where the raw API serves stat, list, mkdir, \
@@ -248,11 +264,11 @@ async fn stat(ids: &Ids, place: &Place, entry: &Entry) -> Result<RawStat, AppErr
 
 /// Every child of the folder at `place`, with ids (made for the whole folder in one
 /// transaction, as in ROOT).
-async fn list(ids: &Ids, place: &Place) -> Result<RawList, AppError> {
+async fn list(ids: &Ids, store: &Arc<dyn Store>, place: &Place) -> Result<RawList, AppError> {
     let mut children = Vec::new();
     let mut after = None;
     loop {
-        let page = place.store.list(&place.key, after.as_deref(), 1000).await?;
+        let page = store.list(&place.key, after.as_deref(), 1000).await?;
         children.extend(page.entries.into_iter().filter(|entry| {
             !(place.key.is_root() && entry.key.name() == Some(skiff_protocol::RESERVED_NAME))
         }));

@@ -4,6 +4,8 @@
 //! `crate::http::tree` from the store's bytes.
 //!
 //! - `write.rs`: `PUT P` (digest-verified, conditional) and `DELETE P`
+//! - [`refuse_reserved`]: the storage's own `.skiff`, refused for every call that
+//!   names a key inside a storage (the tree here, the raw API in `crate::raw`)
 
 pub mod write;
 
@@ -13,6 +15,8 @@ use skiff_protocol::TreePath;
 
 use crate::catalog::ids::Ids;
 use crate::catalog::tree_key;
+use crate::disk::paths::is_reserved;
+use crate::error::AppError;
 use crate::store::Store;
 
 /// A storage mounted as a top-level folder of the tree.
@@ -31,4 +35,19 @@ impl Mounted {
     pub fn tree_key(&self, key: &TreePath) -> String {
         tree_key(&self.mount, key)
     }
+}
+
+/// The one check of a key inside a storage (mounted or not) against the
+/// storage's own `.skiff` folder, which every storage reserves (protocol notes,
+/// "Mounted storages in the tree"): 404 to read, 403 `reserved` to write. Made on
+/// the key alone, before any store is asked, so every backend refuses alike.
+pub fn refuse_reserved(key: &TreePath, is_read: bool) -> Result<(), AppError> {
+    if !is_reserved(key) {
+        return Ok(());
+    }
+    Err(if is_read {
+        AppError::NotFound
+    } else {
+        AppError::Reserved
+    })
 }

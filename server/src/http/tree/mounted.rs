@@ -48,13 +48,7 @@ pub async fn serve(
 ) -> Result<Response, AppError> {
     // Every storage keeps its server state under its own `.skiff` (§5): invisible
     // and untouchable there as in the default storage.
-    if crate::disk::paths::is_reserved(&key) {
-        return Err(if matches!(*method, Method::GET | Method::HEAD) {
-            AppError::NotFound
-        } else {
-            AppError::Reserved
-        });
-    }
+    crate::tree::refuse_reserved(&key, matches!(*method, Method::GET | Method::HEAD))?;
     if method != Method::GET && method != Method::HEAD {
         if !allowed.writable {
             return Err(AppError::MethodNotAllowed {
