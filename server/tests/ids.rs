@@ -59,14 +59,10 @@ async fn fixture(kind: Kind) -> Target {
     target
 }
 
-fn serve_writable(target: &Target) -> TestServer {
-    target.serve_with(&["--writable"])
-}
-
 async fn ids_are_stable_across_listings_entries_file_objects_and_restarts(kind: Kind) {
     let target = fixture(kind).await;
     let top_url = target.url(&[]);
-    let mut server = serve_writable(&target);
+    let mut server = target.serve_writable(&[]);
     let top = ids(&server, &top_url).await;
     assert_eq!(top.len(), 2);
     assert_ne!(top["a b.txt"], top["second.txt"]);
@@ -92,7 +88,7 @@ async fn ids_are_stable_across_listings_entries_file_objects_and_restarts(kind: 
     let inner = ids(&server, &target.at("/folder/")).await;
 
     server.kill();
-    let server = serve_writable(&target);
+    let server = target.serve_writable(&[]);
     assert_eq!(ids(&server, &top_url).await, top, "ids survive a restart");
     assert_eq!(ids(&server, &target.at("/folder/")).await, inner);
 }
@@ -100,7 +96,7 @@ async fn ids_are_stable_across_listings_entries_file_objects_and_restarts(kind: 
 async fn a_replaced_file_keeps_its_id_and_a_deleted_one_loses_it(kind: Kind) {
     let target = fixture(kind).await;
     let top_url = target.url(&[]);
-    let server = serve_writable(&target);
+    let server = target.serve_writable(&[]);
     let before = ids(&server, &top_url).await["a b.txt"].clone();
     let put = client()
         .put(server.url(&target.at("/a%20b.txt")))
@@ -141,7 +137,7 @@ async fn a_replaced_file_keeps_its_id_and_a_deleted_one_loses_it(kind: Kind) {
 async fn a_file_deleted_behind_the_servers_back_does_not_pass_its_id_on(kind: Kind) {
     let target = fixture(kind).await;
     let top_url = target.url(&[]);
-    let server = serve_writable(&target);
+    let server = target.serve_writable(&[]);
     let before = ids(&server, &top_url).await["a b.txt"].clone();
     target.remove(&["a b.txt"]).await;
     let put = client()

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::raw::{call, fixture, inside, path_ref, put, raw_url, serve_writable, stat};
+use common::raw::{call, fixture, inside, path_ref, put, raw_url, stat};
 use common::target::{on_each_storage, Kind, Target};
 use common::{client, expect_error, rfsapi};
 use reqwest::Method;
@@ -22,7 +22,7 @@ on_each_storage!(
 
 async fn stat_and_list_by_path_and_id(kind: Kind) {
     let target = fixture(kind).await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let discovery: Discovery = client()
         .get(server.url(DISCOVERY_PATH))
         .send()
@@ -123,7 +123,7 @@ async fn stat_and_list_by_path_and_id(kind: Kind) {
 
 async fn deletes_and_mkdir(kind: Kind) {
     let target = fixture(kind).await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     assert_eq!(
         call(
             &target,
@@ -243,7 +243,7 @@ async fn read_only_servers_and_tokens_refuse_raw_writes(kind: Kind) {
     .await;
     drop(server);
 
-    let server = serve_writable(&target, &["--token", "r:ro-secret:ro"]);
+    let server = target.serve_writable(&["--token", "r:ro-secret:ro"]);
     let anonymous = call(&target, &server, Method::GET, "stat", "ref=path:/").await;
     expect_error(anonymous, 401, "no token").await;
     let read = client()
@@ -273,7 +273,7 @@ async fn read_only_servers_and_tokens_refuse_raw_writes(kind: Kind) {
 
 async fn hostile_names_work_through_path_and_id_references(kind: Kind) {
     let target = Target::hostile(kind).await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     for (name, contents) in common::hostile_files() {
         let reference = path_ref(&format!("/{name}"));
         let found = stat(&target, &server, &reference).await;

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::raw::{call, fixture, put, raw_url, serve_writable, stat};
+use common::raw::{call, fixture, put, raw_url, stat};
 use common::target::{on_each_storage, Kind};
 use common::{client, expect_error, header};
 use reqwest::Method;
@@ -25,7 +25,7 @@ on_each_storage!(
 
 async fn data_is_served_safely(kind: Kind) {
     let target = fixture(kind).await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let bytes = call(&target, &server, Method::GET, "data", "ref=path:/a+b.txt").await;
     assert_eq!(bytes.status(), 200);
     assert_eq!(header(&bytes, "x-content-type-options"), "nosniff");
@@ -86,7 +86,7 @@ async fn data_is_served_safely(kind: Kind) {
 
 async fn whole_file_writes_with_preconditions(kind: Kind) {
     let target = fixture(kind).await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let created = put(&target, &server, "/new/deep/file 1.txt", "first", &[]).await;
     assert_eq!(created.status(), 201);
     let created: RawStat = created.json().await.expect("stat");
@@ -178,7 +178,7 @@ async fn symlinks_out_of_the_root_are_refused(kind: Kind) {
     std::fs::write(fixture.outside().join("secret.txt"), b"outside").expect("write");
     fixture.symlink(fixture.outside().join("secret.txt"), &["out.txt"]);
     fixture.symlink(fixture.outside(), &["out-dir"]);
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     for query in ["ref=path:/out.txt", "ref=path:/out-dir/secret.txt"] {
         expect_error(
             call(&target, &server, Method::GET, "data", query).await,

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::raw::{call, fixture, serve_writable, stat};
+use common::raw::{call, fixture, stat};
 use common::target::{on_each_storage, Kind};
 use common::{client, expect_error, rfsapi};
 use reqwest::Method;
@@ -15,7 +15,7 @@ on_each_storage!(moves_keep_ids_and_metadata, copies_get_new_ids);
 
 async fn moves_keep_ids_and_metadata(kind: Kind) {
     let target = fixture(kind).await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let file = stat(&target, &server, "path:/a+b.txt").await;
     let sub = stat(&target, &server, "path:/folder/sub/two.txt").await;
     // S3 mounts: metadata is 409 not_on_mounted_storage; ids follow the move alone.
@@ -146,7 +146,7 @@ async fn moves_keep_ids_and_metadata(kind: Kind) {
 
 async fn copies_get_new_ids(kind: Kind) {
     let target = fixture(kind).await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let original = stat(&target, &server, "path:/folder/one.txt").await;
     let copied = call(
         &target,

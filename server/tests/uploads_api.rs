@@ -8,7 +8,7 @@ mod common;
 
 use common::target::{on_each_storage, Kind, Target};
 use common::uploads::{append, create_in, pattern, post_create, sha256_hex, status};
-use common::{client, expect_error, Fixture, TestServer};
+use common::{client, expect_error, Fixture};
 use serde_json::json;
 use skiff_protocol::{
     Discovery, FileObject, UploadSession, DISCOVERY_PATH, UPLOADS_PATH, UPLOAD_OFFSET_HEADER,
@@ -30,13 +30,6 @@ fn partials(fixture: &Fixture) -> Vec<std::path::PathBuf> {
         .unwrap_or_default()
 }
 
-/// The target's server with `--writable` and `extra` arguments.
-fn serve_writable(target: &Target, extra: &[&str]) -> TestServer {
-    let mut args = vec!["--writable"];
-    args.extend_from_slice(extra);
-    target.serve_with(&args)
-}
-
 async fn discovery_advertises_uploads_only_when_writable(kind: Kind) {
     let target = Target::new(kind).await;
     let fixture = target.fixture();
@@ -56,7 +49,7 @@ async fn discovery_advertises_uploads_only_when_writable(kind: Kind) {
         "a read-only server writes nothing"
     );
 
-    let writable = serve_writable(&target, &["--max-chunk", "12345"]);
+    let writable = target.serve_writable(&["--max-chunk", "12345"]);
     let discovery: Discovery = client()
         .get(writable.url(DISCOVERY_PATH))
         .send()
@@ -77,7 +70,7 @@ async fn discovery_advertises_uploads_only_when_writable(kind: Kind) {
 async fn a_chunked_upload_lands_byte_for_byte(kind: Kind) {
     let target = Target::new(kind).await;
     let fixture = target.fixture();
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let contents = pattern(300_000, 7);
     let key = "ünï cødé/a b#c?d%e/😀 data.bin";
     let session = create_in(
@@ -143,7 +136,7 @@ async fn a_chunked_upload_lands_byte_for_byte(kind: Kind) {
 async fn appends_are_refused_with_the_protocol_codes(kind: Kind) {
     let target = Target::new(kind).await;
     let fixture = target.fixture();
-    let server = serve_writable(&target, &["--max-chunk", "1000"]);
+    let server = target.serve_writable(&["--max-chunk", "1000"]);
     let session = create_in(&server, target.bucket(), "f.bin", 1500, None).await;
     let url = server.url(&session.url);
 
@@ -227,7 +220,7 @@ async fn creates_are_refused_with_the_protocol_codes(kind: Kind) {
     let target = Target::new(kind).await;
     let fixture = target.fixture();
     target.write(&["exists.txt"], b"old").await;
-    let server = serve_writable(&target, &["--max-size", "1000"]);
+    let server = target.serve_writable(&["--max-size", "1000"]);
     let body = |key: &str, bucket: &str, size: u64| json!({"key": key, "bucket": bucket, "mime_type": "text/plain", "size": size});
     let bucket_name = target.bucket();
 
@@ -297,7 +290,7 @@ async fn a_whole_file_sha256_mismatch_leaves_the_target_untouched(kind: Kind) {
     let target = Target::new(kind).await;
     let fixture = target.fixture();
     target.write(&["target.txt"], b"original").await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let session = create_in(
         &server,
         target.bucket(),
@@ -342,7 +335,7 @@ async fn a_whole_file_sha256_mismatch_leaves_the_target_untouched(kind: Kind) {
 async fn abort_removes_partial_data(kind: Kind) {
     let target = Target::new(kind).await;
     let fixture = target.fixture();
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let session = create_in(&server, target.bucket(), "dir/big.bin", 100, None).await;
     assert_eq!(
         append(&server, &session.url, 0, vec![1; 40], false)

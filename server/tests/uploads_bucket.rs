@@ -9,8 +9,8 @@ mod common;
 use common::target::{on_each_storage, Kind, Target};
 use common::uploads::{append, create_in, post_create};
 use common::{
-    client, expect_error, hostile_files, Fixture, TestServer, DEEP_FILE, NESTED, RESERVED_FILE,
-    RFSAPI, UNICODE_DIR, UNICODE_SUBDIR,
+    client, expect_error, hostile_files, Fixture, DEEP_FILE, NESTED, RESERVED_FILE, RFSAPI,
+    UNICODE_DIR, UNICODE_SUBDIR,
 };
 use serde_json::json;
 use skiff_protocol::{BucketList, FileList, FileObject, UPLOADS_PATH, UPLOAD_OFFSET_HEADER};
@@ -30,13 +30,6 @@ fn partials(fixture: &Fixture) -> Vec<std::path::PathBuf> {
         .unwrap_or_default()
 }
 
-/// The target's server with `--writable`.
-fn serve_writable(target: &Target, extra: &[&str]) -> TestServer {
-    let mut args = vec!["--writable"];
-    args.extend_from_slice(extra);
-    target.serve_with(&args)
-}
-
 /// The keys of every file of the hostile tree ([`Target::hostile`]), unsorted.
 fn hostile_keys() -> Vec<String> {
     let mut keys: Vec<String> = hostile_files().into_iter().map(|(name, _)| name).collect();
@@ -48,7 +41,7 @@ fn hostile_keys() -> Vec<String> {
 async fn the_bucket_lists_every_file_by_key_with_pagination(kind: Kind) {
     let target = Target::hostile(kind).await;
     target.write(&["z", "deep", "last.txt"], b"z").await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let uploaded = create_in(&server, target.bucket(), "up/loaded.bin", 3, None).await;
     assert_eq!(
         append(&server, &uploaded.url, 0, b"abc".to_vec(), false)
@@ -122,7 +115,7 @@ async fn the_bucket_lists_every_file_by_key_with_pagination(kind: Kind) {
 async fn file_objects_can_be_read_and_deleted(kind: Kind) {
     let target = Target::hostile(kind).await;
     let fixture = target.fixture();
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let url = format!(
         "{UPLOADS_PATH}/{}{}",
         target.bucket(),
@@ -229,7 +222,7 @@ async fn a_read_only_server_refuses_every_write(kind: Kind) {
 async fn writes_to_the_reserved_folder_are_refused_when_writable(kind: Kind) {
     let target = Target::hostile(kind).await;
     let fixture = target.fixture();
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     for (method, path) in [
         (reqwest::Method::PUT, "/.skiff/x"),
         (reqwest::Method::PUT, "/.skiff/state.redb"),
@@ -256,7 +249,7 @@ async fn writes_to_the_reserved_folder_are_refused_when_writable(kind: Kind) {
 async fn put_and_delete_write_the_tree(kind: Kind) {
     let target = Target::hostile(kind).await;
     let fixture = target.fixture();
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let contents = common::all_bytes();
     let path = target.url(&["new dir", "sub", "😀 #1.bin"]);
     let created = client()

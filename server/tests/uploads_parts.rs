@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use common::target::{on_each_storage, Kind, Target};
 use common::uploads::{
-    append, checksum_header, complete, content_digest_header, create_in, create_parts_in, part_of,
-    pattern, post_create, put_part, status,
+    append, checksum_header, complete, conflict, content_digest_header, create_in, create_parts_in,
+    part_of, pattern, post_create, put_part, send_all, status,
 };
 use common::{client, expect_error, TestServer};
 use skiff_protocol::{
@@ -33,34 +33,9 @@ on_each_storage!(
 
 const MIB: usize = 1 << 20;
 
-/// The target's server with `--writable` and `extra` arguments.
-fn serve_writable(target: &Target, extra: &[&str]) -> TestServer {
-    let mut args = vec!["--writable"];
-    args.extend_from_slice(extra);
-    target.serve_with(&args)
-}
-
-/// Asserts a 409 whose body is the session carrying error `code`.
-async fn conflict(response: reqwest::Response, code: &str) -> UploadSession {
-    assert_eq!(response.status(), 409, "expected 409 {code}");
-    let session: UploadSession = response.json().await.expect("409 carries the session");
-    let error = session.error.as_ref().expect("the session carries error");
-    assert_eq!(error.code, code, "{}", error.message);
-    session
-}
-
-/// Sends every part of `data` in order, asserting 200 each.
-async fn send_all(server: &TestServer, url: &str, data: &[u8], part_size: usize) {
-    let count = data.len().div_ceil(part_size).max(1);
-    for n in 1..=count {
-        let response = put_part(server, url, n as u64, part_of(data, part_size, n), &[]).await;
-        assert_eq!(response.status(), 200, "part {n}");
-    }
-}
-
 async fn bad_part_sizes_are_refused(kind: Kind) {
     let target = Target::new(kind).await;
-    let server = serve_writable(&target, &["--max-chunk", &(2 * MIB).to_string()]);
+    let server = target.serve_writable(&["--max-chunk", &(2 * MIB).to_string()]);
     for part_size in [0, MIB as u64 - 1, 2 * MIB as u64 + 1] {
         let body = serde_json::json!({
             "key": "a.bin", "bucket": target.bucket(), "mime_type": "x/y", "size": 10, "part_size": part_size
@@ -82,7 +57,7 @@ async fn bad_part_sizes_are_refused(kind: Kind) {
 
 async fn parts_out_of_range_or_of_the_wrong_length_are_refused(kind: Kind) {
     let target = Target::new(kind).await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let data = pattern(2 * MIB + 10, 1);
     let session = create_parts_in(
         &server,
@@ -117,7 +92,7 @@ async fn parts_out_of_range_or_of_the_wrong_length_are_refused(kind: Kind) {
 
 async fn checksum_mismatches_discard_the_part(kind: Kind) {
     let target = Target::new(kind).await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let data = pattern(MIB + 5, 2);
     let session = create_parts_in(
         &server,
@@ -160,7 +135,7 @@ async fn checksum_mismatches_discard_the_part(kind: Kind) {
 
 async fn a_part_over_max_chunk_is_413(kind: Kind) {
     let target = Target::new(kind).await;
-    let server = serve_writable(&target, &["--max-chunk", &MIB.to_string()]);
+    let server = target.serve_writable(&["--max-chunk", &MIB.to_string()]);
     let session = create_parts_in(
         &server,
         target.bucket(),
@@ -183,7 +158,7 @@ async fn a_part_over_max_chunk_is_413(kind: Kind) {
 
 async fn unknown_sessions_are_404(kind: Kind) {
     let target = Target::new(kind).await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let url = format!("{UPLOADS_PATH}/session:{}", "0".repeat(32));
     let response = put_part(&server, &url, 1, vec![1; 10], &[]).await;
     expect_error(response, 404, "part of an unknown session").await;
@@ -192,7 +167,7 @@ async fn unknown_sessions_are_404(kind: Kind) {
 
 async fn complete_with_parts_missing_is_409_with_the_parts(kind: Kind) {
     let target = Target::new(kind).await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let data = pattern(4 * MIB, 8);
     let session = create_parts_in(
         &server,
@@ -228,7 +203,7 @@ async fn complete_with_parts_missing_is_409_with_the_parts(kind: Kind) {
 async fn a_wrong_digest_fails_the_session_and_leaves_the_target(kind: Kind) {
     let target = Target::new(kind).await;
     target.write(&["a.bin"], b"the old file").await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let data = pattern(MIB + 1, 9);
     for body in [
         serde_json::json!({ "content_hash": "0".repeat(64) }),
@@ -267,7 +242,7 @@ async fn a_wrong_digest_fails_the_session_and_leaves_the_target(kind: Kind) {
 
 async fn parts_and_sequential_chunks_do_not_mix(kind: Kind) {
     let target = Target::new(kind).await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let parts = create_parts_in(&server, target.bucket(), "a.bin", 10, MIB as u64).await;
     let response = append(&server, &parts.url, 0, vec![1; 10], false).await;
     conflict(response, "not_sequential").await;
@@ -290,9 +265,9 @@ async fn discovery_advertises_min_part_when_parts_fit(kind: Kind) {
             .await
             .unwrap()
     };
-    let writable = discover(serve_writable(&target, &[])).await;
+    let writable = discover(target.serve_writable(&[])).await;
     assert_eq!(writable.min_part, Some(MIB as u64));
-    let tight = discover(serve_writable(&target, &["--max-chunk", "1000"])).await;
+    let tight = discover(target.serve_writable(&["--max-chunk", "1000"])).await;
     assert_eq!(tight.min_part, None, "no part fits in max_chunk");
     let read_only = discover(target.serve()).await;
     assert_eq!(read_only.min_part, None);
@@ -300,7 +275,7 @@ async fn discovery_advertises_min_part_when_parts_fit(kind: Kind) {
 
 async fn expired_parts_sessions_are_reclaimed(kind: Kind) {
     let target = Target::new(kind).await;
-    let server = serve_writable(&target, &["--session-ttl", "1"]);
+    let server = target.serve_writable(&["--session-ttl", "1"]);
     let data = pattern(2 * MIB, 12);
     let session = create_parts_in(
         &server,

@@ -21,14 +21,9 @@ on_each_storage!(
 
 const MIB: usize = 1 << 20;
 
-/// The target's server with `--writable`.
-fn serve_writable(target: &Target) -> TestServer {
-    target.serve_with(&["--writable"])
-}
-
 async fn parts_survive_kill_9_between_parts(kind: Kind) {
     let target = Target::new(kind).await;
-    let mut server = serve_writable(&target);
+    let mut server = target.serve_writable(&[]);
     let data = pattern(3 * MIB + 7, 21);
     let session = create_parts_in(
         &server,
@@ -50,7 +45,7 @@ async fn parts_survive_kill_9_between_parts(kind: Kind) {
         assert_eq!(response.status(), 200);
     }
     server.kill();
-    let server = serve_writable(&target);
+    let server = target.serve_writable(&[]);
     let now: UploadSession = status(&server, &session.url).await.json().await.unwrap();
     assert_eq!(
         (now.parts, now.offset),
@@ -91,12 +86,12 @@ async fn complete_then_kill(
         tokio::join!(async { drop(request.await) }, killer)
     })
     .await;
-    serve_writable(target)
+    target.serve_writable(&[])
 }
 
 async fn a_complete_cut_by_kill_9_can_be_repeated(kind: Kind) {
     let target = Target::new(kind).await;
-    let mut server = serve_writable(&target);
+    let mut server = target.serve_writable(&[]);
     for (round, delay) in [0, 1, 3, 8, 30].into_iter().enumerate() {
         let key = format!("f{round}.bin");
         let data = pattern(4 * MIB, 30 + round as u64);
@@ -143,7 +138,7 @@ async fn a_complete_cut_by_kill_9_can_be_repeated(kind: Kind) {
 
 async fn the_background_sha256_resumes_after_kill_9(kind: Kind) {
     let target = Target::new(kind).await;
-    let mut server = serve_writable(&target);
+    let mut server = target.serve_writable(&[]);
     // Big enough that hashing it takes longer than the kill that follows.
     let data = pattern(48 * MIB, 40);
     let session = create_parts_in(
@@ -166,7 +161,7 @@ async fn the_background_sha256_resumes_after_kill_9(kind: Kind) {
     let response = complete(&server, &session.url, "{}").await;
     assert_eq!(response.status(), 200);
     server.kill();
-    let server = serve_writable(&target);
+    let server = target.serve_writable(&[]);
     let url = server.url(&format!("{UPLOADS_PATH}/{}/big.bin", target.bucket()));
     let started = std::time::Instant::now();
     loop {

@@ -7,11 +7,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::client;
 use common::target::{on_each_storage, Kind, Target};
 use common::uploads::{
-    complete, content_hash, create_parts_in, part_of, pattern, put_part, sha256_hex,
+    complete, conflict, content_hash, create_parts_in, part_of, pattern, put_part, send_all,
+    sha256_hex,
 };
-use common::{client, TestServer};
 use skiff_protocol::{FileObject, UploadSession, UPLOADS_PATH};
 
 on_each_storage!(
@@ -26,34 +27,9 @@ on_each_storage!(
 
 const MIB: usize = 1 << 20;
 
-/// The target's server with `--writable` and `extra` arguments.
-fn serve_writable(target: &Target, extra: &[&str]) -> TestServer {
-    let mut args = vec!["--writable"];
-    args.extend_from_slice(extra);
-    target.serve_with(&args)
-}
-
-/// Asserts a 409 whose body is the session carrying error `code`.
-async fn conflict(response: reqwest::Response, code: &str) -> UploadSession {
-    assert_eq!(response.status(), 409, "expected 409 {code}");
-    let session: UploadSession = response.json().await.expect("409 carries the session");
-    let error = session.error.as_ref().expect("the session carries error");
-    assert_eq!(error.code, code, "{}", error.message);
-    session
-}
-
-/// Sends every part of `data` in order, asserting 200 each.
-async fn send_all(server: &TestServer, url: &str, data: &[u8], part_size: usize) {
-    let count = data.len().div_ceil(part_size).max(1);
-    for n in 1..=count {
-        let response = put_part(server, url, n as u64, part_of(data, part_size, n), &[]).await;
-        assert_eq!(response.status(), 200, "part {n}");
-    }
-}
-
 async fn parts_in_any_order_land_byte_for_byte(kind: Kind) {
     let target = Target::new(kind).await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let data = pattern(2 * MIB + MIB / 2, 3);
     let session = create_parts_in(
         &server,
@@ -147,7 +123,7 @@ async fn parts_in_any_order_land_byte_for_byte(kind: Kind) {
 
 async fn a_resent_part_replaces_the_last_copy(kind: Kind) {
     let target = Target::new(kind).await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let first = pattern(2 * MIB, 4);
     let session = create_parts_in(
         &server,
@@ -174,7 +150,7 @@ async fn a_resent_part_replaces_the_last_copy(kind: Kind) {
 
 async fn concurrent_sends_of_one_part_leave_one_whole_copy(kind: Kind) {
     let target = Target::new(kind).await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let size = 4 * MIB;
     let session =
         create_parts_in(&server, target.bucket(), "a.bin", size as u64, size as u64).await;
@@ -226,7 +202,7 @@ async fn concurrent_sends_of_one_part_leave_one_whole_copy(kind: Kind) {
 
 async fn different_parts_do_not_wait_for_each_other(kind: Kind) {
     let target = Target::new(kind).await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let data = pattern(2 * MIB, 13);
     let session = create_parts_in(
         &server,
@@ -274,7 +250,7 @@ async fn different_parts_do_not_wait_for_each_other(kind: Kind) {
 
 async fn a_given_sha256_is_checked_and_reported(kind: Kind) {
     let target = Target::new(kind).await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let data = pattern(MIB + 1, 10);
     let session = create_parts_in(
         &server,
@@ -296,7 +272,7 @@ async fn a_given_sha256_is_checked_and_reported(kind: Kind) {
 
 async fn a_repeated_complete_returns_the_same_file_object(kind: Kind) {
     let target = Target::new(kind).await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let data = pattern(MIB + 3, 11);
     let session = create_parts_in(
         &server,
@@ -319,7 +295,7 @@ async fn a_repeated_complete_returns_the_same_file_object(kind: Kind) {
 
 async fn an_empty_file_is_one_empty_part(kind: Kind) {
     let target = Target::new(kind).await;
-    let server = serve_writable(&target, &[]);
+    let server = target.serve_writable(&[]);
     let session = create_parts_in(&server, target.bucket(), "empty", 0, MIB as u64).await;
     let response = put_part(&server, &session.url, 1, Vec::new(), &[]).await;
     assert_eq!(response.status(), 200);

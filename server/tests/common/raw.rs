@@ -28,13 +28,6 @@ pub async fn fixture(kind: Kind) -> Target {
     target
 }
 
-/// The target's server with `--writable` and `extra` arguments.
-pub fn serve_writable(target: &Target, extra: &[&str]) -> TestServer {
-    let mut args = vec!["--writable"];
-    args.extend_from_slice(extra);
-    target.serve_with(&args)
-}
-
 /// `query` with every `path:/…` reference moved inside the target's storage.
 pub fn inside(target: &Target, query: &str) -> String {
     query.replace("path:/", &format!("path:{}/", target.base()))

@@ -154,6 +154,13 @@ impl Target {
         self.serve_with(&[])
     }
 
+    /// Starts the real server with the storage, `--writable` and `extra_args`.
+    pub fn serve_writable(&self, extra_args: &[&str]) -> TestServer {
+        let mut args = vec!["--writable"];
+        args.extend_from_slice(extra_args);
+        self.serve_with(&args)
+    }
+
     /// Starts the real server with the storage and `extra_args`.
     pub fn serve_with(&self, extra_args: &[&str]) -> TestServer {
         match &self.config {

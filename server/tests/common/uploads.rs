@@ -207,3 +207,22 @@ pub fn content_digest_header(bytes: &[u8]) -> String {
         base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
     )
 }
+
+/// Asserts a 409 whose body is the session carrying error `code`.
+pub async fn conflict(response: reqwest::Response, code: &str) -> skiff_protocol::UploadSession {
+    assert_eq!(response.status(), 409, "expected 409 {code}");
+    let session: skiff_protocol::UploadSession =
+        response.json().await.expect("409 carries the session");
+    let error = session.error.as_ref().expect("the session carries error");
+    assert_eq!(error.code, code, "{}", error.message);
+    session
+}
+
+/// Sends every part of `data` in order, asserting 200 each.
+pub async fn send_all(server: &TestServer, url: &str, data: &[u8], part_size: usize) {
+    let count = data.len().div_ceil(part_size).max(1);
+    for n in 1..=count {
+        let response = put_part(server, url, n as u64, part_of(data, part_size, n), &[]).await;
+        assert_eq!(response.status(), 200, "part {n}");
+    }
+}
