@@ -3,6 +3,13 @@
 //! may be set and then becomes the served `Content-Type` and the RFSAPI
 //! `mime_type`. The records themselves are `crate::catalog::metadata`;
 //! `crate::http::metadata` is the HTTP side.
+//!
+//! An entry of the default storage is found on the local disk; an entry inside
+//! a mounted storage (§5) through that storage's [`crate::store::Store`], its
+//! records kept under the tree key (mount + key) like its id, so raw moves and
+//! deletes inside the mount carry or forget them together.
+
+use std::time::SystemTime;
 
 use skiff_protocol::{
     encode_tree_path, FileMetadata, MetadataValue, TreePath, DEFAULT_BUCKET, DIRECTORY_MIME,
@@ -10,18 +17,34 @@ use skiff_protocol::{
 
 use crate::blocking::blocking;
 use crate::catalog::metadata as record;
+use crate::catalog::tree_key;
 use crate::disk::entry::{etag, http_date, mime_for_name, modified};
-use crate::disk::paths::{find_blocking, Found};
+use crate::disk::paths::find_blocking;
 use crate::error::AppError;
 use crate::services::Services;
 
+/// The entry a metadata call is about, wherever its bytes live.
+struct Subject {
+    /// Its path in the whole tree, as asked for.
+    path: TreePath,
+    /// The key its id and records are kept under.
+    key: String,
+    /// The storage holding it (`_bucket`).
+    bucket: String,
+    is_file: bool,
+    /// Bytes of a file; 0 for a folder.
+    size: u64,
+    modified: SystemTime,
+    etag: String,
+}
+
 /// `GET {metadata}/{label}`: the entry's whole metadata object.
 pub async fn get(services: &Services, path: TreePath) -> Result<FileMetadata, AppError> {
+    let subject = locate(services, path, true).await?;
     let reader = services.clone();
     blocking(move || {
-        let found = find_blocking(reader.root(), path)?;
-        let id = reader.ids().id_for(&found.key())?;
-        describe(&reader, &found, id)
+        let id = reader.ids().id_for(&subject.key)?;
+        describe(&reader, &subject, id)
     })
     .await
 }
@@ -36,32 +59,73 @@ pub async fn write(
     owner: Option<String>,
 ) -> Result<FileMetadata, AppError> {
     let change = record::parse_change(body)?;
+    let subject = locate(services, path, false).await?;
     let writer = services.clone();
     blocking(move || {
-        let found = find_blocking(writer.root(), path)?;
-        let id = writer.ids().id_for(&found.key())?;
+        let id = writer.ids().id_for(&subject.key)?;
         record::apply(writer.ids(), &id, change, replace, owner.as_deref())?;
-        describe(&writer, &found, id)
+        describe(&writer, &subject, id)
     })
     .await
 }
 
-/// The whole metadata object of `found`, whose id is `id` (blocking).
-fn describe(state: &Services, found: &Found, id: String) -> Result<FileMetadata, AppError> {
+/// Finds the entry at `path`: through its storage's store inside a mount, on
+/// the local disk otherwise. 404 if there is none.
+async fn locate(services: &Services, path: TreePath, is_read: bool) -> Result<Subject, AppError> {
+    let mount = path
+        .segments()
+        .first()
+        .and_then(|top| services.storages().mounted(top));
+    let Some((storage, slot)) = mount else {
+        let root = services.root().to_path_buf();
+        return blocking(move || {
+            let found = find_blocking(&root, path)?;
+            Ok(Subject {
+                key: found.key(),
+                bucket: DEFAULT_BUCKET.to_owned(),
+                is_file: found.metadata.is_file(),
+                size: found.metadata.len(),
+                modified: modified(&found.metadata),
+                etag: etag(&found.metadata),
+                path: found.path,
+            })
+        })
+        .await;
+    };
+    let key = TreePath::from_segments(path.segments().iter().skip(1))?;
+    crate::tree::refuse_reserved(&key, is_read)?;
+    // Like the tree's: a storage that is not writable takes no changes at all,
+    // its entries' metadata included.
+    if !is_read && !storage.writable {
+        return Err(AppError::ReadOnly);
+    }
+    let store = slot.map_err(AppError::Unavailable)?;
+    let entry = store.stat(&key).await?;
+    Ok(Subject {
+        key: tree_key(&storage.mount, &key),
+        bucket: storage.name,
+        is_file: !entry.is_dir,
+        size: if entry.is_dir { 0 } else { entry.size },
+        modified: entry.modified,
+        etag: entry.etag,
+        path,
+    })
+}
+
+/// The whole metadata object of `subject`, whose id is `id` (blocking).
+fn describe(state: &Services, subject: &Subject, id: String) -> Result<FileMetadata, AppError> {
     let (record, format) = record::load(state.ids(), &id)?;
-    let is_file = found.metadata.is_file();
-    let etag = etag(&found.metadata);
-    let key = found.key();
+    let is_file = subject.is_file;
     let sha256 = match state.uploads() {
         Some(uploads) if is_file => uploads
             .store()
-            .file(&key)?
-            .filter(|known| known.etag == etag)
+            .file(&subject.key)?
+            .filter(|known| known.etag == subject.etag)
             .and_then(|known| known.sha256),
         _ => None,
     };
     let guessed = if is_file {
-        mime_for_name(found.path.name().unwrap_or_default())
+        mime_for_name(subject.path.name().unwrap_or_default())
     } else {
         DIRECTORY_MIME.to_owned()
     };
@@ -74,19 +138,19 @@ fn describe(state: &Services, found: &Found, id: String) -> Result<FileMetadata,
         })
         .collect();
     Ok(FileMetadata {
-        bucket: DEFAULT_BUCKET.to_owned(),
-        content_length: if is_file { found.metadata.len() } else { 0 },
+        bucket: subject.bucket.clone(),
+        content_length: if is_file { subject.size } else { 0 },
         format: format.filter(|_| is_file).unwrap_or(guessed),
-        label: found.label(),
-        last_modified: http_date(modified(&found.metadata)),
+        label: format!("/{}", subject.path.segments().join("/")),
+        last_modified: http_date(subject.modified),
         location: if is_file {
-            encode_tree_path(found.path.segments())
+            encode_tree_path(subject.path.segments())
         } else {
-            found.path.to_dir_url_path()
+            subject.path.to_dir_url_path()
         },
         owner: record.owner,
         id,
-        etag,
+        etag: subject.etag.clone(),
         sha256,
         user,
     })

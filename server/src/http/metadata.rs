@@ -2,8 +2,9 @@
 //! `POST` to merge user keys, `PUT` to replace them; the work is
 //! `crate::metadata`'s.
 //!
-//! Labels are tree paths, parsed from the raw URL like the tree's. Writes need a
-//! writable server (the auth middleware has already refused read-only tokens).
+//! Labels are tree paths, parsed from the raw URL like the tree's; paths inside
+//! a mounted storage are served too (through its store). Writes need a writable
+//! server (the auth middleware has already refused read-only tokens).
 
 use axum::body::Body;
 use axum::extract::State;
@@ -19,7 +20,6 @@ use crate::config::tokens::Grant;
 use crate::disk::paths::is_reserved;
 use crate::error::AppError;
 use crate::metadata;
-use crate::uploads::buckets::refuse_mounted;
 
 /// The metadata routes (on every server; writes need `--writable`).
 pub fn routes() -> Router<AppState> {
@@ -61,7 +61,6 @@ async fn serve(
             AppError::Reserved
         });
     }
-    refuse_mounted(state.storages(), &path, "metadata API")?;
     let replace = match *method {
         Method::GET | Method::HEAD => {
             let metadata = metadata::get(state, path).await?;

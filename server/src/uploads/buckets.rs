@@ -81,19 +81,3 @@ pub fn under_mount(buckets: &dyn Buckets, path: &TreePath) -> bool {
         .first()
         .is_some_and(|top| buckets.is_mount(top))
 }
-
-/// 409 `not_on_mounted_storage` for a path inside a mounted storage, which
-/// `api` (the raw API, metadata) serves only in the default storage for now;
-/// the tree (`GET`/`PUT`/`DELETE P`) and upload sessions serve every storage.
-pub fn refuse_mounted(buckets: &dyn Buckets, path: &TreePath, api: &str) -> Result<(), AppError> {
-    match path.segments().first() {
-        Some(top) if buckets.is_mount(top) => Err(AppError::Conflict {
-            code: "not_on_mounted_storage",
-            message: format!(
-                "{top:?} is a mounted storage, which the {api} does not serve yet; \
-                 use the tree (GET, PUT, DELETE on its path) or an upload session"
-            ),
-        }),
-        _ => Ok(()),
-    }
-}
