@@ -26,11 +26,15 @@ pub fn AskDialog() -> impl IntoView {
     // The destination chosen in the folder picker.
     let chosen = RwSignal::new(TreePath::root());
     let picking = move || matches!(actions.ask.get(), Some(Ask::MoveTo(_) | Ask::CopyTo(_)));
+    // What the dialog was last opened for: a `close` event comes a task after the close,
+    // and by then the next question may already be asked (see `on:close`).
+    let shown = StoredValue::new(None::<Ask>);
     Effect::new(move |_| {
         let open = actions.ask.with(Option::is_some);
         if let Some(dialog) = dialog.get() {
             if open && !dialog.open() {
                 error.set(None);
+                shown.set_value(actions.ask.get_untracked());
                 let _ = dialog.show_modal();
                 if picking() {
                     // The picker's rows are drawn by now; the keyboard starts in its tree.
@@ -151,6 +155,14 @@ pub fn AskDialog() -> impl IntoView {
     view! {
         <dialog node_ref=dialog class=style::dialog aria-labelledby="ask-title"
             on:close=move |_| {
+                // A late event of an earlier close must not close the question asked since.
+                let reopened = dialog.get_untracked().is_some_and(|d| d.open());
+                let asked_since = actions
+                    .ask
+                    .with_untracked(|ask| ask.is_some() && *ask != shown.get_value());
+                if reopened || asked_since {
+                    return;
+                }
                 actions.ask.set(None);
                 // What opened it (a menu item) may be gone: the keyboard goes back to the list,
                 // unless the person is already typing elsewhere (the close event comes a task
