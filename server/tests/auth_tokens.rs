@@ -84,14 +84,7 @@ async fn the_writer_session_helper_still_works_without_tokens() {
     let fixture = fixture();
     let server = serve_writable(&fixture, &[]);
     create(&server, "free.bin", 1, None).await;
-    let discovery: Discovery = client()
-        .get(server.url(DISCOVERY_PATH))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("discovery");
+    let discovery: Discovery = common::discovery(&server).await;
     assert_eq!(discovery.auth, Some(AuthScheme::None));
 }
 

@@ -7,7 +7,7 @@ mod common;
 use common::uploads::serve_writable;
 use common::{client, expect_error, header, rfsapi, Fixture, TestServer};
 use serde_json::{json, Value};
-use skiff_protocol::{Discovery, FileMetadata, MetadataValue, DISCOVERY_PATH, METADATA_PATH};
+use skiff_protocol::{Discovery, FileMetadata, MetadataValue, METADATA_PATH};
 
 fn fixture() -> Fixture {
     let fixture = Fixture::new();
@@ -45,14 +45,7 @@ async fn write(server: &TestServer, put: bool, label: &str, body: &str) -> reqwe
 async fn the_underscore_fields_describe_the_entry() {
     let fixture = fixture();
     let server = serve_writable(&fixture, &[]);
-    let discovery: Discovery = client()
-        .get(server.url(DISCOVERY_PATH))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("discovery");
+    let discovery: Discovery = common::discovery(&server).await;
     assert_eq!(discovery.metadata.as_deref(), Some(METADATA_PATH));
 
     let metadata = get(&server, "/a%20b.txt").await;

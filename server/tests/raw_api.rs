@@ -11,7 +11,7 @@ use common::raw::{call, fixture, inside, path_ref, put, raw_url, stat};
 use common::target::{on_each_storage, Kind, Target};
 use common::{client, expect_error, rfsapi};
 use reqwest::Method;
-use skiff_protocol::{Discovery, EntryKind, RawList, RawStat, DISCOVERY_PATH, RAW_PATH};
+use skiff_protocol::{Discovery, EntryKind, RawList, RawStat, RAW_PATH};
 
 on_each_storage!(
     stat_and_list_by_path_and_id,
@@ -23,14 +23,7 @@ on_each_storage!(
 async fn stat_and_list_by_path_and_id(kind: Kind) {
     let target = fixture(kind).await;
     let server = target.serve_writable(&[]);
-    let discovery: Discovery = client()
-        .get(server.url(DISCOVERY_PATH))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("discovery");
+    let discovery: Discovery = common::discovery(&server).await;
     assert_eq!(discovery.raw.as_deref(), Some(RAW_PATH));
 
     let file = stat(&target, &server, &path_ref("/a b.txt")).await;

@@ -10,9 +10,7 @@ use common::target::{on_each_storage, Kind, Target};
 use common::uploads::{append, create_in, pattern, post_create, sha256_hex, status};
 use common::{client, expect_error, Fixture};
 use serde_json::json;
-use skiff_protocol::{
-    Discovery, FileObject, UploadSession, DISCOVERY_PATH, UPLOADS_PATH, UPLOAD_OFFSET_HEADER,
-};
+use skiff_protocol::{Discovery, FileObject, UploadSession, UPLOADS_PATH, UPLOAD_OFFSET_HEADER};
 
 on_each_storage!(
     discovery_advertises_uploads_only_when_writable,
@@ -34,14 +32,7 @@ async fn discovery_advertises_uploads_only_when_writable(kind: Kind) {
     let target = Target::new(kind).await;
     let fixture = target.fixture();
     let read_only = target.serve();
-    let discovery: Discovery = client()
-        .get(read_only.url(DISCOVERY_PATH))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("discovery");
+    let discovery: Discovery = common::discovery(&read_only).await;
     assert_eq!((discovery.uploads, discovery.max_chunk), (None, None));
     drop(read_only);
     assert!(
@@ -50,14 +41,7 @@ async fn discovery_advertises_uploads_only_when_writable(kind: Kind) {
     );
 
     let writable = target.serve_writable(&["--max-chunk", "12345"]);
-    let discovery: Discovery = client()
-        .get(writable.url(DISCOVERY_PATH))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("discovery");
+    let discovery: Discovery = common::discovery(&writable).await;
     assert_eq!(discovery.uploads.as_deref(), Some(UPLOADS_PATH));
     assert_eq!(discovery.max_chunk, Some(12345));
     assert!(

@@ -127,6 +127,18 @@ impl Drop for TestServer {
     }
 }
 
+/// The server's discovery document (`GET /.well-known/skiff` without a token).
+pub async fn discovery(server: &TestServer) -> skiff_protocol::Discovery {
+    client()
+        .get(server.url(skiff_protocol::DISCOVERY_PATH))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("discovery")
+}
+
 /// A reqwest client that never follows redirects (a redirect would hide what the
 /// server answered) and never decompresses (none of the features are on anyway).
 pub fn client() -> reqwest::Client {
