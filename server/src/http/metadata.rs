@@ -10,7 +10,6 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
 use axum::{Extension, Router};
 use skiff_protocol::{TreePath, METADATA_BODY_LIMIT, METADATA_PATH};
 
@@ -23,10 +22,7 @@ use crate::metadata;
 
 /// The metadata routes (on every server; writes need `--writable`).
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(METADATA_PATH, any(handle))
-        .route(&format!("{METADATA_PATH}/"), any(handle))
-        .route(&format!("{METADATA_PATH}/{{*label}}"), any(handle))
+    super::router::under(METADATA_PATH, handle)
 }
 
 async fn handle(

@@ -62,6 +62,19 @@ const UPLOAD_CHECKSUM: header::HeaderName = header::HeaderName::from_static("upl
 const CONTENT_DIGEST: header::HeaderName = header::HeaderName::from_static("content-digest");
 
 /// CORS for the origins given with `--cors-origin`; none without the flag.
+/// `handler` for every method on `prefix`, `prefix/` and everything below it (an API
+/// whose handler reads the rest of the path itself).
+pub fn under<H, T>(prefix: &str, handler: H) -> Router<AppState>
+where
+    H: axum::handler::Handler<T, AppState> + Clone,
+    T: 'static,
+{
+    Router::new()
+        .route(prefix, any(handler.clone()))
+        .route(&format!("{prefix}/"), any(handler.clone()))
+        .route(&format!("{prefix}/{{*rest}}"), any(handler))
+}
+
 fn cors_layer(state: &AppState) -> Option<CorsLayer> {
     let origins = if state.cors_any() {
         AllowOrigin::any()

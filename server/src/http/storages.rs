@@ -8,7 +8,6 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
 use axum::{Extension, Router};
 use skiff_protocol::{
     decode_segment, encode_segment, ErrorBody, CHECKSUMS_SEGMENT, NDJSON_CONTENT_TYPE,
@@ -25,10 +24,7 @@ use crate::storages::admin::{self, BODY_LIMIT};
 
 /// The storage routes (on every server: reads for everyone allowed to read).
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(STORAGES_PATH, any(handle))
-        .route(&format!("{STORAGES_PATH}/"), any(handle))
-        .route(&format!("{STORAGES_PATH}/{{*rest}}"), any(handle))
+    super::router::under(STORAGES_PATH, handle)
 }
 
 async fn handle(
