@@ -30,6 +30,8 @@ pub const REGION: &str = "us-east-1";
 
 /// How long SeaweedFS may take to answer S3 requests after starting.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+/// Volumes the one volume server may hold: one per bucket (tests make dozens).
+const VOLUMES: usize = 1000;
 /// Ports `weed mini` listens on: master, volume, filer, S3 and admin, HTTP and gRPC each.
 const PORTS: usize = 10;
 
@@ -54,17 +56,7 @@ pub async fn seaweed() -> &'static Seaweed {
 /// A new, empty bucket of its own for one test.
 pub async fn fresh_bucket() -> (String, &'static Seaweed) {
     let seaweed = seaweed().await;
-    let name = format!(
-        "skiff-{}-{}",
-        std::process::id(),
-        BUCKETS.fetch_add(1, Ordering::SeqCst)
-    );
-    let status = seaweed
-        .signed(Method::PUT, &format!("/{name}"))
-        .await
-        .unwrap_or_else(|error| panic!("creating bucket {name}: {error}"));
-    assert!(status < 300, "creating bucket {name}: HTTP {status}");
-    (name, seaweed)
+    (seaweed.new_bucket().await, seaweed)
 }
 
 /// An S3 client of the test identity for `bucket` at `endpoint`.
@@ -99,8 +91,20 @@ fn weed_binary() -> PathBuf {
 }
 
 async fn start() -> Seaweed {
-    let weed = weed_binary();
+    start_in(tempfile::tempdir().expect("temp dir for SeaweedFS")).await
+}
+
+/// A SeaweedFS of its own (not the shared one) whose data lives on a tmpfs of
+/// `size` (`mount -o size=` syntax), so its disk has almost no free space, as
+/// on a small CI machine. Keep the pair: the tmpfs is unmounted on drop.
+pub async fn on_a_small_disk(size: &str) -> (Seaweed, super::tmpfs::Tmpfs) {
     let dir = tempfile::tempdir().expect("temp dir for SeaweedFS");
+    let tmpfs = super::tmpfs::Tmpfs::mount(dir.path(), size);
+    (start_in(dir).await, tmpfs)
+}
+
+async fn start_in(dir: TempDir) -> Seaweed {
+    let weed = weed_binary();
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).expect("data dir");
     let config = dir.path().join("s3.json");
@@ -131,6 +135,11 @@ async fn start() -> Seaweed {
         "-webdav=false".to_owned(),
         "-s3.port.iceberg=0".to_owned(),
         "-s3.port.lance=0".to_owned(),
+        // Every bucket is a SeaweedFS collection with a volume of its own, and
+        // `weed mini` sizes its volume count from the disk's free space: on a CI
+        // disk with ~400 MiB free that is 6, and the 6th bucket's first PUT is a
+        // 500. Volumes are sparse files, so a fixed, generous count costs nothing.
+        format!("-volume.max={VOLUMES}"),
     ];
     args.extend(
         flags
@@ -182,6 +191,21 @@ fn free_ports() -> Vec<u16> {
 }
 
 impl Seaweed {
+    /// Creates a new, empty bucket with a name no other test uses.
+    pub async fn new_bucket(&self) -> String {
+        let name = format!(
+            "skiff-{}-{}",
+            std::process::id(),
+            BUCKETS.fetch_add(1, Ordering::SeqCst)
+        );
+        let status = self
+            .signed(Method::PUT, &format!("/{name}"))
+            .await
+            .unwrap_or_else(|error| panic!("creating bucket {name}: {error}"));
+        assert!(status < 300, "creating bucket {name}: HTTP {status}");
+        name
+    }
+
     /// Waits until S3 answers a signed request (creating a bucket) with success.
     async fn wait_until_ready(&self) {
         let started = Instant::now();

@@ -4,7 +4,7 @@
 use skiff_server::store::s3::S3Store;
 use skiff_server::store::{Store, StoreError};
 
-use crate::common::seaweed::{fresh_bucket, unreachable_endpoint};
+use crate::common::seaweed::{client, fresh_bucket, on_a_small_disk, unreachable_endpoint};
 use crate::fixtures::{key, listing, put, read, spec};
 
 #[tokio::test]
@@ -76,4 +76,22 @@ async fn s3_keys_are_readable_in_the_bucket_and_under_a_prefix() {
         b"deal"
     );
     assert!(listing(&whole, "tenant/one/empty", 10).await.is_empty());
+}
+
+/// CI's disk once had ~400 MiB free: `weed mini` then sized itself for 6
+/// volumes, one per bucket, and the 6th bucket's first PUT was a 500, failing
+/// every S3 suite that came late. The harness now fixes the volume count.
+#[tokio::test]
+async fn the_test_seaweedfs_takes_many_buckets_on_a_nearly_full_disk() {
+    use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+    let (seaweed, _tmpfs) = on_a_small_disk("400m").await;
+    for n in 0..12 {
+        let bucket = seaweed.new_bucket().await;
+        let path = object_store::path::Path::from("probe.txt");
+        let store = client(&seaweed.endpoint, &bucket);
+        store
+            .put(&path, PutPayload::from_static(b"fits"))
+            .await
+            .unwrap_or_else(|error| panic!("bucket {n} ({bucket}): {error}"));
+    }
 }
