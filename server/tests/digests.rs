@@ -1,8 +1,9 @@
 //! PROTOCOL.md §2.2 and the general rule on digests: `PUT P` and raw `PUT data`
 //! verify `Content-Digest` before anything is placed, and file bytes carry
 //! `Repr-Digest` wherever the server knows their SHA-256 (and only then).
-//! Each case runs on the default storage (`local::`) and inside an S3 storage
-//! mounted at `/s3` (`s3::`; a local folder mounted at `/lm` too, `local_mount::`).
+//! Each case runs on the default storage (`local::`), inside an S3 storage
+//! mounted at `/s3` (`s3::`) and in a local folder mounted at `/lm`
+//! (`local_mount::`), whose records are kept under the tree key.
 
 mod common;
 
@@ -15,16 +16,12 @@ use skiff_protocol::{RawStat, CONTENT_DIGEST_HEADER, RAW_PATH, REPR_DIGEST_HEADE
 
 on_each_storage!(
     a_tree_put_is_placed_only_when_its_digest_matches,
-    racing_creates_with_if_none_match_leave_one_winner;
-    local_only:
-    // S3 mounts: raw `data` PUT is 409 not_on_mounted_storage.
-    a_refused_replacement_keeps_the_files_id,
-    // S3 mounts: the bytes of a mounted file never carry Repr-Digest (not after a
-    // tree PUT, whose own answer does, nor after a session that recorded the
-    // SHA-256), and raw `data` GET is 409 not_on_mounted_storage.
+    racing_creates_with_if_none_match_leave_one_winner,
     file_bytes_carry_repr_digest_only_while_it_is_true,
-    // S3 mounts: no Repr-Digest on mounted bytes, so none to carry along a move.
-    a_folder_move_carries_every_files_digest,
+    a_folder_move_carries_every_files_digest;
+    local_only:
+    // Mounted storages: raw `data` PUT is 409 not_on_mounted_storage.
+    a_refused_replacement_keeps_the_files_id,
 );
 
 /// `sha-256=:<base64>:` of `bytes`.
@@ -123,14 +120,11 @@ async fn a_tree_put_is_placed_only_when_its_digest_matches(kind: Kind) {
     .await;
     expect_error(replacing, 460, "wrong digest, replacing").await;
     assert_eq!(target.read(&["a.txt"]).await.expect("kept"), b"first");
-    // S3 mounts: the bytes of a mounted file never carry Repr-Digest.
-    if kind == Kind::Local {
-        assert_eq!(
-            repr_digest(&get(&server, &target.at("/a.txt"), None).await),
-            Some(digest_field(b"first")),
-            "record untouched"
-        );
-    }
+    assert_eq!(
+        repr_digest(&get(&server, &target.at("/a.txt"), None).await),
+        Some(digest_field(b"first")),
+        "record untouched"
+    );
 
     // Several algorithms: only sha-256 counts; unknown ones are ignored.
     let several = format!("sha-512=:AAAA:, {}, md5=:x:", digest_field(b"second"));
@@ -257,7 +251,11 @@ async fn file_bytes_carry_repr_digest_only_while_it_is_true(kind: Kind) {
         None,
     )
     .await;
-    assert_eq!(repr_digest(&raw), Some(whole));
+    // Raw `data` in mounted storages is 409 not_on_mounted_storage for now;
+    // wherever it serves the bytes, they carry the digest too.
+    if kind == Kind::Local || raw.status() == 200 {
+        assert_eq!(repr_digest(&raw), Some(whole));
+    }
 
     let bytes = b"uploaded in a session".to_vec();
     let session = create_in(

@@ -1,6 +1,7 @@
 //! Metadata (PROTOCOL.md §3) against the real binary: the `_` fields, merge and
-//! replace, every refusal naming its key, `_format` changing how the file is
-//! served and listed, and metadata dying with the file.
+//! replace, every refusal naming its key, and metadata dying with the file.
+//! `_format` changing how a file is served and listed is in `metadata_mounts.rs`,
+//! on every storage.
 
 mod common;
 
@@ -212,61 +213,6 @@ async fn bad_bodies_are_refused_naming_the_key_and_change_nothing() {
         "reserved",
     )
     .await;
-}
-
-#[tokio::test]
-async fn format_sets_the_served_type_and_the_listed_mime_type() {
-    let fixture = fixture();
-    let server = serve_writable(&fixture, &[]);
-    let set = write(&server, false, "/a%20b.txt", r#"{"_format": "text/html"}"#).await;
-    let set: FileMetadata = set.json().await.expect("object");
-    assert_eq!(set.format, "text/html");
-    let bytes = client()
-        .get(server.url("/a%20b.txt"))
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(header(&bytes, "content-type"), "text/html");
-    assert_eq!(
-        header(&bytes, "content-security-policy"),
-        "sandbox",
-        "still never runs"
-    );
-    assert!(header(&bytes, "content-disposition").starts_with("attachment"));
-    let listed = rfsapi(&server, "/").await;
-    let entry = listed
-        .files
-        .iter()
-        .find(|e| e.name == "a b.txt")
-        .expect("listed");
-    assert_eq!(entry.mime_type, "text/html");
-    assert_eq!(
-        rfsapi(&server, "/a%20b.txt").await.files[0].mime_type,
-        "text/html"
-    );
-
-    // PUT without `_format` keeps it; null resets it to the guessed type.
-    write(&server, true, "/a%20b.txt", r#"{"x": 1}"#).await;
-    assert_eq!(get(&server, "/a%20b.txt").await.format, "text/html");
-    let reset = write(&server, true, "/a%20b.txt", r#"{"_format": null}"#).await;
-    let reset: FileMetadata = reset.json().await.expect("object");
-    assert_eq!(reset.format, "text/plain");
-
-    // Setting a passive type on markup does not make it run: it is sent as that type.
-    write(
-        &server,
-        false,
-        "/docs/page.html",
-        r#"{"_format": "text/plain; charset=utf-8"}"#,
-    )
-    .await;
-    let page = client()
-        .get(server.url("/docs/page.html"))
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(header(&page, "content-type"), "text/plain; charset=utf-8");
-    assert_eq!(header(&page, "x-content-type-options"), "nosniff");
 }
 
 #[tokio::test]

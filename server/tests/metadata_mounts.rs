@@ -1,7 +1,8 @@
 //! Metadata (PROTOCOL.md §3) in every storage against the real binary: read,
 //! merge and replace on a file and a folder, 404 for a missing path, the
-//! storage's `.skiff` refused, and the records following a raw move and dying
-//! with a raw delete; a storage that cannot be reached is 503. Each case runs on the default storage (`local::`), in an
+//! storage's `.skiff` refused, the records following a raw move and dying
+//! with a raw delete, and `_format` changing how the file is served and listed;
+//! a storage that cannot be reached is 503. Each case runs on the default storage (`local::`), in an
 //! S3 storage mounted at `/s3` (`s3::`) and in a local folder mounted at `/lm`
 //! (`local_mount::`), whose records are kept under the tree key.
 
@@ -9,7 +10,7 @@ mod common;
 
 use common::raw::{call, stat};
 use common::target::{on_each_storage, Kind, Target};
-use common::{client, expect_error, Fixture, TestServer};
+use common::{client, expect_error, header, rfsapi, Fixture, TestServer};
 use reqwest::Method;
 use serde_json::{json, Value};
 use skiff_protocol::{DIRECTORY_MIME, METADATA_PATH};
@@ -18,6 +19,7 @@ on_each_storage!(
     a_file_and_a_folder_are_read_merged_and_replaced,
     missing_and_reserved_paths_are_refused_and_change_nothing,
     metadata_follows_a_raw_move_and_dies_with_a_raw_delete,
+    format_sets_the_served_type_and_the_listed_mime_type,
 );
 
 async fn fixture(kind: Kind) -> Target {
@@ -211,6 +213,118 @@ async fn metadata_follows_a_raw_move_and_dies_with_a_raw_delete(kind: Kind) {
     let fresh = get(&target, &server, "/renamed/c.txt").await;
     assert!(fresh.get("author").is_none(), "a new file starts empty");
     assert_ne!(fresh["_id"], before["_id"], "with a new id");
+}
+
+/// The bytes of `path` (encoded, inside the storage) by `method` (GET or HEAD).
+async fn bytes(
+    target: &Target,
+    server: &TestServer,
+    method: Method,
+    path: &str,
+) -> reqwest::Response {
+    let response = client()
+        .request(method.clone(), server.url(&target.at(path)))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 200, "{method} {path}");
+    response
+}
+
+/// The `mime_type` of `name` in the RFSAPI listing of the storage's `folder`
+/// (encoded, ending in `/`), and in the file's own RFSAPI answer.
+async fn listed_types(
+    target: &Target,
+    server: &TestServer,
+    folder: &str,
+    name: &str,
+) -> (String, String) {
+    let listing = rfsapi(server, &target.at(folder)).await;
+    let entry = listing
+        .files
+        .iter()
+        .find(|entry| entry.name == name)
+        .unwrap_or_else(|| panic!("{name} listed in {folder}"));
+    let own = rfsapi(
+        server,
+        &target.at(&format!(
+            "{}{}",
+            folder.trim_end_matches('/'),
+            common::url_path(&[name])
+        )),
+    )
+    .await;
+    (entry.mime_type.clone(), own.files[0].mime_type.clone())
+}
+
+async fn format_sets_the_served_type_and_the_listed_mime_type(kind: Kind) {
+    let target = fixture(kind).await;
+    target
+        .write(&["docs", "page.html"], b"<script>alert(1)</script>")
+        .await;
+    let server = target.serve_writable(&[]);
+    let path = "/a%20b.txt";
+    let set = written(
+        &target,
+        &server,
+        Method::POST,
+        path,
+        json!({"_format": "text/html"}),
+    )
+    .await;
+    assert_eq!(set["_format"], "text/html");
+    for method in [Method::GET, Method::HEAD] {
+        let served = bytes(&target, &server, method.clone(), path).await;
+        assert_eq!(header(&served, "content-type"), "text/html", "{method}");
+        assert_eq!(
+            header(&served, "content-security-policy"),
+            "sandbox",
+            "{method}: still never runs"
+        );
+        assert!(header(&served, "content-disposition").starts_with("attachment"));
+    }
+    assert_eq!(
+        listed_types(&target, &server, "/", "a b.txt").await,
+        ("text/html".to_owned(), "text/html".to_owned()),
+        "the listing's and the file's own mime_type"
+    );
+
+    // PUT without `_format` keeps it; null resets it to the guessed type.
+    written(&target, &server, Method::PUT, path, json!({"x": 1})).await;
+    assert_eq!(get(&target, &server, path).await["_format"], "text/html");
+    let reset = written(
+        &target,
+        &server,
+        Method::PUT,
+        path,
+        json!({"_format": null}),
+    )
+    .await;
+    assert_eq!(reset["_format"], "text/plain");
+    let served = bytes(&target, &server, Method::GET, path).await;
+    assert_eq!(header(&served, "content-type"), "text/plain");
+    assert_eq!(
+        listed_types(&target, &server, "/", "a b.txt").await,
+        ("text/plain".to_owned(), "text/plain".to_owned())
+    );
+
+    // Setting a passive type on markup does not make it run: it is sent as that type.
+    let page = "/docs/page.html";
+    let plain = json!({"_format": "text/plain; charset=utf-8"});
+    written(&target, &server, Method::POST, page, plain).await;
+    let served = bytes(&target, &server, Method::GET, page).await;
+    assert_eq!(header(&served, "content-type"), "text/plain; charset=utf-8");
+    assert_eq!(header(&served, "x-content-type-options"), "nosniff");
+    assert_eq!(
+        served.bytes().await.expect("body").as_ref(),
+        b"<script>alert(1)</script>"
+    );
+    assert_eq!(
+        listed_types(&target, &server, "/docs/", "page.html")
+            .await
+            .0,
+        "text/plain; charset=utf-8"
+    );
 }
 
 /// An S3 storage whose endpoint does not answer (nothing listens on its port):

@@ -63,3 +63,22 @@ pub fn recorded_sha256s(
         })
         .collect()
 }
+
+/// The rows of a whole-file write's [`FileRecord`] (its `id` filled in once the
+/// shared commit knows it), for [`super::group_commit::WrittenFile::extra`]: the
+/// file's id and its checksum record land in one commit, in any storage (`key`
+/// is the tree key).
+pub fn record_rows(key: String, record: FileRecord) -> super::group_commit::ExtraRows {
+    Box::new(move |txn, known| {
+        let record = FileRecord {
+            id: known.id.clone(),
+            ..record.clone()
+        };
+        let bytes = serde_json::to_vec(&record).map_err(store_error)?;
+        let mut files = txn.open_table(FILES).map_err(store_error)?;
+        files
+            .insert(key.as_str(), bytes.as_slice())
+            .map_err(store_error)?;
+        Ok(())
+    })
+}

@@ -14,10 +14,14 @@ use sha2::{Digest, Sha256};
 use skiff_protocol::TreePath;
 
 use super::Mounted;
+use crate::catalog::checksums::{record_rows, FileRecord};
+use crate::catalog::group_commit::WrittenFile;
 use crate::catalog::ids::Known;
+use crate::disk::entry::mime_for_name;
 use crate::error::AppError;
 use crate::store::{Entry, PutMode, StoreError};
 use crate::uploads::body::{hex, verify, RequestBody};
+use crate::uploads::session::now_ms;
 
 /// A whole-file write as the request gave it.
 pub struct Put {
@@ -131,14 +135,26 @@ pub async fn put(mounted: &Mounted, key: TreePath, put: Put) -> Result<Written, 
         (Err(error), _) => return Err(error.into()),
     };
     // Replaced files keep their id; a new one starts afresh (§4), as in ROOT.
+    // The SHA-256 is recorded with the stored ETag in the same commit, so the
+    // file's bytes carry `Repr-Digest` while they stay as written.
     let ids = mounted.ids.clone();
     let tree_key = mounted.tree_key(&key);
     let replaced = current.is_some();
+    let record = FileRecord {
+        etag: entry.etag.clone(),
+        sha256: Some(sha256.clone()),
+        id: String::new(),
+        mime_type: mime_for_name(key.name().unwrap_or_default()),
+        created_at: i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX),
+        content_hash: None,
+        part_size: None,
+    };
     let known = crate::blocking::blocking(move || {
-        if !replaced {
-            ids.forget_tree(&tree_key)?;
-        }
-        ids.known_or_new(&tree_key)
+        ids.commit_written(WrittenFile {
+            extra: record_rows(tree_key.clone(), record),
+            key: tree_key,
+            replaced,
+        })
     })
     .await?;
     Ok(Written {

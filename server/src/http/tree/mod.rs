@@ -12,7 +12,7 @@
 mod files;
 pub mod listing;
 mod mounted;
-mod mounted_bytes;
+pub(crate) mod mounted_bytes;
 pub mod write;
 
 use axum::body::Body;
@@ -181,7 +181,7 @@ async fn serve_mounted(
         mount: storage.mount.clone(),
         ids: state.ids().clone(),
     };
-    match mounted::serve(&mounted, allowed, key, method, headers, rfsapi, body).await {
+    match mounted::serve(state, &mounted, allowed, key, method, headers, rfsapi, body).await {
         // As in the default storage: a browser navigating to a folder, or to a
         // path that does not exist (yet), gets the app.
         Err(AppError::NotFound) if !rfsapi && accepts_html(headers) => {

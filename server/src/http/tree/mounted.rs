@@ -17,8 +17,10 @@ use skiff_protocol::TreePath;
 
 use crate::error::AppError;
 use crate::http::errors::{TREE_METHODS, WRITABLE_TREE_METHODS};
+use crate::services::Services;
 use crate::tree::Mounted;
 
+use super::files::facts;
 use super::listing::{fileset_response, listing_response};
 use super::mounted_bytes as bytes;
 use super::write::{mounted_delete, mounted_put};
@@ -37,7 +39,11 @@ pub struct Allowed {
 
 /// One tree request for `key` inside `mounted` (the mount's own folder is the
 /// root key). `wants_rfsapi`: the `X-Raw-Filesystem-API: 1` header was sent.
+/// `services` know the file's `_format` and recorded SHA-256, kept under its
+/// tree key.
+#[allow(clippy::too_many_arguments)]
 pub async fn serve(
+    services: &Services,
     mounted: &Mounted,
     allowed: Allowed,
     key: TreePath,
@@ -90,7 +96,10 @@ pub async fn serve(
             allowed.writes_supported,
         ))
     } else {
-        bytes::serve(mounted, &entry, headers, with_body).await?
+        // The same facts as in the default storage: `_format` and the recorded
+        // digest, under the file's tree key.
+        let facts = facts(services, mounted.tree_key(&key)).await?;
+        bytes::serve(mounted, &entry, facts, headers, with_body).await?
     };
     response.headers_mut().insert(
         header::VARY,

@@ -1,6 +1,6 @@
-//! A mounted storage's file bytes: the same validators, ranges and §6
-//! safe-serving headers as the local tree (`super::files::prepare`), with the
-//! bytes streamed from the store.
+//! A mounted storage's file bytes: the same validators, ranges, §3 `_format`,
+//! `Repr-Digest` and §6 safe-serving headers as the local tree
+//! (`super::files::prepare`), with the bytes streamed from the store.
 
 use axum::body::Body;
 use axum::http::HeaderMap;
@@ -11,10 +11,12 @@ use crate::http::tree::{prepare, Described, FileFacts, Prepared};
 use crate::store::Entry;
 use crate::tree::Mounted;
 
-/// Answers a `GET` (or, without `with_body`, a `HEAD`) of file `entry`.
+/// Answers a `GET` (or, without `with_body`, a `HEAD`) of file `entry`, whose
+/// `_format` and recorded digest are `facts`.
 pub async fn serve(
     mounted: &Mounted,
     entry: &Entry,
+    facts: FileFacts,
     headers: &HeaderMap,
     with_body: bool,
 ) -> Result<Response, AppError> {
@@ -24,8 +26,7 @@ pub async fn serve(
         etag: entry.etag.clone(),
         modified: entry.modified,
     };
-    // Ids and `_format` on mounted storages come with their catalog (issue 11).
-    match prepare(&described, FileFacts::default(), headers)? {
+    match prepare(&described, facts, headers)? {
         Prepared::Done(response) => Ok(response),
         Prepared::Bytes {
             mut response,
