@@ -1,5 +1,5 @@
 //! The scrub of a mounted storage (§5 `{storages}/{name}/checksums`): every file
-//! of the backend, the SHA-256 recorded when a session wrote it beside the one
+//! of the backend, the SHA-256 recorded when a session or a `PUT` wrote it beside the one
 //! hashed from the backend's bytes now; never the storage's own `.skiff`.
 
 use skiff_protocol::{ChecksumLine, STORAGES_PATH};
@@ -15,7 +15,7 @@ async fn scrub_lists_every_file(backend: Backend) {
     let sha256 = sha256_hex(&data);
     let created = session(&server, "docs/seq.bin", data.len(), serde_json::json!({})).await;
     assert_eq!(append(&server, &created.url, 0, &data).await.status(), 200);
-    // Written by a plain PUT: no digest recorded.
+    // Written by a plain PUT: its digest is recorded too, as in ROOT.
     let plain = send(
         client()
             .put(server.url(&format!("/{MOUNT}/plain.txt")))
@@ -51,7 +51,11 @@ async fn scrub_lists_every_file(backend: Backend) {
                 Some(sha256.as_str()),
                 Some(sha256.as_str())
             ),
-            (Some("/archive/plain.txt"), None, Some(plain_sha.as_str())),
+            (
+                Some("/archive/plain.txt"),
+                Some(plain_sha.as_str()),
+                Some(plain_sha.as_str())
+            ),
         ]
     );
     assert!(lines
