@@ -26,6 +26,9 @@ pub enum OpError {
     NotEmpty,
     /// This server cannot do that operation at all.
     Unsupported,
+    /// The server refused it for a reason of its own (a 409 such as moving a storage's
+    /// top folder), in its own words.
+    Refused(String),
     /// Anything else: the request's error.
     Failed(ApiError),
 }
@@ -36,6 +39,7 @@ impl std::fmt::Display for OpError {
             OpError::Exists => f.write_str("Something with that name is already there."),
             OpError::NotEmpty => f.write_str("That folder is not empty."),
             OpError::Unsupported => f.write_str("This server cannot do that."),
+            OpError::Refused(why) => write!(f, "{}", sentence(why)),
             OpError::Failed(error) => write!(f, "{error}"),
         }
     }
@@ -147,6 +151,8 @@ impl Operations {
         Err(match (status, code.as_str()) {
             (412, _) | (409, "exists") => OpError::Exists,
             (409, "not_empty") => OpError::NotEmpty,
+            // Any other conflict is the server's reason, not "changed meanwhile".
+            (409, _) if !code.is_empty() && !message.trim().is_empty() => OpError::Refused(message),
             (401, _) => OpError::Failed(ApiError::Unauthorized { signed_in: true }),
             (403, _) => OpError::Failed(ApiError::Forbidden { message }),
             _ => OpError::Failed(ApiError::Http { status, message }),
@@ -189,6 +195,16 @@ fn strip_copy_suffix(stem: &str) -> &str {
     }
 }
 
+/// `why` as a sentence: a capital first letter and a full stop.
+fn sentence(why: &str) -> String {
+    let why = why.trim().trim_end_matches('.');
+    let mut chars = why.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
 /// `path:/a/b` as the raw API's `ref=` and `to=` take it.
 fn reference(path: &TreePath) -> String {
     format!("path:{path}")
@@ -196,7 +212,17 @@ fn reference(path: &TreePath) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::copy_name;
+    use super::{copy_name, sentence, OpError};
+
+    #[test]
+    fn refusals_read_as_sentences() {
+        assert_eq!(
+            OpError::Refused("a storage's top folder cannot be moved".into()).to_string(),
+            "A storage's top folder cannot be moved."
+        );
+        assert_eq!(sentence(" Ends well. "), "Ends well.");
+        assert_eq!(sentence("é"), "É.");
+    }
 
     #[test]
     fn copies_count_up_before_the_extension() {

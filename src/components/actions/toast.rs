@@ -86,11 +86,19 @@ pub fn ToastView() -> impl IntoView {
     let actions = expect_context::<Actions>();
     let progress = move || {
         actions.progress.get().map(|progress| {
-            let label = format!("{} ({} of {})", progress.label, progress.done, progress.total);
+            let label = format!("{} ({})", progress.label, progress.counts());
+            // One entry in flight tells nothing until it is done (a big file moving to
+            // another storage takes a while): an indeterminate bar shows it is under
+            // way. Otherwise bytes when the sizes are known, else entries.
+            let (max, value) = match progress.bytes {
+                _ if progress.total == 1 => (1, None),
+                Some((done, total)) if total > 0 => (total, Some(done)),
+                _ => (progress.total as u64, Some(progress.done as u64)),
+            };
             view! {
                 <div class=style::toast data-progress="">
                     <span id="bulk-progress-label">{label}</span>
-                    <progress max=progress.total value=progress.done
+                    <progress max=max value=value
                         aria-labelledby="bulk-progress-label"></progress>
                     <button type="button" on:click=move |_| actions.stop.set_value(true)>"Stop"</button>
                 </div>
