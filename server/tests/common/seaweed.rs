@@ -94,16 +94,9 @@ async fn start() -> Seaweed {
     start_in(tempfile::tempdir().expect("temp dir for SeaweedFS")).await
 }
 
-/// A SeaweedFS of its own (not the shared one) whose data lives on a tmpfs of
-/// `size` (`mount -o size=` syntax), so its disk has almost no free space, as
-/// on a small CI machine. Keep the pair: the tmpfs is unmounted on drop.
-pub async fn on_a_small_disk(size: &str) -> (Seaweed, super::tmpfs::Tmpfs) {
-    let dir = tempfile::tempdir().expect("temp dir for SeaweedFS");
-    let tmpfs = super::tmpfs::Tmpfs::mount(dir.path(), size);
-    (start_in(dir).await, tmpfs)
-}
-
-async fn start_in(dir: TempDir) -> Seaweed {
+/// A SeaweedFS of its own (not the shared one) with its data in `dir`, stopped
+/// when dropped.
+pub async fn start_in(dir: TempDir) -> Seaweed {
     let weed = weed_binary();
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).expect("data dir");
@@ -226,6 +219,11 @@ impl Seaweed {
     /// Sends a SigV4-signed, bodiless request to `path` of the S3 endpoint;
     /// returns the status.
     pub async fn signed(&self, method: Method, path: &str) -> Result<u16, String> {
+        Ok(self.signed_text(method, path).await?.0)
+    }
+
+    /// [`Seaweed::signed`], also returning the answer's body (S3's XML).
+    pub async fn signed_text(&self, method: Method, path: &str) -> Result<(u16, String), String> {
         let mut request = Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.endpoint))
@@ -247,6 +245,12 @@ impl Seaweed {
             .execute(request)
             .await
             .map_err(|error| error.to_string())?;
-        Ok(response.status().as_u16())
+        let status = response.status().as_u16();
+        let body = response
+            .into_body()
+            .bytes()
+            .await
+            .map_err(|error| error.to_string())?;
+        Ok((status, String::from_utf8_lossy(&body).into_owned()))
     }
 }

@@ -4,7 +4,8 @@
 use skiff_server::store::s3::S3Store;
 use skiff_server::store::{Store, StoreError};
 
-use crate::common::seaweed::{client, fresh_bucket, on_a_small_disk, unreachable_endpoint};
+use crate::common::seaweed::{client, fresh_bucket, start_in, unreachable_endpoint};
+use crate::common::tmpfs::Tmpfs;
 use crate::fixtures::{key, listing, put, read, spec};
 
 #[tokio::test]
@@ -83,8 +84,10 @@ async fn s3_keys_are_readable_in_the_bucket_and_under_a_prefix() {
 /// every S3 suite that came late. The harness now fixes the volume count.
 #[tokio::test]
 async fn the_test_seaweedfs_takes_many_buckets_on_a_nearly_full_disk() {
-    use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
-    let (seaweed, _tmpfs) = on_a_small_disk("400m").await;
+    use object_store::{ObjectStoreExt, PutPayload};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let _tmpfs = Tmpfs::mount(dir.path(), "400m");
+    let seaweed = start_in(dir).await;
     for n in 0..12 {
         let bucket = seaweed.new_bucket().await;
         let path = object_store::path::Path::from("probe.txt");
