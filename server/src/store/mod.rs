@@ -191,6 +191,12 @@ pub trait Store: Send + Sync + Debug {
     /// order of the whole keys.
     fn walk(&self, prefix: &TreePath) -> EntryStream;
 
+    /// [`Store::walk`] with the folders too, each just before what it holds (not
+    /// `prefix` itself): the whole tree a copy into another storage recreates,
+    /// empty folders included. A local store's symlinked folders are not
+    /// followed, as in `walk`.
+    fn walk_tree(&self, prefix: &TreePath) -> EntryStream;
+
     /// Starts a multipart write that will become file `key`, in parts of
     /// `part_size` bytes (the last one may be shorter). Local stores place part
     /// `index` at `index * part_size`; S3 ignores it.

@@ -218,7 +218,11 @@ impl Store for LocalStore {
     }
 
     fn walk(&self, prefix: &TreePath) -> EntryStream {
-        read::walk(self.root.clone(), prefix.clone())
+        read::walk(self.root.clone(), prefix.clone(), false)
+    }
+
+    fn walk_tree(&self, prefix: &TreePath) -> EntryStream {
+        read::walk(self.root.clone(), prefix.clone(), true)
     }
 
     async fn multipart_create(

@@ -161,9 +161,10 @@ pub async fn read(
 /// of the whole keys: siblings sorted by [`sort_key`], depth first. Symlinked
 /// folders are not followed (no cycles, no file met twice). An unreadable folder
 /// yields an error item and the walk goes on.
-pub fn walk(root: PathBuf, prefix: TreePath) -> EntryStream {
+/// With `folders`, each folder comes too, just before its children.
+pub fn walk(root: PathBuf, prefix: TreePath, folders: bool) -> EntryStream {
     let (sender, mut receiver) = mpsc::channel(WALK_BUFFER);
-    tokio::task::spawn_blocking(move || walk_blocking(&root, prefix, &sender));
+    tokio::task::spawn_blocking(move || walk_blocking(&root, prefix, folders, &sender));
     Box::pin(futures_util::stream::poll_fn(move |cx| {
         receiver.poll_recv(cx)
     }))
@@ -171,7 +172,7 @@ pub fn walk(root: PathBuf, prefix: TreePath) -> EntryStream {
 
 type WalkSender = mpsc::Sender<Result<Entry, StoreError>>;
 
-fn walk_blocking(root: &Path, prefix: TreePath, sender: &WalkSender) {
+fn walk_blocking(root: &Path, prefix: TreePath, folders: bool, sender: &WalkSender) {
     let start = match stat(root, prefix.clone()) {
         Ok(entry) => entry,
         Err(error) => {
@@ -200,6 +201,9 @@ fn walk_blocking(root: &Path, prefix: TreePath, sender: &WalkSender) {
                 return;
             }
             continue;
+        }
+        if folders && sender.blocking_send(Ok(entry.clone())).is_err() {
+            return;
         }
         match walk_level(root, &entry.key) {
             Ok(level) => stack.push(level),

@@ -300,6 +300,10 @@ impl Store for S3Store {
         self.walk_files(prefix)
     }
 
+    fn walk_tree(&self, prefix: &TreePath) -> EntryStream {
+        self.walk_everything(prefix)
+    }
+
     async fn multipart_create(
         &self,
         key: &TreePath,

@@ -240,6 +240,51 @@ impl S3Store {
         }))
     }
 
+    /// Every file and folder below `prefix` (or `prefix` itself if it is a
+    /// file), depth first in key order, each folder just before its children.
+    pub(super) fn walk_everything(&self, prefix: &TreePath) -> EntryStream {
+        let (sender, mut receiver) = mpsc::channel(WALK_BUFFER);
+        let store = self.clone();
+        let prefix = prefix.clone();
+        tokio::spawn(async move {
+            if let Err(error) = store.walk_everything_into(&prefix, &sender).await {
+                let _ = sender.send(Err(error)).await;
+            }
+        });
+        Box::pin(futures_util::stream::poll_fn(move |cx| {
+            receiver.poll_recv(cx)
+        }))
+    }
+
+    async fn walk_everything_into(
+        &self,
+        prefix: &TreePath,
+        sender: &mpsc::Sender<Result<Entry, StoreError>>,
+    ) -> Result<(), StoreError> {
+        let start = self.stat_entry(prefix).await?;
+        if !start.is_dir {
+            let _ = sender.send(Ok(start)).await;
+            return Ok(());
+        }
+        let mut seen = Vec::new();
+        let mut stack = vec![self.all_children(prefix, &mut seen).await?.into_iter()];
+        while let Some(level) = stack.last_mut() {
+            let Some(entry) = level.next() else {
+                stack.pop();
+                continue;
+            };
+            let folder = entry.is_dir.then(|| entry.key.clone());
+            if sender.send(Ok(entry)).await.is_err() {
+                return Ok(());
+            }
+            if let Some(folder) = folder {
+                seen.clear();
+                stack.push(self.all_children(&folder, &mut seen).await?.into_iter());
+            }
+        }
+        Ok(())
+    }
+
     async fn walk_into(
         &self,
         prefix: &TreePath,
