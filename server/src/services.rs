@@ -1,6 +1,7 @@
 //! [`Services`]: what the services share, built once from the validated
-//! configuration: the served root, the catalog's ids, the storages and, with
-//! `--writable`, the upload sessions. No HTTP here; `crate::http::AppState`
+//! configuration: the served root (and its [`Store`], for what crosses
+//! storages), the catalog's ids, the storages and, with `--writable`, the upload
+//! sessions. No HTTP here; `crate::http::AppState`
 //! holds one beside what only the HTTP layer needs.
 
 use std::path::{Path, PathBuf};
@@ -10,6 +11,8 @@ use crate::catalog::ids::Ids;
 use crate::config::{Config, ConfigError};
 use crate::error::AppError;
 use crate::storages::StorageRegistry;
+use crate::store::local::LocalStore;
+use crate::store::Store;
 use crate::uploads::buckets::{Buckets, MountedBucket};
 use crate::uploads::{spawn_sweeper, Uploads};
 
@@ -22,6 +25,10 @@ pub struct Services {
 #[derive(Debug)]
 struct Inner {
     root: PathBuf,
+    /// The default storage behind the storage seam, so a move or copy between
+    /// it and a mounted storage reads and writes both alike. Its `.skiff` is
+    /// the services' to refuse (`crate::tree::refuse_reserved`), as in every store.
+    default_store: Arc<dyn Store>,
     /// Present exactly when the server is writable.
     uploads: Option<Arc<Uploads>>,
     /// Stable ids of entries (§4).
@@ -45,6 +52,13 @@ impl Services {
             .map_err(ConfigError::Storage)?;
         let storages = Arc::new(storages);
         let ids = Ids::new(db);
+        let default_store: Arc<dyn Store> =
+            Arc::new(
+                LocalStore::open(&root).map_err(|error| ConfigError::StateStore {
+                    path: root.clone(),
+                    reason: error.to_string(),
+                })?,
+            );
         let uploads = if config.writable {
             let buckets: Arc<dyn Buckets> = storages.clone();
             let uploads =
@@ -61,6 +75,7 @@ impl Services {
         Ok(Self {
             inner: Arc::new(Inner {
                 root,
+                default_store,
                 uploads,
                 ids,
                 storages,
@@ -71,6 +86,11 @@ impl Services {
     /// The canonical served root: every resolved path must start with it.
     pub fn root(&self) -> &Path {
         &self.inner.root
+    }
+
+    /// The default storage (the served root) as a [`Store`].
+    pub fn default_store(&self) -> &Arc<dyn Store> {
+        &self.inner.default_store
     }
 
     /// Whether the server was started with `--writable`.

@@ -18,9 +18,7 @@ on_each_storage!(
     a_tree_put_is_placed_only_when_its_digest_matches,
     racing_creates_with_if_none_match_leave_one_winner,
     file_bytes_carry_repr_digest_only_while_it_is_true,
-    a_folder_move_carries_every_files_digest;
-    local_only:
-    // Mounted storages: raw `data` PUT is 409 not_on_mounted_storage.
+    a_folder_move_carries_every_files_digest,
     a_refused_replacement_keeps_the_files_id,
 );
 
@@ -251,11 +249,8 @@ async fn file_bytes_carry_repr_digest_only_while_it_is_true(kind: Kind) {
         None,
     )
     .await;
-    // Raw `data` in mounted storages is 409 not_on_mounted_storage for now;
-    // wherever it serves the bytes, they carry the digest too.
-    if kind == Kind::Local || raw.status() == 200 {
-        assert_eq!(repr_digest(&raw), Some(whole));
-    }
+    // Raw `data` serves the same bytes, with the digest too.
+    assert_eq!(repr_digest(&raw), Some(whole));
 
     let bytes = b"uploaded in a session".to_vec();
     let session = create_in(

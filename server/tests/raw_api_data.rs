@@ -1,24 +1,21 @@
-//! Raw `data` (PROTOCOL.md §4): bytes served safely, whole-file writes with
-//! their preconditions, and symlinks out of the root refused. These run on the
-//! default storage only: in a mounted storage raw `data` GET and PUT are 409
-//! `not_on_mounted_storage` (S3 mounts: the tree's GET/PUT serve the bytes there),
-//! and symlinks exist only on a disk.
+//! Raw `data` (PROTOCOL.md §4, §2.2): bytes served safely, whole-file writes
+//! with their preconditions and digests, on every storage (`local::`, `s3::`,
+//! `local_mount::`); and symlinks out of the root refused (on a disk only).
 
 mod common;
 
-use common::raw::{call, fixture, put, raw_url, stat};
+use common::raw::{call, fixture, inside, put, raw_url, stat};
 use common::target::{on_each_storage, Kind};
+use common::uploads::content_digest_header as sha256_field;
 use common::{client, expect_error, header};
 use reqwest::Method;
 use skiff_protocol::{RawList, RawStat};
 
 on_each_storage!(
-    ;
-    local_only:
-    // S3 mounts: raw `data` GET is 409 not_on_mounted_storage.
     data_is_served_safely,
-    // S3 mounts: raw `data` PUT is 409 not_on_mounted_storage.
     whole_file_writes_with_preconditions,
+    whole_file_writes_with_digests;
+    local_only:
     // Symlinks live on a disk; an S3 bucket has none.
     symlinks_out_of_the_root_are_refused,
 );
@@ -45,12 +42,20 @@ async fn data_is_served_safely(kind: Kind) {
     assert_eq!(ranged.status(), 206);
     assert_eq!(ranged.bytes().await.expect("body").as_ref(), b"raw");
     let cached = client()
-        .get(raw_url(&server, "data", "ref=path:/a+b.txt"))
+        .get(raw_url(
+            &server,
+            "data",
+            &inside(&target, "ref=path:/a+b.txt"),
+        ))
         .header("if-none-match", etag)
         .send()
         .await
         .expect("send");
     assert_eq!(cached.status(), 304);
+    let head = call(&target, &server, Method::HEAD, "data", "ref=path:/a+b.txt").await;
+    assert_eq!(head.status(), 200);
+    assert_eq!(header(&head, "content-length"), "9");
+    assert!(head.bytes().await.expect("body").is_empty());
 
     for evil in ["/evil.html", "/evil.svg"] {
         let response = call(
@@ -169,6 +174,57 @@ async fn whole_file_writes_with_preconditions(kind: Kind) {
         "a folder",
     )
     .await;
+}
+
+/// `Content-Digest` is verified before anything is placed (460, nothing
+/// changes); what was stored carries `Repr-Digest`, on the write and on the
+/// bytes served afterwards.
+async fn whole_file_writes_with_digests(kind: Kind) {
+    let target = fixture(kind).await;
+    let server = target.serve_writable(&[]);
+    let wrong = sha256_field(b"something else");
+    let refused = put(
+        &target,
+        &server,
+        "/a b.txt",
+        "damaged",
+        &[("content-digest", &wrong)],
+    )
+    .await;
+    expect_error(refused, 460, "a wrong digest").await;
+    let refused = put(
+        &target,
+        &server,
+        "/fresh.txt",
+        "damaged",
+        &[("content-digest", &wrong)],
+    )
+    .await;
+    expect_error(refused, 460, "a wrong digest").await;
+    assert_eq!(
+        target.read(&["a b.txt"]).await.as_deref(),
+        Some(&b"hello raw"[..])
+    );
+    assert!(!target.exists(&["fresh.txt"]).await);
+
+    let digest = sha256_field(b"checked");
+    let written = put(
+        &target,
+        &server,
+        "/fresh.txt",
+        "checked",
+        &[("content-digest", &digest)],
+    )
+    .await;
+    assert_eq!(written.status(), 201);
+    assert_eq!(header(&written, "repr-digest"), digest);
+    assert_eq!(
+        target.read(&["fresh.txt"]).await.as_deref(),
+        Some(&b"checked"[..])
+    );
+    let served = call(&target, &server, Method::GET, "data", "ref=path:/fresh.txt").await;
+    assert_eq!(header(&served, "repr-digest"), digest);
+    assert_eq!(served.bytes().await.expect("body").as_ref(), b"checked");
 }
 
 #[cfg(unix)]

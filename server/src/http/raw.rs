@@ -1,7 +1,7 @@
 //! The raw file API over HTTP (PROTOCOL.md §4) at `{raw}/{operation}?ref=…`:
 //! the query and method decoded into a [`raw::Op`], the call made by
 //! `crate::raw`, and its [`Answer`] written as a response (stat objects carry
-//! their `ETag`; `data` bytes are served like the tree's).
+//! their `ETag`; `data` bytes are served like the tree's, in every storage).
 //!
 //! References are `path:/a/b` or `id:<uuid>` (`to=` takes `path:` only), given as
 //! form-encoded query values.
@@ -14,9 +14,11 @@ use axum::routing::any;
 use axum::Router;
 use skiff_protocol::{RawStat, TreePath, RAW_PATH};
 
+use super::digest::sha256_field;
 use super::json::json_response;
 use super::state::AppState;
-use super::tree::write::{add_repr_digest, whole_write, written_status};
+use super::tree::mounted_bytes;
+use super::tree::write::whole_write;
 use super::tree::{facts, serve_file};
 use crate::error::AppError;
 use crate::raw::{self, bad_ref, Answer, Op};
@@ -100,9 +102,23 @@ async fn dispatch(
             let name = found.path.name().unwrap_or_default();
             serve_file(&found.canonical, name, facts, method, &headers).await?
         }
-        Answer::Written(written, stat) => {
-            let mut response = stat_response(written_status(&written), &stat);
-            add_repr_digest(&written, &mut response);
+        Answer::MountedBytes(mounted, entry) => {
+            let with_body = method != Method::HEAD;
+            let facts = facts(state, mounted.tree_key(&entry.key)).await?;
+            mounted_bytes::serve(&mounted, &entry, facts, &headers, with_body).await?
+        }
+        Answer::Written(stored) => {
+            let status = if stored.created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            let mut response = stat_response(status, &stored.stat);
+            if let Some(value) = sha256_field(&stored.sha256) {
+                response
+                    .headers_mut()
+                    .insert(skiff_protocol::REPR_DIGEST_HEADER, value);
+            }
             response
         }
         Answer::Deleted => StatusCode::NO_CONTENT.into_response(),

@@ -6,11 +6,15 @@
 //! - `read.rs`: `stat`, `list`, and which file `data` serves
 //! - `write.rs`: `data` writes and deletes, `mkdir`
 //! - `tree_ops.rs`: `move` and `copy`
-//! - `mounted.rs`: the same inside a mounted storage, through its store
+//! - `mounted.rs`: the same inside a mounted storage, through its store, with
+//!   `mounted_data.rs` for `data`
+//! - `across.rs`: `move` and `copy` between two storages, streamed file by file
 //!
 //! Reads work on every server; writes need `--writable` (403 `read_only` otherwise).
 
+mod across;
 mod mounted;
+mod mounted_data;
 mod read;
 mod tree_ops;
 mod write;
@@ -21,8 +25,9 @@ use crate::disk::entry::{etag, mime_for_name, modified, rfc3339};
 use crate::disk::paths::Found;
 use crate::error::AppError;
 use crate::services::Services;
-use crate::tree::refuse_reserved;
-use crate::uploads::tree_write::{WholeWrite, Written};
+use crate::store::Entry;
+use crate::tree::{refuse_reserved, Mounted};
+use crate::uploads::tree_write::WholeWrite;
 
 /// `PUT data`'s write, read from the request only once the call gets that far
 /// (so a refusal that comes first, like `read_only`, still comes first).
@@ -99,12 +104,24 @@ pub enum Answer {
     Created(RawStat),
     /// A folder's children (200).
     List(RawList),
-    /// The file whose bytes to serve.
+    /// The file whose bytes to serve, in the default storage.
     Bytes(Found),
-    /// A `PUT data`: what the write did, and the stat object (201 or 200).
-    Written(Written, RawStat),
+    /// The file whose bytes to serve, in a mounted storage.
+    MountedBytes(Mounted, Entry),
+    /// A `PUT data`: what the write did (201 or 200), with the stat object.
+    Written(Stored),
     /// Gone (204).
     Deleted,
+}
+
+/// What a `PUT data` stored.
+pub struct Stored {
+    /// A new file (201), not a replaced one (200).
+    pub created: bool,
+    /// Lowercase hex SHA-256 of the bytes stored (`Repr-Digest`).
+    pub sha256: String,
+    /// The file's stat object.
+    pub stat: RawStat,
 }
 
 /// Runs `op` on `path` (already resolved by [`reference`]). The order of the
@@ -114,7 +131,7 @@ pub enum Answer {
 pub async fn call(services: &Services, path: TreePath, op: Op) -> Result<Answer, AppError> {
     if let Some(places) = mounted::Places::of(services, &path, op.to(), op.is_write())? {
         // `Call::of` is the method check (405), made before the storage is asked.
-        return mounted::serve(services, places, mounted::Call::of(&op)?).await;
+        return mounted::serve(services, places, mounted::Call::of(op)?).await;
     }
     match op {
         Op::Stat => Ok(Answer::Stat(read::stat(services, path).await?)),
@@ -123,7 +140,11 @@ pub async fn call(services: &Services, path: TreePath, op: Op) -> Result<Answer,
         Op::Put(write) => {
             let uploads = services.writer()?;
             let (written, stat) = write::put(uploads, path, write()?).await?;
-            Ok(Answer::Written(written, stat))
+            Ok(Answer::Written(Stored {
+                created: !written.existed,
+                sha256: written.sha256,
+                stat,
+            }))
         }
         Op::Delete { recursive } => {
             write::delete(services.writer()?, path, recursive).await?;

@@ -1,8 +1,8 @@
 //! The raw API (PROTOCOL.md §4) inside a mounted storage (§5), through its
 //! [`Store`]: `stat`, `list`, `mkdir`, `move` and `copy` within the storage, and
-//! `data` `DELETE`, with ids kept under the tree key as in ROOT. Bytes go through
-//! the tree (`GET`/`PUT` on the path) or upload sessions; moving or copying
-//! between two storages is not done yet and says so (409 `across_storages`).
+//! `data` (`mounted_data.rs`), with ids kept under the tree key as in ROOT. A
+//! move or copy whose ends are in two storages (the default one included) goes
+//! to `across.rs`.
 //!
 //! Checks come in the default storage's order: the storage's reserved `.skiff`
 //! on both ends (`crate::tree::refuse_reserved`, when the key is split off the
@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use skiff_protocol::{EntryKind, RawList, RawListEntry, RawStat, TreePath, DIRECTORY_MIME};
 
-use super::{Answer, Op};
+use super::{across, mounted_data, Answer, LazyWrite, Op};
 use crate::blocking::blocking;
 use crate::catalog::ids::Ids;
 use crate::disk::entry::{mime_for_name, rfc3339};
@@ -23,25 +23,25 @@ use crate::store::{Entry, Store, StoreError};
 use crate::tree::refuse_reserved;
 
 /// A path inside a mounted storage.
-struct Place {
+pub struct Place {
     /// Its store, or why it could not be opened (asked only once the call is
     /// known to be one the storage serves).
     slot: StoreSlot,
     /// The storage's name: two places are in one storage when these match.
-    storage: String,
-    mount: String,
+    pub storage: String,
+    pub mount: String,
     /// The key inside the storage (already refused if it is the reserved name).
-    key: TreePath,
-    writable: bool,
+    pub key: TreePath,
+    pub writable: bool,
 }
 
 impl Place {
-    fn tree_key(&self, key: &TreePath) -> String {
+    pub fn tree_key(&self, key: &TreePath) -> String {
         crate::catalog::tree_key(&self.mount, key)
     }
 
     /// The storage's store: 503 if its backend could not be opened.
-    fn store(&self) -> Result<&Arc<dyn Store>, AppError> {
+    pub fn store(&self) -> Result<&Arc<dyn Store>, AppError> {
         self.slot
             .as_ref()
             .map_err(|why| AppError::Unavailable(why.clone()))
@@ -71,10 +71,12 @@ fn place(services: &Services, path: &TreePath, is_read: bool) -> Result<Option<P
 }
 
 /// The mounted storages a call is about: where it acts, and where a `move` or
-/// `copy` goes.
+/// `copy` goes (`None`: in the default storage), with the tree paths of both.
 pub struct Places {
-    from: Option<Place>,
-    target: Option<Place>,
+    pub from: Option<Place>,
+    pub target: Option<Place>,
+    pub path: TreePath,
+    pub to: Option<TreePath>,
 }
 
 impl Places {
@@ -96,12 +98,22 @@ impl Places {
         if from.is_none() && target.is_none() {
             return Ok(None);
         }
-        Ok(Some(Places { from, target }))
+        Ok(Some(Places {
+            from,
+            target,
+            path: path.clone(),
+            to: to.cloned(),
+        }))
+    }
+
+    /// Whether a `move` or `copy` goes from one storage into another.
+    fn across(&self) -> bool {
+        let storage = |place: &Option<Place>| place.as_ref().map(|place| place.storage.clone());
+        self.to.is_some() && storage(&self.from) != storage(&self.target)
     }
 }
 
-/// What a mounted storage serves of an [`Op`] (no request body: a `PUT data`
-/// is refused here before it would be read).
+/// What a mounted storage serves of an [`Op`].
 pub enum Call {
     Stat,
     List,
@@ -116,56 +128,53 @@ pub enum Call {
     Copy {
         overwrite: bool,
     },
-    /// `data`'s bytes: 409 `not_on_mounted_storage` (after `read_only` for a write).
-    Bytes {
-        is_write: bool,
-    },
+    /// `GET data`.
+    Data,
+    /// `PUT data`.
+    Put(LazyWrite),
 }
 
 impl Call {
     /// The mounted side of `op`; 405 for [`Op::Unsupported`], as in the
     /// default storage.
-    pub fn of(op: &Op) -> Result<Self, AppError> {
+    pub fn of(op: Op) -> Result<Self, AppError> {
         Ok(match op {
             Op::Stat => Call::Stat,
             Op::List => Call::List,
             Op::Mkdir => Call::Mkdir,
-            Op::Delete { recursive } => Call::Delete {
-                recursive: *recursive,
-            },
-            Op::Move { overwrite, .. } => Call::Move {
-                overwrite: *overwrite,
-            },
-            Op::Copy { overwrite, .. } => Call::Copy {
-                overwrite: *overwrite,
-            },
-            Op::Data | Op::Put(_) => Call::Bytes {
-                is_write: op.is_write(),
-            },
+            Op::Delete { recursive } => Call::Delete { recursive },
+            Op::Move { overwrite, .. } => Call::Move { overwrite },
+            Op::Copy { overwrite, .. } => Call::Copy { overwrite },
+            Op::Data => Call::Data,
+            Op::Put(write) => Call::Put(write),
             Op::Unsupported { allow, .. } => return Err(AppError::MethodNotAllowed { allow }),
         })
     }
 
     fn is_write(&self) -> bool {
         match self {
-            Call::Stat | Call::List => false,
-            Call::Bytes { is_write } => *is_write,
-            Call::Mkdir | Call::Delete { .. } | Call::Move { .. } | Call::Copy { .. } => true,
+            Call::Stat | Call::List | Call::Data => false,
+            Call::Put(_)
+            | Call::Mkdir
+            | Call::Delete { .. }
+            | Call::Move { .. }
+            | Call::Copy { .. } => true,
         }
     }
 }
 
 /// Serves `op` in the mounted storage(s) of `places`.
 pub async fn serve(services: &Services, places: Places, op: Call) -> Result<Answer, AppError> {
-    let Places { from, target } = places;
-    let across = || AppError::Conflict {
-        code: "across_storages",
-        message: "moving or copying between two storages is not supported yet; \
-                  download and upload the files instead"
-            .to_owned(),
-    };
+    if let Call::Move { overwrite } | Call::Copy { overwrite } = op {
+        if places.across() {
+            let is_move = matches!(op, Call::Move { .. });
+            return across::transfer(services, places, is_move, overwrite).await;
+        }
+    }
+    let Places { from, target, .. } = places;
+    // Only a move or copy has no mounted source, and one from the default storage is across.
     let Some(from) = from else {
-        return Err(across());
+        return Err(AppError::NotFound);
     };
     let ids = services.ids().clone();
     if op.is_write() && !(services.writable() && from.writable) {
@@ -199,9 +208,9 @@ pub async fn serve(services: &Services, places: Places, op: Call) -> Result<Answ
         }
         Call::Move { overwrite, .. } | Call::Copy { overwrite, .. } => {
             let is_move = matches!(op, Call::Move { .. });
-            let target = match target {
-                Some(target) if target.storage == from.storage => target,
-                _ => return Err(across()),
+            // Two storages went to `across` above.
+            let Some(target) = target else {
+                return Err(AppError::NotFound);
             };
             if from.key.is_root() || target.key.is_root() {
                 return Err(storage_root());
@@ -224,19 +233,13 @@ pub async fn serve(services: &Services, places: Places, op: Call) -> Result<Answ
                 Answer::Created(stat)
             })
         }
-        Call::Bytes { .. } => Err(AppError::Conflict {
-            code: "not_on_mounted_storage",
-            message: format!(
-                "{:?} is a mounted storage, where the raw API serves stat, list, mkdir, \
-                 move, copy and delete; use the tree (GET, PUT on its path) for bytes",
-                from.mount
-            ),
-        }),
+        Call::Data => mounted_data::data(&ids, &from).await,
+        Call::Put(write) => mounted_data::put(services, &from, write).await,
     }
 }
 
 /// The stat object of `entry` in `place` (its id made now if it has none).
-async fn stat(ids: &Ids, place: &Place, entry: &Entry) -> Result<RawStat, AppError> {
+pub async fn stat(ids: &Ids, place: &Place, entry: &Entry) -> Result<RawStat, AppError> {
     let key = place.tree_key(&entry.key);
     let reader = ids.clone();
     let lookup = key.clone();
@@ -313,7 +316,7 @@ fn exists() -> AppError {
     }
 }
 
-fn storage_root() -> AppError {
+pub fn storage_root() -> AppError {
     AppError::Conflict {
         code: "storage_root",
         message: "a storage's top folder cannot be moved, copied or deleted; \

@@ -1,5 +1,6 @@
 //! The mount's name belongs to its storage, unknown buckets are 404, and the
-//! raw API and metadata say they do not serve mounted paths.
+//! raw API and metadata serve mounted paths (a copy from the default storage
+//! lands in the mounted one).
 
 use skiff_protocol::{METADATA_PATH, RAW_PATH, UPLOADS_PATH};
 
@@ -7,8 +8,8 @@ use crate::common::{client, expect_error, Fixture};
 use crate::helpers::{create, send, serve_mounted, Backend, MOUNT};
 
 /// The mount's name belongs to its storage: the default bucket may not put a
-/// file under it, an unknown bucket is 404, and the raw API says it does not
-/// serve mounted paths (nothing changes in either storage).
+/// file under it, an unknown bucket is 404; the raw API serves mounted paths,
+/// a copy from the default storage included.
 #[tokio::test]
 async fn mount_names_and_unknown_buckets() {
     let backend = Backend::local();
@@ -31,33 +32,25 @@ async fn mount_names_and_unknown_buckets() {
     let deleted = send(client().delete(server.url(&in_default))).await;
     expect_error(deleted, 403, "a default key under the mount, deleted").await;
 
-    // Raw bytes go through the tree; copies between storages are not done yet.
+    // Raw bytes of a missing file are 404; a copy from the default storage lands there.
     let data = send(client().get(server.url(&format!("{RAW_PATH}/data?ref=path:/{MOUNT}/new"))));
-    let refused = expect_error(data.await, 409, "raw data in a mount").await;
-    assert_eq!(refused.error.code, "not_on_mounted_storage");
+    expect_error(data.await, 404, "raw data of a missing file in a mount").await;
     let copy = format!("{RAW_PATH}/copy?ref=path:/a.txt&to=path:/{MOUNT}/a.txt");
     fixture.write(&["a.txt"], b"local");
-    let refused = expect_error(
-        send(client().post(server.url(&copy))).await,
-        409,
-        "raw copy",
-    )
-    .await;
-    assert_eq!(refused.error.code, "across_storages");
+    let copied = send(client().post(server.url(&copy))).await;
+    assert_eq!(copied.status(), 201, "raw copy into the mount");
     let metadata = client()
         .post(server.url(&format!("{METADATA_PATH}/{MOUNT}/a.txt")))
         .json(&serde_json::json!({ "description": "x" }));
-    // Metadata works in mounts; the copy above was refused, so there is no such file.
-    expect_error(
-        send(metadata).await,
-        404,
-        "metadata of a file the refused copy never made",
-    )
-    .await;
+    assert_eq!(send(metadata).await.status(), 200, "metadata of the copy");
     let Backend::Local(dir) = &backend else {
         unreachable!("a local backend")
     };
-    assert!(!dir.path().join("new").exists() && !dir.path().join("a.txt").exists());
+    assert!(!dir.path().join("new").exists());
+    assert_eq!(
+        std::fs::read(dir.path().join("a.txt")).ok().as_deref(),
+        Some(&b"local"[..])
+    );
     assert!(
         !fixture.path(&[MOUNT]).exists(),
         "nothing made in the default storage"
