@@ -47,6 +47,7 @@ on_both!(
     rename_and_copy_files,
     rename_and_copy_folders,
     walk_comes_in_key_order,
+    walk_tree_gives_the_folders_too,
     multipart_parts_in_any_order,
     streamed_put_of_40_mib,
     probe_succeeds,

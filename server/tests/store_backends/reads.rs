@@ -1,5 +1,5 @@
 //! Cases that read: stat and paged listings of nested folders, hostile names,
-//! ranged reads, the walk's order.
+//! ranged reads, the walk's order (with and without its folders).
 
 use futures_util::StreamExt;
 use skiff_protocol::TreePath;
@@ -144,4 +144,41 @@ pub async fn walk_comes_in_key_order(store: &dyn Store) {
     assert_eq!(single.len(), 1, "a file walks as itself");
     let everything: Vec<_> = store.walk(&TreePath::root()).collect().await;
     assert_eq!(everything.len(), 6);
+}
+
+/// `walk_tree` is `walk` with every folder too, each just before its children,
+/// empty ones included; the prefix itself is not in it.
+pub async fn walk_tree_gives_the_folders_too(store: &dyn Store) {
+    for at in ["w/ab", "w/a/c/d", "w/a.txt", "w/a/b"] {
+        put(store, at, at.as_bytes()).await;
+    }
+    store.mkdir(&key("w/empty/inner")).await.expect("mkdir");
+    let walked: Vec<String> = store
+        .walk_tree(&key("w"))
+        .map(|entry| {
+            let entry = entry.expect("walked");
+            let key = entry.key.segments().join("/");
+            if entry.is_dir {
+                format!("{key}/")
+            } else {
+                key
+            }
+        })
+        .collect()
+        .await;
+    assert_eq!(
+        walked,
+        [
+            "w/a.txt",
+            "w/a/",
+            "w/a/b",
+            "w/a/c/",
+            "w/a/c/d",
+            "w/ab",
+            "w/empty/",
+            "w/empty/inner/"
+        ]
+    );
+    let single: Vec<_> = store.walk_tree(&key("w/ab")).collect().await;
+    assert_eq!(single.len(), 1, "a file walks as itself");
 }
