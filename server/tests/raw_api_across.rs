@@ -4,8 +4,9 @@
 //! into a mounted local folder, and from there back into the default storage.
 //! The bytes and their SHA-256 are checked where they land (the disk, or the
 //! bucket through the S3 API); a move leaves no source, keeps ids and carries
-//! metadata, a copy leaves the source whole and gets new ids. Then the rules:
-//! an existing target and `overwrite`, a read-only server, the reserved `.skiff`
+//! metadata, a copy leaves the source whole and gets new ids. A move that stops
+//! midway (the target's disk full) leaves the source whole. Then the rules: an
+//! existing target and `overwrite`, a read-only server, the reserved `.skiff`
 //! at either end, and a storage's top folder.
 
 mod common;
@@ -186,6 +187,43 @@ async fn assert_tree(world: &World, storage: Storage, name: &str, big: &[u8]) {
         world.is_dir(storage, &[name, "empty"]).await,
         "{storage:?}: {name}/empty"
     );
+}
+
+/// A move whose target fills up after the first file stops there: 507 saying
+/// how far it got, the source whole with its ids, the copied file left at the
+/// target (protocol notes: not cleaned up).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_that_stops_midway_leaves_the_source_whole() {
+    let world = World::new().await;
+    let _disk = world.small_local_mount("3m");
+    let two_mib = vec![7u8; 2 << 20];
+    world
+        .write(Storage::Root, &["tree", "a.bin"], &two_mib)
+        .await;
+    world
+        .write(Storage::Root, &["tree", "b.bin"], &two_mib)
+        .await;
+    let server = world.serve(true);
+    let id = stat(&server, "/tree").await.id;
+    let stopped = transfer(&server, "move", "/tree", "/lm/tree", "").await;
+    let error = expect_error(stopped, 507, "a move onto a full disk").await;
+    assert!(
+        error.error.message.contains("stopped after 1 file"),
+        "{}",
+        error.error.message
+    );
+    for name in ["a.bin", "b.bin"] {
+        let source = world.read(Storage::Root, &["tree", name]).await;
+        assert_eq!(source.as_deref(), Some(two_mib.as_slice()), "{name}");
+    }
+    assert_eq!(
+        stat(&server, "/tree").await.id,
+        id,
+        "the ids stay with the source"
+    );
+    let copied = world.read(Storage::Lm, &["tree", "a.bin"]).await;
+    assert_eq!(copied.as_deref(), Some(two_mib.as_slice()));
+    assert!(!world.exists(Storage::Lm, &["tree", "b.bin"]).await);
 }
 
 /// An existing target is 412 `already_exists` and stays as it was, unless

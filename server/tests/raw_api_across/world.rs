@@ -95,6 +95,12 @@ impl World {
         )
     }
 
+    /// A tmpfs of `size` over the mounted folder (before the server starts), so
+    /// a write into it can run out of space for real.
+    pub fn small_local_mount(&self, size: &str) -> crate::common::tmpfs::Tmpfs {
+        crate::common::tmpfs::Tmpfs::mount(&self.mounted, size)
+    }
+
     /// The disk path of `segments` in a local storage.
     fn disk(&self, storage: Storage, segments: &[&str]) -> PathBuf {
         let mut path = match storage {
