@@ -20,14 +20,9 @@ use skiff_protocol::RawStat;
 use common::raw::path_ref;
 use common::uploads::content_digest_header;
 use common::{expect_error, header};
-use world::{metadata, mkdir, put, raw, set_metadata, sha256, stat, transfer, Storage, World};
-
-/// 20 MiB that are not one repeated block.
-fn big() -> Vec<u8> {
-    (0..20u32 << 20)
-        .map(|at| (at.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect()
-}
+use world::{
+    assert_tree, big, metadata, mkdir, put, raw, set_metadata, stat, transfer, Storage, World,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn from_the_default_storage_into_an_s3_mount() {
@@ -168,25 +163,6 @@ async fn moves_and_copies_between(from: Storage, to: Storage) {
         assert_eq!(header(&served, "repr-digest"), big_digest, "{path}");
         assert_eq!(header(&served, "content-length"), (20u32 << 20).to_string());
     }
-}
-
-/// The seeded folder `name` in `storage`: the 20 MiB file by its SHA-256, the
-/// nested file, the empty folder.
-async fn assert_tree(world: &World, storage: Storage, name: &str, big: &[u8]) {
-    let stored = world.read(storage, &[name, "big.bin"]).await;
-    let stored = stored.unwrap_or_else(|| panic!("{storage:?}: {name}/big.bin is missing"));
-    assert_eq!(stored.len(), big.len(), "{storage:?}: {name}/big.bin");
-    assert_eq!(sha256(&stored), sha256(big), "{storage:?}: {name}/big.bin");
-    let deep = world.read(storage, &[name, "sub", "deep.txt"]).await;
-    assert_eq!(
-        deep.as_deref(),
-        Some(&b"deep"[..]),
-        "{storage:?}: {name}/sub/deep.txt"
-    );
-    assert!(
-        world.is_dir(storage, &[name, "empty"]).await,
-        "{storage:?}: {name}/empty"
-    );
 }
 
 /// A move whose target fills up after the first file stops there: 507 saying

@@ -167,6 +167,32 @@ fn object_key(segments: &[&str]) -> ObjectPath {
     ObjectPath::parse(&key).expect("an object key")
 }
 
+/// 20 MiB that are not one repeated block.
+pub fn big() -> Vec<u8> {
+    (0..20u32 << 20)
+        .map(|at| (at.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect()
+}
+
+/// The seeded folder `name` in `storage`: the 20 MiB file by its SHA-256, the
+/// nested file, the empty folder.
+pub async fn assert_tree(world: &World, storage: Storage, name: &str, big: &[u8]) {
+    let stored = world.read(storage, &[name, "big.bin"]).await;
+    let stored = stored.unwrap_or_else(|| panic!("{storage:?}: {name}/big.bin is missing"));
+    assert_eq!(stored.len(), big.len(), "{storage:?}: {name}/big.bin");
+    assert_eq!(sha256(&stored), sha256(big), "{storage:?}: {name}/big.bin");
+    let deep = world.read(storage, &[name, "sub", "deep.txt"]).await;
+    assert_eq!(
+        deep.as_deref(),
+        Some(&b"deep"[..]),
+        "{storage:?}: {name}/sub/deep.txt"
+    );
+    assert!(
+        world.is_dir(storage, &[name, "empty"]).await,
+        "{storage:?}: {name}/empty"
+    );
+}
+
 /// Lowercase hex SHA-256 of `bytes`.
 pub fn sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
