@@ -4,7 +4,9 @@
 //! Order of durability: the chunk is streamed to the partial file past the
 //! durable offset, checked, fsync'd, and only then is the new offset committed to
 //! the store and reported. Any failure before the commit cuts the file back to
-//! the durable offset, so a refused or interrupted chunk leaves no trace.
+//! the durable offset, so a refused or interrupted chunk leaves no trace. A
+//! session into a mounted storage keeps only a tail here and sends whole parts
+//! on to the storage (`in_store_tail.rs`), in the same order.
 
 use std::io::SeekFrom;
 use std::sync::Arc;
@@ -16,6 +18,7 @@ use tokio::io::{AsyncSeekExt, BufWriter};
 
 use super::body::{copy_body, hex, RequestBody, WRITE_BUFFER};
 use super::complete::{completed, place_session};
+use super::in_store_tail::{self, ChunkRules};
 use super::session::{now_ms, session_object, Live, Uploads};
 use super::store::{SessionRecord, SessionState, Write};
 use crate::blocking::blocking;
@@ -80,6 +83,20 @@ pub async fn append(uploads: &Arc<Uploads>, id: &str, chunk: Chunk) -> Result<Ap
     let remaining = record.size - record.offset;
     if announced.is_some_and(|length| length > remaining) {
         return Err(past_size());
+    }
+    if record.in_store.is_some() {
+        // Regrouped into the storage's parts (`in_store_tail.rs`).
+        let rules = ChunkRules {
+            max_chunk: uploads.max_chunk,
+            checksum,
+            refuse: |past| if past { past_size() } else { chunk_too_large() },
+        };
+        let record = in_store_tail::append(uploads, &mut live, record, rules, body).await?;
+        if record.offset < record.size {
+            return Ok(Appended::Session(Box::new(session_object(&record, None))));
+        }
+        let file = complete(uploads, record).await?;
+        return Ok(Appended::File(Box::new(file)));
     }
     let hasher = whole_file_hasher(uploads, &mut live, &record).await?;
     let partial = uploads.partial_path(&record.id);

@@ -40,6 +40,8 @@ pub enum Write {
         n: u64,
         /// The part's SHA-256.
         digest: [u8; 32],
+        /// The store's tag for the part (S3's ETag); empty for a staged part.
+        tag: String,
         /// Unix milliseconds now.
         touched_ms: u64,
     },
@@ -315,10 +317,14 @@ fn apply(
             id,
             n,
             digest,
+            tag,
             touched_ms,
         } => {
+            let mut row = Vec::with_capacity(digest.len() + tag.len());
+            row.extend_from_slice(digest);
+            row.extend_from_slice(tag.as_bytes());
             parts
-                .insert((id.as_str(), *n), digest.as_slice())
+                .insert((id.as_str(), *n), row.as_slice())
                 .map_err(store_error)?;
             let record = sessions
                 .get(id.as_str())

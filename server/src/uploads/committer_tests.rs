@@ -45,6 +45,7 @@ fn a_refused_unit_leaves_the_rest_of_its_batch_in_one_commit() {
         id: "nobody".to_owned(),
         n: 1,
         digest: [0; 32],
+        tag: String::new(),
         touched_ms: 0,
     };
     let batch = vec![

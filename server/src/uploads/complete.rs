@@ -83,6 +83,18 @@ pub async fn complete_parts(
         .into_iter()
         .flatten()
         .collect();
+    if !expected.is_empty() && record.in_store.is_some() {
+        return Err(AppError::SessionConflict {
+            code: "sha256_unavailable",
+            message: "the parts are in the storage, which cannot read them back before \
+                      they are joined: complete with content_hash, or announce sha256 at create"
+                .to_owned(),
+            session: Box::new(session_object(
+                &record,
+                Some(&PartSet::from_sorted(parts.iter().map(|(n, _)| *n))),
+            )),
+        });
+    }
     if !expected.is_empty() {
         // Asked for: the one time the request path reads the whole file.
         let hasher = Arc::clone(uploads);
@@ -102,7 +114,10 @@ pub async fn complete_parts(
     let placer = Arc::clone(uploads);
     let record = blocking(move || place_session(&placer, record)).await?;
     if record.digest.is_none() {
-        hash_later(uploads, record.key.clone());
+        match record.in_store {
+            Some(_) => super::in_store::hash_later(uploads, &record),
+            None => hash_later(uploads, record.key.clone()),
+        }
     }
     let SessionState::Completed { created_at } = record.state else {
         return Err(AppError::Io(std::io::Error::other(
@@ -163,6 +178,9 @@ async fn fail(
 /// (blocking). The caller holds the session exclusively.
 pub fn place_session(uploads: &Uploads, record: SessionRecord) -> Result<SessionRecord, AppError> {
     if let Bucket::Mounted(mounted) = bucket(uploads.buckets(), &record.bucket)? {
+        if record.in_store.is_some() {
+            return super::in_store::place(uploads, record);
+        }
         return super::mounted::place(uploads, &mounted, record);
     }
     let path = key_path(&record.key)?;

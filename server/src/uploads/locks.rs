@@ -22,6 +22,8 @@ use super::parts::PartSet;
 pub struct Live {
     /// Whole-file hasher and the offset it has consumed up to.
     pub hasher: Option<(u64, Sha256)>,
+    /// The same for a session whose bytes go into its storage (`in_store_tail.rs`).
+    pub resumable: Option<(u64, super::resumable_sha::ResumableSha256)>,
 }
 
 /// The locks and cached state of one live session.

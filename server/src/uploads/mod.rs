@@ -14,7 +14,11 @@
 //! - `store.rs`: the redb database that makes sessions survive a crash
 //! - `listing.rs`: buckets and file objects
 //! - `buckets.rs`: the storages as buckets (§2, §5)
-//! - `mounted.rs`, `mounted_listing.rs`: completing into, and listing, a mounted storage
+//! - `in_store.rs`, `in_store_tail.rs`: sessions whose bytes go straight into
+//!   their mounted storage's multipart write (parts; sequential chunks regrouped)
+//! - `resumable_sha.rs`: a whole-file SHA-256 that survives a restart
+//! - `mounted.rs`, `mounted_listing.rs`: completing a staged session into, and
+//!   listing, a mounted storage
 //! - `tree_write.rs`: `PUT P` and `DELETE P` on the tree
 //! - `body.rs`: request bodies, streamed to disk
 
@@ -23,6 +27,8 @@ pub mod body;
 pub mod buckets;
 mod committer;
 pub mod complete;
+mod in_store;
+mod in_store_tail;
 pub mod listing;
 mod locks;
 mod mounted;
@@ -32,6 +38,7 @@ pub mod parts;
 mod recovery;
 #[cfg(test)]
 mod recovery_tests;
+mod resumable_sha;
 pub mod session;
 pub(crate) mod store;
 pub mod tree_write;

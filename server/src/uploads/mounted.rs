@@ -1,8 +1,10 @@
-//! Completing a session whose bucket is a mounted storage (§2, §5).
+//! Completing a staged session whose bucket is a mounted storage (§2, §5): a
+//! parts session that announced the whole file's SHA-256 at create (most go
+//! straight into the store instead, `in_store.rs`), or one created before that.
 //!
 //! The session's bytes staged on this server's disk exactly as for the default
-//! bucket (partial file, parts, digests, group commit, recovery), so every
-//! durability guarantee of §2 holds whatever the backend. Completion streams the
+//! bucket (partial file, parts, digests, group commit, recovery), so the SHA-256
+//! is checked before anything is placed. Completion streams the
 //! finished partial file into the store with one `Store::put` (one S3 multipart
 //! upload), `PutMode::Create` when the session was created with
 //! `If-None-Match: *`, then records the session completed, then drops the partial
@@ -41,17 +43,7 @@ pub fn place(
     let store = Arc::clone(mounted.store()?);
     let path = key_path(&record.key)?;
     let runtime = Handle::current();
-    let replaced = match runtime.block_on(store.stat(&path)) {
-        Ok(entry) if entry.is_dir => {
-            return Err(AppError::Conflict {
-                code: "target_is_folder",
-                message: format!("{:?} is a folder", path.name().unwrap_or_default()),
-            })
-        }
-        Ok(_) => true,
-        Err(StoreError::NotFound) => false,
-        Err(error) => return Err(error.into()),
-    };
+    let replaced = target_state(&runtime, &store, &path)?;
     let mode = if record.create_only {
         PutMode::Create
     } else {
@@ -80,6 +72,24 @@ pub fn place(
     let record = record_completed(uploads, record, &tree_key, Some(entry.etag), replaced)?;
     uploads.partial.discard(&record.id)?;
     Ok(record)
+}
+
+/// Whether a file is at `path` already (it will be replaced); a folder there is
+/// 409 `target_is_folder` (blocking).
+pub fn target_state(
+    runtime: &Handle,
+    store: &Arc<dyn Store>,
+    path: &TreePath,
+) -> Result<bool, AppError> {
+    match runtime.block_on(store.stat(path)) {
+        Ok(entry) if entry.is_dir => Err(AppError::Conflict {
+            code: "target_is_folder",
+            message: format!("{:?} is a folder", path.name().unwrap_or_default()),
+        }),
+        Ok(_) => Ok(true),
+        Err(StoreError::NotFound) => Ok(false),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// The partial file's `size` bytes as a store body, hashed as they pass.

@@ -6,6 +6,9 @@
 //! un-recorded (committed), then its bytes are streamed and hashed, checked,
 //! fsync'd, and only then is the part recorded (with its digest) and reported.
 //! A send that fails anywhere leaves the part missing, never recorded-but-mixed.
+//! In a session whose bytes go into its storage (`in_store.rs`) the part
+//! streams into the storage's multipart write instead of the partial file, and
+//! is recorded with the storage's tag for it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,7 +22,8 @@ use super::store::{SessionRecord, SessionState, Write};
 use crate::blocking::blocking;
 use crate::error::AppError;
 
-/// Smallest part size (`min_part` in discovery) for the local storage: 1 MiB.
+/// Smallest part size (`min_part` in discovery): 1 MiB (an S3 storage's is
+/// 5 MiB, `in_store::S3_MIN_PART`).
 pub const MIN_PART: u64 = 1 << 20;
 
 /// Sorted part numbers kept as merged inclusive ranges (`start → end`), so
@@ -181,23 +185,29 @@ pub async fn put_part(
         len,
         max_chunk: uploads.max_chunk,
     };
-    let (copied, digest) = uploads
-        .partial
-        .write_part(&record.id, start, limits, body)
-        .await?;
-    if copied != len {
-        return Err(wrong_length(len));
-    }
-    if checksums
-        .iter()
-        .flatten()
-        .any(|expected| *expected != digest)
-    {
-        return Err(AppError::ChecksumMismatch {
-            code: "part_checksum_mismatch",
-            message: "the part's SHA-256 does not match its checksum header".to_owned(),
-        });
-    }
+    let (digest, tag) = if record.in_store.is_some() {
+        // Straight into the storage's multipart write, checked on the way.
+        super::in_store::send_part(uploads, &record, n, limits, checksums, body).await?
+    } else {
+        let (copied, digest) = uploads
+            .partial
+            .write_part(&record.id, start, limits, body)
+            .await?;
+        if copied != len {
+            return Err(wrong_length(len));
+        }
+        if checksums
+            .iter()
+            .flatten()
+            .any(|expected| *expected != digest)
+        {
+            return Err(AppError::ChecksumMismatch {
+                code: "part_checksum_mismatch",
+                message: "the part's SHA-256 does not match its checksum header".to_owned(),
+            });
+        }
+        (digest, String::new())
+    };
     let after = Arc::clone(&locks);
     uploads
         .store()
@@ -206,6 +216,7 @@ pub async fn put_part(
                 id: record.id.clone(),
                 n,
                 digest,
+                tag,
                 touched_ms: now_ms(),
             }],
             Some(Box::new(move || {

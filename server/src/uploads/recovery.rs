@@ -8,6 +8,10 @@
 //! acknowledged: cut it off) but should never be shorter (if it is, the disk lied:
 //! lower the offset so the client re-sends).
 //!
+//! A session whose bytes go into its mounted storage (`in_store.rs`) keeps only
+//! a sequential session's tail here, reconciled the same way; its storage's
+//! multipart write of an expired session is dropped by the first sweep.
+//!
 //! A parts session (§2.1) keeps its sparse partial file at full size: parts that
 //! were not recorded are simply missing, so nothing is cut. A partial file gone
 //! with the session still open means a crash interrupted a completion after the
@@ -24,6 +28,7 @@ use super::complete::{hash_later, record_placed};
 use super::partial::PartialBytes;
 use super::session::Uploads;
 use super::store::{SessionRecord, SessionState};
+use super::{in_store, in_store_tail};
 use crate::blocking::blocking;
 use crate::disk::paths::resolve_blocking;
 use crate::disk::place::key_path;
@@ -39,19 +44,38 @@ impl Uploads {
     /// session's partial file is cut back to, or its offset lowered to, the
     /// durable length.
     pub(super) fn reconcile(&self) -> Result<(), AppError> {
+        // The files of `partial/` that belong to a session.
         let mut known = HashSet::new();
         for mut record in self.store.sessions()? {
+            let file = match &record.in_store {
+                Some(in_store) => in_store_tail::tail_name(&record.id, in_store.sent),
+                None => record.id.clone(),
+            };
             if self.is_expired(&record) {
+                if in_store::holds_store_upload(&record) {
+                    // Its storage is asked to drop the parts by the first sweep,
+                    // moments from now (a runtime is needed to ask it).
+                    known.insert(file);
+                    continue;
+                }
                 self.remove(&record.id)?;
                 continue;
             }
-            known.insert(record.id.clone());
+            known.insert(file);
             if let SessionState::Completed { .. } = record.state {
                 // A mounted storage's completion drops the partial file after
                 // recording the session; a crash in between left it behind.
                 self.partial.discard(&record.id)?;
+                in_store_tail::discard(self, &record)?;
             }
             if record.state != SessionState::Open {
+                continue;
+            }
+            if record.in_store.is_some() {
+                // A parts session keeps nothing here; a sequential one its tail.
+                if record.part_size.is_none() && in_store_tail::reconcile(self, &mut record)? {
+                    self.save(&record)?;
+                }
                 continue;
             }
             if record.part_size.is_some() {
@@ -174,8 +198,13 @@ impl Uploads {
                 let Some(_guard) = uploads.try_lock(&record.id) else {
                     continue;
                 };
-                uploads.remove(&record.id)?;
-                removed += 1;
+                // A storage that is down keeps its session until a later sweep.
+                match uploads.remove(&record.id) {
+                    Ok(()) => removed += 1,
+                    Err(error) => {
+                        tracing::warn!(%error, id = record.id, "cannot reclaim a session yet")
+                    }
+                }
             }
             Ok(removed)
         })
@@ -184,27 +213,30 @@ impl Uploads {
 }
 
 /// Files completed in parts whose background SHA-256 a restart interrupted get
-/// it computed now (each is skipped if its record already has one). Mounted
-/// storages' files always have theirs: it is computed as they are placed.
+/// it computed now (each is skipped if its record already has one); a mounted
+/// storage's are read back from it. Staged mounted files always have theirs: it
+/// is computed as they are placed.
 fn resume_hashes(uploads: &Arc<Uploads>) {
-    let pending: Vec<String> = match uploads.store.sessions() {
+    let pending: Vec<SessionRecord> = match uploads.store.sessions() {
         Ok(sessions) => sessions
             .into_iter()
             .filter(|record| {
                 record.part_size.is_some()
-                    && record.bucket == DEFAULT_BUCKET
+                    && (record.bucket == DEFAULT_BUCKET || record.in_store.is_some())
                     && record.digest.is_none()
                     && matches!(record.state, SessionState::Completed { .. })
             })
-            .map(|record| record.key)
             .collect(),
         Err(error) => {
             tracing::warn!(%error, "cannot resume background hashes");
             return;
         }
     };
-    for key in pending {
-        hash_later(uploads, key);
+    for record in pending {
+        match record.in_store {
+            Some(_) => in_store::hash_later(uploads, &record),
+            None => hash_later(uploads, record.key),
+        }
     }
 }
 

@@ -49,6 +49,7 @@ fn all_parts_recorded(uploads: &Uploads) -> (String, Vec<u8>) {
             id: id.clone(),
             n: n as u64 + 1,
             digest,
+            tag: String::new(),
             touched_ms: now_ms(),
         };
         uploads

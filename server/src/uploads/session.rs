@@ -18,6 +18,7 @@ use super::buckets::{bucket, under_mount, Bucket, Buckets};
 use super::partial::{LocalPartial, PartialBytes};
 use super::parts::{PartSet, MIN_PART};
 use super::store::{SessionRecord, SessionState, Store};
+use super::{in_store, in_store_tail};
 use crate::blocking::blocking;
 use crate::catalog::ids::Ids;
 use crate::config::Config;
@@ -144,8 +145,6 @@ impl Uploads {
                 message: format!("size {} is over this server's limit", request.size),
             });
         }
-        // A size no disk here can hold is refused now, not after gigabytes arrive.
-        crate::disk::space::ensure_room(&self.partial_dir, request.size)?;
         if let Some(part_size) = request.part_size {
             if part_size < MIN_PART || part_size > self.max_chunk {
                 return Err(AppError::BadRequest {
@@ -158,11 +157,36 @@ impl Uploads {
             }
         }
         let expected_sha256 = request.sha256.as_deref().map(parse_sha256).transpose()?;
+        let parts = request.part_size.is_some();
+        let mut in_store = match &target {
+            Bucket::Mounted(mounted) => in_store::plan(
+                mounted,
+                request.size,
+                request.part_size,
+                expected_sha256.is_some(),
+            )?,
+            Bucket::Default => None,
+        };
+        let room = match &target {
+            Bucket::Mounted(mounted) => in_store::room_needed(
+                mounted,
+                in_store.as_ref(),
+                request.size,
+                self.max_chunk,
+                parts,
+            )?,
+            Bucket::Default => request.size,
+        };
+        // A size no disk here can hold is refused now, not after gigabytes arrive.
+        crate::disk::space::ensure_room(&self.partial_dir, room)?;
         // Always asked of the default storage: refuses (403) keys whose existing
         // parents lead out of the root.
         let asked = if_none_match || matches!(target, Bucket::Default);
         if asked && target_exists(&self.root, &target, &path)? && if_none_match {
             return Err(AppError::AlreadyExists);
+        }
+        if let (Bucket::Mounted(mounted), Some(plan)) = (&target, in_store.as_mut()) {
+            in_store::start(mounted, &path, plan, parts)?;
         }
         let id = uuid::Uuid::new_v4().simple().to_string();
         let record = SessionRecord {
@@ -180,14 +204,15 @@ impl Uploads {
             part_size: request.part_size,
             content_hash: None,
             create_only: if_none_match,
+            in_store,
         };
         self.store.put_session(&record)?;
-        let reserved = if record.part_size.is_some() {
-            record.size
-        } else {
-            0
-        };
-        self.partial.create(&id, reserved)?;
+        match (&record.in_store, parts) {
+            (Some(_), true) => {}
+            (Some(_), false) => in_store_tail::create(self, &id)?,
+            (None, true) => self.partial.create(&id, record.size)?,
+            (None, false) => self.partial.create(&id, 0)?,
+        }
         Ok(session_object(&record, Some(&PartSet::default())))
     }
 
@@ -269,6 +294,11 @@ impl Uploads {
     /// Removes a session with its partial data (blocking); the caller holds its
     /// lock or knows nobody does.
     pub fn remove(&self, id: &str) -> Result<(), AppError> {
+        if let Some(record) = self.store.session(id)? {
+            // The storage's multipart write goes first: if the storage is down,
+            // the session stays (503) rather than leaking its parts there.
+            in_store::release(self, &record)?;
+        }
         self.partial.discard(id)?;
         self.store.remove_session(id)?;
         self.forget(id);

@@ -28,7 +28,7 @@ pub use crate::catalog::checksums::{FileRecord, FILES};
 use crate::error::AppError;
 
 pub(super) const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
-/// `(session id, part number)` → the part's raw SHA-256.
+/// `(session id, part number)` → the part's raw SHA-256, then its store tag.
 pub(super) const PARTS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("parts");
 
 /// One upload session as stored.
@@ -67,6 +67,30 @@ pub struct SessionRecord {
     /// if nothing is there by then (`PutMode::Create`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub create_only: bool,
+    /// The session's bytes go into its mounted storage as a multipart write
+    /// (`in_store.rs`); `None` when they stage in a partial file here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_store: Option<InStore>,
+}
+
+/// A session whose bytes go straight into its storage's multipart write.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct InStore {
+    /// The store's multipart write; a sequential session starts it with its
+    /// first full part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload: Option<crate::store::MultipartId>,
+    /// The store part size: the session's `part_size`, or for a sequential
+    /// session the size its chunks are regrouped into.
+    pub part_size: u64,
+    /// How many parts of a sequential session the store has (recorded with
+    /// their tags); its tail file here holds the bytes after them.
+    #[serde(default)]
+    pub sent: u64,
+    /// A sequential session's whole-file SHA-256 state after the parts sent to
+    /// the store (`resumable_sha.rs`), so a restart resumes hashing at the tail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha_state: Option<String>,
 }
 
 /// Life of a session after creation.
@@ -128,13 +152,27 @@ impl Store {
 
     /// The recorded parts of session `id` with their digests, by part number.
     pub fn parts(&self, id: &str) -> Result<Vec<(u64, [u8; 32])>, AppError> {
+        Ok(self
+            .tagged_parts(id)?
+            .into_iter()
+            .map(|(n, digest, _)| (n, digest))
+            .collect())
+    }
+
+    /// [`Store::parts`] with each part's store tag (empty for staged parts).
+    pub fn tagged_parts(&self, id: &str) -> Result<Vec<(u64, [u8; 32], String)>, AppError> {
         let txn = self.db.begin_read().map_err(store_error)?;
         let table = txn.open_table(PARTS).map_err(store_error)?;
         let mut parts = Vec::new();
         for row in table.range((id, 0)..=(id, u64::MAX)).map_err(store_error)? {
             let (key, value) = row.map_err(store_error)?;
-            let digest = <[u8; 32]>::try_from(value.value()).map_err(store_error)?;
-            parts.push((key.value().1, digest));
+            let value = value.value();
+            let (digest, tag) = value
+                .split_at_checked(32)
+                .ok_or_else(|| store_error("a short part row"))?;
+            let digest = <[u8; 32]>::try_from(digest).map_err(store_error)?;
+            let tag = String::from_utf8(tag.to_vec()).map_err(store_error)?;
+            parts.push((key.value().1, digest, tag));
         }
         Ok(parts)
     }
