@@ -119,7 +119,6 @@ async fn a_chunked_upload_lands_byte_for_byte(kind: Kind) {
 
 async fn appends_are_refused_with_the_protocol_codes(kind: Kind) {
     let target = Target::new(kind).await;
-    let fixture = target.fixture();
     let server = target.serve_writable(&["--max-chunk", "1000"]);
     let session = create_in(&server, target.bucket(), "f.bin", 1500, None).await;
     let url = server.url(&session.url);
@@ -190,7 +189,7 @@ async fn appends_are_refused_with_the_protocol_codes(kind: Kind) {
         .await
         .expect("status");
     assert_eq!(current.offset, 1000);
-    let partial = fixture.path(&[".skiff", "partial", &session.id]);
+    let (partial, _) = target.partial(&session.id);
     assert_eq!(std::fs::read(&partial).expect("partial"), vec![3; 1000]);
 
     let last = append(&server, &session.url, 1000, vec![8; 500], true).await;

@@ -98,7 +98,6 @@ async fn uploads_survive_kill_9_at_random_points(kind: Kind) {
     let started = Instant::now();
     let source: &'static [u8] = Box::leak(pattern(FILE_SIZE, 42).into_boxed_slice());
     let target = Target::new(kind).await;
-    let fixture = target.fixture();
     let mut server = target.serve_with(&["--writable"]);
     let session = create_in(
         &server,
@@ -108,7 +107,6 @@ async fn uploads_survive_kill_9_at_random_points(kind: Kind) {
         Some(&sha256_hex(source)),
     )
     .await;
-    let partial = fixture.path(&[".skiff", "partial", &session.id]);
 
     let mut acknowledged = 0;
     let mut kills = 0;
@@ -121,7 +119,9 @@ async fn uploads_survive_kill_9_at_random_points(kind: Kind) {
         );
         round += 1;
         let status = session_status(&server, &session.url).await;
-        let stored = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
+        // A mounted storage holds the bytes before `base`; the tail is here.
+        let (partial, base) = target.partial(&session.id);
+        let stored = base + std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
         assert!(
             status.offset >= acknowledged,
             "round {round}: acknowledged {acknowledged} but reported {}",
@@ -134,8 +134,9 @@ async fn uploads_survive_kill_9_at_random_points(kind: Kind) {
                 status.offset
             );
             let prefix = std::fs::read(&partial).expect("partial file");
+            let (base, offset) = (base as usize, status.offset as usize);
             assert!(
-                prefix[..status.offset as usize] == source[..status.offset as usize],
+                prefix[..offset - base] == source[base..offset],
                 "round {round}: the stored bytes are not the source's"
             );
         }
@@ -163,8 +164,9 @@ async fn uploads_survive_kill_9_at_random_points(kind: Kind) {
             // Before recovery: every acknowledged byte is on disk (a longer file
             // holds an unacknowledged tail, which the restart must cut off).
             // (No partial file: killed between the final rename and its answer.)
+            let (partial, base) = target.partial(&session.id);
             if let Ok(metadata) = std::fs::metadata(&partial) {
-                let on_disk = metadata.len();
+                let on_disk = base + metadata.len();
                 assert!(
                     on_disk >= acknowledged,
                     "round {round}: acknowledged {acknowledged}, {on_disk} on disk"
@@ -183,6 +185,9 @@ async fn uploads_survive_kill_9_at_random_points(kind: Kind) {
         .await
         .expect("the uploaded file");
     assert_eq!(sha256_hex(&stored), sha256_hex(source));
-    assert!(!partial.exists(), "partial data left behind");
+    assert!(
+        !target.partial(&session.id).0.exists(),
+        "partial data left behind"
+    );
     eprintln!("{kills} kills in {:?}", started.elapsed());
 }

@@ -27,7 +27,6 @@ const PATIENCE: Duration = Duration::from_secs(15);
 
 async fn idle_sessions_expire_and_their_bytes_are_reclaimed(kind: Kind) {
     let target = Target::new(kind).await;
-    let fixture = target.fixture();
     let server = serve_expiring(&target);
     let idle = create_in(&server, target.bucket(), "idle.bin", 100, None).await;
     assert_eq!(
@@ -36,7 +35,7 @@ async fn idle_sessions_expire_and_their_bytes_are_reclaimed(kind: Kind) {
             .status(),
         200
     );
-    let partial = fixture.path(&[".skiff", "partial", &idle.id]);
+    let (partial, _) = target.partial(&idle.id);
     assert!(partial.is_file());
 
     let busy = create_in(&server, target.bucket(), "busy.bin", 100, None).await;
@@ -68,7 +67,6 @@ async fn idle_sessions_expire_and_their_bytes_are_reclaimed(kind: Kind) {
 
 async fn sessions_that_expired_while_the_server_was_down_are_reclaimed_at_startup(kind: Kind) {
     let target = Target::new(kind).await;
-    let fixture = target.fixture();
     let mut server = serve_expiring(&target);
     let session = create_in(&server, target.bucket(), "gone.bin", 10, None).await;
     assert_eq!(
@@ -77,7 +75,7 @@ async fn sessions_that_expired_while_the_server_was_down_are_reclaimed_at_startu
             .status(),
         200
     );
-    let partial = fixture.path(&[".skiff", "partial", &session.id]);
+    let (partial, _) = target.partial(&session.id);
     server.kill();
     assert!(partial.is_file());
     std::thread::sleep(Duration::from_millis(1200));

@@ -23,14 +23,15 @@ const MIB: usize = 1 << 20;
 
 async fn parts_survive_kill_9_between_parts(kind: Kind) {
     let target = Target::new(kind).await;
+    let part = target.min_part();
     let mut server = target.serve_writable(&[]);
-    let data = pattern(3 * MIB + 7, 21);
+    let data = pattern(3 * part + 7, 21);
     let session = create_parts_in(
         &server,
         target.bucket(),
         "a.bin",
         data.len() as u64,
-        MIB as u64,
+        part as u64,
     )
     .await;
     for n in [1, 3] {
@@ -38,7 +39,7 @@ async fn parts_survive_kill_9_between_parts(kind: Kind) {
             &server,
             &session.url,
             n,
-            part_of(&data, MIB, n as usize),
+            part_of(&data, part, n as usize),
             &[],
         )
         .await;
@@ -49,14 +50,14 @@ async fn parts_survive_kill_9_between_parts(kind: Kind) {
     let now: UploadSession = status(&server, &session.url).await.json().await.unwrap();
     assert_eq!(
         (now.parts, now.offset),
-        (Some(vec![[1, 1], [3, 3]]), MIB as u64)
+        (Some(vec![[1, 1], [3, 3]]), part as u64)
     );
     for n in [2, 4] {
         let response = put_part(
             &server,
             &session.url,
             n,
-            part_of(&data, MIB, n as usize),
+            part_of(&data, part, n as usize),
             &[],
         )
         .await;
@@ -91,16 +92,17 @@ async fn complete_then_kill(
 
 async fn a_complete_cut_by_kill_9_can_be_repeated(kind: Kind) {
     let target = Target::new(kind).await;
+    let part = target.min_part();
     let mut server = target.serve_writable(&[]);
     for (round, delay) in [0, 1, 3, 8, 30].into_iter().enumerate() {
         let key = format!("f{round}.bin");
-        let data = pattern(4 * MIB, 30 + round as u64);
+        let data = pattern(4 * part, 30 + round as u64);
         let session = create_parts_in(
             &server,
             target.bucket(),
             &key,
             data.len() as u64,
-            MIB as u64,
+            part as u64,
         )
         .await;
         for n in 1..=4 {
@@ -108,7 +110,7 @@ async fn a_complete_cut_by_kill_9_can_be_repeated(kind: Kind) {
                 &server,
                 &session.url,
                 n,
-                part_of(&data, MIB, n as usize),
+                part_of(&data, part, n as usize),
                 &[],
             )
             .await;

@@ -192,6 +192,38 @@ impl Target {
         self.kind == Kind::Local
     }
 
+    /// The smallest part size a parts session here takes: S3's 5 MiB, 1 MiB
+    /// elsewhere (discovery's `min_part`).
+    pub fn min_part(&self) -> usize {
+        match self.kind {
+            Kind::S3 => 5 << 20,
+            Kind::Local | Kind::LocalMount => 1 << 20,
+        }
+    }
+
+    /// Where sequential session `id` keeps its unsent bytes on the server, and the
+    /// file offset they start at: the whole partial file for the default storage;
+    /// for a mounted one the tail after the 8 MiB parts already in the storage,
+    /// `<id>.t<parts>` (protocol notes, "Upload sessions into mounted storages").
+    pub fn partial(&self, id: &str) -> (PathBuf, u64) {
+        let dir = self.fixture.path(&[".skiff", "partial"]);
+        if self.kind == Kind::Local {
+            return (dir.join(id), 0);
+        }
+        let prefix = format!("{id}.t");
+        let sent = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                name.strip_prefix(&prefix)?.parse::<u64>().ok()
+            })
+            .max()
+            .unwrap_or(0);
+        (dir.join(format!("{prefix}{sent}")), sent * (8 << 20))
+    }
+
     /// The upload bucket of the storage (§2).
     pub fn bucket(&self) -> &'static str {
         match self.kind {

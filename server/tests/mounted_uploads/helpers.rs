@@ -57,11 +57,54 @@ pub async fn append(
     send(request).await
 }
 
-pub async fn put_part(server: &TestServer, url: &str, data: &[u8], n: usize) -> u16 {
+/// `PUT {url}/parts/{n}` with part `n` of `data` in parts of `part`; the status.
+pub async fn put_part(server: &TestServer, url: &str, data: &[u8], part: usize, n: usize) -> u16 {
     let request = client()
         .put(server.url(&format!("{url}/{PARTS_SEGMENT}/{n}")))
-        .body(part_of(data, MIB, n));
+        .body(part_of(data, part, n));
     send(request).await.status().as_u16()
+}
+
+/// The smallest part size `backend` takes: S3's 5 MiB, 1 MiB elsewhere.
+pub fn part_for(backend: &Backend) -> usize {
+    match backend {
+        Backend::S3 { .. } => 5 * MIB,
+        Backend::Local(_) => MIB,
+    }
+}
+
+/// The files waiting in the server's `.skiff/partial/` (sorted names).
+pub fn partial_files(root: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root.join(".skiff/partial"))
+        .expect("the partial folder")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// The mounted storage's files as the bucket listing shows them, once the
+/// background SHA-256 of every file is in (at most 20 s).
+pub async fn listed_with_sha256(server: &TestServer) -> skiff_protocol::FileList {
+    let url = server.url(&format!("{}/{NAME}", skiff_protocol::UPLOADS_PATH));
+    for _ in 0..200 {
+        let listed: skiff_protocol::FileList = send(client().get(&url))
+            .await
+            .json()
+            .await
+            .expect("a file list");
+        if listed.data.iter().all(|file| file.sha256.is_some()) {
+            return listed;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the background SHA-256s never arrived");
 }
 
 pub async fn complete(

@@ -6,12 +6,16 @@
 //! - `sessions.rs`: sequential and parts sessions, digests, listings, `kill -9`
 //! - `names.rs`: the mount's name in the default storage, unknown buckets, the
 //!   raw API and metadata on mounted paths
-//! - `outage.rs`: the S3 endpoint gone at completion, and back
+//! - `in_store.rs`: S3 sessions as real S3 multipart uploads (ListParts before
+//!   completion, sequential chunks regrouped into parts, `kill -9`)
+//! - `outage.rs`: the S3 endpoint gone at completion, between and inside parts,
+//!   and back
 //! - `scrub.rs`: the scrub of a mounted storage
 
 #[path = "../common/mod.rs"]
 mod common;
 mod helpers;
+mod in_store;
 mod names;
 mod outage;
 mod scrub;

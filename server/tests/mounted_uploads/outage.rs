@@ -1,11 +1,14 @@
-//! An S3 endpoint that goes away when a session completes, and comes back.
+//! An S3 endpoint that goes away (at completion, between parts, inside a part)
+//! and comes back.
 
 use skiff_protocol::{FileObject, UploadSession};
 
 use crate::common::seaweed::fresh_bucket;
 use crate::common::uploads::{pattern, sha256_hex};
 use crate::common::{client, expect_error, Fixture};
-use crate::helpers::{append, complete, put_part, send, serve_mounted, session, Backend, MIB};
+use crate::helpers::{
+    append, complete, part_for, put_part, send, serve_mounted, session, Backend, MIB,
+};
 
 /// A TCP forwarder in front of SeaweedFS that the test cuts (every connection
 /// dropped, nothing listening) and restores on the same port: the S3 endpoint
@@ -60,28 +63,35 @@ async fn forward(listener: tokio::net::TcpListener, target: std::net::SocketAddr
     }
 }
 
-/// An S3 endpoint that is down when a session completes: 503 with the session
-/// intact (sequential and parts), and the same completion succeeds once it is back.
-#[tokio::test]
-async fn an_s3_outage_at_completion_is_503_and_the_session_survives() {
+/// A server with an S3 mount whose endpoint goes through a [`Proxy`].
+async fn behind_a_proxy() -> (Proxy, Backend, Fixture, crate::common::TestServer) {
     let (bucket, seaweed) = fresh_bucket().await;
     let target = seaweed
         .endpoint
         .trim_start_matches("http://")
         .parse()
         .expect("SeaweedFS address");
-    let mut proxy = Proxy::start(target).await;
+    let proxy = Proxy::start(target).await;
     let backend = Backend::S3 {
         bucket,
         endpoint: proxy.endpoint(),
     };
     let fixture = Fixture::new();
     let server = serve_mounted(&fixture, &backend).await;
+    (proxy, backend, fixture, server)
+}
 
-    let data = pattern(MIB + MIB / 2, 3);
+/// An S3 endpoint that is down when a session completes: 503 with the session
+/// intact (sequential and parts), and the same completion succeeds once it is back.
+#[tokio::test]
+async fn an_s3_outage_at_completion_is_503_and_the_session_survives() {
+    let (mut proxy, backend, _fixture, server) = behind_a_proxy().await;
+    let part = part_for(&backend);
+    // Sequential: its first chunk fills the first 8 MiB store part.
+    let data = pattern(2 * part, 3);
     let sequential = session(&server, "seq.bin", data.len(), serde_json::json!({})).await;
     assert_eq!(
-        append(&server, &sequential.url, 0, &data[..MIB])
+        append(&server, &sequential.url, 0, &data[..9 * MIB])
             .await
             .status(),
         200
@@ -90,15 +100,15 @@ async fn an_s3_outage_at_completion_is_503_and_the_session_survives() {
         &server,
         "parts.bin",
         data.len(),
-        serde_json::json!({ "part_size": MIB }),
+        serde_json::json!({ "part_size": part }),
     )
     .await;
     for n in [1, 2] {
-        assert_eq!(put_part(&server, &parts.url, &data, n).await, 200);
+        assert_eq!(put_part(&server, &parts.url, &data, part, n).await, 200);
     }
 
     proxy.cut();
-    let last = append(&server, &sequential.url, MIB, &data[MIB..]).await;
+    let last = append(&server, &sequential.url, 9 * MIB, &data[9 * MIB..]).await;
     let refused = expect_error(last, 503, "the last chunk while S3 is down").await;
     assert_eq!(refused.error.code, "storage_unavailable");
     let now: UploadSession = send(client().get(server.url(&sequential.url)))
@@ -123,4 +133,96 @@ async fn an_s3_outage_at_completion_is_503_and_the_session_survives() {
         backend.stored("parts.bin").await.as_deref(),
         Some(&data[..])
     );
+}
+
+/// An S3 endpoint that goes away between parts and in the middle of one: that
+/// part or chunk is 503 and recorded nowhere; once S3 is back the sessions
+/// resume where they were and complete byte for byte.
+#[tokio::test]
+async fn an_s3_outage_between_and_inside_parts_is_503_and_the_session_resumes() {
+    let (mut proxy, backend, _fixture, server) = behind_a_proxy().await;
+    let part = part_for(&backend);
+    let data = pattern(3 * part + 7, 8);
+    let parts = session(
+        &server,
+        "parts.bin",
+        data.len(),
+        serde_json::json!({ "part_size": part }),
+    )
+    .await;
+    let sequential = session(&server, "seq.bin", data.len(), serde_json::json!({})).await;
+    assert_eq!(put_part(&server, &parts.url, &data, part, 1).await, 200);
+    assert_eq!(
+        append(&server, &sequential.url, 0, &data[..6 * MIB])
+            .await
+            .status(),
+        200
+    );
+
+    // Between parts: the endpoint is gone.
+    proxy.cut();
+    assert_eq!(put_part(&server, &parts.url, &data, part, 2).await, 503);
+    // This chunk completes the first 8 MiB store part, which cannot go.
+    let crossing = append(&server, &sequential.url, 6 * MIB, &data[6 * MIB..12 * MIB]).await;
+    expect_error(crossing, 503, "a chunk whose part cannot reach S3").await;
+    proxy.restore().await;
+
+    // Inside a part: the endpoint goes while the part's body is on its way.
+    let whole = crate::common::uploads::part_of(&data, part, 2);
+    let (head, tail) = (whole[..part / 2].to_vec(), whole[part / 2..].to_vec());
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let stream = futures_util::StreamExt::chain(
+        futures_util::stream::once(async move { Ok::<_, std::io::Error>(head) }),
+        futures_util::stream::once(async move {
+            let _ = released.await;
+            Ok(tail)
+        }),
+    );
+    let slow = send(
+        client()
+            .put(server.url(&format!("{}/parts/2", parts.url)))
+            .header("content-length", part.to_string())
+            .body(reqwest::Body::wrap_stream(stream)),
+    );
+    let slow = tokio::spawn(slow);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    proxy.cut();
+    release.send(()).expect("the part is still sending");
+    let cut = slow.await.expect("the request task");
+    assert_eq!(cut.status(), 503, "a part sent while S3 went away");
+
+    let now: UploadSession = send(client().get(server.url(&parts.url)))
+        .await
+        .json()
+        .await
+        .expect("the parts session");
+    assert_eq!(now.parts, Some(vec![[1, 1]]), "nothing recorded for part 2");
+    let now: UploadSession = send(client().get(server.url(&sequential.url)))
+        .await
+        .json()
+        .await
+        .expect("the sequential session");
+    assert_eq!(
+        now.offset,
+        6 * MIB as u64,
+        "the refused chunk left no trace"
+    );
+
+    proxy.restore().await;
+    for n in [2, 3, 4] {
+        assert_eq!(put_part(&server, &parts.url, &data, part, n).await, 200);
+    }
+    let done = complete(&server, &parts.url, serde_json::json!({})).await;
+    assert_eq!(done.status(), 200);
+    let mut offset = 6 * MIB;
+    for end in [12 * MIB, data.len()] {
+        let response = append(&server, &sequential.url, offset, &data[offset..end]).await;
+        assert_eq!(response.status(), 200, "chunk at {offset}");
+        offset = end;
+    }
+    assert_eq!(
+        backend.stored("parts.bin").await.as_deref(),
+        Some(&data[..])
+    );
+    assert_eq!(backend.stored("seq.bin").await.as_deref(), Some(&data[..]));
 }

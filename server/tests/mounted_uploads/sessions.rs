@@ -1,18 +1,20 @@
 //! Sessions into a mounted storage land in its backend with the right bytes,
 //! whatever the order of parts, across a `kill -9`, with digests checked.
 
-use skiff_protocol::{BucketList, FileList, FileObject, UploadSession, UPLOADS_PATH};
+use skiff_protocol::{BucketList, FileObject, UploadSession, UPLOADS_PATH};
 
 use crate::common::uploads::{content_hash, pattern, sha256_hex};
 use crate::common::{client, expect_error, Fixture};
 use crate::helpers::{
-    append, complete, create, put_part, send, serve_mounted, session, start, Backend, MIB, NAME,
+    append, complete, create, listed_with_sha256, part_for, partial_files, put_part, send,
+    serve_mounted, session, start, Backend, MIB, NAME,
 };
 
 /// Sequential and parts sessions, digests, the bucket listings, `If-None-Match`.
 async fn sessions_land_in_the_backend(backend: Backend) {
     let fixture = Fixture::new();
     let server = serve_mounted(&fixture, &backend).await;
+    let part = part_for(&backend);
 
     // Sequential, in two chunks, with the whole file's SHA-256 announced.
     let data = pattern(2 * MIB + 3, 7);
@@ -43,27 +45,27 @@ async fn sessions_land_in_the_backend(backend: Backend) {
     assert_eq!(sha256_hex(&stored), sha256);
 
     // Parts, out of order, part 1 sent twice; no digest asked for.
-    let data = pattern(2 * MIB + MIB / 2, 9);
+    let data = pattern(2 * part + part / 2, 9);
     let parts = session(
         &server,
         "docs/parts.bin",
         data.len(),
-        serde_json::json!({ "part_size": MIB }),
+        serde_json::json!({ "part_size": part }),
     )
     .await;
     for n in [3, 1, 1, 2] {
         assert_eq!(
-            put_part(&server, &parts.url, &data, n).await,
+            put_part(&server, &parts.url, &data, part, n).await,
             200,
             "part {n}"
         );
     }
-    let body = serde_json::json!({ "content_hash": content_hash(&data, MIB) });
+    let body = serde_json::json!({ "content_hash": content_hash(&data, part) });
     let done = complete(&server, &parts.url, body.clone()).await;
     assert_eq!(done.status(), 200);
-    let file: FileObject = done.json().await.expect("a file object");
-    // A mounted file's SHA-256 is computed as it is streamed into the store.
-    assert_eq!(file.sha256, Some(sha256_hex(&data)));
+    let mut file: FileObject = done.json().await.expect("a file object");
+    // The parts went straight into the storage: its SHA-256 is read back later.
+    assert_eq!(file.sha256, None);
     let again: FileObject = complete(&server, &parts.url, body)
         .await
         .json()
@@ -72,6 +74,26 @@ async fn sessions_land_in_the_backend(backend: Backend) {
     assert_eq!(again, file, "a repeated complete answers the same file");
     assert_eq!(
         backend.stored("docs/parts.bin").await.as_deref(),
+        Some(&data[..])
+    );
+    file.sha256 = Some(sha256_hex(&data));
+
+    // Parts with the whole file's SHA-256 announced: staged here, checked, placed.
+    let announced = session(
+        &server,
+        "docs/announced.bin",
+        data.len(),
+        serde_json::json!({ "part_size": part, "sha256": sha256_hex(&data) }),
+    )
+    .await;
+    for n in 1..=3 {
+        assert_eq!(put_part(&server, &announced.url, &data, part, n).await, 200);
+    }
+    let done = complete(&server, &announced.url, serde_json::json!({})).await;
+    let announced_file: FileObject = done.json().await.expect("a file object");
+    assert_eq!(announced_file.sha256, file.sha256);
+    assert_eq!(
+        backend.stored("docs/announced.bin").await.as_deref(),
         Some(&data[..])
     );
 
@@ -83,15 +105,14 @@ async fn sessions_land_in_the_backend(backend: Backend) {
         .unwrap();
     let names: Vec<_> = buckets.data.iter().map(|b| b.name.as_str()).collect();
     assert_eq!(names, ["default", NAME]);
-    let listed: FileList = send(client().get(server.url(&format!("{UPLOADS_PATH}/{NAME}"))))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = listed_with_sha256(&server).await;
     let keys: Vec<_> = listed.data.iter().map(|f| f.key.as_str()).collect();
-    assert_eq!(keys, ["docs/parts.bin", "docs/seq.bin"]);
-    assert_eq!(listed.data[0].id, file.id, "the id the session reported");
-    assert_eq!(listed.data[0].sha256, file.sha256);
+    assert_eq!(
+        keys,
+        ["docs/announced.bin", "docs/parts.bin", "docs/seq.bin"]
+    );
+    assert_eq!(listed.data[1].id, file.id, "the id the session reported");
+    assert_eq!(listed.data[1].sha256, file.sha256);
 
     // `If-None-Match: *` on an existing key.
     let taken = create(
@@ -110,11 +131,11 @@ async fn sessions_land_in_the_backend(backend: Backend) {
         &server,
         "bad.bin",
         data.len(),
-        serde_json::json!({ "part_size": MIB }),
+        serde_json::json!({ "part_size": part }),
     )
     .await;
     for n in 1..=3 {
-        assert_eq!(put_part(&server, &bad.url, &data, n).await, 200);
+        assert_eq!(put_part(&server, &bad.url, &data, part, n).await, 200);
     }
     let wrong = serde_json::json!({ "content_hash": "0".repeat(64) });
     let refused = complete(&server, &bad.url, wrong).await;
@@ -133,21 +154,23 @@ async fn sessions_land_in_an_s3_mount() {
 }
 
 /// `kill -9` between parts: the parts are still there after the restart, and
-/// the session completes into the store.
+/// the session completes into the store. They never stage on the server's disk.
 async fn parts_survive_kill_9(backend: Backend) {
     let fixture = Fixture::new();
     let mut server = serve_mounted(&fixture, &backend).await;
-    let data = pattern(3 * MIB + 11, 5);
+    let part = part_for(&backend);
+    let data = pattern(3 * part + 11, 5);
     let parts = session(
         &server,
         "big/a.bin",
         data.len(),
-        serde_json::json!({ "part_size": MIB, "sha256": sha256_hex(&data) }),
+        serde_json::json!({ "part_size": part }),
     )
     .await;
     for n in [1, 3] {
-        assert_eq!(put_part(&server, &parts.url, &data, n).await, 200);
+        assert_eq!(put_part(&server, &parts.url, &data, part, n).await, 200);
     }
+    assert_eq!(partial_files(fixture.root()), Vec::<String>::new());
     server.kill();
     let server = start(&fixture);
     let now: UploadSession = send(client().get(server.url(&parts.url)))
@@ -157,9 +180,10 @@ async fn parts_survive_kill_9(backend: Backend) {
         .expect("the session after the restart");
     assert_eq!(now.parts, Some(vec![[1, 1], [3, 3]]));
     for n in [2, 4] {
-        assert_eq!(put_part(&server, &parts.url, &data, n).await, 200);
+        assert_eq!(put_part(&server, &parts.url, &data, part, n).await, 200);
     }
-    let done = complete(&server, &parts.url, serde_json::json!({})).await;
+    let body = serde_json::json!({ "content_hash": content_hash(&data, part) });
+    let done = complete(&server, &parts.url, body).await;
     assert_eq!(done.status(), 200);
     let stored = backend.stored("big/a.bin").await.expect("placed");
     assert_eq!(sha256_hex(&stored), sha256_hex(&data));
@@ -204,7 +228,7 @@ async fn a_create_only_completion_meets_a_file() {
         assert_eq!(created.status(), 201, "create {key}");
         let created: UploadSession = created.json().await.expect("a session object");
         for n in [1, 2] {
-            assert_eq!(put_part(&server, &created.url, &data, n).await, 200);
+            assert_eq!(put_part(&server, &created.url, &data, MIB, n).await, 200);
         }
         std::fs::write(dir.path().join(key), there).expect("a file appears");
         let done = complete(&server, &created.url, serde_json::json!({})).await;
