@@ -14,8 +14,9 @@
 //! - `store.rs`: the redb database that makes sessions survive a crash
 //! - `listing.rs`: buckets and file objects
 //! - `buckets.rs`: the storages as buckets (§2, §5)
-//! - `in_store.rs`, `in_store_tail.rs`: sessions whose bytes go straight into
-//!   their mounted storage's multipart write (parts; sequential chunks regrouped)
+//! - `in_store.rs`, `in_store_parts.rs`, `in_store_tail.rs`: sessions whose
+//!   bytes go straight into their mounted storage's multipart write (planning,
+//!   completion, abort; a part streamed in; sequential chunks regrouped)
 //! - `resumable_sha.rs`: a whole-file SHA-256 that survives a restart
 //! - `mounted.rs`, `mounted_listing.rs`: completing a staged session into, and
 //!   listing, a mounted storage
@@ -28,6 +29,7 @@ pub mod buckets;
 mod committer;
 pub mod complete;
 mod in_store;
+mod in_store_parts;
 mod in_store_tail;
 pub mod listing;
 mod locks;

@@ -187,7 +187,7 @@ pub async fn put_part(
     };
     let (digest, tag) = if record.in_store.is_some() {
         // Straight into the storage's multipart write, checked on the way.
-        super::in_store::send_part(uploads, &record, n, limits, checksums, body).await?
+        super::in_store_parts::send_part(uploads, &record, n, limits, checksums, body).await?
     } else {
         let (copied, digest) = uploads
             .partial
