@@ -3,11 +3,16 @@
 //!
 //! Only `serde` is a dependency: this crate compiles unchanged for wasm32 and native.
 
+mod batch;
 mod files;
 mod path;
 mod storages;
 mod uploads;
 
+pub use batch::{
+    BatchAnswer, BatchItem, BatchResult, BATCH_CONTENT_TYPE, BATCH_HEADER_LIMIT, BATCH_MAX_ITEMS,
+    BATCH_PATH,
+};
 pub use files::{
     EntryKind, FileMetadata, MetadataValue, RawList, RawListEntry, RawStat, FORMAT_KEY,
     METADATA_BODY_LIMIT, METADATA_PATH, RAW_PATH,
@@ -64,6 +69,10 @@ pub struct Discovery {
     /// Smallest part size of parallel parts (§2.1); absent when parts are off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_part: Option<u64>,
+    /// Batch writes of many small files in one request (a Skiff extension,
+    /// `docs/protocol-notes.md`); absent when off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<String>,
     /// What the request's credentials may do here (v1.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<Role>>,

@@ -85,6 +85,7 @@ fn discovery_omits_features_that_are_off() {
         auth: Some(AuthScheme::None),
         max_chunk: None,
         min_part: None,
+        batch: None,
         roles: None,
     };
     let value = serde_json::to_value(&discovery).expect("serializes");
@@ -331,4 +332,23 @@ fn parts_sessions_and_complete_match_the_protocol_shape() {
     assert!(plain.get("parts").is_none() && plain.get("part_size").is_none());
     let complete: crate::UploadComplete = serde_json::from_value(json!({})).expect("empty");
     assert_eq!(complete, crate::UploadComplete::default());
+}
+
+#[test]
+fn a_batch_item_header_is_one_line_and_leaves_out_what_is_off() {
+    let item = BatchItem {
+        path: "/docs/a%20b.txt".into(),
+        size: 10,
+        digest: None,
+        create_only: false,
+        if_match: None,
+    };
+    let line = serde_json::to_string(&item).expect("serializes");
+    assert_eq!(line, r#"{"path":"/docs/a%20b.txt","size":10}"#);
+    let full: BatchItem = serde_json::from_str(
+        r#"{"path":"/x","size":0,"digest":"sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:","create_only":true}"#,
+    )
+    .expect("parses");
+    assert!(full.create_only);
+    assert!(!serde_json::to_string(&full).expect("serializes").contains('\n'));
 }

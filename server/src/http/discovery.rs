@@ -5,7 +5,7 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use skiff_protocol::{
-    AuthScheme, Discovery, Role, METADATA_PATH, RAW_PATH, STORAGES_PATH, UPLOADS_PATH,
+    AuthScheme, Discovery, Role, BATCH_PATH, METADATA_PATH, RAW_PATH, STORAGES_PATH, UPLOADS_PATH,
 };
 
 use crate::config::tokens::Grant;
@@ -44,6 +44,8 @@ pub async fn discovery(
         max_chunk: state.writable().then(|| state.max_chunk()),
         // Parallel parts (§2.1) need room for at least one part per request.
         min_part: (state.writable() && state.max_chunk() >= MIN_PART).then_some(MIN_PART),
+        // Batches (many `PUT`s in one request) wherever `PUT` works.
+        batch: state.writable().then(|| BATCH_PATH.to_owned()),
         roles: Some(roles(&state, grant.map(|Extension(grant)| grant).as_ref())),
     };
     let mut response = json_response(StatusCode::OK, &discovery);

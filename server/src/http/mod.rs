@@ -15,6 +15,7 @@
 
 pub mod app_shell;
 mod auth;
+mod batch;
 pub mod conditional;
 pub mod digest;
 mod discovery;

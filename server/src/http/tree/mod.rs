@@ -49,7 +49,8 @@ pub async fn tree(
     }
 }
 
-async fn serve_tree(
+/// The tree's answer to one request (also each item of a batch, `super::batch`).
+pub(crate) async fn serve_tree(
     state: &AppState,
     grant: &Grant,
     method: &Method,
