@@ -3,7 +3,8 @@
 //! and a folder of the default storage dragged onto the mount's folder in the tree land
 //! in the bucket (read back with a plain S3 client, not through skiff-server) and leave
 //! the disk; Undo brings them back. Copy to… from the mount into a folder of the default
-//! storage shows its bytes in the progress and puts the same bytes on disk.
+//! storage shows its bytes in the progress and puts the same bytes on disk; Move to… of
+//! one big file out of the mount keeps its progress up while it is in flight.
 
 mod browser;
 #[allow(dead_code)]
@@ -168,5 +169,40 @@ async fn moves_and_copies_cross_between_the_disk_and_an_s3_mount() {
         object(&s3, "big.bin").await.is_some(),
         "a copy keeps its source"
     );
+
+    // Move to… of one big file out of the mount: while it is in flight the progress
+    // stays, with an indeterminate bar (one entry tells nothing until it is done).
+    browser.click_row("big.bin", None).await;
+    browser
+        .wait_until(
+            "big.bin alone selected",
+            "document.querySelectorAll('[role=row][aria-selected=true]').length === 1
+                && document.querySelector('[role=row][data-name=\"big.bin\"]')
+                    ?.getAttribute('aria-selected') === 'true'",
+        )
+        .await;
+    click_button(&browser, "Move to…").await;
+    answer_dialog(&browser, "/").await;
+    let progress = wait_for_toast(&browser, "Moving “big.bin” (").await;
+    assert!(
+        progress.contains("0 of 1 · 0 B of 48 MiB)"),
+        "the progress {progress:?}"
+    );
+    let bar = browser
+        .client
+        .execute(
+            "const bar = document.querySelector('[data-progress] progress');
+             return bar ? bar.hasAttribute('value') : null",
+            vec![],
+        )
+        .await
+        .expect("read the bar");
+    assert_eq!(bar, serde_json::json!(false), "an indeterminate bar");
+    wait_for_toast(&browser, "Moved “big.bin” to /.").await;
+    assert!(
+        read(root, "big.bin") == big,
+        "the moved big.bin's bytes differ"
+    );
+    wait_for_object(&s3, "big.bin", false).await;
     browser.close().await;
 }
