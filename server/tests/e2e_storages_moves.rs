@@ -4,7 +4,8 @@
 //! in the bucket (read back with a plain S3 client, not through skiff-server) and leave
 //! the disk; Undo brings them back. Copy to… from the mount into a folder of the default
 //! storage shows its bytes in the progress and puts the same bytes on disk; Move to… of
-//! one big file out of the mount keeps its progress up while it is in flight.
+//! one big file out of the mount keeps its progress up while it is in flight; the
+//! server's refusal to move the mount itself is shown in its own words.
 
 mod browser;
 #[allow(dead_code)]
@@ -204,5 +205,28 @@ async fn moves_and_copies_cross_between_the_disk_and_an_s3_mount() {
         "the moved big.bin's bytes differ"
     );
     wait_for_object(&s3, "big.bin", false).await;
+
+    // The server's refusal reads as its own words: a storage's top folder stays put.
+    browser.open(&format!("{}/", server.url)).await;
+    browser
+        .wait_for_rows(&["cloud", "docs", "inbox", "big.bin", "note.txt"])
+        .await;
+    browser.click_row("cloud", None).await;
+    browser
+        .drag(
+            "[role=row][data-name=\"cloud\"]",
+            "[role=row][data-name=\"inbox\"]",
+        )
+        .await;
+    let refused = wait_for_toast(&browser, "Moved 0 of 1 items").await;
+    assert!(
+        refused.contains("“cloud”: A storage's top folder cannot be moved"),
+        "the refusal {refused:?}"
+    );
+    assert!(!root.join("inbox/cloud").exists(), "the mount moved");
+    assert_eq!(
+        object(&s3, "small.txt").await.as_deref(),
+        Some(&b"small"[..])
+    );
     browser.close().await;
 }
