@@ -167,6 +167,21 @@ async fn two_thousand_small_files_dropped_as_a_folder_land_byte_for_byte() {
             .unwrap_or_else(|e| panic!("{relative} did not arrive: {e}"));
         assert_eq!(uploaded, bytes, "{relative}");
     }
+    // Batches: tens of requests for 2,000 files, not one each.
+    let uploads = browser
+        .client
+        .execute(
+            "return performance.getEntriesByType('resource')
+                .filter(e => e.initiatorType === 'xmlhttprequest').length",
+            vec![],
+        )
+        .await
+        .expect("count the page's requests");
+    let uploads = uploads.as_u64().expect("a count");
+    assert!(
+        uploads <= 100,
+        "2,000 small files took {uploads} requests; batches should take ~20"
+    );
     browser.close().await;
 }
 

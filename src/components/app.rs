@@ -193,11 +193,13 @@ fn connect_uploads(
                     uploads: Some(uploads),
                     max_chunk,
                     min_part,
+                    batch,
                     ..
                 }) => UploadRoute::Sessions {
                     endpoint: format!("{server}{uploads}"),
                     max_chunk,
                     min_part,
+                    batch: batch.map(|batch| format!("{server}{batch}")),
                 },
                 _ => UploadRoute::Put,
             }),

@@ -25,6 +25,8 @@ pub enum Route {
         max_chunk: Option<u64>,
         /// Discovery's `min_part`: present when the server takes parallel parts (§2.1).
         min_part: Option<u64>,
+        /// `{server}{batch}`: present when the server takes batches of small files.
+        batch: Option<String>,
     },
     /// Plain RFSAPI: `PUT` the whole file (no resume).
     Put,
@@ -57,6 +59,14 @@ impl Method {
 }
 
 impl Route {
+    /// Where batches of small files go, if the server takes them.
+    pub fn batch_url(&self) -> Option<&str> {
+        match self {
+            Self::Sessions { batch, .. } => batch.as_deref(),
+            Self::Put => None,
+        }
+    }
+
     /// The method for a file of `size` bytes.
     pub fn method_for(&self, size: u64) -> Method {
         match self {
@@ -215,6 +225,7 @@ mod tests {
             endpoint: "http://s/.skiff/v1/files".into(),
             max_chunk,
             min_part,
+            batch: None,
         }
     }
 

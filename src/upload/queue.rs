@@ -2,6 +2,7 @@
 //! with pause, resume, cancel and retry per file and for all. Provided as context.
 
 use crate::upload::drop_zone::PickedFile;
+use crate::upload::engine::batch::{BATCH_BYTES, BATCH_FILES, BATCH_FILE_MAX};
 use crate::upload::engine::{self, Route};
 use crate::upload::handles::{self, Restored};
 use crate::upload::item::{UploadItem, UploadStatus};
@@ -20,6 +21,8 @@ const MAX_PARALLEL: usize = 8;
 /// Small files (one request each, see `plan::Method::Small`) at once: each costs a round
 /// trip and a durable write rather than bandwidth, so many overlap well.
 pub const SMALL_PARALLEL: usize = 16;
+/// Batches of small files in flight at once (each is one request of many files).
+const BATCH_PARALLEL: usize = 4;
 /// How often the panel's totals are refreshed while uploads run.
 const TICK_EVERY_MS: u64 = 200;
 /// While files are still uploading, `completed` (which refreshes the listing) is bumped
@@ -266,6 +269,12 @@ impl UploadQueue {
 
     /// [`UploadQueue::pump`] for one kind of file (`small` or not).
     fn pump_kind(self, route: &Route, small: bool, limit: usize) {
+        if small {
+            if let Some(url) = route.batch_url() {
+                self.pump_batches(route, url);
+                return;
+            }
+        }
         let pick = move |pair: (usize, usize)| if small { pair.1 } else { pair.0 };
         let mut index = pick(self.scan_from.get_value());
         while pick(self.active.get_value()) < limit {
@@ -278,19 +287,7 @@ impl UploadQueue {
             {
                 continue;
             }
-            self.count_active(small, true);
-            item.status.set(UploadStatus::Uploading);
-            let server = self.server.get_value();
-            let route = route.clone();
-            spawn_local(async move {
-                engine::run(item, server, route).await;
-                self.count_active(small, false);
-                if item.status.get_untracked() == UploadStatus::Done {
-                    self.unannounced.update_value(|(count, _)| *count += 1);
-                }
-                self.pump();
-                self.announce_completed();
-            });
+            self.start_one(item, route, small);
         }
         self.scan_from.update_value(|pair| {
             if small {
@@ -299,6 +296,82 @@ impl UploadQueue {
                 pair.0 = index;
             }
         });
+    }
+
+    /// Small files on a server that takes batches: up to [`BATCH_PARALLEL`] requests in
+    /// flight, each with the next queued files (up to `BATCH_FILES` and `BATCH_BYTES`); a
+    /// small file over `BATCH_FILE_MAX` goes alone.
+    fn pump_batches(self, route: &Route, url: &str) {
+        let mut index = self.scan_from.get_value().1;
+        while self.active.get_value().1 < BATCH_PARALLEL {
+            let mut batch = Vec::new();
+            let mut bytes = 0;
+            while let Some(item) = self.items.with_untracked(|items| items.get(index).copied()) {
+                if !item.status.get_untracked().is_pending()
+                    || !route.method_for(item.size).is_small()
+                {
+                    index += 1;
+                    continue;
+                }
+                let full = batch.len() >= BATCH_FILES || bytes + item.size > BATCH_BYTES;
+                if item.size > BATCH_FILE_MAX || (full && !batch.is_empty()) {
+                    break;
+                }
+                bytes += item.size;
+                batch.push(item);
+                index += 1;
+            }
+            if !batch.is_empty() {
+                self.start_batch(batch, url.to_owned());
+                continue;
+            }
+            // Nothing to batch: the next file is a bigger small one, or there is none.
+            let Some(item) = self.items.with_untracked(|items| items.get(index).copied()) else {
+                break;
+            };
+            index += 1;
+            self.start_one(item, route, true);
+        }
+        self.scan_from.update_value(|pair| pair.1 = index);
+    }
+
+    /// Starts the engine on one queued file.
+    fn start_one(self, item: UploadItem, route: &Route, small: bool) {
+        self.count_active(small, true);
+        item.status.set(UploadStatus::Uploading);
+        let server = self.server.get_value();
+        let route = route.clone();
+        spawn_local(async move {
+            engine::run(item, server, route).await;
+            self.finished(&[item], small);
+        });
+    }
+
+    /// Starts one batch of small files (one slot among the small ones).
+    fn start_batch(self, items: Vec<UploadItem>, url: String) {
+        self.count_active(true, true);
+        for item in &items {
+            item.status.set(UploadStatus::Uploading);
+        }
+        let server = self.server.get_value();
+        spawn_local(async move {
+            engine::batch::run(items.clone(), server, url).await;
+            self.finished(&items, true);
+        });
+    }
+
+    /// After an engine run: frees its slot, counts what is done, starts more.
+    fn finished(self, items: &[UploadItem], small: bool) {
+        self.count_active(small, false);
+        let done = items
+            .iter()
+            .filter(|item| item.status.get_untracked() == UploadStatus::Done)
+            .count() as u64;
+        if done > 0 {
+            self.unannounced.update_value(|(count, _)| *count += done);
+        }
+        self.pump();
+        self.announce_completed();
     }
 
     /// Bumps `completed` for the files done since the last bump: now if the queue is idle,

@@ -1,6 +1,7 @@
 //! Moves one file's bytes, by the method `plan` picks for its size and the server:
 //! - `small`: one `PUT` on the tree with `Content-Digest` (§2.2), or without a digest for
 //!   a large file on a plain RFSAPI server;
+//! - `batch`: many small files in one request, each as its own `PUT` would be;
 //! - `parts`: a §2.1 session, several parts in flight, verified by `content_hash`;
 //! - `sequential`: a §2 session chunk after chunk (servers without parts).
 //!
@@ -9,6 +10,7 @@
 //! advances on request and promise completions only, never on timers (hidden tabs
 //! throttle those), except to wait before a retry.
 
+pub mod batch;
 mod part;
 mod parts;
 mod sequential;
@@ -60,6 +62,11 @@ pub async fn run(item: UploadItem, server: String, route: Route) {
         }
         (Route::Put, _) => Err(Stop::Failed("this server takes whole files only".into())),
     };
+    finish(item, outcome);
+}
+
+/// Records how an upload ended in its status.
+fn finish(item: UploadItem, outcome: Result<(), Stop>) {
     match outcome {
         Ok(()) => {
             item.sent.set(item.size);

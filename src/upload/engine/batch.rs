@@ -1,0 +1,187 @@
+//! Many small files in one request (`POST {batch}`, docs/protocol-notes.md "Batch
+//! writes"): each file is one item, exactly the `PUT` `small.rs` would send (its
+//! `Content-Digest`, `If-None-Match: *` unless the user chose Replace), so a folder of
+//! thousands of tiny files costs the page tens of requests instead of thousands.
+//!
+//! Tiny files travel from memory (they are read to be hashed anyway); bigger ones as the
+//! `File` itself inside the body `Blob`. The answer says what became of each file: done,
+//! a conflict (asked or settled as for one `PUT`), or a failure in the server's words.
+//! Whatever the batch could not settle (no answer, a server error, a damaged file, a new
+//! name after "keep both") goes again on its own through `small.rs`, with its retries.
+
+use super::{error_message, finish, open, refuses_existing, settle_conflict, small, Stop};
+use crate::upload::browser_io::{bytes_and_sha256, sha256_of};
+use crate::upload::digest::content_digest;
+use crate::upload::item::{UploadItem, UploadStatus};
+use crate::upload::policy::{recovery_for, Recovery};
+use crate::upload::xhr::XhrFailure;
+use leptos::prelude::*;
+use skiff_protocol::{BatchAnswer, BatchItem, BatchResult, ErrorBody, BATCH_CONTENT_TYPE};
+use wasm_bindgen::JsValue;
+use web_sys::{Blob, BlobPropertyBag, File};
+
+/// Most files in one batch.
+pub const BATCH_FILES: usize = 100;
+/// Most bytes of files in one batch.
+pub const BATCH_BYTES: u64 = 8 << 20;
+/// Files up to this size go in batches; bigger small files go alone.
+pub const BATCH_FILE_MAX: u64 = 1 << 20;
+/// Files up to this size are read into memory for the body (see `small::FROM_MEMORY`).
+const FROM_MEMORY: u64 = 64 * 1024;
+
+/// One file of the batch, ready to go.
+struct Entry {
+    item: UploadItem,
+    token: u64,
+    file: File,
+}
+
+/// Uploads `items` (small files the queue marked `Uploading`) in one batch to `url`,
+/// then settles each as its own upload would.
+pub async fn run(items: Vec<UploadItem>, server: String, url: String) {
+    let mut entries = Vec::with_capacity(items.len());
+    for item in items {
+        let Some(file) = item.file.get_value() else {
+            item.status.set(UploadStatus::NeedsFile);
+            continue;
+        };
+        let token = item
+            .run
+            .try_update_value(|run| {
+                *run += 1;
+                *run
+            })
+            .unwrap_or_default();
+        entries.push(Entry { item, token, file });
+    }
+    let parts = js_sys::Array::new();
+    let mut sent = Vec::with_capacity(entries.len());
+    for entry in entries {
+        match body_of(&entry).await {
+            Some((header, bytes)) => {
+                parts.push(&JsValue::from_str(&header));
+                parts.push(&bytes);
+                sent.push(entry);
+            }
+            None => finish(entry.item, Err(super::unreadable())),
+        }
+    }
+    if sent.is_empty() {
+        return;
+    }
+    let answer = send(&sent, &parts, &server, &url).await;
+    let results = match answer {
+        Ok(results) if results.len() == sent.len() => results,
+        // No usable answer (lost, refused, a server error): each file on its own.
+        _ => {
+            alone(sent, &server).await;
+            return;
+        }
+    };
+    let mut again = Vec::new();
+    for (entry, result) in sent.into_iter().zip(results) {
+        match settle(&entry, &result) {
+            Settled::Done(outcome) => finish(entry.item, outcome),
+            Settled::Again => again.push(entry),
+        }
+    }
+    alone(again, &server).await;
+}
+
+/// The item's header line and its bytes (the `File`, or its bytes when tiny).
+async fn body_of(entry: &Entry) -> Option<(String, JsValue)> {
+    let item = entry.item;
+    let (digest, bytes) = if item.size <= FROM_MEMORY {
+        let (bytes, digest) = bytes_and_sha256(&entry.file).await?;
+        (digest, JsValue::from(bytes))
+    } else {
+        let digest = sha256_of(&entry.file).await?;
+        (digest, JsValue::from(entry.file.clone()))
+    };
+    let header = BatchItem {
+        path: item.target.with_value(|target| target.to_url_path()),
+        size: item.size,
+        digest: Some(content_digest(&digest)),
+        create_only: refuses_existing(item),
+        if_match: None,
+    };
+    let mut line = serde_json::to_string(&header).ok()?;
+    line.push('\n');
+    Some((line, bytes))
+}
+
+/// Sends the batch; the per-file results, or why there are none.
+async fn send(
+    sent: &[Entry],
+    parts: &js_sys::Array,
+    server: &str,
+    url: &str,
+) -> Result<Vec<BatchResult>, Stop> {
+    let options = BlobPropertyBag::new();
+    options.set_type(BATCH_CONTENT_TYPE);
+    let blob = Blob::new_with_str_sequence_and_options(parts, &options)
+        .map_err(|_| Stop::Failed("the browser refused to build the request".into()))?;
+    let request = open("POST", url, server)?.header("Content-Type", BATCH_CONTENT_TYPE);
+    let numbers: Vec<u64> = sent
+        .iter()
+        .map(|entry| entry.item.track(request.abort_handle()))
+        .collect();
+    let result = request.send_blob_quietly(&blob).await;
+    for (entry, number) in sent.iter().zip(numbers) {
+        entry.item.untrack(number);
+    }
+    match result {
+        Ok(answer) if answer.status == 200 => serde_json::from_str::<BatchAnswer>(&answer.body)
+            .map(|answer| answer.results)
+            .map_err(|_| Stop::Failed("the server's batch answer could not be read".into())),
+        Ok(answer) => Err(Stop::Failed(error_message(Some(answer.status), &answer.body))),
+        Err(XhrFailure::Aborted) => Err(Stop::ByUser),
+        Err(XhrFailure::Network) => Err(Stop::Failed("connection lost".into())),
+    }
+}
+
+enum Settled {
+    /// The file's upload is over (or waits for the user), as `finish` records it.
+    Done(Result<(), Stop>),
+    /// Send it again on its own.
+    Again,
+}
+
+/// What one file's result means, as `small.rs` would read the same answer to its `PUT`.
+fn settle(entry: &Entry, result: &BatchResult) -> Settled {
+    let item = entry.item;
+    if !super::still_wanted(item, entry.token) {
+        return Settled::Done(Err(Stop::ByUser));
+    }
+    match result.status {
+        200..=299 => Settled::Done(Ok(())),
+        // The name exists: ask, skip, or (keep both) go again under the new name.
+        412 => match settle_conflict(item, &mut 0) {
+            Ok(()) => Settled::Again,
+            Err(stop) => Settled::Done(Err(stop)),
+        },
+        status if recovery_for(Some(status)) == Recovery::Retry => Settled::Again,
+        status => {
+            let body = result
+                .error
+                .clone()
+                .map(|error| serde_json::to_string(&ErrorBody { error }).unwrap_or_default())
+                .unwrap_or_default();
+            Settled::Done(Err(Stop::Failed(error_message(Some(status), &body))))
+        }
+    }
+}
+
+/// Each of `entries` as its own upload (`small.rs`), all at once.
+async fn alone(entries: Vec<Entry>, server: &str) {
+    let uploads = entries.into_iter().map(|entry| async move {
+        let Entry { item, token, file } = entry;
+        // Paused or cancelled meanwhile: leave it as the user set it.
+        if !super::still_wanted(item, token) {
+            return;
+        }
+        let outcome = small::upload(item, token, &file, server, true).await;
+        finish(item, outcome);
+    });
+    futures::future::join_all(uploads).await;
+}
