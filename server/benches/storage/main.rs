@@ -5,7 +5,8 @@
 //!    (`curl -T` → `PUT /MOUNT/big.bin`, release build) vs straight to SeaweedFS with
 //!    `object_store`'s multipart writer; three interleaved rounds, medians, the
 //!    throughput ratio (goal ≥ 0.8×), skiff-server's peak resident memory meanwhile,
-//!    and every object's size checked in the bucket;
+//!    and every object's size checked in the bucket; and the same file as a §2.1 parts
+//!    session (`parts.rs`, 8 MiB parts, 4 in flight), whose parts are S3 parts;
 //! 2. `listing.rs`: a folder of 10,000 objects of 10 B, listed through skiff-server
 //!    (RFSAPI, the whole JSON body read, parsed and counted) vs a direct ListObjectsV2
 //!    walk of that prefix (every page); three interleaved rounds after a warm-up, the
@@ -24,6 +25,7 @@ mod seaweed;
 mod support;
 
 mod listing;
+mod parts;
 mod server;
 mod upload;
 

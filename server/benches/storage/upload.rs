@@ -3,7 +3,9 @@
 //! straight to SeaweedFS by a plain multipart client (`object_store`'s `WriteMultipart`,
 //! 8 MiB parts, 4 in flight, as `aws s3 cp`'s 8 MiB parts). Rounds alternate which goes
 //! first; each object's size is checked in the bucket, then it is deleted. skiff-server's
-//! resident memory is sampled meanwhile: nothing may hold a whole file.
+//! resident memory is sampled meanwhile: nothing may hold a whole file. Each round also
+//! sends the file as a parts session (`parts.rs`: what the app does), straight into an
+//! S3 multipart upload underneath, against the same direct client.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -17,12 +19,13 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStoreExt, WriteMultipart};
 use tokio::io::AsyncReadExt;
 
+use crate::parts::{parts_upload, IN_FLIGHT, PART as PARTS_PART};
 use crate::server::{proc_status_bytes, Skiff};
 use crate::support::{median, mib_label, mib_per_s, time_and_rate, GIB, MIB};
 use crate::{progress, Row, MOUNT, PREFIX, ROUNDS};
 
 /// The file's size.
-const BIG: u64 = GIB;
+pub const BIG: u64 = GIB;
 /// The direct client's part size.
 const PART: usize = 8 * MIB as usize;
 /// The direct client's parts in flight.
@@ -40,7 +43,7 @@ pub async fn measure(skiff: &Skiff, s3: &AmazonS3) -> Vec<Row> {
     let big = sources.path().join("big.bin");
     write_big_file(&big);
     let rss_before = skiff.memory("VmRSS");
-    let (mut direct, mut through) = (Vec::new(), Vec::new());
+    let (mut direct, mut through, mut parts) = (Vec::new(), Vec::new(), Vec::new());
     let mut peak_rss = 0;
     for round in 1..=ROUNDS {
         let direct_first = round % 2 == 1;
@@ -63,10 +66,17 @@ pub async fn measure(skiff: &Skiff, s3: &AmazonS3) -> Vec<Row> {
                 peak_rss = peak_rss.max(rss);
             }
         }
+        let took = parts_upload(skiff, s3, &big).await;
+        progress(&format!(
+            "round {round}: parts session {}",
+            time_and_rate(BIG, took)
+        ));
+        parts.push(took);
     }
     let high_water = skiff.memory("VmHWM");
-    let (direct, through) = (median(&direct), median(&through));
+    let (direct, through, parts) = (median(&direct), median(&through), median(&parts));
     let ratio = mib_per_s(BIG, through) / mib_per_s(BIG, direct);
+    let parts_ratio = mib_per_s(BIG, parts) / mib_per_s(BIG, direct);
     vec![
         (
             format!(
@@ -86,6 +96,18 @@ pub async fn measure(skiff: &Skiff, s3: &AmazonS3) -> Vec<Row> {
             "S3 upload 1 GiB: through skiff-server vs direct (throughput ratio, goal ≥ 0.8×)"
                 .to_owned(),
             format!("{ratio:.2}×"),
+        ),
+        (
+            format!(
+                "S3 upload 1 GiB: parts session → skiff-server → S3 multipart upload \
+                 ({} parts, {IN_FLIGHT} in flight, median of {ROUNDS})",
+                mib_label(PARTS_PART as f64)
+            ),
+            time_and_rate(BIG, parts),
+        ),
+        (
+            "S3 upload 1 GiB: parts session vs direct (throughput ratio)".to_owned(),
+            format!("{parts_ratio:.2}×"),
         ),
         (
             "S3 upload 1 GiB: skiff-server peak RSS during its uploads (VmRSS every 50 ms)"
@@ -218,7 +240,7 @@ async fn skiff_upload(skiff: &Skiff, s3: &AmazonS3, big: &Path) -> (Duration, u6
 }
 
 /// The object at `key` has the file's size; then it goes, so every round starts alike.
-async fn check_and_delete(s3: &AmazonS3, key: &ObjectPath) {
+pub async fn check_and_delete(s3: &AmazonS3, key: &ObjectPath) {
     let meta = s3.head(key).await.expect("HEAD the uploaded object");
     assert_eq!(meta.size, BIG, "{key} in the bucket has the wrong size");
     s3.delete(key).await.expect("delete the uploaded object");
