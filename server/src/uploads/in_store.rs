@@ -310,7 +310,12 @@ async fn hash_placed(uploads: &Arc<Uploads>, record: &SessionRecord) -> Result<(
     }
     let path = key_path(&record.key)?;
     let part_size = record.part_size.unwrap_or(S3_MIN_PART);
-    let (sha256, _) = stored_digests(&store, &path, part_size).await?;
+    let (sha256, _) = match stored_digests(&store, &path, part_size).await {
+        Ok(digests) => digests,
+        // Deleted before its turn came: nothing to record.
+        Err(StoreError::NotFound) => return Ok(()),
+        Err(error) => return Err(error.into()),
+    };
     if store.stat(&path).await?.etag != known.etag {
         return Ok(());
     }
