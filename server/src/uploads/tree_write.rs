@@ -11,15 +11,15 @@ use tokio::io::BufWriter;
 
 use super::body::{copy_body, hex, verify, RequestBody, WRITE_BUFFER};
 use super::session::{now_ms, Uploads};
-use super::store::{FileRecord, FILES};
+use super::store::FileRecord;
 use crate::blocking::blocking;
-use crate::catalog::group_commit::{ExtraRows, WrittenFile};
+use crate::catalog::checksums::record_rows;
+use crate::catalog::group_commit::WrittenFile;
 use crate::catalog::ids::Known;
 use crate::disk::entry::{etag, mime_for_name};
 use crate::disk::paths::resolve_blocking;
 use crate::disk::place::{exists, key_of, place, place_new, prepare_target, sync_dir};
 use crate::disk::space::ensure_room;
-use crate::error::store_error;
 use crate::error::AppError;
 
 /// What a whole-file write did.
@@ -188,23 +188,10 @@ fn record_written(
     replaced: bool,
     record: FileRecord,
 ) -> Result<Known, AppError> {
-    let row_key = key.to_owned();
-    let extra: ExtraRows = Box::new(move |txn, known| {
-        let record = FileRecord {
-            id: known.id.clone(),
-            ..record.clone()
-        };
-        let bytes = serde_json::to_vec(&record).map_err(store_error)?;
-        let mut files = txn.open_table(FILES).map_err(store_error)?;
-        files
-            .insert(row_key.as_str(), bytes.as_slice())
-            .map_err(store_error)?;
-        Ok(())
-    });
     uploads.ids().commit_written(WrittenFile {
         key: key.to_owned(),
         replaced,
-        extra,
+        extra: record_rows(key.to_owned(), record),
     })
 }
 

@@ -227,27 +227,27 @@ impl S3Store {
 
     /// Every file below `prefix` (or `prefix` itself), depth first in key order.
     pub(super) fn walk_files(&self, prefix: &TreePath) -> EntryStream {
-        let (sender, mut receiver) = mpsc::channel(WALK_BUFFER);
-        let store = self.clone();
-        let prefix = prefix.clone();
-        tokio::spawn(async move {
-            if let Err(error) = store.walk_into(&prefix, &sender).await {
-                let _ = sender.send(Err(error)).await;
-            }
-        });
-        Box::pin(futures_util::stream::poll_fn(move |cx| {
-            receiver.poll_recv(cx)
-        }))
+        self.walk_with(prefix, false)
     }
 
     /// Every file and folder below `prefix` (or `prefix` itself if it is a
     /// file), depth first in key order, each folder just before its children.
     pub(super) fn walk_everything(&self, prefix: &TreePath) -> EntryStream {
+        self.walk_with(prefix, true)
+    }
+
+    /// The walk as a stream fed by a task, `folders` included or not.
+    fn walk_with(&self, prefix: &TreePath, folders: bool) -> EntryStream {
         let (sender, mut receiver) = mpsc::channel(WALK_BUFFER);
         let store = self.clone();
         let prefix = prefix.clone();
         tokio::spawn(async move {
-            if let Err(error) = store.walk_everything_into(&prefix, &sender).await {
+            let walked = if folders {
+                store.walk_everything_into(&prefix, &sender).await
+            } else {
+                store.walk_into(&prefix, &sender).await
+            };
+            if let Err(error) = walked {
                 let _ = sender.send(Err(error)).await;
             }
         });
