@@ -350,5 +350,7 @@ fn a_batch_item_header_is_one_line_and_leaves_out_what_is_off() {
     )
     .expect("parses");
     assert!(full.create_only);
-    assert!(!serde_json::to_string(&full).expect("serializes").contains('\n'));
+    assert!(!serde_json::to_string(&full)
+        .expect("serializes")
+        .contains('\n'));
 }

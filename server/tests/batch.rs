@@ -83,7 +83,11 @@ async fn every_item_lands_as_its_own_put_would(kind: Kind) {
     assert_eq!(answer.results.len(), items.len());
     for ((sent, contents), result) in items.iter().zip(&answer.results) {
         assert_eq!(result.path, sent.path, "results come in order");
-        let expected = if sent.path.ends_with("old.txt") { 200 } else { 201 };
+        let expected = if sent.path.ends_with("old.txt") {
+            200
+        } else {
+            201
+        };
         assert_eq!(result.status, expected, "{}: {:?}", sent.path, result.error);
         let file = result.file.as_ref().expect("the stored entry");
         assert_eq!(file.size, contents.len() as u64);
@@ -95,7 +99,10 @@ async fn every_item_lands_as_its_own_put_would(kind: Kind) {
         assert_eq!(stored.as_deref(), Some(&expected[..]), "file {n}");
     }
     assert_eq!(target.read(&["big.bin"]).await.as_deref(), Some(&big[..]));
-    assert_eq!(target.read(&["old.txt"]).await.as_deref(), Some(&b"new"[..]));
+    assert_eq!(
+        target.read(&["old.txt"]).await.as_deref(),
+        Some(&b"new"[..])
+    );
 }
 
 async fn a_refused_item_changes_nothing_and_the_rest_still_land(kind: Kind) {
@@ -109,7 +116,10 @@ async fn a_refused_item_changes_nothing_and_the_rest_still_land(kind: Kind) {
     stale.if_match = Some("\"not-its-etag\"".to_owned());
     let items = vec![
         (item(target.url(&["a.txt"]), b"a"), b"a".to_vec()),
-        (item(target.url(&["taken.txt"]), b"theirs"), b"theirs".to_vec()),
+        (
+            item(target.url(&["taken.txt"]), b"theirs"),
+            b"theirs".to_vec(),
+        ),
         (wrong_digest, b"bytes".to_vec()),
         (stale, b"stale".to_vec()),
         (item("/.skiff/x.txt".to_owned(), b"x"), b"x".to_vec()),
@@ -125,7 +135,10 @@ async fn a_refused_item_changes_nothing_and_the_rest_still_land(kind: Kind) {
         .collect();
     assert_eq!(codes[1], "checksum_mismatch");
     assert_eq!(codes[4], "bad_path");
-    assert_eq!(target.read(&["taken.txt"]).await.as_deref(), Some(&b"mine"[..]));
+    assert_eq!(
+        target.read(&["taken.txt"]).await.as_deref(),
+        Some(&b"mine"[..])
+    );
     assert!(!target.exists(&["wrong.txt"]).await, "nothing placed");
     assert_eq!(target.read(&["a.txt"]).await.as_deref(), Some(&b"a"[..]));
     assert_eq!(target.read(&["b.txt"]).await.as_deref(), Some(&b"b"[..]));
@@ -136,14 +149,23 @@ async fn a_cut_batch_keeps_what_was_answered_and_places_no_partial_file(kind: Ki
     let target = Target::new(kind).await;
     let server = target.serve_writable(&[]);
     let items = vec![
-        (item(target.url(&["whole.txt"]), b"whole"), b"whole".to_vec()),
-        (item(target.url(&["cut.txt"]), b"0123456789"), b"0123456789".to_vec()),
+        (
+            item(target.url(&["whole.txt"]), b"whole"),
+            b"whole".to_vec(),
+        ),
+        (
+            item(target.url(&["cut.txt"]), b"0123456789"),
+            b"0123456789".to_vec(),
+        ),
     ];
     let mut wire = body(&items);
     wire.truncate(wire.len() - 4);
     let response = send(&server, wire).await;
     expect_error(response, 400, "a batch that ends inside a file").await;
-    assert_eq!(target.read(&["whole.txt"]).await.as_deref(), Some(&b"whole"[..]));
+    assert_eq!(
+        target.read(&["whole.txt"]).await.as_deref(),
+        Some(&b"whole"[..])
+    );
     assert!(!target.exists(&["cut.txt"]).await, "no partial file placed");
 
     // A header that is not JSON, and one over the limit, are refused in words.
@@ -154,12 +176,19 @@ async fn a_cut_batch_keeps_what_was_answered_and_places_no_partial_file(kind: Ki
     expect_error(response, 400, "a header line without end").await;
     // Past the item limit, items answer 413 and their bytes are skipped.
     let many: Vec<(BatchItem, Vec<u8>)> = (0..=BATCH_MAX_ITEMS)
-        .map(|n| (item(target.url(&["lots", &format!("{n}")]), b"1"), b"1".to_vec()))
+        .map(|n| {
+            (
+                item(target.url(&["lots", &format!("{n}")]), b"1"),
+                b"1".to_vec(),
+            )
+        })
         .collect();
     let answer = answer(&server, body(&many)).await;
     assert_eq!(answer.results.len(), BATCH_MAX_ITEMS + 1);
     assert_eq!(answer.results[BATCH_MAX_ITEMS].status, 413);
-    assert!(answer.results[..BATCH_MAX_ITEMS].iter().all(|r| r.status == 201));
+    assert!(answer.results[..BATCH_MAX_ITEMS]
+        .iter()
+        .all(|r| r.status == 201));
 }
 
 async fn discovery_offers_batches_only_where_puts_work(kind: Kind) {
@@ -167,11 +196,22 @@ async fn discovery_offers_batches_only_where_puts_work(kind: Kind) {
     let read_only = target.serve();
     assert_eq!(discovery(&read_only).await.batch, None);
     let response = send(&read_only, Vec::new()).await;
-    assert_eq!(response.status(), 403, "the reserved name on a read-only server");
+    assert_eq!(
+        response.status(),
+        403,
+        "the reserved name on a read-only server"
+    );
     drop(read_only);
     let writable = target.serve_writable(&[]);
-    assert_eq!(discovery(&writable).await.batch.as_deref(), Some(BATCH_PATH));
-    let response = client().get(writable.url(BATCH_PATH)).send().await.expect("send");
+    assert_eq!(
+        discovery(&writable).await.batch.as_deref(),
+        Some(BATCH_PATH)
+    );
+    let response = client()
+        .get(writable.url(BATCH_PATH))
+        .send()
+        .await
+        .expect("send");
     expect_error(response, 405, "GET of the batch endpoint").await;
     // An empty batch is a batch of nothing.
     assert!(answer(&writable, Vec::new()).await.results.is_empty());

@@ -88,7 +88,9 @@ async fn run(state: &AppState, grant: &Grant, body: Body) -> Result<BatchAnswer,
                     &item,
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "batch_too_large",
-                    format!("a batch holds at most {BATCH_MAX_ITEMS} files; send the rest in another"),
+                    format!(
+                        "a batch holds at most {BATCH_MAX_ITEMS} files; send the rest in another"
+                    ),
                 ))
             } else {
                 start(state, grant, &mut frames, &item).await?
@@ -131,7 +133,11 @@ impl Pending {
                 Ok(result) => result,
                 Err(error) => {
                     tracing::error!(%error, "a batch item's write ended without an answer");
-                    failed(&item, AppError::Io(std::io::Error::other("the write failed"))).await
+                    failed(
+                        &item,
+                        AppError::Io(std::io::Error::other("the write failed")),
+                    )
+                    .await
                 }
             },
         }
@@ -343,7 +349,10 @@ impl Frames {
         if self.buffer.is_empty() && !self.fill().await? {
             return Ok(None);
         }
-        let len = self.buffer.len().min(usize::try_from(most).unwrap_or(usize::MAX));
+        let len = self
+            .buffer
+            .len()
+            .min(usize::try_from(most).unwrap_or(usize::MAX));
         Ok(Some(self.buffer.split_to(len).freeze()))
     }
 

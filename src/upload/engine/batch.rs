@@ -134,7 +134,10 @@ async fn send(
         Ok(answer) if answer.status == 200 => serde_json::from_str::<BatchAnswer>(&answer.body)
             .map(|answer| answer.results)
             .map_err(|_| Stop::Failed("the server's batch answer could not be read".into())),
-        Ok(answer) => Err(Stop::Failed(error_message(Some(answer.status), &answer.body))),
+        Ok(answer) => Err(Stop::Failed(error_message(
+            Some(answer.status),
+            &answer.body,
+        ))),
         Err(XhrFailure::Aborted) => Err(Stop::ByUser),
         Err(XhrFailure::Network) => Err(Stop::Failed("connection lost".into())),
     }
