@@ -10,7 +10,7 @@
 //! name after "keep both") goes again on its own through `small.rs`, with its retries.
 
 use super::{error_message, finish, open, refuses_existing, settle_conflict, small, Stop};
-use crate::upload::browser_io::{bytes_and_sha256, sha256_of};
+use crate::upload::browser_io::{bytes_and_sha256, sha256_of, tiny_bytes_and_sha256};
 use crate::upload::digest::content_digest;
 use crate::upload::item::{UploadItem, UploadStatus};
 use crate::upload::policy::{recovery_for, Recovery};
@@ -28,6 +28,8 @@ pub const BATCH_BYTES: u64 = 8 << 20;
 pub const BATCH_FILE_MAX: u64 = 1 << 20;
 /// Files up to this size are read into memory for the body (see `small::FROM_MEMORY`).
 const FROM_MEMORY: u64 = 64 * 1024;
+/// Files up to this size are hashed in wasm (cheaper than a WebCrypto round trip).
+const TINY: u64 = 4 * 1024;
 
 /// One file of the batch, ready to go.
 struct Entry {
@@ -91,7 +93,10 @@ pub async fn run(items: Vec<UploadItem>, server: String, url: String) {
 /// The item's header line and its bytes (the `File`, or its bytes when tiny).
 async fn body_of(entry: &Entry) -> Option<(String, JsValue)> {
     let item = entry.item;
-    let (digest, bytes) = if item.size <= FROM_MEMORY {
+    let (digest, bytes) = if item.size <= TINY {
+        let (bytes, digest) = tiny_bytes_and_sha256(&entry.file).await?;
+        (digest, JsValue::from(bytes))
+    } else if item.size <= FROM_MEMORY {
         let (bytes, digest) = bytes_and_sha256(&entry.file).await?;
         (digest, JsValue::from(bytes))
     } else {
