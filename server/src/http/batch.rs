@@ -76,9 +76,14 @@ async fn run(state: &AppState, grant: &Grant, body: Body) -> Result<BatchAnswer,
             let item: BatchItem = serde_json::from_slice(&line).map_err(|error| {
                 bad_batch(format!("item {count} has no valid header line: {error}"))
             })?;
-            if pending.len() >= IN_FLIGHT || pending.iter().any(|p| p.path == item.path) {
+            if pending.iter().any(|p| p.path == item.path) {
                 // Keep results in order: finish everything before a repeated path.
                 while let Some(done) = pending.pop_front() {
+                    results.push(done.finish().await);
+                }
+            } else if pending.len() >= IN_FLIGHT {
+                // Full: wait for the oldest only, so the rest stay in flight.
+                if let Some(done) = pending.pop_front() {
                     results.push(done.finish().await);
                 }
             }
