@@ -93,6 +93,18 @@ impl Services {
         &self.inner.default_store
     }
 
+    /// The default storage seen as a mount with the empty name, so the code that
+    /// serves mounted storages serves it alike (its tree keys are the keys).
+    /// What only the default storage has (the mounts among its top-level names,
+    /// its own `.skiff` holding the server's state) stays the caller's business.
+    pub fn root_mounted(&self) -> crate::tree::Mounted {
+        crate::tree::Mounted {
+            store: Arc::clone(&self.inner.default_store),
+            mount: String::new(),
+            ids: self.inner.ids.clone(),
+        }
+    }
+
     /// Whether the server was started with `--writable`.
     pub fn writable(&self) -> bool {
         self.inner.uploads.is_some()

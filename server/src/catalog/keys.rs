@@ -69,10 +69,27 @@ pub(super) fn file_subtree(
 
 /// The tree key (ids' form: no leading `/`) of `key` inside the storage mounted at
 /// `mount`: ids and file records of mounted entries live under it, so they never
-/// collide with the default storage's keys.
+/// collide with the default storage's keys. The default storage, seen through
+/// the same code as a mount, has the empty `mount`: its keys are the tree keys.
 pub fn tree_key(mount: &str, key: &TreePath) -> String {
-    std::iter::once(mount)
+    (!mount.is_empty())
+        .then_some(mount)
+        .into_iter()
         .chain(key.segments().iter().map(String::as_str))
         .collect::<Vec<_>>()
         .join("/")
+}
+
+#[cfg(test)]
+mod tree_key_tests {
+    use super::*;
+
+    #[test]
+    fn a_mount_prefixes_its_keys_and_the_default_storage_does_not() {
+        let key = TreePath::from_segments(["a", "b"]).expect("path");
+        assert_eq!(tree_key("m", &key), "m/a/b");
+        assert_eq!(tree_key("m", &TreePath::root()), "m");
+        assert_eq!(tree_key("", &key), "a/b");
+        assert_eq!(tree_key("", &TreePath::root()), "");
+    }
 }

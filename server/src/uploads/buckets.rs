@@ -37,6 +37,10 @@ impl MountedBucket {
     /// file records of mounted files are kept under it, so they never collide
     /// with the default storage's keys.
     pub fn tree_key(&self, key: &str) -> String {
+        if self.mount.is_empty() {
+            // The default storage seen as a mount: its keys are the tree keys.
+            return key.to_owned();
+        }
         format!("{}/{key}", self.mount)
     }
 }
