@@ -8,6 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::browser::Browser;
+use crate::cpu::{children_cpu, cores};
 use crate::files::{generate, verify};
 use crate::memory::Rss;
 use crate::peers::{self, Dufs, Tus};
@@ -95,17 +96,21 @@ pub async fn measure(browser: &Browser, server: &str, tree: &Path, sources: &Pat
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); CLIENTS.len()];
     // Each page's renderer growth above idle, per round (none for curl).
     let mut growths: Vec<Vec<f64>> = vec![Vec::new(); CLIENTS.len()];
+    // CPU time of every process each upload took (see `cpu.rs`).
+    let mut cpu: Vec<Vec<Duration>> = vec![Vec::new(); CLIENTS.len()];
     let mut slices = None;
     for round in 1..=rounds {
         for (index, client) in CLIENTS.into_iter().enumerate() {
             if !wanted(client) {
                 continue;
             }
-            let (elapsed, renderer): (Duration, Option<Rss>) = match client {
+            let (elapsed, renderer, spent): (Duration, Option<Rss>, Duration) = match client {
                 Client::App => {
                     let folder = format!("app-{round}");
                     std::fs::create_dir(tree.join(&folder)).expect("a folder for the app");
+                    let cpu_before = children_cpu();
                     let upload = app::upload(browser, server, &folder, &big, true).await;
+                    let spent = children_cpu().saturating_sub(cpu_before);
                     if slices.is_none() {
                         slices = app::read_slices(browser, TUS_CHUNK).await;
                     }
@@ -114,24 +119,32 @@ pub async fn measure(browser: &Browser, server: &str, tree: &Path, sources: &Pat
                     (
                         upload.elapsed,
                         upload.memory.and_then(|memory| memory.renderer),
+                        spent,
                     )
                 }
                 Client::Tus(chunk) => {
+                    let cpu_before = children_cpu();
                     let upload = tus.upload(browser, &big, chunk, BIG, &sha).await;
-                    (upload.elapsed, upload.renderer)
+                    let spent = children_cpu().saturating_sub(cpu_before);
+                    (upload.elapsed, upload.renderer, spent)
                 }
                 Client::Dufs => {
+                    let cpu_before = children_cpu();
                     let upload = dufs.upload(browser, &big, BIG, &sha).await;
-                    (upload.elapsed, upload.renderer)
+                    let spent = children_cpu().saturating_sub(cpu_before);
+                    (upload.elapsed, upload.renderer, spent)
                 }
                 Client::Curl => {
                     let name = format!("curl-{round}.bin");
+                    let cpu_before = children_cpu();
                     let elapsed = peers::curl_put(&big, &format!("{server}/{name}")).await;
+                    let spent = children_cpu().saturating_sub(cpu_before);
                     verify(&tree.join(&name), BIG, &sha);
                     std::fs::remove_file(tree.join(&name)).expect("remove curl's copy");
-                    (elapsed, None)
+                    (elapsed, None, spent)
                 }
             };
+            cpu[index].push(spent);
             let memory = match &renderer {
                 Some(rss) => {
                     growths[index].push(rss.peak - rss.before);
@@ -144,9 +157,10 @@ pub async fn measure(browser: &Browser, server: &str, tree: &Path, sources: &Pat
                 None => String::new(),
             };
             progress(&format!(
-                "round {round}/{rounds}: {} {}{memory}, SHA-256 checked",
+                "round {round}/{rounds}: {} {}{memory}, {} of CPU, SHA-256 checked",
                 label(client),
-                time_and_rate(BIG, elapsed)
+                time_and_rate(BIG, elapsed),
+                seconds(spent)
             ));
             times[index].push(elapsed);
         }
@@ -208,6 +222,7 @@ pub async fn measure(browser: &Browser, server: &str, tree: &Path, sources: &Pat
             ));
         }
     }
+    rows.extend(cpu_rows(&cpu, &of, rounds, &size));
     if let Some((read, hashed)) = slices {
         rows.push((
             format!(
@@ -225,4 +240,58 @@ pub async fn measure(browser: &Browser, server: &str, tree: &Path, sources: &Pat
             .unwrap_or(Duration::from_secs(15))
             .mul_f64(GIB as f64 / BIG as f64),
     }
+}
+
+/// What each upload cost in CPU time (every process it took), and the fastest the app
+/// could go on this machine's cores at its cost, against curl's measured speed: the
+/// ceiling the hardware, not the code, puts on the app-vs-curl ratio.
+fn cpu_rows(
+    cpu: &[Vec<Duration>],
+    of: &dyn Fn(Client) -> Option<Duration>,
+    rounds: usize,
+    size: &str,
+) -> Vec<Row> {
+    let cost = |client: Client| {
+        let index = CLIENTS.iter().position(|c| *c == client)?;
+        (!cpu[index].is_empty()).then(|| median(&cpu[index]))
+    };
+    let names = [
+        (Client::App, "app".to_owned()),
+        (Client::Tus(None), "tus (one PATCH)".to_owned()),
+        (
+            Client::Tus(Some(TUS_CHUNK)),
+            format!("tus ({} chunks)", size_label(TUS_CHUNK)),
+        ),
+        (Client::Dufs, "dufs".to_owned()),
+        (Client::Curl, "curl".to_owned()),
+    ];
+    let listed: Vec<String> = names
+        .iter()
+        .filter_map(|(client, name)| Some(format!("{name} {}", seconds(cost(*client)?))))
+        .collect();
+    let mut rows = Vec::new();
+    if listed.is_empty() {
+        return rows;
+    }
+    rows.push((
+        format!(
+            "upload {size}: CPU time it took, every process (browser, server, client; \
+             median of {rounds})"
+        ),
+        listed.join(" · "),
+    ));
+    if let (Some(app_cpu), Some(curl)) = (cost(Client::App), of(Client::Curl)) {
+        let cores = cores();
+        // At most `cores` CPU-seconds per second: the app's throughput ceiling here.
+        let ceiling = BIG as f64 / MIB as f64 * cores as f64 / app_cpu.as_secs_f64().max(1e-3);
+        let curl_rate = mib_per_s(BIG, curl);
+        rows.push((
+            format!(
+                "upload {size}: the app's ceiling on this machine's {cores} cores at that CPU \
+                 cost, vs curl -T measured"
+            ),
+            format!("{ceiling:.0} MiB/s = {:.2}× curl", ceiling / curl_rate),
+        ));
+    }
+    rows
 }

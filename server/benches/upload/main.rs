@@ -31,6 +31,7 @@ mod support;
 mod app;
 mod big;
 mod chromium;
+mod cpu;
 mod dropped;
 mod files;
 mod memlab;
