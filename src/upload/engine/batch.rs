@@ -16,7 +16,7 @@ use crate::upload::item::{UploadItem, UploadStatus};
 use crate::upload::policy::{recovery_for, Recovery};
 use crate::upload::xhr::XhrFailure;
 use leptos::prelude::*;
-use skiff_protocol::{BatchAnswer, BatchItem, BatchResult, ErrorBody, BATCH_CONTENT_TYPE};
+use skiff_protocol::{BatchAnswer, BatchItem, BatchResult, BATCH_CONTENT_TYPE};
 use wasm_bindgen::JsValue;
 use web_sys::{Blob, BlobPropertyBag, File};
 
@@ -169,14 +169,11 @@ fn settle(entry: &Entry, result: &BatchResult) -> Settled {
             Err(stop) => Settled::Done(Err(stop)),
         },
         status if recovery_for(Some(status)) == Recovery::Retry => Settled::Again,
-        status => {
-            let body = result
-                .error
-                .clone()
-                .map(|error| serde_json::to_string(&ErrorBody { error }).unwrap_or_default())
-                .unwrap_or_default();
-            Settled::Done(Err(Stop::Failed(error_message(Some(status), &body))))
-        }
+        // The server's own sentence when it gave one, as for a single `PUT`.
+        status => Settled::Done(Err(Stop::Failed(match &result.error {
+            Some(error) => error.message.clone(),
+            None => error_message(Some(status), ""),
+        }))),
     }
 }
 
