@@ -4,10 +4,10 @@
 //! `mime_type`. The records themselves are `crate::catalog::metadata`;
 //! `crate::http::metadata` is the HTTP side.
 //!
-//! An entry of the default storage is found on the local disk; an entry inside
-//! a mounted storage (§5) through that storage's [`crate::store::Store`], its
-//! records kept under the tree key (mount + key) like its id, so raw moves and
-//! deletes inside the mount carry or forget them together.
+//! An entry is found through its storage's [`crate::store::Store`] (the
+//! default storage's, or a mounted one's, §5), its records kept under the tree
+//! key (mount + key; the plain key in the default storage) like its id, so raw
+//! moves and deletes carry or forget them together.
 
 use std::time::SystemTime;
 
@@ -18,8 +18,7 @@ use skiff_protocol::{
 use crate::blocking::blocking;
 use crate::catalog::metadata as record;
 use crate::catalog::tree_key;
-use crate::disk::entry::{etag, http_date, mime_for_name, modified};
-use crate::disk::paths::find_blocking;
+use crate::disk::entry::{http_date, mime_for_name};
 use crate::error::AppError;
 use crate::services::Services;
 
@@ -69,28 +68,25 @@ pub async fn write(
     .await
 }
 
-/// Finds the entry at `path`: through its storage's store inside a mount, on
-/// the local disk otherwise. 404 if there is none.
+/// Finds the entry at `path` through its storage's store (the default
+/// storage's unless `path` is inside a mount). 404 if there is none.
 async fn locate(services: &Services, path: TreePath, is_read: bool) -> Result<Subject, AppError> {
     let mount = path
         .segments()
         .first()
         .and_then(|top| services.storages().mounted(top));
     let Some((storage, slot)) = mount else {
-        let root = services.root().to_path_buf();
-        return blocking(move || {
-            let found = find_blocking(&root, path)?;
-            Ok(Subject {
-                key: found.key(),
-                bucket: DEFAULT_BUCKET.to_owned(),
-                is_file: found.metadata.is_file(),
-                size: found.metadata.len(),
-                modified: modified(&found.metadata),
-                etag: etag(&found.metadata),
-                path: found.path,
-            })
-        })
-        .await;
+        crate::tree::refuse_reserved(&path, is_read)?;
+        let entry = services.default_store().stat(&path).await?;
+        return Ok(Subject {
+            key: tree_key("", &path),
+            bucket: DEFAULT_BUCKET.to_owned(),
+            is_file: !entry.is_dir,
+            size: entry.size,
+            modified: entry.modified,
+            etag: entry.etag,
+            path,
+        });
     };
     let key = TreePath::from_segments(path.segments().iter().skip(1))?;
     crate::tree::refuse_reserved(&key, is_read)?;

@@ -53,22 +53,8 @@ pub fn resolve_blocking(root: &Path, path: &TreePath) -> Result<PathBuf, AppErro
 pub struct Found {
     /// Its tree path, as asked for.
     pub path: TreePath,
-    /// Where it lives on disk (symlinks followed).
-    pub canonical: PathBuf,
     /// What the file system says about it.
     pub metadata: std::fs::Metadata,
-}
-
-impl Found {
-    /// Its key: segments joined with `/`, no leading `/` (the root is `""`).
-    pub fn key(&self) -> String {
-        self.path.segments().join("/")
-    }
-
-    /// Its decoded path with a leading `/`, as labels and raw stats show it.
-    pub fn label(&self) -> String {
-        format!("/{}", self.key())
-    }
 }
 
 /// Resolves `path` to a regular file or folder (blocking); anything else is 404.
@@ -79,11 +65,7 @@ pub fn find_blocking(root: &Path, path: TreePath) -> Result<Found, AppError> {
         // FIFOs, sockets and devices stay invisible, as in listings.
         return Err(AppError::NotFound);
     }
-    Ok(Found {
-        path,
-        canonical,
-        metadata,
-    })
+    Ok(Found { path, metadata })
 }
 
 /// [`resolve_blocking`] off the async runtime.

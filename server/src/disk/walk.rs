@@ -1,5 +1,6 @@
 //! Every file of the served tree, depth first, in key byte order: what the §2
-//! bucket listing and the §5 scrub go through.
+//! bucket listing goes through (the §5 scrub walks the store, whose local walk
+//! applies the same [`visible`] rules).
 //!
 //! Entries are filtered as RFSAPI listings filter them (the [`visible`] rules
 //! below, which the listings use too): no `.skiff` at the top, no names a URL
@@ -30,12 +31,7 @@ pub enum Walked {
         key: String,
     },
     /// A folder that could not be read: nothing below it was visited.
-    Unreadable {
-        /// Its key (`""` for the root).
-        key: String,
-        /// Why.
-        error: std::io::Error,
-    },
+    Unreadable,
 }
 
 /// One child kept for the walk, sorted by `order`: its name, plus `/` for a folder.
@@ -72,10 +68,8 @@ pub fn files(root: &Path, mut visit: impl FnMut(Walked) -> ControlFlow<()>) -> C
             children: children.into_iter(),
         }),
         Err(error) => {
-            return visit(Walked::Unreadable {
-                key: String::new(),
-                error,
-            })
+            tracing::debug!(%error, "cannot read the root");
+            return visit(Walked::Unreadable);
         }
     }
     while let Some(level) = stack.last_mut() {
@@ -93,7 +87,10 @@ pub fn files(root: &Path, mut visit: impl FnMut(Walked) -> ControlFlow<()>) -> C
                 key,
                 children: children.into_iter(),
             }),
-            Err(error) => visit(Walked::Unreadable { key, error })?,
+            Err(error) => {
+                tracing::debug!(%error, key, "cannot read a folder");
+                visit(Walked::Unreadable)?;
+            }
         }
     }
     ControlFlow::Continue(())

@@ -16,7 +16,6 @@ use skiff_protocol::{TreePath, METADATA_BODY_LIMIT, METADATA_PATH};
 use super::json::json_response;
 use super::state::AppState;
 use crate::config::tokens::Grant;
-use crate::disk::paths::is_reserved;
 use crate::error::AppError;
 use crate::metadata;
 
@@ -50,13 +49,7 @@ async fn serve(
         .ok_or(AppError::NotFound)?;
     let path = TreePath::parse_url_path(if rest.is_empty() { "/" } else { rest })?;
     let is_read = matches!(*method, Method::GET | Method::HEAD);
-    if is_reserved(&path) {
-        return Err(if is_read {
-            AppError::NotFound
-        } else {
-            AppError::Reserved
-        });
-    }
+    crate::tree::refuse_reserved(&path, is_read)?;
     let replace = match *method {
         Method::GET | Method::HEAD => {
             let metadata = metadata::get(state, path).await?;

@@ -17,9 +17,9 @@ use skiff_protocol::{RawStat, TreePath, RAW_PATH};
 use super::digest::sha256_field;
 use super::json::json_response;
 use super::state::AppState;
+use super::tree::facts;
 use super::tree::mounted_bytes;
 use super::tree::write::whole_write;
-use super::tree::{facts, serve_file};
 use crate::error::AppError;
 use crate::raw::{self, bad_ref, Answer, Op};
 
@@ -97,12 +97,7 @@ async fn dispatch(
         Answer::Stat(stat) => stat_response(StatusCode::OK, &stat),
         Answer::Created(stat) => stat_response(StatusCode::CREATED, &stat),
         Answer::List(list) => json_response(StatusCode::OK, &list),
-        Answer::Bytes(found) => {
-            let facts = facts(state, found.key()).await?;
-            let name = found.path.name().unwrap_or_default();
-            serve_file(&found.canonical, name, facts, method, &headers).await?
-        }
-        Answer::MountedBytes(mounted, entry) => {
+        Answer::Bytes(mounted, entry) => {
             let with_body = method != Method::HEAD;
             let facts = facts(state, mounted.tree_key(&entry.key)).await?;
             mounted_bytes::serve(&mounted, &entry, facts, &headers, with_body).await?

@@ -1,5 +1,5 @@
 //! `move` and `copy` between two storages (PROTOCOL.md §4, §5): the default
-//! storage (through `Services::default_store`) and mounted ones, in any pair.
+//! storage and mounted ones, in any pair.
 //! No backend can rename across, so every file is streamed from the source's
 //! [`Store`] into the target's with [`Store::put`], one at a time, never held
 //! whole; a folder is walked ([`Store::walk_tree`]) and its folders made in the
@@ -9,7 +9,7 @@
 //! is 412 `already_exists` unless `overwrite=true` (then a file over a file is
 //! the store's atomic replace, anything else removes the target first); the
 //! storage's top folder (or the root) is 409; `.skiff` at either end was
-//! refused by `mounted::Places::of`. A move copies everything first and
+//! refused in `place.rs`. A move copies everything first and
 //! removes the source only once every byte is in the target: a failure midway
 //! leaves the source whole, and the answer says what happened (the part
 //! copied so far stays at the target). Ids and metadata follow a move
@@ -23,7 +23,8 @@ use futures_util::{StreamExt, TryStreamExt};
 use sha2::{Digest, Sha256};
 use skiff_protocol::{RawStat, TreePath};
 
-use super::mounted::{stat as mounted_stat, storage_root, Place, Places};
+use super::place::{Place, Places};
+use super::within::stat as place_stat;
 use super::Answer;
 use crate::blocking::blocking;
 use crate::catalog::checksums::{record_rows, FileRecord};
@@ -42,34 +43,21 @@ const RECORDS_IN_FLIGHT: usize = 16;
 struct End {
     store: Arc<dyn Store>,
     key: TreePath,
-    /// The mounted storage it is in; `None` for the default storage, whose
-    /// key is the tree path.
-    place: Option<Place>,
+    place: Place,
 }
 
 impl End {
-    /// The end at tree path `path`, in `place` or (without one) the default storage.
-    fn of(services: &Services, place: Option<Place>, path: &TreePath) -> Result<End, AppError> {
-        Ok(match place {
-            Some(place) => End {
-                store: Arc::clone(place.store()?),
-                key: place.key.clone(),
-                place: Some(place),
-            },
-            None => End {
-                store: Arc::clone(services.default_store()),
-                key: path.clone(),
-                place: None,
-            },
+    fn of(place: Place) -> Result<End, AppError> {
+        Ok(End {
+            store: Arc::clone(place.store()?),
+            key: place.key.clone(),
+            place,
         })
     }
 
     /// The catalog's key of `key` in this end's storage.
     fn tree_key(&self, key: &TreePath) -> String {
-        match &self.place {
-            Some(place) => place.tree_key(key),
-            None => key.segments().join("/"),
-        }
+        self.place.tree_key(key)
     }
 
     /// Where `entry` (found below `from`'s key by a walk) goes below this end's key.
@@ -82,13 +70,8 @@ impl End {
 
     /// The stat object of what is at this end now.
     async fn stat(&self, services: &Services) -> Result<RawStat, AppError> {
-        match &self.place {
-            Some(place) => {
-                let entry = self.store.stat(&self.key).await?;
-                mounted_stat(services.ids(), place, &entry).await
-            }
-            None => super::read::stat(services, self.key.clone()).await,
-        }
+        let entry = self.store.stat(&self.key).await?;
+        place_stat(services.ids(), &self.place, &entry).await
     }
 }
 
@@ -99,27 +82,19 @@ pub async fn transfer(
     is_move: bool,
     overwrite: bool,
 ) -> Result<Answer, AppError> {
-    let Places {
-        from,
-        target,
-        path,
-        to,
-    } = places;
-    let to = to.ok_or_else(|| super::bad_ref("to= is required".to_owned()))?;
+    let Places { from, target, .. } = places;
+    let target = target.ok_or_else(|| super::bad_ref("to= is required".to_owned()))?;
     // A copy only reads its source, so a read-only storage may be copied from.
-    let writable = |place: &Option<Place>| place.as_ref().is_none_or(|place| place.writable);
-    if !services.writable() || !writable(&target) || (is_move && !writable(&from)) {
+    if !services.writable() || !target.writable || (is_move && !from.writable) {
         return Err(AppError::ReadOnly);
     }
-    for (place, at) in [(&from, &path), (&target, &to)] {
-        match place {
-            Some(place) if place.key.is_root() => return Err(storage_root()),
-            None if at.is_root() => return Err(is_root()),
-            _ => {}
+    for place in [&from, &target] {
+        if place.key.is_root() {
+            return Err(place.top_refused());
         }
     }
-    let from = End::of(services, from, &path)?;
-    let target = End::of(services, target, &to)?;
+    let from = End::of(from)?;
+    let target = End::of(target)?;
     let source = from.store.stat(&from.key).await?;
     let mode = clear_target(services, &source, &target, overwrite).await?;
 
@@ -304,11 +279,4 @@ fn source_left(error: StoreError) -> AppError {
         "everything was copied to the target, but removing the source failed ({error}); \
          part of the source may still be there"
     ))
-}
-
-fn is_root() -> AppError {
-    AppError::Conflict {
-        code: "is_root",
-        message: "the root cannot be moved, copied onto or replaced".to_owned(),
-    }
 }

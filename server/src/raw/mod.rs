@@ -2,27 +2,23 @@
 //! `data`, `mkdir`, `move` and `copy` on references (`path:/a/b` or
 //! `id:<uuid>`). Plain inputs ([`Op`]) and outputs ([`Answer`]);
 //! `crate::http::raw` parses `{raw}/{operation}?ref=…` and writes the answers.
+//! Every storage, the default one (the tree's root) included, is served by the
+//! same code through its [`crate::store::Store`].
 //!
-//! - `read.rs`: `stat`, `list`, and which file `data` serves
-//! - `write.rs`: `data` writes and deletes, `mkdir`
-//! - `tree_ops.rs`: `move` and `copy`
-//! - `mounted.rs`: the same inside a mounted storage, through its store, with
-//!   `mounted_data.rs` for `data`
+//! - `place.rs`: which storage a path is in, and the key inside it
+//! - `within.rs`: `stat`, `list`, `mkdir`, deletes, `move` and `copy` within one storage
+//! - `data.rs`: `data` (the tree's byte serving and whole-file write)
 //! - `across.rs`: `move` and `copy` between two storages, streamed file by file
 //!
 //! Reads work on every server; writes need `--writable` (403 `read_only` otherwise).
 
 mod across;
-mod mounted;
-mod mounted_data;
-mod read;
-mod tree_ops;
-mod write;
+mod data;
+mod place;
+mod within;
 
-use skiff_protocol::{EntryKind, RawList, RawStat, TreePath, DIRECTORY_MIME};
+use skiff_protocol::{RawList, RawStat, TreePath};
 
-use crate::disk::entry::{etag, mime_for_name, modified, rfc3339};
-use crate::disk::paths::Found;
 use crate::error::AppError;
 use crate::services::Services;
 use crate::store::Entry;
@@ -104,10 +100,8 @@ pub enum Answer {
     Created(RawStat),
     /// A folder's children (200).
     List(RawList),
-    /// The file whose bytes to serve, in the default storage.
-    Bytes(Found),
-    /// The file whose bytes to serve, in a mounted storage.
-    MountedBytes(Mounted, Entry),
+    /// The file whose bytes to serve, and the storage it is in.
+    Bytes(Mounted, Entry),
     /// A `PUT data`: what the write did (201 or 200), with the stat object.
     Written(Stored),
     /// Gone (204).
@@ -126,47 +120,12 @@ pub struct Stored {
 
 /// Runs `op` on `path` (already resolved by [`reference`]). The order of the
 /// checks is the same in every storage: the reserved name (in `reference`,
-/// `target`, and for a mounted storage on its key), then the method (405), then
+/// `target`, and on the key inside the storage), then the method (405), then
 /// `read_only`, then the store.
 pub async fn call(services: &Services, path: TreePath, op: Op) -> Result<Answer, AppError> {
-    if let Some(places) = mounted::Places::of(services, &path, op.to(), op.is_write())? {
-        // `Call::of` is the method check (405), made before the storage is asked.
-        return mounted::serve(services, places, mounted::Call::of(op)?).await;
-    }
-    match op {
-        Op::Stat => Ok(Answer::Stat(read::stat(services, path).await?)),
-        Op::List => Ok(Answer::List(read::list(services, path).await?)),
-        Op::Data => Ok(Answer::Bytes(read::data(services, path).await?)),
-        Op::Put(write) => {
-            let uploads = services.writer()?;
-            let (written, stat) = write::put(uploads, path, write()?).await?;
-            Ok(Answer::Written(Stored {
-                created: !written.existed,
-                sha256: written.sha256,
-                stat,
-            }))
-        }
-        Op::Delete { recursive } => {
-            write::delete(services.writer()?, path, recursive).await?;
-            Ok(Answer::Deleted)
-        }
-        Op::Mkdir => Ok(Answer::Created(
-            write::mkdir(services.writer()?, path).await?,
-        )),
-        Op::Move { to, overwrite } => {
-            let uploads = services.writer()?;
-            Ok(Answer::Stat(
-                tree_ops::move_entry(uploads, path, to, overwrite).await?,
-            ))
-        }
-        Op::Copy { to, overwrite } => {
-            let uploads = services.writer()?;
-            Ok(Answer::Created(
-                tree_ops::copy_entry(uploads, path, to, overwrite).await?,
-            ))
-        }
-        Op::Unsupported { allow, .. } => Err(AppError::MethodNotAllowed { allow }),
-    }
+    let places = place::Places::of(services, &path, op.to(), op.is_write())?;
+    // `Call::of` is the method check (405), made before the storage is asked.
+    within::serve(services, places, within::Call::of(op)?).await
 }
 
 /// Resolves `ref=` to a tree path: `path:` lexically, `id:` through the store
@@ -188,7 +147,7 @@ pub async fn reference(
         path_ref(reference)?
     };
     // The default storage's key is the tree path itself; a mounted storage's
-    // key is checked where it is split off (`mounted::Places::of`).
+    // key is checked where it is split off (`place.rs`).
     refuse_reserved(&path, is_read)?;
     Ok(path)
 }
@@ -226,29 +185,4 @@ pub fn bad_ref(message: String) -> AppError {
         code: "bad_ref",
         message,
     }
-}
-
-/// The stat object of `found` (blocking: may create its id).
-fn stat_of(state_ids: &crate::catalog::ids::Ids, found: &Found) -> Result<RawStat, AppError> {
-    let known = state_ids.known_or_new(&found.key())?;
-    let is_file = found.metadata.is_file();
-    let name = found.path.name().unwrap_or_default().to_owned();
-    Ok(RawStat {
-        id: known.id,
-        path: found.label(),
-        kind: if is_file {
-            EntryKind::File
-        } else {
-            EntryKind::Directory
-        },
-        size: if is_file { found.metadata.len() } else { 0 },
-        etag: etag(&found.metadata),
-        mime_type: if is_file {
-            known.format.unwrap_or_else(|| mime_for_name(&name))
-        } else {
-            DIRECTORY_MIME.to_owned()
-        },
-        last_modified: rfc3339(modified(&found.metadata)),
-        name,
-    })
 }

@@ -49,7 +49,6 @@ use std::sync::Arc;
 
 use skiff_protocol::{UploadCreate, UploadSession};
 
-pub use crate::blocking::blocking;
 pub use parts::MIN_PART;
 pub use recovery::spawn_sweeper;
 pub use session::Uploads;
