@@ -8,7 +8,7 @@
 mod common;
 
 use common::raw::{call, fixture, inside, path_ref, put, raw_url, stat};
-use common::target::{on_each_storage, Kind, Target};
+use common::target::{on_each_storage, Kind, Target, LOCAL_MOUNT_NAME};
 use common::{client, expect_error, rfsapi};
 use reqwest::Method;
 use skiff_protocol::{Discovery, EntryKind, RawList, RawStat, RAW_PATH};
@@ -316,4 +316,61 @@ async fn hostile_names_work_through_path_and_id_references(kind: Kind) {
     )
     .await;
     expect_error(hidden, 404, "reserved file").await;
+}
+
+/// The root's `list` is the tree's root, as RFSAPI lists it: the mounted
+/// storages are folders in it, and a local folder a mount's name hides is not
+/// (it once showed the hidden local folder and no mounts).
+#[tokio::test]
+async fn the_roots_list_shows_the_mounts_and_not_what_they_hide() {
+    let target = Target::new(Kind::LocalMount).await;
+    target.write(&["in mount.txt"], b"mounted").await;
+    let fixture = target.fixture();
+    fixture.write(&["top.txt"], b"top");
+    fixture.write(&[LOCAL_MOUNT_NAME, "hidden.txt"], b"hidden by the mount");
+    let server = target.serve_writable(&[]);
+    let list = |reference: &'static str| {
+        let url = raw_url(&server, "list", &format!("ref={reference}"));
+        async move {
+            let response = client().get(url).send().await.expect("send");
+            assert_eq!(response.status(), 200, "{reference}");
+            response.json::<RawList>().await.expect("a list")
+        }
+    };
+    let root = list("path:/").await;
+    let mut names: Vec<(&str, EntryKind)> = root
+        .entries
+        .iter()
+        .map(|entry| (entry.name.as_str(), entry.kind))
+        .collect();
+    names.sort_unstable_by_key(|(name, _)| *name);
+    assert_eq!(
+        names,
+        [
+            (LOCAL_MOUNT_NAME, EntryKind::Directory),
+            ("top.txt", EntryKind::File)
+        ]
+    );
+    let mount = root
+        .entries
+        .iter()
+        .find(|entry| entry.name == LOCAL_MOUNT_NAME)
+        .expect("the mount");
+    let url = raw_url(&server, "stat", &format!("ref=path:/{LOCAL_MOUNT_NAME}"));
+    let stat: RawStat = client()
+        .get(url)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("a stat");
+    assert_eq!(stat.id, mount.id, "the mount's id is its folder's");
+    let inside: Vec<String> = list("path:/lm")
+        .await
+        .entries
+        .into_iter()
+        .map(|entry| entry.name)
+        .collect();
+    assert_eq!(inside, ["in mount.txt"]);
 }

@@ -11,7 +11,11 @@ use common::{client, expect_error, rfsapi};
 use reqwest::Method;
 use skiff_protocol::{EntryKind, FileMetadata, RawStat, METADATA_PATH};
 
-on_each_storage!(moves_keep_ids_and_metadata, copies_get_new_ids);
+on_each_storage!(
+    moves_keep_ids_and_metadata,
+    copies_get_new_ids,
+    overwrite_replaces_even_a_folder_with_children,
+);
 
 async fn moves_keep_ids_and_metadata(kind: Kind) {
     let target = fixture(kind).await;
@@ -210,4 +214,58 @@ async fn copies_get_new_ids(kind: Kind) {
         .expect("dir")
         .count();
     assert_eq!(partial, 0, "no temporary copies left behind");
+}
+
+/// `overwrite=true` replaces whatever is at the target, a folder with children
+/// included (with its ids), in every storage; a folder into or onto itself is
+/// 409 `into_itself` in every storage. (Mounted storages once answered 409
+/// `not_empty` and `wrong_kind`.)
+async fn overwrite_replaces_even_a_folder_with_children(kind: Kind) {
+    let target = fixture(kind).await;
+    let server = target.serve_writable(&[]);
+    let inside = stat(&target, &server, "path:/folder/one.txt").await;
+    let file = stat(&target, &server, "path:/a+b.txt").await;
+    let moved = call(
+        &target,
+        &server,
+        Method::POST,
+        "move",
+        "ref=path:/a+b.txt&to=path:/folder&overwrite=true",
+    )
+    .await;
+    assert_eq!(moved.status(), 200);
+    assert_eq!(
+        target.read(&["folder"]).await.expect("a file"),
+        b"hello raw"
+    );
+    assert_eq!(stat(&target, &server, "path:/folder").await.id, file.id);
+    let gone = format!("id:{}", inside.id);
+    let response = call(
+        &target,
+        &server,
+        Method::GET,
+        "stat",
+        &format!("ref={gone}"),
+    )
+    .await;
+    expect_error(response, 404, "the replaced folder's ids are gone").await;
+
+    let copied = call(
+        &target,
+        &server,
+        Method::POST,
+        "copy",
+        "ref=path:/empty&to=path:/evil.html&overwrite=true",
+    )
+    .await;
+    assert_eq!(copied.status(), 201);
+    assert!(target.is_dir(&["evil.html"]).await);
+    for operation in ["move", "copy"] {
+        for to in ["/empty/inside", "/empty"] {
+            let query = format!("ref=path:/empty&to=path:{to}&overwrite=true");
+            let refused = call(&target, &server, Method::POST, operation, &query).await;
+            let error = expect_error(refused, 409, &query).await;
+            assert_eq!(error.error.code, "into_itself", "{operation} {query}");
+        }
+    }
 }

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::target::{on_each_storage, Kind, Target};
+use common::target::{on_each_storage, Kind, Target, LOCAL_MOUNT_NAME};
 use common::uploads::{append, create_in, sha256_hex};
 use common::{client, TestServer};
 use skiff_protocol::{ChecksumLine, STORAGES_PATH};
@@ -80,4 +80,33 @@ async fn the_scrub_tells_recorded_from_stored_checksums(kind: Kind) {
         "one line per file, by path"
     );
     assert!(lines.iter().all(|line| line.error.is_none()), "{lines:?}");
+}
+
+/// The default storage's scrub has the files of its bucket listing: not those
+/// of a local folder a mount's name hides (their paths would name the mounted
+/// storage's files), which it once hashed and listed.
+#[tokio::test]
+async fn the_default_scrub_leaves_out_what_a_mount_hides() {
+    let target = Target::new(Kind::LocalMount).await;
+    target.write(&["mounted.txt"], b"in the mount").await;
+    let fixture = target.fixture();
+    fixture.write(&["top.txt"], b"top");
+    fixture.write(&[LOCAL_MOUNT_NAME, "hidden.txt"], b"hidden by the mount");
+    fixture.write(&[&format!("{LOCAL_MOUNT_NAME}-not"), "kept.txt"], b"kept");
+    let server = target.serve_with(&["--writable"]);
+    let url = format!("{STORAGES_PATH}/default/checksums");
+    let body = client()
+        .get(server.url(&url))
+        .send()
+        .await
+        .expect("send")
+        .text()
+        .await
+        .expect("the scrub");
+    let paths: Vec<String> = body
+        .lines()
+        .map(|line| serde_json::from_str::<ChecksumLine>(line).expect("a line"))
+        .map(|line| line.path.expect("a path"))
+        .collect();
+    assert_eq!(paths, ["/lm-not/kept.txt", "/top.txt"]);
 }

@@ -9,7 +9,7 @@ mod common;
 use common::tmpfs::{fill, Tmpfs};
 use common::uploads::{append, create, pattern, post_create, serve_writable, status};
 use common::{client, expect_error, raw_request, Fixture, TestServer};
-use skiff_protocol::UploadSession;
+use skiff_protocol::{UploadSession, RAW_PATH};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -74,17 +74,21 @@ async fn a_put_whose_length_cannot_fit_is_refused_before_its_body() {
     let disk = small_disk();
     // Only the headers are sent: the answer must come before any body byte.
     let length = (64 * MIB).to_string();
-    let response = raw_request(
-        disk.server.addr(),
-        "PUT",
-        b"/big.bin",
-        &[("Content-Length", &length)],
-    );
-    assert_eq!(response.status, 507, "{}", response.text());
-    let body: serde_json::Value = serde_json::from_slice(&response.body).expect("JSON error");
-    assert_eq!(body["error"]["code"], "insufficient_storage");
-    assert_sentence(body["error"]["message"].as_str().expect("a message"));
-    assert!(!disk.fixture.path(&["big.bin"]).exists());
+    // The tree's `PUT`, and the raw API's, which writes through the store.
+    let raw = format!("{RAW_PATH}/data?ref=path:/big.bin");
+    for target in ["/big.bin", raw.as_str()] {
+        let response = raw_request(
+            disk.server.addr(),
+            "PUT",
+            target.as_bytes(),
+            &[("Content-Length", &length)],
+        );
+        assert_eq!(response.status, 507, "{target}: {}", response.text());
+        let body: serde_json::Value = serde_json::from_slice(&response.body).expect("JSON error");
+        assert_eq!(body["error"]["code"], "insufficient_storage");
+        assert_sentence(body["error"]["message"].as_str().expect("a message"));
+        assert!(!disk.fixture.path(&["big.bin"]).exists());
+    }
 }
 
 #[test]
