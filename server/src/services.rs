@@ -52,13 +52,17 @@ impl Services {
             .map_err(ConfigError::Storage)?;
         let storages = Arc::new(storages);
         let ids = Ids::new(db);
-        let default_store: Arc<dyn Store> =
-            Arc::new(
-                LocalStore::open(&root).map_err(|error| ConfigError::StateStore {
-                    path: root.clone(),
-                    reason: error.to_string(),
-                })?,
-            );
+        let default_store = LocalStore::open(&root).map_err(|error| ConfigError::StateStore {
+            path: root.clone(),
+            reason: error.to_string(),
+        })?;
+        if config.writable {
+            // Its writes and copies are staged in `.skiff/store`; a crash leaves one behind.
+            if let Err(error) = default_store.sweep_staged() {
+                tracing::warn!(%error, "cannot clear interrupted writes");
+            }
+        }
+        let default_store: Arc<dyn Store> = Arc::new(default_store);
         let uploads = if config.writable {
             let buckets: Arc<dyn Buckets> = storages.clone();
             let uploads =

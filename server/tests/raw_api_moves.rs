@@ -269,3 +269,31 @@ async fn overwrite_replaces_even_a_folder_with_children(kind: Kind) {
         }
     }
 }
+
+/// A copy or write in the default storage is staged in `.skiff/store` and
+/// renamed into place; one a crash interrupted is removed when a writable
+/// server starts (as interrupted writes in `.skiff/partial` always were),
+/// while a multipart write's staging file stays for its session to resume.
+#[tokio::test]
+async fn staged_copies_and_writes_a_crash_left_are_removed_at_startup() {
+    let fixture = common::Fixture::new();
+    fixture.write(
+        &[".skiff", "store", "copy-0123", "half.txt"],
+        b"half a copy",
+    );
+    fixture.write(&[".skiff", "store", "put-4567"], b"half a write");
+    let multipart = format!("mp-{}-1024", "a".repeat(32));
+    fixture.write(&[".skiff", "store", &multipart], b"parts");
+    let _server = common::TestServer::start_with(fixture.root(), &["--writable"]);
+    let left: Vec<String> = std::fs::read_dir(fixture.path(&[".skiff", "store"]))
+        .expect("the staging folder")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(left, [multipart]);
+}

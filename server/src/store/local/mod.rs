@@ -68,6 +68,38 @@ impl LocalStore {
         Ok(dir)
     }
 
+    /// Removes what interrupted whole-file writes and copies left staged (a
+    /// crash mid-write: nobody else ever removes it). Multipart writes (`mp-…`)
+    /// stay: their sessions resume. For a writable server's startup, before
+    /// any write (blocking).
+    pub fn sweep_staged(&self) -> Result<(), StoreError> {
+        let dir = self.root.join(RESERVED_NAME).join("store");
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(error) => return Err(io_error(error)),
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let staged = ["put-", "copy-", "probe-"]
+                .iter()
+                .any(|prefix| name.to_str().is_some_and(|name| name.starts_with(prefix)));
+            if !staged {
+                continue;
+            }
+            let path = entry.path();
+            let removed = if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            if let Err(error) = removed {
+                tracing::warn!(%error, path = %path.display(), "cannot remove a staged write");
+            }
+        }
+        Ok(())
+    }
+
     /// A fresh staging path for one write.
     fn staging_path(&self, what: &str) -> Result<PathBuf, StoreError> {
         Ok(self
