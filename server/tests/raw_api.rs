@@ -319,15 +319,16 @@ async fn hostile_names_work_through_path_and_id_references(kind: Kind) {
 }
 
 /// The root's `list` is the tree's root, as RFSAPI lists it: the mounted
-/// storages are folders in it, and a local folder a mount's name hides is not
-/// (it once showed the hidden local folder and no mounts).
+/// storages are folders in it, and a local entry a mount's name hides is not
+/// (it once showed what the mount hides, and no mounts).
 #[tokio::test]
 async fn the_roots_list_shows_the_mounts_and_not_what_they_hide() {
     let target = Target::new(Kind::LocalMount).await;
     target.write(&["in mount.txt"], b"mounted").await;
     let fixture = target.fixture();
     fixture.write(&["top.txt"], b"top");
-    fixture.write(&[LOCAL_MOUNT_NAME, "hidden.txt"], b"hidden by the mount");
+    // A file, so the mount (a folder) is told from what it hides.
+    fixture.write(&[LOCAL_MOUNT_NAME], b"hidden by the mount");
     let server = target.serve_writable(&[]);
     let list = |reference: &'static str| {
         let url = raw_url(&server, "list", &format!("ref={reference}"));
