@@ -65,8 +65,8 @@ impl Services {
         let default_store: Arc<dyn Store> = Arc::new(default_store);
         let uploads = if config.writable {
             let buckets: Arc<dyn Buckets> = storages.clone();
-            let uploads =
-                Uploads::open(&root, config, ids.clone(), buckets).map_err(state_error)?;
+            let uploads = Uploads::open(&root, config, ids.clone(), buckets, default_store.clone())
+                .map_err(state_error)?;
             let uploads = Arc::new(uploads);
             // Outside a runtime (a plain unit test) there is nothing to sweep with.
             if tokio::runtime::Handle::try_current().is_ok() {

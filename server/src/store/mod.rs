@@ -20,6 +20,7 @@ pub mod s3;
 
 use std::fmt::Debug;
 use std::ops::Range;
+use std::path::Path;
 use std::pin::Pin;
 use std::time::SystemTime;
 
@@ -124,6 +125,10 @@ pub enum StoreError {
     /// A body stream given to the store failed (a client hung up).
     #[error("the body was cut: {0}")]
     Body(String),
+    /// An optional capability this store lacks ([`Store::adopt`]); the caller
+    /// falls back to the plain calls.
+    #[error("the storage cannot do this")]
+    Unsupported,
 }
 
 /// A place bytes live: a local folder or an S3-compatible bucket.
@@ -165,6 +170,22 @@ pub trait Store: Send + Sync + Debug {
         mode: PutMode,
         body: ByteStream,
     ) -> Result<Entry, StoreError>;
+
+    /// Optional capability (tusd's extra interfaces): takes `staged`, a fully
+    /// written, fsynced file on this machine that the caller owns, as file `key`
+    /// under `mode` by renaming it, not copying its bytes, creating missing
+    /// parents as [`Store::put`] does. A store that cannot (S3, a folder on
+    /// another file system) answers [`StoreError::Unsupported`] and leaves
+    /// `staged` as it was: the caller then streams it in with [`Store::put`].
+    async fn adopt(
+        &self,
+        staged: &Path,
+        key: &TreePath,
+        mode: PutMode,
+    ) -> Result<Entry, StoreError> {
+        let _ = (staged, key, mode);
+        Err(StoreError::Unsupported)
+    }
 
     /// Removes `key`: a file, an empty folder, or with `recursive` a whole folder.
     async fn delete(&self, key: &TreePath, recursive: bool) -> Result<(), StoreError>;
@@ -289,6 +310,9 @@ impl From<StoreError> for crate::error::AppError {
                 code: "body_cut",
                 message: format!("the request body could not be read: {reason}"),
             },
+            StoreError::Unsupported => crate::error::AppError::Io(std::io::Error::other(
+                "a storage was asked for a capability it lacks",
+            )),
         }
     }
 }

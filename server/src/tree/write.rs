@@ -1,5 +1,6 @@
-//! Whole-file writes on a mounted storage (PROTOCOL.md §0, §2.2): `PUT P` streams
-//! the body into the store, which makes it visible in one step; the body's
+//! Whole-file writes on any storage, the default one included (PROTOCOL.md §0,
+//! §2.2): `PUT P` streams the body into the store, which makes it visible in one
+//! step; the body's
 //! SHA-256 and length are checked as it passes, and a mismatch ends the stream
 //! with an error so the store never commits it (460 or 413, nothing changes).
 //! `DELETE P` removes a file, or a folder only when it is empty (else 409).
@@ -71,7 +72,7 @@ fn too_large() -> AppError {
     }
 }
 
-/// `PUT P` into a mounted storage.
+/// `PUT P` into a storage (the default one is the mount with the empty name).
 pub async fn put(mounted: &Mounted, key: TreePath, put: Put) -> Result<Written, AppError> {
     let Put {
         create_only,
@@ -167,6 +168,12 @@ pub async fn put(mounted: &Mounted, key: TreePath, put: Put) -> Result<Written, 
 
 /// `DELETE P`: a file, or an empty folder (a full one is 409 `not_empty`).
 pub async fn delete(mounted: &Mounted, key: TreePath) -> Result<(), AppError> {
+    if key.is_root() && mounted.mount.is_empty() {
+        return Err(AppError::Conflict {
+            code: "is_root",
+            message: "the root cannot be deleted".to_owned(),
+        });
+    }
     if key.is_root() {
         return Err(AppError::Conflict {
             code: "storage_root",

@@ -26,8 +26,9 @@ use super::store::{FileRecord, SessionRecord, SessionState, Write};
 use crate::blocking::blocking;
 use crate::disk::entry::etag;
 use crate::disk::paths::resolve_blocking;
-use crate::disk::place::{key_path, prepare_target};
+use crate::disk::place::key_path;
 use crate::error::AppError;
+use crate::store::PutMode;
 
 /// Largest JSON body accepted by complete.
 pub const COMPLETE_BODY_LIMIT: usize = 64 * 1024;
@@ -183,11 +184,22 @@ pub fn place_session(uploads: &Uploads, record: SessionRecord) -> Result<Session
         }
         return super::mounted::place(uploads, &mounted, record);
     }
+    // The default storage's files are placed through its store like any
+    // storage's, renamed in from the partial file. Its sessions keep the
+    // protocol's rule of replacing at completion: `If-None-Match: *` is
+    // checked at create only.
+    let mut record = record;
     let path = key_path(&record.key)?;
-    let target = prepare_target(uploads.root(), &path)?;
-    let replaced = target.symlink_metadata().is_ok();
-    uploads.partial.place(&record.id, &target)?;
-    record_placed(uploads, record, &target, replaced)
+    let store = Arc::clone(uploads.default_store());
+    let runtime = tokio::runtime::Handle::current();
+    let replaced = super::mounted::target_state(&runtime, &store, &path)?;
+    let mode = PutMode::Overwrite;
+    let entry =
+        super::mounted::put_partial(uploads, &runtime, &store, &path, &mut record, mode, true)?;
+    let key = record.key.clone();
+    let record = record_completed(uploads, record, &key, Some(entry.etag), replaced)?;
+    uploads.partial.discard(&record.id)?;
+    Ok(record)
 }
 
 /// The bookkeeping once the file is at `target` (blocking): its id, what we know

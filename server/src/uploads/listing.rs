@@ -2,21 +2,17 @@
 //! (every file of the tree, recursively, by key in byte order, paginated), and
 //! `GET`/`DELETE {uploads}/{bucket}/{key}` (one file object).
 //!
-//! The listing walks the tree (`crate::disk::walk`) on a blocking thread each time:
-//! simple, always current, and fine for trees of some 100,000 files.
+//! The default bucket is served by `mounted_listing.rs` through the default
+//! storage's store, as every storage is; this file has what all buckets share
+//! (the bucket list, paging).
 
-use std::fs::Metadata;
-use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use skiff_protocol::{Bucket, BucketList, FileList, FileObject, TreePath, DEFAULT_BUCKET};
 
+use super::buckets::MountedBucket;
+use super::mounted_listing;
 use super::session::Uploads;
-use crate::blocking::blocking;
-use crate::disk::entry::{etag, mime_for_name, modified};
-use crate::disk::paths::resolve_blocking;
-use crate::disk::place::key_of;
-use crate::disk::walk::Walked;
 use crate::error::AppError;
 
 /// Page size when `limit` is not given, and the largest one accepted.
@@ -35,108 +31,32 @@ pub fn buckets(uploads: &Uploads) -> BucketList {
     }
 }
 
+/// The default storage as a bucket: the mount with the empty name, so it is
+/// listed, read and written through its store like every other storage.
+fn default_bucket(uploads: &Uploads) -> MountedBucket {
+    MountedBucket {
+        store: Ok(Arc::clone(uploads.default_store())),
+        mount: String::new(),
+        writable: true,
+    }
+}
+
 /// `GET {uploads}/default?after=&limit=`.
 pub async fn files(uploads: &Arc<Uploads>, query: Option<&str>) -> Result<FileList, AppError> {
-    let (after, limit) = page_query(query)?;
-    let uploads = Arc::clone(uploads);
-    let page = blocking(move || {
-        // The walk yields keys in byte order already.
-        let mut keys = Vec::new();
-        let _ = crate::disk::walk::files(uploads.root(), |walked| {
-            if let Walked::File { key } = walked {
-                // A local folder under a mount's name is hidden by the mount (§5).
-                let top = key.split('/').next().unwrap_or_default();
-                if !uploads.buckets().is_mount(top) {
-                    keys.push(key);
-                }
-            }
-            ControlFlow::Continue(())
-        });
-        let start = after.map_or(0, |after| keys.partition_point(|key| *key <= after));
-        let end = start.saturating_add(limit).min(keys.len());
-        let mut data = Vec::with_capacity(end - start);
-        // One store transaction for the page's ids.
-        let ids = uploads.ids().ids_for(&keys[start..end])?;
-        for (key, id) in keys[start..end].iter().zip(ids) {
-            let path = TreePath::from_segments(key.split('/'))?;
-            // A file removed since the walk is simply left out of the page.
-            if let Ok(object) = file_object(&uploads, &path, Some(id)) {
-                data.push(object);
-            }
-        }
-        let next = (end < keys.len()).then(|| keys[end - 1].clone());
-        Ok(FileList { data, next })
-    })
-    .await?;
-    Ok(page)
+    let bucket = default_bucket(uploads);
+    mounted_listing::files(uploads, DEFAULT_BUCKET, &bucket, query).await
 }
 
 /// `GET {uploads}/default/{key}`.
 pub async fn file(uploads: &Arc<Uploads>, path: TreePath) -> Result<FileObject, AppError> {
-    let uploads = Arc::clone(uploads);
-    let object = blocking(move || file_object(&uploads, &path, None)).await?;
-    Ok(object)
+    let bucket = default_bucket(uploads);
+    mounted_listing::file(uploads, DEFAULT_BUCKET, &bucket, path).await
 }
 
 /// `DELETE {uploads}/default/{key}`: 200 with the object as it was.
 pub async fn delete_file(uploads: &Arc<Uploads>, path: TreePath) -> Result<FileObject, AppError> {
-    let uploads = Arc::clone(uploads);
-    let object = blocking(move || {
-        let object = file_object(&uploads, &path, None)?;
-        super::tree_write::remove_entry(&uploads, &path, false)?;
-        Ok(object)
-    })
-    .await?;
-    Ok(object)
-}
-
-/// The file object of the regular file at `path` (blocking); folders are 404.
-/// `id` is its stable id if the caller already looked it up.
-pub fn file_object(
-    uploads: &Uploads,
-    path: &TreePath,
-    id: Option<String>,
-) -> Result<FileObject, AppError> {
-    let canonical = resolve_blocking(uploads.root(), path)?;
-    let metadata = std::fs::metadata(&canonical).map_err(AppError::from_fs)?;
-    if !metadata.is_file() {
-        return Err(AppError::NotFound);
-    }
-    let key = key_of(path);
-    // Only now that it surely exists may the entry get an id.
-    let id = match id {
-        Some(id) => id,
-        None => uploads.ids().id_for(&key)?,
-    };
-    let store = uploads.store();
-    let name = path.name().unwrap_or_default();
-    let known = store
-        .file(&key)?
-        .filter(|known| known.etag == etag(&metadata));
-    Ok(match known {
-        Some(known) => FileObject {
-            key,
-            bucket: DEFAULT_BUCKET.to_owned(),
-            mime_type: known.mime_type,
-            bytes: metadata.len(),
-            created_at: known.created_at,
-            id,
-            sha256: known.sha256,
-            content_hash: known.content_hash,
-            part_size: known.part_size,
-        },
-        None => FileObject {
-            key,
-            bucket: DEFAULT_BUCKET.to_owned(),
-            mime_type: mime_for_name(name),
-            bytes: metadata.len(),
-            created_at: unix_seconds(&metadata),
-            id,
-            sha256: None,
-            content_hash: None,
-            part_size: None,
-        },
-    })
+    let bucket = default_bucket(uploads);
+    mounted_listing::delete_file(uploads, DEFAULT_BUCKET, &bucket, path).await
 }
 
 /// `after` and `limit` from the query string (form-encoded values).
@@ -171,8 +91,4 @@ pub(super) fn page_query(query: Option<&str>) -> Result<(Option<String>, usize),
 /// Decodes a form value: `+` is a space, then percent escapes (PROTOCOL.md general rules).
 fn form_decode(value: &str) -> Result<String, AppError> {
     Ok(skiff_protocol::decode_segment(&value.replace('+', " "))?)
-}
-
-fn unix_seconds(metadata: &Metadata) -> i64 {
-    time::OffsetDateTime::from(modified(metadata)).unix_timestamp()
 }

@@ -12,15 +12,18 @@
 //! - `committer.rs`: group commit of the hot upload state writes
 //! - `recovery.rs`: startup reconciliation and the expiry sweep
 //! - `store.rs`: the redb database that makes sessions survive a crash
-//! - `listing.rs`: buckets and file objects
+//! - `listing.rs`: the buckets, and paging
 //! - `buckets.rs`: the storages as buckets (§2, §5)
 //! - `in_store.rs`, `in_store_parts.rs`, `in_store_tail.rs`: sessions whose
 //!   bytes go straight into their mounted storage's multipart write (planning,
 //!   completion, abort; a part streamed in; sequential chunks regrouped)
 //! - `resumable_sha.rs`: a whole-file SHA-256 that survives a restart
-//! - `mounted.rs`, `mounted_listing.rs`: completing a staged session into, and
-//!   listing, a mounted storage
-//! - `tree_write.rs`: `PUT P` and `DELETE P` on the tree
+//! - `mounted.rs`: placing a staged session's file through its storage's store
+//!   (the default storage's renamed in, `Store::adopt`)
+//! - `mounted_listing.rs`: a storage's files and file objects, through its store
+//!   (the default storage's too)
+//! - `tree_write.rs`: the raw API's whole-file writes and removals on the
+//!   default storage's disk
 //! - `body.rs`: request bodies, streamed to disk
 
 pub mod append;

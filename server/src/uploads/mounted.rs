@@ -49,20 +49,8 @@ pub fn place(
     } else {
         PutMode::Overwrite
     };
-    let hasher = Arc::new(Mutex::new(Sha256::new()));
-    let body = partial_stream(uploads, &record, Arc::clone(&hasher))?;
-    let entry = match runtime.block_on(store.put(&path, mode, body)) {
-        Ok(entry) => {
-            let hasher =
-                std::mem::take(&mut *hasher.lock().unwrap_or_else(PoisonError::into_inner));
-            let sha256 = hex(&hasher.finalize());
-            if record.digest.as_ref().is_some_and(|known| *known != sha256) {
-                // The staged bytes changed on disk after they were acknowledged.
-                tracing::error!(id = record.id, "a partial file no longer has its digest");
-            }
-            record.digest.get_or_insert(sha256);
-            entry
-        }
+    let entry = match put_partial(uploads, &runtime, &store, &path, &mut record, mode, false) {
+        Ok(entry) => entry,
         Err(StoreError::Exists) if record.create_only => {
             placed_before(uploads, &runtime, &store, &path, &mut record)?
         }
@@ -72,6 +60,42 @@ pub fn place(
     let record = record_completed(uploads, record, &tree_key, Some(entry.etag), replaced)?;
     uploads.partial.discard(&record.id)?;
     Ok(record)
+}
+
+/// Places the finished session's partial file at `path` in `store` under
+/// `mode` (blocking): with `adopt`, renamed in when the store can take it that
+/// way ([`Store::adopt`]); otherwise streamed in with [`Store::put`], its
+/// SHA-256 computed on the way (`record.digest` filled in if it was unknown).
+/// The partial file stays if it was streamed: the caller drops it once the
+/// session is recorded completed.
+pub fn put_partial(
+    uploads: &Uploads,
+    runtime: &Handle,
+    store: &Arc<dyn Store>,
+    path: &TreePath,
+    record: &mut SessionRecord,
+    mode: PutMode,
+    adopt: bool,
+) -> Result<Entry, StoreError> {
+    if adopt {
+        let staged = uploads.partial_path(&record.id);
+        match runtime.block_on(store.adopt(&staged, path, mode.clone())) {
+            Err(StoreError::Unsupported) => {}
+            adopted => return adopted,
+        }
+    }
+    let hasher = Arc::new(Mutex::new(Sha256::new()));
+    let body = partial_stream(uploads, record, Arc::clone(&hasher))
+        .map_err(|error| StoreError::Unavailable(error.to_string()))?;
+    let entry = runtime.block_on(store.put(path, mode, body))?;
+    let hasher = std::mem::take(&mut *hasher.lock().unwrap_or_else(PoisonError::into_inner));
+    let sha256 = hex(&hasher.finalize());
+    if record.digest.as_ref().is_some_and(|known| *known != sha256) {
+        // The staged bytes changed on disk after they were acknowledged.
+        tracing::error!(id = record.id, "a partial file no longer has its digest");
+    }
+    record.digest.get_or_insert(sha256);
+    Ok(entry)
 }
 
 /// Whether a file is at `path` already (it will be replaced); a folder there is

@@ -1,8 +1,9 @@
-//! The bucket side of §2 for a mounted storage: `GET {uploads}/{bucket}` (every
-//! file of the storage through its store's walk, by key in byte order,
-//! paginated), and `GET`/`DELETE {uploads}/{bucket}/{key}`.
+//! The bucket side of §2 for every storage (the default one is the mount with
+//! the empty name): `GET {uploads}/{bucket}` (every file of the storage through
+//! its store's walk, by key in byte order, paginated), and `GET`/`DELETE
+//! {uploads}/{bucket}/{key}`.
 //!
-//! Like the default bucket's listing, each request walks the whole storage:
+//! Each request walks the whole storage:
 //! simple and always current, fine for some 100,000 files; a bigger bucket
 //! needs a listing that starts at `after` in the backend (S3's `StartAfter`).
 
@@ -20,7 +21,7 @@ use crate::disk::place::key_of;
 use crate::error::AppError;
 use crate::store::Entry;
 
-/// `GET {uploads}/{bucket}?after=&limit=` of a mounted storage.
+/// `GET {uploads}/{bucket}?after=&limit=` of a storage.
 pub async fn files(
     uploads: &Arc<Uploads>,
     bucket: &str,
@@ -31,11 +32,24 @@ pub async fn files(
     let store = mounted.store()?;
     let mut walk = store.walk(&TreePath::root());
     let mut entries = Vec::new();
+    // The default storage (the empty mount): what lies under a mount's name is
+    // hidden by the mount (§5), and a folder it cannot read is left out, as
+    // its tree listing leaves it.
+    let is_default = mounted.mount.is_empty();
     while let Some(entry) = walk.next().await {
-        let entry = entry?;
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) if is_default => {
+                tracing::warn!(%error, "a folder of the default storage cannot be listed");
+                continue;
+            }
+            Err(error) => return Err(error.into()),
+        };
         // The storage's own server state is never listed (§5).
-        let reserved = entry.key.segments().first().map(String::as_str) == Some(RESERVED_NAME);
-        if !entry.is_dir && !reserved {
+        let top = entry.key.segments().first().map(String::as_str);
+        let reserved = top == Some(RESERVED_NAME);
+        let hidden = is_default && top.is_some_and(|top| uploads.buckets().is_mount(top));
+        if !entry.is_dir && !reserved && !hidden {
             entries.push((key_of(&entry.key), entry));
         }
     }

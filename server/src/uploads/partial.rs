@@ -6,13 +6,13 @@
 
 use std::future::Future;
 use std::io::SeekFrom;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncSeekExt, BufWriter};
 
 use super::body::{copy_body, RequestBody, WRITE_BUFFER};
-use crate::disk::place::{place, sync_dir};
+use crate::disk::place::sync_dir;
 use crate::error::AppError;
 
 /// Limits a part body is streamed under.
@@ -44,9 +44,6 @@ pub trait PartialBytes {
 
     /// SHA-256 of the first `len` bytes of upload `id` (blocking; reads them once).
     fn hash(&self, id: &str, len: u64) -> Result<[u8; 32], AppError>;
-
-    /// Moves the finished upload `id` onto `target` atomically (blocking).
-    fn place(&self, id: &str, target: &Path) -> Result<(), AppError>;
 
     /// Removes upload `id`'s bytes; gone already is fine (blocking).
     fn discard(&self, id: &str) -> Result<(), AppError>;
@@ -130,10 +127,6 @@ impl PartialBytes for LocalPartial {
         let mut reader = std::io::BufReader::with_capacity(WRITE_BUFFER, file.take(len));
         std::io::copy(&mut reader, &mut hasher)?;
         Ok(hasher.finalize().into())
-    }
-
-    fn place(&self, id: &str, target: &Path) -> Result<(), AppError> {
-        place(&self.path(id), target)
     }
 
     fn discard(&self, id: &str) -> Result<(), AppError> {

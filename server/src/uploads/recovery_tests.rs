@@ -23,8 +23,15 @@ fn open(root: &Path) -> Uploads {
     let db = crate::database::open(root, true).expect("open the database");
     let storages = crate::storages::StorageRegistry::open(db.clone(), root, true, &[])
         .expect("open the storages");
-    Uploads::open(root, &config, Ids::new(db), std::sync::Arc::new(storages))
-        .expect("open the uploads")
+    let store = crate::store::local::LocalStore::open(root).expect("open the default store");
+    Uploads::open(
+        root,
+        &config,
+        Ids::new(db),
+        std::sync::Arc::new(storages),
+        std::sync::Arc::new(store),
+    )
+    .expect("open the uploads")
 }
 
 /// A parts session with both parts written and recorded, its content hash

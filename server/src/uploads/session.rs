@@ -36,6 +36,8 @@ pub struct Uploads {
     pub(super) max_chunk: u64,
     pub(super) max_size: u64,
     pub(super) partial: LocalPartial,
+    /// The default storage's store: finished files are placed through it.
+    pub(super) default_store: Arc<dyn crate::store::Store>,
     /// The storages as buckets: sessions may upload into any of them.
     pub(super) buckets: Arc<dyn Buckets>,
     /// Background whole-file hashes of files uploaded in parts, one at a time.
@@ -53,13 +55,15 @@ impl std::fmt::Debug for Uploads {
 }
 
 impl Uploads {
-    /// Opens the state under `root/.skiff` (canonical `root`) in the shared database, and
+    /// Opens the state under `root/.skiff` (canonical `root`, the folder of
+    /// `default_store`) in the shared database, and
     /// reconciles it with the partial files on disk. Blocking; runs at startup.
     pub fn open(
         root: &Path,
         config: &Config,
         ids: Ids,
         buckets: Arc<dyn Buckets>,
+        default_store: Arc<dyn crate::store::Store>,
     ) -> Result<Self, AppError> {
         let state_dir = root.join(skiff_protocol::RESERVED_NAME);
         let partial_dir = state_dir.join("partial");
@@ -74,6 +78,7 @@ impl Uploads {
             max_chunk: config.max_chunk,
             max_size: config.max_size,
             partial: LocalPartial::new(partial_dir.clone()),
+            default_store,
             buckets,
             hashing: Arc::new(tokio::sync::Semaphore::new(1)),
             live: Mutex::new(HashMap::new()),
@@ -97,6 +102,11 @@ impl Uploads {
         self.max_size
     }
 
+    /// The default storage's store.
+    pub fn default_store(&self) -> &Arc<dyn crate::store::Store> {
+        &self.default_store
+    }
+
     /// The storages as buckets.
     pub fn buckets(&self) -> &dyn Buckets {
         &*self.buckets
@@ -118,6 +128,12 @@ impl Uploads {
     pub fn temp_path(&self) -> PathBuf {
         self.partial_dir
             .join(format!("put-{}", uuid::Uuid::new_v4().simple()))
+    }
+
+    /// 507 with a sentence when `bytes` more cannot fit on the default storage's
+    /// disk, where sessions and writes stage their bytes (blocking).
+    pub fn ensure_room(&self, bytes: u64) -> Result<(), AppError> {
+        crate::disk::space::ensure_room(&self.partial_dir, bytes)
     }
 
     /// Creates a session (blocking): validates the request, stores the record, then

@@ -1,7 +1,8 @@
-//! Plain RFSAPI writes on the tree with `--writable` (PROTOCOL.md §0, §2.2): `PUT P`
-//! streams the body to a temporary file beside the tree, verifies its
-//! `Content-Digest`, and renames it into place (201 created, 200 replaced);
-//! `DELETE P` removes a file, or a folder only when it is empty (else 409).
+//! Whole-file writes and removals on the default storage's disk, as the raw API
+//! (`crate::raw`) still makes them: the body streamed to a temporary file beside
+//! the tree, its `Content-Digest` verified, and renamed into place (201 created,
+//! 200 replaced); a file, or a folder only when it is empty (else 409), removed.
+//! The tree's own `PUT P` / `DELETE P` go through the store (`crate::tree::write`).
 
 use std::sync::Arc;
 
@@ -29,8 +30,6 @@ pub struct Written {
     pub existed: bool,
     /// The new file's metadata.
     pub metadata: std::fs::Metadata,
-    /// Its id and `_format`.
-    pub known: Known,
     /// Lowercase hex SHA-256 of what was stored.
     pub sha256: String,
 }
@@ -157,11 +156,10 @@ pub async fn write_whole(
             content_hash: None,
             part_size: None,
         };
-        let known = record_written(&uploads, &key_of(&path), existed, record)?;
+        record_written(&uploads, &key_of(&path), existed, record)?;
         Ok(Written {
             existed,
             metadata,
-            known,
             sha256,
         })
     })
@@ -217,12 +215,6 @@ pub fn check_if_match(
     } else {
         Err(AppError::PreconditionFailed)
     }
-}
-
-/// `DELETE P`: done once the file (or empty folder) is gone.
-pub async fn delete(uploads: &Arc<Uploads>, path: TreePath) -> Result<(), AppError> {
-    let uploads = Arc::clone(uploads);
-    blocking(move || remove_entry(&uploads, &path, true)).await
 }
 
 /// Removes the entry at `path` itself (a symlink, not its target), and what the

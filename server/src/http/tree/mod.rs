@@ -81,9 +81,18 @@ pub(crate) async fn serve_tree(
     if method != Method::GET && method != Method::HEAD {
         // A read-only server answers writes with 405 (the tree has no such method
         // here), as it always has; `--writable` adds PUT and DELETE.
+        // The default storage is written like a mounted one, through its store.
+        let root = || state.root_mounted();
         return match (state.uploads(), method) {
-            (Some(uploads), &Method::PUT) => write::put(uploads, path, headers, body).await,
-            (Some(uploads), &Method::DELETE) => write::delete(uploads, path).await,
+            (Some(uploads), &Method::PUT) => {
+                let allowed = mounted::Allowed {
+                    writable: true,
+                    writes_supported: state.writes_supported(grant),
+                    max_size: uploads.max_size(),
+                };
+                write::root_put(uploads, &root(), allowed, path, headers, body).await
+            }
+            (Some(_), &Method::DELETE) => write::mounted_delete(&root(), path).await,
             (Some(_), _) => Err(AppError::MethodNotAllowed {
                 allow: WRITABLE_TREE_METHODS,
             }),

@@ -1,8 +1,9 @@
 //! `PUT P` and `DELETE P` with `--writable` (PROTOCOL.md §0, §2.2): the request's
 //! conditions and digest read into plain values, the write done by
-//! `crate::uploads::tree_write` (default storage) or `crate::tree::write` (a
-//! mounted one), and the answer (201 created or 200 replaced, the RFSAPI entry,
-//! `Repr-Digest`; 204 for a delete).
+//! `crate::tree::write` through the storage's store (the default storage is the
+//! mount with the empty name), and the answer (201 created or 200 replaced, the
+//! RFSAPI entry, `Repr-Digest`; 204 for a delete). [`whole_write`] reads the
+//! same request for the raw API.
 
 use std::sync::Arc;
 
@@ -16,10 +17,9 @@ use super::mounted::Allowed;
 use crate::error::AppError;
 use crate::http::digest::{content_sha256, sha256_field};
 use crate::http::headers::{content_length, if_match, if_none_match_star, request_body};
-use crate::listing::local::file as file_fileset;
 use crate::listing::mounted::file as mounted_fileset;
 use crate::tree::{self, Mounted};
-use crate::uploads::tree_write::{self, refuse_root, WholeWrite, Written};
+use crate::uploads::tree_write::{refuse_root, WholeWrite};
 use crate::uploads::Uploads;
 
 /// The whole-file write a request asks for at `path` (the root is refused
@@ -41,46 +41,27 @@ pub fn whole_write(
     })
 }
 
-/// 201 for a new file, 200 for a replaced one.
-pub fn written_status(written: &Written) -> StatusCode {
-    if written.existed {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    }
-}
-
-/// `Repr-Digest` of what was stored, on the write's response.
-pub fn add_repr_digest(written: &Written, response: &mut Response) {
-    if let Some(value) = sha256_field(&written.sha256) {
-        response.headers_mut().insert(REPR_DIGEST_HEADER, value);
-    }
-}
-
-/// `PUT P`: the whole body becomes the file at `path`.
-pub async fn put(
+/// `PUT P` on the default storage: as in a mounted one (`uploads.root_mounted`),
+/// after refusing (507) a `Content-Length` its disk cannot take, before any
+/// byte of the body is read.
+pub async fn root_put(
     uploads: &Arc<Uploads>,
-    path: TreePath,
+    mounted: &Mounted,
+    allowed: Allowed,
+    key: TreePath,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, AppError> {
-    let name = path.name().unwrap_or_default().to_owned();
-    let write = whole_write(&path, headers, body)?;
-    let written = tree_write::write_whole(uploads, path, write).await?;
-    let fileset = file_fileset(&name, &written.metadata, Some(written.known.clone()), true);
-    let mut response = fileset_response(&fileset);
-    *response.status_mut() = written_status(&written);
-    add_repr_digest(&written, &mut response);
-    Ok(response)
+    let announced = content_length(headers);
+    tree::write::check_put(&key, announced, allowed.max_size)?;
+    if let Some(length) = announced {
+        let checker = Arc::clone(uploads);
+        crate::blocking::blocking(move || checker.ensure_room(length)).await?;
+    }
+    mounted_put(mounted, allowed, key, headers, body).await
 }
 
-/// `DELETE P`: 204 once the file (or empty folder) is gone.
-pub async fn delete(uploads: &Arc<Uploads>, path: TreePath) -> Result<Response, AppError> {
-    tree_write::delete(uploads, path).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-/// `PUT P` into a mounted storage.
+/// `PUT P` into a storage through its store.
 pub async fn mounted_put(
     mounted: &Mounted,
     allowed: Allowed,
@@ -114,7 +95,7 @@ pub async fn mounted_put(
     Ok(response)
 }
 
-/// `DELETE P` in a mounted storage: 204 once the file (or empty folder) is gone.
+/// `DELETE P` in a storage (the default one too): 204 once the file (or empty folder) is gone.
 pub async fn mounted_delete(mounted: &Mounted, key: TreePath) -> Result<Response, AppError> {
     tree::write::delete(mounted, key).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

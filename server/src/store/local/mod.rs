@@ -13,7 +13,7 @@
 //!
 //! - `read.rs`: stat, paged list, ranged read, walk
 //! - `pages.rs`: one reading of a folder serves a listing's pages
-//! - `write.rs`: put, delete, mkdir, rename, copy
+//! - `write.rs`: put, adopt (a staged file renamed in), delete, mkdir, rename, copy
 //! - `multipart.rs`: one sparse staging file per multipart write
 
 mod multipart;
@@ -217,6 +217,16 @@ impl Store for LocalStore {
         body: ByteStream,
     ) -> Result<Entry, StoreError> {
         write::put(self, key, mode, body).await
+    }
+
+    async fn adopt(
+        &self,
+        staged: &Path,
+        key: &TreePath,
+        mode: PutMode,
+    ) -> Result<Entry, StoreError> {
+        let (root, key, staged) = (self.root.clone(), key.clone(), staged.to_path_buf());
+        blocking(move || write::adopt(&root, &key, &staged, &mode)).await
     }
 
     async fn delete(&self, key: &TreePath, recursive: bool) -> Result<(), StoreError> {

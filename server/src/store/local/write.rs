@@ -1,5 +1,6 @@
 //! Changing a local tree: whole-file puts (staged, fsynced, renamed into place
-//! under a [`PutMode`]), deletes, `mkdir -p`, renames and copies. Copies are
+//! under a [`PutMode`]; a file staged by the caller adopted the same way),
+//! deletes, `mkdir -p`, renames and copies. Copies are
 //! staged as well, so a copied folder appears in one rename, complete.
 //!
 //! The top-level `.skiff` is the server's own state, never part of the tree:
@@ -89,6 +90,52 @@ pub fn place_file(
 ) -> Result<Entry, StoreError> {
     writable_key(key, "the root is a folder")?;
     let target = prepare_target(root, key).map_err(from_app)?;
+    rename_into(root, key, staged, &target, mode)
+}
+
+/// [`crate::store::Store::adopt`] (blocking): [`place_file`] for a file staged
+/// by someone else, when a rename can take it (the same file system as the
+/// folder it goes into); otherwise `Unsupported`, `staged` untouched.
+pub fn adopt(
+    root: &Path,
+    key: &TreePath,
+    staged: &Path,
+    mode: &PutMode,
+) -> Result<Entry, StoreError> {
+    writable_key(key, "the root is a folder")?;
+    let target = prepare_target(root, key).map_err(from_app)?;
+    let folder = target.parent().unwrap_or(root);
+    if !same_file_system(staged, folder)? {
+        return Err(StoreError::Unsupported);
+    }
+    rename_into(root, key, staged, &target, mode)
+}
+
+/// Whether a rename can move `file` into `folder` (blocking).
+fn same_file_system(file: &Path, folder: &Path) -> Result<bool, StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let file = std::fs::metadata(file).map_err(io_error)?;
+        let folder = std::fs::metadata(folder).map_err(io_error)?;
+        Ok(file.dev() == folder.dev())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, folder);
+        Ok(true)
+    }
+}
+
+/// Renames `staged` onto `target`, the prepared path of `key`, under `mode`.
+fn rename_into(
+    root: &Path,
+    key: &TreePath,
+    staged: &Path,
+    target: &Path,
+    mode: &PutMode,
+) -> Result<Entry, StoreError> {
+    let target = target.to_path_buf();
     match mode {
         PutMode::Overwrite => place(staged, &target).map_err(from_app)?,
         // "Only if absent" is part of the rename itself (renameat2 NOREPLACE).
