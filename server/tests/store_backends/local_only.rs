@@ -1,5 +1,6 @@
 //! What only a local folder has: symlinks (inside the root they work, leaving it
-//! they do not exist), a disk that fills up, the server's own `.skiff`.
+//! they do not exist), a disk that fills up, the server's own `.skiff`, and
+//! adopting a staged file by rename (`Store::adopt`).
 
 use futures_util::StreamExt;
 use skiff_protocol::TreePath;
@@ -115,4 +116,87 @@ async fn local_multipart_writes_survive_the_server_starting_on_the_same_root() {
         .await
         .expect("complete");
     assert_eq!(read(store, "resumed", None).await, b"abcdef");
+}
+
+/// A file staged on the same file system, as an upload session stages it.
+fn staged(dir: &std::path::Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("stage");
+    path
+}
+
+#[tokio::test]
+async fn local_adopt_renames_a_staged_file_in_under_its_put_mode() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("tree");
+    std::fs::create_dir(&root).expect("root");
+    let store = LocalStore::open(&root).expect("open");
+    let first = staged(dir.path(), "first", b"one");
+    let inode = std::fs::metadata(&first).expect("staged").ino();
+
+    let entry = store
+        .adopt(&first, &key("a/b/file"), PutMode::Create)
+        .await
+        .expect("adopt");
+    assert_eq!(entry.size, 3);
+    assert!(!first.exists(), "renamed, not copied");
+    let placed = std::fs::metadata(root.join("a/b/file")).expect("placed");
+    assert_eq!(placed.ino(), inode, "the very file, not a copy");
+
+    // Create over a file: Exists, and the staged file stays the caller's.
+    let second = staged(dir.path(), "second", b"two");
+    let refused = store
+        .adopt(&second, &key("a/b/file"), PutMode::Create)
+        .await;
+    assert!(matches!(refused, Err(StoreError::Exists)), "{refused:?}");
+    let refused = store
+        .adopt(
+            &second,
+            &key("a/b/file"),
+            PutMode::Update("\"nope\"".into()),
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Precondition)),
+        "{refused:?}"
+    );
+    assert!(second.exists(), "a refused adopt leaves the staged file");
+    assert_eq!(read(&store, "a/b/file", None).await, b"one");
+
+    store
+        .adopt(&second, &key("a/b/file"), PutMode::Update(entry.etag))
+        .await
+        .expect("update");
+    assert_eq!(read(&store, "a/b/file", None).await, b"two");
+    let third = staged(dir.path(), "third", b"3");
+    for reserved in [".skiff/x", "a/b/file/below"] {
+        assert!(
+            store
+                .adopt(&third, &key(reserved), PutMode::Overwrite)
+                .await
+                .is_err(),
+            "{reserved}"
+        );
+    }
+    assert!(third.exists());
+}
+
+#[tokio::test]
+async fn local_adopt_from_another_file_system_is_unsupported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = LocalStore::open(dir.path()).expect("open");
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let _tmpfs = crate::common::tmpfs::Tmpfs::mount(elsewhere.path(), "1m");
+    let file = staged(elsewhere.path(), "staged", b"bytes");
+    let adopted = store.adopt(&file, &key("file"), PutMode::Overwrite).await;
+    assert!(
+        matches!(adopted, Err(StoreError::Unsupported)),
+        "{adopted:?}"
+    );
+    assert!(file.exists(), "left for the caller to stream in");
+    assert!(matches!(
+        stat(&store, "file").await,
+        Err(StoreError::NotFound)
+    ));
 }
