@@ -191,3 +191,53 @@ async fn uploads_survive_kill_9_at_random_points(kind: Kind) {
     );
     eprintln!("{kills} kills in {:?}", started.elapsed());
 }
+
+/// The staged whole-file writes in the default storage's store folder.
+fn staged_puts(root: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(root.join(".skiff").join("store"))
+        .map(|entries| {
+            entries
+                .filter_map(|entry| entry.ok())
+                .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                .filter(|name| name.starts_with("put-"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_put_cut_by_kill_9_leaves_no_staged_file_after_a_restart() {
+    let fixture = common::Fixture::new();
+    let mut server = common::uploads::serve_writable(&fixture, &[]);
+    // One chunk, then a body that never ends: the write is staged when the
+    // server dies.
+    let first = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(vec![
+            1u8;
+            CHUNK
+        ]))]);
+    let endless = futures_util::StreamExt::chain(first, futures_util::stream::pending());
+    let request = client()
+        .put(server.url("/cut.bin"))
+        .body(reqwest::Body::wrap_stream(endless))
+        .send();
+    let sending = tokio::spawn(request);
+    let started = Instant::now();
+    while staged_puts(fixture.root()).is_empty() {
+        assert!(
+            started.elapsed() < DEADLINE,
+            "the PUT never started staging"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.kill();
+    let _ = sending.await;
+    assert_eq!(staged_puts(fixture.root()).len(), 1, "left by the crash");
+
+    let server = common::uploads::serve_writable(&fixture, &[]);
+    assert!(
+        staged_puts(fixture.root()).is_empty(),
+        "reclaimed at startup"
+    );
+    assert!(!fixture.path(&["cut.bin"]).exists(), "nothing placed");
+    drop(server);
+}
