@@ -16,8 +16,8 @@ use super::within::stat;
 use super::{Answer, LazyWrite, Stored};
 use crate::error::AppError;
 use crate::services::Services;
+use crate::tree::write::WholeWrite;
 use crate::tree::write::{check_put, put as put_whole, Put};
-use crate::uploads::tree_write::WholeWrite;
 
 /// `GET {raw}/data?ref=` of a file in `place`; a folder is 409 `is_a_folder`.
 pub async fn data(services: &Services, place: &Place) -> Result<Answer, AppError> {

@@ -22,8 +22,8 @@ use skiff_protocol::{RawList, RawStat, TreePath};
 use crate::error::AppError;
 use crate::services::Services;
 use crate::store::Entry;
+use crate::tree::write::WholeWrite;
 use crate::tree::{refuse_reserved, Mounted};
-use crate::uploads::tree_write::WholeWrite;
 
 /// `PUT data`'s write, read from the request only once the call gets that far
 /// (so a refusal that comes first, like `read_only`, still comes first).

@@ -24,7 +24,33 @@ use crate::store::{Entry, PutMode, StoreError};
 use crate::uploads::body::{hex, verify, RequestBody};
 use crate::uploads::session::now_ms;
 
-/// A whole-file write as the request gave it.
+/// A whole-file write as the request gave it, before the storage is known (the
+/// raw API reads it lazily, after its own checks).
+pub struct WholeWrite {
+    /// `If-Match`'s ETags, if the header was sent.
+    pub if_match: Option<Vec<String>>,
+    /// `If-None-Match: *`: create only.
+    pub if_none_match: bool,
+    /// The SHA-256 `Content-Digest` promised, if any.
+    pub promised: Option<[u8; 32]>,
+    /// The announced length (`Content-Length`), if any.
+    pub announced: Option<u64>,
+    /// The bytes.
+    pub body: RequestBody,
+}
+
+/// 409 `target_is_folder` for the root: checked before any header is read.
+pub fn refuse_root(path: &TreePath) -> Result<(), AppError> {
+    if path.is_root() {
+        return Err(AppError::Conflict {
+            code: "target_is_folder",
+            message: "the root is a folder".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// A whole-file write ready for a storage.
 pub struct Put {
     /// `If-None-Match: *`: create only.
     pub create_only: bool,

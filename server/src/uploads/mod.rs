@@ -1,6 +1,6 @@
-//! The upload service: resumable chunked uploads (PROTOCOL.md §2), the bucket
-//! listings, and the plain RFSAPI whole-file writes, all of which exist only
-//! with `--writable`. Plain Rust in and out; `crate::http::uploads` is the HTTP
+//! The upload service: resumable chunked uploads (PROTOCOL.md §2) and the bucket
+//! listings, which exist only with `--writable` (whole-file `PUT`s are
+//! `crate::tree::write`). Plain Rust in and out; `crate::http::uploads` is the HTTP
 //! side (routes, headers, status codes).
 //!
 //! - `session.rs`: the sessions (create, lock, remove)
@@ -22,8 +22,6 @@
 //!   (the default storage's renamed in, `Store::adopt`)
 //! - `mounted_listing.rs`: a storage's files and file objects, through its store
 //!   (the default storage's too)
-//! - `tree_write.rs`: the raw API's whole-file writes and removals on the
-//!   default storage's disk
 //! - `body.rs`: request bodies, streamed to disk
 
 pub mod append;
@@ -46,7 +44,6 @@ mod recovery_tests;
 mod resumable_sha;
 pub mod session;
 pub(crate) mod store;
-pub mod tree_write;
 
 use std::sync::Arc;
 

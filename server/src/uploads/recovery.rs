@@ -13,7 +13,8 @@
 //! multipart write of an expired session is dropped by the first sweep.
 //!
 //! Whole-file writes into the default storage stage in its store's own folder
-//! (`ROOT/.skiff/store/`); the ones a crash interrupted are removed here too.
+//! (`ROOT/.skiff/store/`); the ones a crash interrupted are removed by the store
+//! itself when a writable server opens it (`LocalStore::sweep_staged`).
 //!
 //! A parts session (§2.1) keeps its sparse partial file at full size: parts that
 //! were not recorded are simply missing, so nothing is cut. A partial file gone
@@ -115,7 +116,6 @@ impl Uploads {
                 Err(error) => return Err(AppError::from(error)),
             }
         }
-        self.reclaim_staged_writes()?;
         for entry in std::fs::read_dir(&self.partial_dir)? {
             let entry = entry?;
             let name = entry.file_name();
@@ -127,34 +127,6 @@ impl Uploads {
                 } else {
                     std::fs::remove_file(entry.path())?;
                 }
-            }
-        }
-        Ok(())
-    }
-
-    /// Staging files of whole-file writes into the default storage's store that
-    /// a crash cut short (`.skiff/store/put-*`, `copy-*`: a request's own,
-    /// never acknowledged); its multipart writes (`mp-*`) belong to sessions
-    /// and stay. Blocking; at startup only, when no write is in flight.
-    fn reclaim_staged_writes(&self) -> Result<(), AppError> {
-        let staging = self.root.join(skiff_protocol::RESERVED_NAME).join("store");
-        let entries = match std::fs::read_dir(&staging) {
-            Ok(entries) => entries,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(error) => return Err(error.into()),
-        };
-        for entry in entries {
-            let entry = entry?;
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if !(name.starts_with("put-") || name.starts_with("copy-")) {
-                continue;
-            }
-            tracing::info!(%name, "removing a write a crash cut short");
-            if entry.file_type()?.is_dir() {
-                std::fs::remove_dir_all(entry.path())?;
-            } else {
-                std::fs::remove_file(entry.path())?;
             }
         }
         Ok(())

@@ -18,8 +18,8 @@ use crate::error::AppError;
 use crate::http::digest::{content_sha256, sha256_field};
 use crate::http::headers::{content_length, if_match, if_none_match_star, request_body};
 use crate::listing::mounted::file as mounted_fileset;
+use crate::tree::write::{refuse_root, WholeWrite};
 use crate::tree::{self, Mounted};
-use crate::uploads::tree_write::{refuse_root, WholeWrite};
 use crate::uploads::Uploads;
 
 /// The whole-file write a request asks for at `path` (the root is refused

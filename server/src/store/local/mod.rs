@@ -303,3 +303,6 @@ impl Store for LocalStore {
         blocking(move || multipart::abort(&store, &id)).await
     }
 }
+
+#[cfg(test)]
+mod walk_tests;
