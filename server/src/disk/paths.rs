@@ -25,7 +25,7 @@ pub fn is_reserved(path: &TreePath) -> bool {
 
 /// Where `path` lives on disk, following symlinks, refused if that is outside
 /// `root` (403) or inside the reserved `.skiff` folder (404). Blocking: call from a
-/// blocking context or through [`resolve`].
+/// blocking context.
 pub fn resolve_blocking(root: &Path, path: &TreePath) -> Result<PathBuf, AppError> {
     let mut joined = root.to_path_buf();
     joined.extend(path.segments());
@@ -66,15 +66,6 @@ pub fn find_blocking(root: &Path, path: TreePath) -> Result<Found, AppError> {
         return Err(AppError::NotFound);
     }
     Ok(Found { path, metadata })
-}
-
-/// [`resolve_blocking`] off the async runtime.
-pub async fn resolve(root: &Path, path: &TreePath) -> Result<PathBuf, AppError> {
-    let root = root.to_path_buf();
-    let path = path.clone();
-    tokio::task::spawn_blocking(move || resolve_blocking(&root, &path))
-        .await
-        .map_err(|error| AppError::Io(std::io::Error::other(error)))?
 }
 
 /// Refuses a canonical path outside `root`, or inside its reserved folder.

@@ -1,26 +1,74 @@
 //! The listing service (PROTOCOL.md §1): a folder's RFSAPI listing as a stream
-//! of JSON chunks, and a single entry's fileset, for the default storage
-//! (`local.rs`, from the disk) and a mounted one (`mounted.rs`, from its store).
+//! of JSON chunks, and a single entry's fileset, read from any storage through
+//! its [`crate::store::Store`] (the default storage and mounted ones alike).
 //! Listings show the stable ids entries already have (one read transaction per
-//! folder or page); `crate::http::tree` turns them into responses.
+//! page); `crate::http::tree` turns them into responses.
+//!
+//! - `folder.rs`: a folder's listing, fetched from the store a page at a time
+//!   and streamed
+//! - here: one entry's RFSAPI description, a file's own answer, and how a
+//!   mounted storage appears in the root listing
 
-pub mod local;
-pub mod mounted;
+mod folder;
+
+pub use folder::Folder;
 
 use std::convert::Infallible;
 use std::pin::Pin;
 
 use bytes::Bytes;
 use futures_util::Stream;
-use skiff_protocol::{FilesetData, RawFileData};
+use skiff_protocol::{FilesetData, RawFileData, Storage, DIRECTORY_MIME};
 use tokio::sync::mpsc;
 
 use crate::catalog::ids::Known;
+use crate::disk::entry::{mime_for_name, rfc3339};
 use crate::error::AppError;
+use crate::store::Entry;
 
 /// A listing's body: the JSON of one [`FilesetData`], chunk by chunk. It ends
 /// short (invalid JSON) if the listing fails half way, never with half a folder.
 pub type ListingChunks = Pin<Box<dyn Stream<Item = Result<Bytes, Infallible>> + Send>>;
+
+/// The RFSAPI entry of `entry` (without its id).
+fn describe(entry: &Entry) -> RawFileData {
+    let name = entry.key.name().unwrap_or_default().to_owned();
+    RawFileData {
+        mime_type: if entry.is_dir {
+            DIRECTORY_MIME.to_owned()
+        } else {
+            mime_for_name(&name)
+        },
+        name,
+        last_modified: rfc3339(entry.modified),
+        size: if entry.is_dir { 0 } else { entry.size },
+        is_file: !entry.is_dir,
+        id: None,
+        etag: Some(entry.etag.clone()),
+    }
+}
+
+/// How a mounted storage appears in the root listing: a folder named by its
+/// `mount`, dated when the storage was added.
+pub fn mount_entry(storage: &Storage) -> RawFileData {
+    RawFileData {
+        mime_type: DIRECTORY_MIME.to_owned(),
+        name: storage.mount.clone(),
+        last_modified: rfc3339(
+            std::time::UNIX_EPOCH
+                + std::time::Duration::from_secs(u64::try_from(storage.created_at).unwrap_or(0)),
+        ),
+        size: 0,
+        is_file: false,
+        id: None,
+        etag: None,
+    }
+}
+
+/// File `entry`'s own RFSAPI answer, with its id and `_format` where `known`.
+pub fn file(entry: &Entry, known: Option<Known>, writes_supported: bool) -> FilesetData {
+    file_fileset(with_known(describe(entry), known), writes_supported)
+}
 
 /// A file's own RFSAPI answer: `is_file`, not root, exactly its own entry.
 pub fn file_fileset(entry: RawFileData, writes_supported: bool) -> FilesetData {

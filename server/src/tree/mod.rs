@@ -1,6 +1,6 @@
 //! The tree service for mounted storages (PROTOCOL.md §1, §2.2, §5): whole-file
 //! writes and deletes through a storage's [`Store`], with ids kept under the
-//! tree key. Listings are `crate::listing::mounted`; reads are served by
+//! tree key. Listings are `crate::listing`; reads are served by
 //! `crate::http::tree` from the store's bytes.
 //!
 //! - `write.rs`: `PUT P` (digest-verified, conditional) and `DELETE P`

@@ -4,10 +4,14 @@
 //! literal ones. One URL has three representations: an RFSAPI listing or entry
 //! (`X-Raw-Filesystem-API: 1`), the bytes, or the app shell for a browser.
 //!
-//! - `listing.rs`: RFSAPI answers from `crate::listing` (either storage)
-//! - `files.rs`, `write.rs`: the default storage's bytes and writes (local disk)
-//! - `mounted.rs` with `mounted_bytes.rs`: a mounted storage served through the
-//!   [`crate::store::Store`] seam (its writes in `write.rs` too)
+//! - `listing.rs`: RFSAPI answers from `crate::listing`
+//! - `mounted.rs` with `mounted_bytes.rs`: reads of every storage (the default
+//!   one too) through the [`crate::store::Store`] seam, and a mounted storage's
+//!   writes
+//! - `write.rs`: `PUT`/`DELETE` (the default storage's still on the local disk)
+//! - `files.rs`: the validators, ranges and safe-serving headers of a file's
+//!   bytes ([`prepare`]); its `serve_file` (bytes from a local path) serves only
+//!   the raw API's `data` now
 
 mod files;
 pub mod listing;
@@ -29,10 +33,9 @@ use super::app_shell;
 use super::errors::{TREE_METHODS, WRITABLE_TREE_METHODS};
 use super::state::AppState;
 use crate::config::tokens::Grant;
-use crate::disk::paths::{is_reserved, parse_tree_path, resolve};
+use crate::disk::paths::{is_reserved, parse_tree_path};
 use crate::error::AppError;
-use crate::listing::local as local_listing;
-use crate::listing::mounted::mount_entry;
+use crate::listing::mount_entry;
 
 /// Every tree path: RFSAPI, bytes, or the app shell.
 pub async fn tree(
@@ -101,65 +104,27 @@ pub(crate) async fn serve_tree(
             }),
         };
     }
-    let rfsapi = wants_rfsapi(headers);
-    let canonical = match resolve(state.root(), &path).await {
-        Ok(canonical) => canonical,
-        // A browser navigating to a path that does not exist (yet) gets the app,
-        // which shows its own "not found" at that deep link.
-        Err(AppError::NotFound) if !rfsapi && accepts_html(headers) => {
-            return Ok(app_shell::shell(state, method).await);
-        }
-        Err(error) => return Err(error),
+    // Reads of the default storage go through its store, as the mounted ones do.
+    let root = state.root_mounted();
+    let place = mounted::Place {
+        mounted: &root,
+        allowed: allowed(state, grant, true),
+        tree_root: Some(mount_entries(state)),
     };
-    let metadata = tokio::fs::metadata(&canonical)
-        .await
-        .map_err(AppError::from_fs)?;
-    let mut response = if metadata.is_dir() {
-        if rfsapi {
-            let is_root = path.is_root();
-            let with_body = method != Method::HEAD;
-            let folder = local_listing::Folder::open(
-                state.root(),
-                state.ids(),
-                path.segments().join("/"),
-                canonical,
-                if is_root {
-                    mount_entries(state)
-                } else {
-                    Vec::new()
-                },
-                state.writes_supported(grant),
-            )
-            .await?;
-            listing::listing_response(with_body.then(|| folder.stream()))
-        } else {
-            app_shell::shell(state, method).await
-        }
-    } else if metadata.is_file() {
-        // The root is a directory, so a file always has a name.
-        let name = path.name().ok_or(AppError::NotFound)?;
-        let ids = state.ids().clone();
-        let key = path.segments().join("/");
-        if rfsapi {
-            // A file's own entry is a "first sight": it gets its id now.
-            let known = crate::blocking::blocking(move || ids.known_or_new(&key)).await?;
-            let fileset =
-                local_listing::file(name, &metadata, Some(known), state.writes_supported(grant));
-            listing::fileset_response(&fileset)
-        } else {
-            let facts = files::facts(state, key).await?;
-            serve_file(&canonical, name, facts, method, headers).await?
-        }
-    } else {
-        // FIFOs, sockets and devices: reading them could block or never end.
-        return Err(AppError::NotFound);
-    };
-    // One URL, three representations (listing, bytes or shell): caches must key on both.
-    response.headers_mut().insert(
-        header::VARY,
-        HeaderValue::from_static("x-raw-filesystem-api, accept"),
-    );
-    Ok(response)
+    // A browser navigating to a folder gets the app, as it always has here
+    // even without `Accept: text/html`.
+    serve_in(state, place, path, method, headers, body, true).await
+}
+
+/// What `grant` may do in a storage that is itself `writable`.
+fn allowed(state: &AppState, grant: &Grant, writable: bool) -> mounted::Allowed {
+    mounted::Allowed {
+        writable: state.writable() && writable,
+        writes_supported: state.writes_supported(grant) && writable,
+        max_size: state
+            .uploads()
+            .map_or(u64::MAX, |uploads| uploads.max_size()),
+    }
 }
 
 /// A path inside a mounted storage (§5): served through its store.
@@ -178,26 +143,49 @@ async fn serve_mounted(
     // fix it; its files are unavailable meanwhile.
     let store = store.map_err(AppError::Unavailable)?;
     let key = TreePath::from_segments(path.segments().iter().skip(1))?;
-    let allowed = mounted::Allowed {
-        writable: state.writable() && storage.writable,
-        writes_supported: state.writes_supported(grant) && storage.writable,
-        max_size: state
-            .uploads()
-            .map_or(u64::MAX, |uploads| uploads.max_size()),
-    };
-    let rfsapi = wants_rfsapi(headers);
     let mounted = crate::tree::Mounted {
         store,
         mount: storage.mount.clone(),
         ids: state.ids().clone(),
     };
-    match mounted::serve(state, &mounted, allowed, key, method, headers, rfsapi, body).await {
-        // As in the default storage: a browser navigating to a folder, or to a
-        // path that does not exist (yet), gets the app.
-        Err(AppError::NotFound) if !rfsapi && accepts_html(headers) => {
-            Ok(app_shell::shell(state, method).await)
+    let place = mounted::Place {
+        mounted: &mounted,
+        allowed: allowed(state, grant, storage.writable),
+        tree_root: None,
+    };
+    serve_in(state, place, key, method, headers, body, false).await
+}
+
+/// One request in `place`, with the app shell for a browser navigating to a
+/// folder or to a path that does not exist (yet), which the app shows as "not
+/// found" at that deep link. `any_folder_shell`: a folder gets the shell even
+/// without `Accept: text/html` (the default storage's old behaviour).
+async fn serve_in(
+    state: &AppState,
+    place: mounted::Place<'_>,
+    key: TreePath,
+    method: &Method,
+    headers: &HeaderMap,
+    body: Body,
+    any_folder_shell: bool,
+) -> Result<Response, AppError> {
+    let rfsapi = wants_rfsapi(headers);
+    let browser = !rfsapi && accepts_html(headers);
+    match mounted::serve(state, place, key, method, headers, rfsapi, body).await {
+        Ok(mounted::Served::Response(response)) => Ok(response),
+        Ok(mounted::Served::Folder) if browser || any_folder_shell => {
+            let mut response = app_shell::shell(state, method).await;
+            // One URL, three representations (listing, bytes or shell): caches
+            // must key on both.
+            response.headers_mut().insert(
+                header::VARY,
+                HeaderValue::from_static("x-raw-filesystem-api, accept"),
+            );
+            Ok(response)
         }
-        other => other,
+        Ok(mounted::Served::Folder) => Err(AppError::NotFound),
+        Err(AppError::NotFound) if browser => Ok(app_shell::shell(state, method).await),
+        Err(error) => Err(error),
     }
 }
 

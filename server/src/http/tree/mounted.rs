@@ -2,18 +2,19 @@
 //! §5): RFSAPI listings, file bytes, and the plain `PUT P` / `DELETE P` writes,
 //! knowing nothing of which backend holds the bytes.
 //!
-//! - `crate::listing::mounted`: a folder's RFSAPI listing, streamed page by page
+//! - `crate::listing`: a folder's RFSAPI listing, streamed page by page
 //! - `mounted_bytes.rs`: a file's bytes with validators and ranges
 //! - `crate::tree::write`: whole-file `PUT` (digest-verified, conditional) and `DELETE`
 //!
-//! Mounted storages (every storage but the default) are served from here today;
-//! the default storage still has its older local-only path (`crate::listing::local`,
-//! `files.rs`, `crate::uploads::tree_write`) until it moves onto the seam.
+//! Every storage's reads are served from here, the default storage's too (as
+//! the mount with the empty name, with the mounted storages in its root
+//! listing); the default storage's writes still have their older local-only
+//! path (`crate::uploads::tree_write`) until they move onto the seam.
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::Response;
-use skiff_protocol::TreePath;
+use skiff_protocol::{RawFileData, TreePath};
 
 use crate::error::AppError;
 use crate::http::errors::{TREE_METHODS, WRITABLE_TREE_METHODS};
@@ -24,7 +25,7 @@ use super::files::facts;
 use super::listing::{fileset_response, listing_response};
 use super::mounted_bytes as bytes;
 use super::write::{mounted_delete, mounted_put};
-use crate::listing::mounted as listing;
+use crate::listing;
 
 /// What the request may do, decided by the server and the credentials.
 #[derive(Debug, Clone, Copy)]
@@ -37,21 +38,47 @@ pub struct Allowed {
     pub max_size: u64,
 }
 
-/// One tree request for `key` inside `mounted` (the mount's own folder is the
+/// The storage a tree request goes to.
+#[derive(Debug)]
+pub struct Place<'a> {
+    /// Its store, mount and ids.
+    pub mounted: &'a Mounted,
+    /// What the request may do there.
+    pub allowed: Allowed,
+    /// For the default storage, whose top folder is the tree's root (§5): the
+    /// mounted storages, shown in that folder (hiding its entries of the same
+    /// name). `None` for a mounted storage.
+    pub tree_root: Option<Vec<RawFileData>>,
+}
+
+/// What a tree request got.
+#[derive(Debug)]
+pub enum Served {
+    /// The answer.
+    Response(Response),
+    /// A folder asked for without the RFSAPI header: the caller decides whether
+    /// the app shell answers.
+    Folder,
+}
+
+/// One tree request for `key` inside `place` (the storage's own folder is the
 /// root key). `wants_rfsapi`: the `X-Raw-Filesystem-API: 1` header was sent.
 /// `services` know the file's `_format` and recorded SHA-256, kept under its
 /// tree key.
-#[allow(clippy::too_many_arguments)]
 pub async fn serve(
     services: &Services,
-    mounted: &Mounted,
-    allowed: Allowed,
+    place: Place<'_>,
     key: TreePath,
     method: &Method,
     headers: &HeaderMap,
     wants_rfsapi: bool,
     body: Body,
-) -> Result<Response, AppError> {
+) -> Result<Served, AppError> {
+    let Place {
+        mounted,
+        allowed,
+        tree_root,
+    } = place;
     // Every storage keeps its server state under its own `.skiff` (§5): invisible
     // and untouchable there as in the default storage.
     crate::tree::refuse_reserved(&key, matches!(*method, Method::GET | Method::HEAD))?;
@@ -67,21 +94,25 @@ pub async fn serve(
             _ => Err(AppError::MethodNotAllowed {
                 allow: WRITABLE_TREE_METHODS,
             }),
-        };
+        }
+        .map(Served::Response);
     }
     let entry = mounted.store.stat(&key).await?;
     let with_body = method != Method::HEAD;
     let mut response = if entry.is_dir {
         if !wants_rfsapi {
-            // The caller answers browsers with the app shell.
-            return Err(AppError::NotFound);
+            return Ok(Served::Folder);
         }
+        // Only the tree's root folder is `is_root` and shows the mounts.
+        let mounts = tree_root.filter(|_| key.is_root());
         let folder = listing::Folder::open(
             mounted.store.clone(),
             mounted.ids.clone(),
             mounted.tree_key(&key),
             &key,
             allowed.writes_supported,
+            mounts.is_some(),
+            mounts.unwrap_or_default(),
         )
         .await?;
         listing_response(with_body.then(|| folder.stream()))
@@ -96,8 +127,7 @@ pub async fn serve(
             allowed.writes_supported,
         ))
     } else {
-        // The same facts as in the default storage: `_format` and the recorded
-        // digest, under the file's tree key.
+        // `_format` and the recorded digest, under the file's tree key.
         let facts = facts(services, mounted.tree_key(&key)).await?;
         bytes::serve(mounted, &entry, facts, headers, with_body).await?
     };
@@ -105,5 +135,5 @@ pub async fn serve(
         header::VARY,
         HeaderValue::from_static("x-raw-filesystem-api, accept"),
     );
-    Ok(response)
+    Ok(Served::Response(response))
 }

@@ -17,7 +17,7 @@ use super::mounted::Allowed;
 use crate::error::AppError;
 use crate::http::digest::{content_sha256, sha256_field};
 use crate::http::headers::{content_length, if_match, if_none_match_star, request_body};
-use crate::listing::mounted::file as mounted_fileset;
+use crate::listing::file as mounted_fileset;
 use crate::tree::write::{refuse_root, WholeWrite};
 use crate::tree::{self, Mounted};
 use crate::uploads::Uploads;

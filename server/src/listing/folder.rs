@@ -1,63 +1,24 @@
-//! A mounted storage's listings, from its store: a folder's listing fetched a
-//! page at a time and streamed, so a folder of any size starts arriving at once
-//! and a client that hangs up stops the paging; and a file's own entry.
+//! A folder's RFSAPI listing from its storage's store: fetched a page at a time
+//! and streamed, so a folder of any size starts arriving at once and a client
+//! that hangs up stops the paging. Entries come in the store's page order (by
+//! name, a folder as if its name ended in `/`).
 
 use std::sync::Arc;
 
 use bytes::Bytes;
-use skiff_protocol::{FilesetData, RawFileData, Storage, TreePath, DIRECTORY_MIME, RESERVED_NAME};
+use skiff_protocol::{FilesetData, RawFileData, TreePath, RESERVED_NAME};
 use tokio::sync::mpsc;
 
-use super::{chunks_of, file_fileset, listing_prefix, with_known, ListingChunks};
-use crate::catalog::ids::{Ids, Known};
-use crate::disk::entry::{mime_for_name, rfc3339};
+use super::{chunks_of, describe, listing_prefix, with_known, ListingChunks};
+use crate::catalog::ids::Ids;
+use crate::disk::walk::child_key;
 use crate::error::AppError;
-use crate::store::{Entry, Page, Store};
+use crate::store::{Page, Store};
 
 /// Children asked of the store at once.
 const PAGE: usize = 1000;
 /// Pages buffered ahead of a slow client.
 const PAGES_IN_FLIGHT: usize = 2;
-
-/// The RFSAPI entry of `entry`.
-fn describe(entry: &Entry) -> RawFileData {
-    let name = entry.key.name().unwrap_or_default().to_owned();
-    RawFileData {
-        mime_type: if entry.is_dir {
-            DIRECTORY_MIME.to_owned()
-        } else {
-            mime_for_name(&name)
-        },
-        name,
-        last_modified: rfc3339(entry.modified),
-        size: if entry.is_dir { 0 } else { entry.size },
-        is_file: !entry.is_dir,
-        id: None,
-        etag: Some(entry.etag.clone()),
-    }
-}
-
-/// How a mounted storage appears in the root listing: a folder named by its
-/// `mount`, dated when the storage was added.
-pub fn mount_entry(storage: &Storage) -> RawFileData {
-    RawFileData {
-        mime_type: DIRECTORY_MIME.to_owned(),
-        name: storage.mount.clone(),
-        last_modified: rfc3339(
-            std::time::UNIX_EPOCH
-                + std::time::Duration::from_secs(u64::try_from(storage.created_at).unwrap_or(0)),
-        ),
-        size: 0,
-        is_file: false,
-        id: None,
-        etag: None,
-    }
-}
-
-/// A file's own RFSAPI answer.
-pub fn file(entry: &Entry, known: Option<Known>, writes_supported: bool) -> FilesetData {
-    file_fileset(with_known(describe(entry), known), writes_supported)
-}
 
 /// A folder opened for listing: its first page is fetched, so a folder that
 /// cannot be listed gets its error status, not a cut body.
@@ -69,21 +30,29 @@ pub struct Folder {
     key: TreePath,
     first: Page,
     prefix: Vec<u8>,
+    /// Mounted storages shown after the folder's own entries (the tree's root only).
+    mounts: Vec<RawFileData>,
 }
 
 impl Folder {
     /// Opens folder `key` of `store`, whose tree key is `dir_key`.
+    ///
+    /// `mounts`: for the tree's root (`is_root`, the default storage's top
+    /// folder), the mounted storages (§5), listed as folders after its own
+    /// entries; an entry of the same name stays hidden behind them.
     pub async fn open(
         store: Arc<dyn Store>,
         ids: Ids,
         dir_key: String,
         key: &TreePath,
         writes_supported: bool,
+        is_root: bool,
+        mounts: Vec<RawFileData>,
     ) -> Result<Self, AppError> {
         let first = store.list(key, None, PAGE).await?;
         let head = FilesetData {
             writes_supported,
-            is_root: false,
+            is_root,
             is_file: false,
             files: Vec::new(),
         };
@@ -94,6 +63,7 @@ impl Folder {
             key: key.clone(),
             first,
             prefix: listing_prefix(&head)?,
+            mounts,
         })
     }
 
@@ -112,20 +82,24 @@ impl Folder {
             key,
             first,
             prefix,
+            mounts,
         } = self;
         let hide_reserved = key.is_root();
+        let hidden = |name: Option<&str>| {
+            (hide_reserved && name == Some(RESERVED_NAME))
+                || mounts.iter().any(|mount| Some(mount.name.as_str()) == name)
+        };
         let mut chunk = prefix;
         let mut first_entry = true;
         let mut page = first;
         loop {
-            page.entries
-                .retain(|entry| !(hide_reserved && entry.key.name() == Some(RESERVED_NAME)));
-            // Listings show the ids that exist (as in the default storage), one read
-            // transaction per page; a listing without ids beats no listing.
+            page.entries.retain(|entry| !hidden(entry.key.name()));
+            // Listings show the ids that exist, one read transaction per page; a
+            // listing without ids beats no listing.
             let keys: Vec<String> = page
                 .entries
                 .iter()
-                .map(|entry| format!("{dir_key}/{}", entry.key.name().unwrap_or_default()))
+                .map(|entry| child_key(&dir_key, entry.key.name().unwrap_or_default()))
                 .collect();
             let reader = ids.clone();
             let known = crate::blocking::blocking(move || reader.known(&keys))
@@ -136,13 +110,8 @@ impl Folder {
                 });
             let mut known = known.into_iter();
             for entry in &page.entries {
-                if !first_entry {
-                    chunk.push(b',');
-                }
-                first_entry = false;
                 let data = with_known(describe(entry), known.next().flatten());
-                if let Err(error) = serde_json::to_writer(&mut chunk, &data) {
-                    tracing::error!(%error, "cannot serialise a listing entry");
+                if !push(&mut chunk, &mut first_entry, &data) {
                     return;
                 }
             }
@@ -165,8 +134,29 @@ impl Folder {
                 }
             };
         }
+        for mount in &mounts {
+            if !push(&mut chunk, &mut first_entry, mount) {
+                return;
+            }
+        }
         chunk.extend_from_slice(b"]}");
         // Nobody to tell if the client has gone.
         let _ = sender.send(Bytes::from(chunk)).await;
+    }
+}
+
+/// Appends `data` to the listing's JSON; false (and logged) if it cannot be
+/// serialised, which ends the body short.
+fn push(chunk: &mut Vec<u8>, first_entry: &mut bool, data: &RawFileData) -> bool {
+    if !*first_entry {
+        chunk.push(b',');
+    }
+    *first_entry = false;
+    match serde_json::to_writer(&mut *chunk, data) {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::error!(%error, "cannot serialise a listing entry");
+            false
+        }
     }
 }
