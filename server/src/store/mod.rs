@@ -162,6 +162,18 @@ pub trait Store: Send + Sync + Debug {
         range: Option<Range<u64>>,
     ) -> Result<ByteStream, StoreError>;
 
+    /// [`Store::read`] of the file `entry` describes, only while it still
+    /// does: a file changed since `entry` was taken is
+    /// [`StoreError::Precondition`], so validators sent with the bytes describe
+    /// them. A backend that cannot tell reads without checking (the default).
+    async fn read_entry(
+        &self,
+        entry: &Entry,
+        range: Option<Range<u64>>,
+    ) -> Result<ByteStream, StoreError> {
+        self.read(&entry.key, range).await
+    }
+
     /// Writes `body` as file `key` atomically (nobody sees a half-written file),
     /// creating missing parent folders; returns the new entry.
     async fn put(

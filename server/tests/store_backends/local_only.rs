@@ -199,4 +199,23 @@ async fn local_adopt_from_another_file_system_is_unsupported() {
         stat(&store, "file").await,
         Err(StoreError::NotFound)
     ));
+
+#[tokio::test]
+async fn local_read_entry_refuses_a_file_replaced_since_its_stat() {
+    let backend = local().await;
+    let store = backend.store.as_ref();
+    let old = put(store, "f", b"old bytes").await;
+    let new = put(store, "f", b"new").await;
+    assert_ne!(old.etag, new.etag, "a replaced file has a new entity-tag");
+    // The validators of `old` must never go out with the bytes of `new`.
+    assert!(matches!(
+        store.read_entry(&old, None).await,
+        Err(StoreError::Precondition)
+    ));
+    let mut stream = store.read_entry(&new, Some(1..3)).await.expect("read");
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        bytes.extend_from_slice(&chunk.expect("a chunk"));
+    }
+    assert_eq!(bytes, b"ew");
 }

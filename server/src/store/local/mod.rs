@@ -207,7 +207,15 @@ impl Store for LocalStore {
         key: &TreePath,
         range: Option<Range<u64>>,
     ) -> Result<ByteStream, StoreError> {
-        read::read(&self.root, key, range).await
+        read::read(&self.root, key, range, None).await
+    }
+
+    async fn read_entry(
+        &self,
+        entry: &Entry,
+        range: Option<Range<u64>>,
+    ) -> Result<ByteStream, StoreError> {
+        read::read(&self.root, &entry.key, range, Some(entry.etag.clone())).await
     }
 
     async fn put(

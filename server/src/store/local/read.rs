@@ -129,14 +129,18 @@ fn children(
     Ok(children)
 }
 
-/// The bytes of file `key`, all or `range` (clamped to the file's size).
+/// The bytes of file `key`, all or `range` (clamped to the file's size). With
+/// `expected`, only while the file's entity-tag is still that one, judged on
+/// the opened file (so a file replaced since is [`StoreError::Precondition`],
+/// never other bytes under the old validators).
 pub async fn read(
     root: &Path,
     key: &TreePath,
     range: Option<Range<u64>>,
+    expected: Option<String>,
 ) -> Result<ByteStream, StoreError> {
     let (root, key) = (root.to_path_buf(), key.clone());
-    let (path, size) = blocking(move || {
+    let (file, size) = blocking(move || {
         let canonical = resolve_blocking(&root, &key).map_err(from_app)?;
         let metadata = std::fs::metadata(&canonical).map_err(io_error)?;
         if metadata.is_dir() {
@@ -145,13 +149,18 @@ pub async fn read(
         if !metadata.is_file() {
             return Err(StoreError::NotFound);
         }
-        Ok((canonical, metadata.len()))
+        let file = std::fs::File::open(&canonical).map_err(io_error)?;
+        let metadata = file.metadata().map_err(io_error)?;
+        if expected.is_some_and(|expected| expected != crate::disk::entry::etag(&metadata)) {
+            return Err(StoreError::Precondition);
+        }
+        Ok((file, metadata.len()))
     })
     .await?;
     let range = range.unwrap_or(0..size);
     let start = range.start.min(size);
     let end = range.end.clamp(start, size);
-    let mut file = tokio::fs::File::open(&path).await.map_err(io_error)?;
+    let mut file = tokio::fs::File::from_std(file);
     file.seek(SeekFrom::Start(start)).await.map_err(io_error)?;
     let bytes = tokio_util::io::ReaderStream::with_capacity(file.take(end - start), READ_CHUNK);
     Ok(Box::pin(bytes.map_err(io_error)))
