@@ -298,3 +298,51 @@ async fn a_local_storage_mounted_in_the_tree() {
 async fn an_s3_storage_mounted_in_the_tree() {
     browse_and_write(Backend::s3().await).await;
 }
+
+/// The root listing (§1, §5): the default storage's own entries in name order (a
+/// folder as if its name ended in `/`, as every storage pages them), then the
+/// mounts; a local entry named like a mount stays hidden behind it.
+#[tokio::test]
+async fn the_root_lists_its_entries_by_name_then_the_mounts() {
+    let fixture = Fixture::new();
+    for name in ["b.txt", "a.txt", "Z"] {
+        fixture.write(&[name], name.as_bytes());
+    }
+    fixture.write(&["a", "inside.txt"], b"in a");
+    let backend = Backend::local();
+    let server = serve_mounted(&fixture, &backend).await;
+    // Mounting refuses a taken name; one made on the disk later is hidden.
+    fixture.write(&[MOUNT, "hidden.txt"], b"behind the mount");
+
+    let response = client()
+        .get(server.url("/"))
+        .header("authorization", bearer())
+        .header(RFSAPI_HEADER, "1")
+        .send()
+        .await
+        .expect("RFSAPI GET");
+    assert_eq!(response.status(), 200);
+    let listing: FilesetData = response.json().await.expect("RFSAPI JSON");
+    assert!(listing.is_root);
+    let names: Vec<&str> = listing.files.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["Z", "a.txt", "a", "b.txt", MOUNT]);
+    let mount = listing.files.last().expect("the mount");
+    assert!(!mount.is_file);
+    assert_eq!(mount.etag, None, "the mount, not the local folder");
+    // The local folder stays unreachable: its path is the mount's.
+    assert_eq!(get(&server, "/archive/hidden.txt", None).await.status(), 404);
+
+    // A browser navigating to a folder of either storage gets the app, which
+    // caches keep apart from the listing and the bytes of the same URL.
+    for path in ["/", "/a", "/archive/"] {
+        let shell = client()
+            .get(server.url(path))
+            .header("authorization", bearer())
+            .header("accept", common::BROWSER_ACCEPT)
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(shell.status(), 200, "{path}");
+        assert_eq!(shell.headers()["vary"], "x-raw-filesystem-api, accept");
+    }
+}
