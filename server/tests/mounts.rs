@@ -330,7 +330,10 @@ async fn the_root_lists_its_entries_by_name_then_the_mounts() {
     assert!(!mount.is_file);
     assert_eq!(mount.etag, None, "the mount, not the local folder");
     // The local folder stays unreachable: its path is the mount's.
-    assert_eq!(get(&server, "/archive/hidden.txt", None).await.status(), 404);
+    assert_eq!(
+        get(&server, "/archive/hidden.txt", None).await.status(),
+        404
+    );
 
     // A browser navigating to a folder of either storage gets the app, which
     // caches keep apart from the listing and the bytes of the same URL.

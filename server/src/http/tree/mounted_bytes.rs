@@ -45,7 +45,11 @@ pub async fn serve(
         if !with_body || length == 0 {
             return Ok(response);
         }
-        match mounted.store.read_entry(&entry, Some(start..start + length)).await {
+        match mounted
+            .store
+            .read_entry(&entry, Some(start..start + length))
+            .await
+        {
             Ok(stream) => {
                 *response.body_mut() = Body::from_stream(stream);
                 return Ok(response);
