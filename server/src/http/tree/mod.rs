@@ -106,10 +106,15 @@ pub(crate) async fn serve_tree(
     }
     // Reads of the default storage go through its store, as the mounted ones do.
     let root = state.root_mounted();
+    let mounts = if path.is_root() {
+        mount_entries(state)
+    } else {
+        Vec::new()
+    };
     let place = mounted::Place {
         mounted: &root,
         allowed: allowed(state, grant, true),
-        tree_root: Some(mount_entries(state)),
+        tree_root: Some(mounts),
     };
     // A browser navigating to a folder gets the app, as it always has here
     // even without `Accept: text/html`.
@@ -159,7 +164,7 @@ async fn serve_mounted(
 /// One request in `place`, with the app shell for a browser navigating to a
 /// folder or to a path that does not exist (yet), which the app shows as "not
 /// found" at that deep link. `any_folder_shell`: a folder gets the shell even
-/// without `Accept: text/html` (the default storage's old behaviour).
+/// without `Accept: text/html`, as the default storage has always answered.
 async fn serve_in(
     state: &AppState,
     place: mounted::Place<'_>,

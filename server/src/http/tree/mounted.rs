@@ -47,7 +47,8 @@ pub struct Place<'a> {
     pub allowed: Allowed,
     /// For the default storage, whose top folder is the tree's root (§5): the
     /// mounted storages, shown in that folder (hiding its entries of the same
-    /// name). `None` for a mounted storage.
+    /// name; only needed when the request is for that folder). `None` for a
+    /// mounted storage.
     pub tree_root: Option<Vec<RawFileData>>,
 }
 
