@@ -8,6 +8,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use skiff_protocol::{FilesetData, RawFileData, TreePath, RESERVED_NAME};
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use super::{chunks_of, describe, listing_prefix, with_known, ListingChunks};
 use crate::catalog::ids::Ids;
@@ -93,6 +94,12 @@ impl Folder {
         let mut first_entry = true;
         let mut page = first;
         loop {
+            // The next page is fetched while this one is described and sent, so
+            // the store's reading and the describing overlap.
+            let next = page.next.take().map(|after| {
+                let (store, key) = (Arc::clone(&store), key.clone());
+                tokio::spawn(async move { store.list(&key, Some(&after), PAGE).await })
+            });
             page.entries.retain(|entry| !hidden(entry.key.name()));
             // Listings show the ids that exist, one read transaction per page; a
             // listing without ids beats no listing.
@@ -109,27 +116,32 @@ impl Folder {
                     Vec::new()
                 });
             let mut known = known.into_iter();
-            for entry in &page.entries {
+            for entry in page.entries {
                 let data = with_known(describe(entry), known.next().flatten());
                 if !push(&mut chunk, &mut first_entry, &data) {
+                    next.inspect(JoinHandle::abort);
                     return;
                 }
             }
-            let Page { next, .. } = page;
-            let Some(after) = next else { break };
+            let Some(next) = next else { break };
             if sender
                 .send(Bytes::from(std::mem::take(&mut chunk)))
                 .await
                 .is_err()
             {
-                return; // The client went away.
+                next.abort(); // The client went away.
+                return;
             }
-            page = match store.list(&key, Some(&after), PAGE).await {
-                Ok(page) => page,
-                Err(error) => {
+            page = match next.await {
+                Ok(Ok(page)) => page,
+                Ok(Err(error)) => {
                     // The status is sent: all we can do is end the body short, so the
                     // client's JSON parser fails instead of showing half a folder.
                     tracing::error!(%error, "a storage failed in the middle of a listing");
+                    return;
+                }
+                Err(error) => {
+                    tracing::error!(%error, "a listing's page could not be fetched");
                     return;
                 }
             };

@@ -31,20 +31,27 @@ use crate::store::Entry;
 pub type ListingChunks = Pin<Box<dyn Stream<Item = Result<Bytes, Infallible>> + Send>>;
 
 /// The RFSAPI entry of `entry` (without its id).
-fn describe(entry: &Entry) -> RawFileData {
-    let name = entry.key.name().unwrap_or_default().to_owned();
+fn describe(entry: Entry) -> RawFileData {
+    let Entry {
+        key,
+        is_dir,
+        size,
+        modified,
+        etag,
+    } = entry;
+    let name = key.name().unwrap_or_default().to_owned();
     RawFileData {
-        mime_type: if entry.is_dir {
+        mime_type: if is_dir {
             DIRECTORY_MIME.to_owned()
         } else {
             mime_for_name(&name)
         },
         name,
-        last_modified: rfc3339(entry.modified),
-        size: if entry.is_dir { 0 } else { entry.size },
-        is_file: !entry.is_dir,
+        last_modified: rfc3339(modified),
+        size: if is_dir { 0 } else { size },
+        is_file: !is_dir,
         id: None,
-        etag: Some(entry.etag.clone()),
+        etag: Some(etag),
     }
 }
 
@@ -67,7 +74,7 @@ pub fn mount_entry(storage: &Storage) -> RawFileData {
 
 /// File `entry`'s own RFSAPI answer, with its id and `_format` where `known`.
 pub fn file(entry: &Entry, known: Option<Known>, writes_supported: bool) -> FilesetData {
-    file_fileset(with_known(describe(entry), known), writes_supported)
+    file_fileset(with_known(describe(entry.clone()), known), writes_supported)
 }
 
 /// A file's own RFSAPI answer: `is_file`, not root, exactly its own entry.

@@ -51,11 +51,16 @@ pub fn list(
     let mut page = Page::default();
     let mut last: Option<&String> = None;
     for (order, entry) in &children[start..] {
-        // The listing's own rules decide (special files, links leaving the root).
-        let Some((name, metadata)) = visible(root, hide_reserved, entry) else {
+        // The listing's own rules decide (special files, links leaving the
+        // root); the name passed them when the folder was read.
+        let Ok(metadata) = entry_metadata(root, entry) else {
             continue;
         };
-        let Ok(key) = dir.child(&name) else { continue };
+        if !metadata.is_file() && !metadata.is_dir() {
+            continue;
+        }
+        let name = order.strip_suffix('/').unwrap_or(order);
+        let Ok(key) = dir.child(name) else { continue };
         if page.entries.len() == limit {
             page.next = last.cloned();
             break;
@@ -90,7 +95,12 @@ fn sortable_children(
         } else {
             kind.is_dir()
         };
-        children.push((sort_key(&name, is_dir), entry));
+        // The sort key (`sort_key`) built in place: a folder's name plus `/`.
+        let mut order = name;
+        if is_dir {
+            order.push('/');
+        }
+        children.push((order, entry));
     }
     Ok(children)
 }
