@@ -4,31 +4,11 @@
 use std::fs::Metadata;
 use std::time::SystemTime;
 
-use skiff_protocol::{RawFileData, DIRECTORY_MIME};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 /// Content type of files whose extension says nothing.
 pub const FALLBACK_MIME: &str = "application/octet-stream";
-
-/// The RFSAPI entry for `name`, described by `metadata` (of the symlink's target
-/// when `name` is a symlink).
-pub fn describe(name: &str, metadata: &Metadata) -> RawFileData {
-    let is_file = metadata.is_file();
-    RawFileData {
-        mime_type: if is_file {
-            mime_for_name(name)
-        } else {
-            DIRECTORY_MIME.to_owned()
-        },
-        name: name.to_owned(),
-        last_modified: rfc3339(modified(metadata)),
-        size: if is_file { metadata.len() } else { 0 },
-        is_file,
-        id: None,
-        etag: Some(etag(metadata)),
-    }
-}
 
 /// The content type guessed from `name`'s extension.
 pub fn mime_for_name(name: &str) -> String {

@@ -199,6 +199,7 @@ async fn local_adopt_from_another_file_system_is_unsupported() {
         stat(&store, "file").await,
         Err(StoreError::NotFound)
     ));
+}
 
 #[tokio::test]
 async fn local_read_entry_refuses_a_file_replaced_since_its_stat() {

@@ -1,26 +1,20 @@
-//! A file's bytes (PROTOCOL.md §1 without the RFSAPI header): streamed from disk,
-//! with validators, conditional GETs, single byte ranges, and `Repr-Digest`
-//! where the server recorded the file's SHA-256 when it wrote it.
+//! What goes with a file's bytes (PROTOCOL.md §1 without the RFSAPI header), in
+//! every storage: validators, conditional GETs, single byte ranges, the §6
+//! safe-serving headers, and `Repr-Digest` where the server recorded the file's
+//! SHA-256 when it wrote it ([`prepare`]); `mounted_bytes.rs` streams the bytes.
 
-use std::io::SeekFrom;
-use std::path::Path;
 use std::time::SystemTime;
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use skiff_protocol::REPR_DIGEST_HEADER;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
 
-use crate::disk::entry::{etag, http_date, mime_for_name, modified};
+use crate::disk::entry::{http_date, mime_for_name};
 use crate::error::AppError;
 use crate::http::conditional::{is_not_modified, requested_range, RangeRequest};
 use crate::http::digest::{recorded, RecordedDigest};
 use crate::services::Services;
-
-/// Read size of the file stream.
-const READ_CHUNK: usize = 64 * 1024;
 
 /// What the store knows about a file, looked up before its bytes are served.
 #[derive(Debug, Clone, Default)]
@@ -47,48 +41,6 @@ pub fn facts_blocking(state: &Services, key: &str) -> Result<FileFacts, AppError
             None => None,
         },
     })
-}
-
-/// Serves the regular file at canonical `path`; `name` (the requested name, which
-/// for a symlink is the link's) picks the content type unless `facts.format` (its
-/// §3 `_format`) is set.
-pub async fn serve_file(
-    path: &Path,
-    name: &str,
-    facts: FileFacts,
-    method: &Method,
-    headers: &HeaderMap,
-) -> Result<Response, AppError> {
-    let mut file = tokio::fs::File::open(path)
-        .await
-        .map_err(AppError::from_fs)?;
-    // Validators come from the opened handle, so they describe the bytes we send.
-    let metadata = file.metadata().await.map_err(AppError::from_fs)?;
-    let described = Described {
-        name,
-        size: metadata.len(),
-        etag: etag(&metadata),
-        modified: modified(&metadata),
-    };
-    let (mut response, start, length) = match prepare(&described, facts, headers)? {
-        Prepared::Done(response) => return Ok(response),
-        Prepared::Bytes {
-            response,
-            start,
-            length,
-        } => (response, start, length),
-    };
-    if method != Method::HEAD {
-        if start > 0 {
-            file.seek(SeekFrom::Start(start))
-                .await
-                .map_err(AppError::from_fs)?;
-        }
-        // `take` keeps us to the promised length even if the file grows meanwhile.
-        let stream = ReaderStream::with_capacity(file.take(length), READ_CHUNK);
-        *response.body_mut() = Body::from_stream(stream);
-    }
-    Ok(response)
 }
 
 /// A file about to be served, whatever storage holds it.

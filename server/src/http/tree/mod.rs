@@ -8,10 +8,9 @@
 //! - `mounted.rs` with `mounted_bytes.rs`: reads of every storage (the default
 //!   one too) through the [`crate::store::Store`] seam, and a mounted storage's
 //!   writes
-//! - `write.rs`: `PUT`/`DELETE` (the default storage's still on the local disk)
+//! - `write.rs`: `PUT`/`DELETE` in every storage, through `crate::tree::write`
 //! - `files.rs`: the validators, ranges and safe-serving headers of a file's
-//!   bytes ([`prepare`]); its `serve_file` (bytes from a local path) serves only
-//!   the raw API's `data` now
+//!   bytes ([`prepare`])
 
 mod files;
 pub mod listing;
@@ -26,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use skiff_protocol::TreePath;
 
-pub use files::{facts, prepare, serve_file, Described, FileFacts, Prepared};
+pub use files::{facts, prepare, Described, FileFacts, Prepared};
 pub use listing::RFSAPI;
 
 use super::app_shell;
