@@ -115,7 +115,7 @@ async fn scrub(scrubbed: &Scrubbed, lines: &mut Lines) -> Result<(), AppError> {
                 continue;
             }
             Ok(entry) => Met::File(entry.key),
-            Err(error @ (StoreError::NotFound | StoreError::Denied(_))) => {
+            Err(error @ (StoreError::NotFound | StoreError::Denied(_) | StoreError::Forbidden)) => {
                 match folder_just_met.take() {
                     Some(folder) => Met::Unreadable(folder, error),
                     None => return Err(error.into()),
@@ -211,7 +211,7 @@ async fn hash(
 /// system is the file's (or folder's) `permission_denied`, as listings say it.
 fn detail(error: StoreError) -> ErrorDetail {
     match error {
-        StoreError::Denied(_) => AppError::PermissionDenied.client_detail(),
+        StoreError::Denied(_) | StoreError::Forbidden => AppError::PermissionDenied.client_detail(),
         other => AppError::from(other).client_detail(),
     }
 }

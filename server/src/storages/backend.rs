@@ -83,7 +83,7 @@ fn describe(spec: &BackendSpec, error: &StoreError) -> String {
 
 fn words(spec: &BackendSpec, error: &StoreError) -> String {
     match (spec.kind, error) {
-        (StorageKind::Local, StoreError::Denied(_)) => {
+        (StorageKind::Local, StoreError::Denied(_) | StoreError::Forbidden) => {
             format!(
                 "the folder {} is not writable by the server",
                 local_name(spec)

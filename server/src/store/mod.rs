@@ -116,6 +116,10 @@ pub enum StoreError {
     /// The backend is out of space (ENOSPC, EDQUOT, S3 quota).
     #[error("no space left on the storage")]
     NoSpace,
+    /// The backend refused access to this entry (a local file the server's user
+    /// may not read or write), while the storage as a whole works.
+    #[error("access to the entry was refused")]
+    Forbidden,
     /// The backend refused our credentials.
     #[error("the storage refused the credentials: {0}")]
     Denied(String),
@@ -311,6 +315,7 @@ impl From<StoreError> for crate::error::AppError {
                 code: "not_empty",
                 message: "the folder is not empty".to_owned(),
             },
+            StoreError::Forbidden => crate::error::AppError::PermissionDenied,
             StoreError::NoSpace => crate::error::AppError::InsufficientStorage {
                 code: "insufficient_storage",
                 message: "the storage has no space left; free some and try again".to_owned(),

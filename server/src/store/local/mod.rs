@@ -125,9 +125,7 @@ fn from_app(error: AppError) -> StoreError {
         AppError::AlreadyExists => StoreError::Exists,
         AppError::PreconditionFailed => StoreError::Precondition,
         AppError::InsufficientStorage { .. } => StoreError::NoSpace,
-        AppError::PermissionDenied => {
-            StoreError::Denied("the operating system refused access".to_owned())
-        }
+        AppError::PermissionDenied => StoreError::Forbidden,
         AppError::Conflict { code, .. } => match code {
             "not_empty" => StoreError::NotEmpty,
             "target_is_folder" => StoreError::WrongKind("a folder is in the way"),
@@ -150,9 +148,9 @@ fn io_error(error: std::io::Error) -> StoreError {
         ErrorKind::AlreadyExists => StoreError::Exists,
         ErrorKind::DirectoryNotEmpty => StoreError::NotEmpty,
         ErrorKind::IsADirectory => StoreError::WrongKind("a folder is in the way"),
-        ErrorKind::PermissionDenied => {
-            StoreError::Denied("the operating system refused access".to_owned())
-        }
+        // One entry the server's user may not touch: 403, as it always was, not
+        // a storage that is down.
+        ErrorKind::PermissionDenied => StoreError::Forbidden,
         ErrorKind::ReadOnlyFilesystem => {
             StoreError::Denied("the file system is read-only".to_owned())
         }
@@ -314,3 +312,20 @@ impl Store for LocalStore {
 
 #[cfg(test)]
 mod walk_tests;
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_the_os_refuses_is_403_permission_denied_not_an_unavailable_storage() {
+        let refused = io_error(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        assert!(matches!(refused, StoreError::Forbidden), "{refused:?}");
+        assert!(matches!(
+            AppError::from(refused),
+            AppError::PermissionDenied
+        ));
+        let refused = from_app(AppError::PermissionDenied);
+        assert!(matches!(refused, StoreError::Forbidden), "{refused:?}");
+    }
+}
