@@ -6,10 +6,9 @@
 //! - `mounted_bytes.rs`: a file's bytes with validators and ranges
 //! - `crate::tree::write`: whole-file `PUT` (digest-verified, conditional) and `DELETE`
 //!
-//! Every storage's reads are served from here, the default storage's too (as
-//! the mount with the empty name, with the mounted storages in its root
-//! listing); the default storage's writes still have their older local-only
-//! path (`crate::uploads::tree_write`) until they move onto the seam.
+//! Every storage is served from here, the default storage too (as the mount
+//! with the empty name, with the mounted storages in its root listing; its
+//! `PUT` first refuses a `Content-Length` its disk cannot take, `write.rs`).
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
