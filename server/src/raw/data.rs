@@ -35,7 +35,8 @@ pub async fn data(services: &Services, place: &Place) -> Result<Answer, AppError
 /// `PUT {raw}/data?ref=` of a file in `place` (the server and the storage are
 /// writable: checked by the caller).
 pub async fn put(services: &Services, place: &Place, write: LazyWrite) -> Result<Answer, AppError> {
-    let max_size = services.writer()?.max_size();
+    let uploads = services.writer()?;
+    let max_size = uploads.max_size();
     let WholeWrite {
         if_match,
         if_none_match,
@@ -45,7 +46,7 @@ pub async fn put(services: &Services, place: &Place, write: LazyWrite) -> Result
     } = write()?;
     check_put(&place.key, announced, max_size)?;
     if place.is_default() {
-        ensure_room(services, announced).await?;
+        uploads.ensure_room_for(announced).await?;
     }
     let mounted = place.mounted(services)?;
     let put = Put {
@@ -62,14 +63,4 @@ pub async fn put(services: &Services, place: &Place, write: LazyWrite) -> Result
         sha256: written.sha256,
         stat,
     }))
-}
-
-/// 507 when an announced length cannot fit on the disk holding the default
-/// storage (where its writes are staged), checked before the body is read.
-async fn ensure_room(services: &Services, announced: Option<u64>) -> Result<(), AppError> {
-    let Some(length) = announced else {
-        return Ok(());
-    };
-    let root = services.root().to_path_buf();
-    crate::blocking::blocking(move || crate::disk::space::ensure_room(&root, length)).await
 }

@@ -123,17 +123,20 @@ impl Uploads {
         self.partial.path(id)
     }
 
-    /// A fresh temporary file name for a streamed `PUT`, in the partial folder
-    /// (reclaimed at startup if the server dies mid-write).
-    pub fn temp_path(&self) -> PathBuf {
-        self.partial_dir
-            .join(format!("put-{}", uuid::Uuid::new_v4().simple()))
-    }
-
     /// 507 with a sentence when `bytes` more cannot fit on the default storage's
     /// disk, where sessions and writes stage their bytes (blocking).
     pub fn ensure_room(&self, bytes: u64) -> Result<(), AppError> {
         crate::disk::space::ensure_room(&self.partial_dir, bytes)
+    }
+
+    /// [`Uploads::ensure_room`] for a request's announced length, if it gave one
+    /// (on a blocking thread): checked before any byte of the body is read.
+    pub async fn ensure_room_for(self: &Arc<Self>, announced: Option<u64>) -> Result<(), AppError> {
+        let Some(length) = announced else {
+            return Ok(());
+        };
+        let checker = Arc::clone(self);
+        crate::blocking::blocking(move || checker.ensure_room(length)).await
     }
 
     /// Creates a session (blocking): validates the request, stores the record, then

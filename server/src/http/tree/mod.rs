@@ -29,7 +29,6 @@ pub use files::{facts, prepare, Described, FileFacts, Prepared};
 pub use listing::RFSAPI;
 
 use super::app_shell;
-use super::errors::{TREE_METHODS, WRITABLE_TREE_METHODS};
 use super::state::AppState;
 use crate::config::tokens::Grant;
 use crate::disk::paths::{is_reserved, parse_tree_path};
@@ -80,30 +79,9 @@ pub(crate) async fn serve_tree(
     {
         return serve_mounted(state, grant, storage, store, &path, method, headers, body).await;
     }
-    if method != Method::GET && method != Method::HEAD {
-        // A read-only server answers writes with 405 (the tree has no such method
-        // here), as it always has; `--writable` adds PUT and DELETE.
-        // The default storage is written like a mounted one, through its store.
-        let root = || state.root_mounted();
-        return match (state.uploads(), method) {
-            (Some(uploads), &Method::PUT) => {
-                let allowed = mounted::Allowed {
-                    writable: true,
-                    writes_supported: state.writes_supported(grant),
-                    max_size: uploads.max_size(),
-                };
-                write::root_put(uploads, &root(), allowed, path, headers, body).await
-            }
-            (Some(_), &Method::DELETE) => write::mounted_delete(&root(), path).await,
-            (Some(_), _) => Err(AppError::MethodNotAllowed {
-                allow: WRITABLE_TREE_METHODS,
-            }),
-            (None, _) => Err(AppError::MethodNotAllowed {
-                allow: TREE_METHODS,
-            }),
-        };
-    }
-    // Reads of the default storage go through its store, as the mounted ones do.
+    // The default storage is served through its store, as the mounted ones are
+    // (a read-only server answers its writes with 405, `--writable` adds PUT and
+    // DELETE, as it always has).
     let root = state.root_mounted();
     let mounts = if path.is_root() {
         mount_entries(state)

@@ -23,7 +23,7 @@ use crate::tree::Mounted;
 use super::files::facts;
 use super::listing::{fileset_response, listing_response};
 use super::mounted_bytes as bytes;
-use super::write::{mounted_delete, mounted_put};
+use super::write::{mounted_delete, mounted_put, root_put};
 use crate::listing;
 
 /// What the request may do, decided by the server and the credentials.
@@ -89,6 +89,11 @@ pub async fn serve(
             });
         }
         return match *method {
+            // The default storage first refuses (507) a `Content-Length` its disk
+            // cannot take.
+            Method::PUT if tree_root.is_some() => {
+                root_put(services.writer()?, mounted, allowed, key, headers, body).await
+            }
             Method::PUT => mounted_put(mounted, allowed, key, headers, body).await,
             Method::DELETE => mounted_delete(mounted, key).await,
             _ => Err(AppError::MethodNotAllowed {

@@ -54,10 +54,7 @@ pub async fn root_put(
 ) -> Result<Response, AppError> {
     let announced = content_length(headers);
     tree::write::check_put(&key, announced, allowed.max_size)?;
-    if let Some(length) = announced {
-        let checker = Arc::clone(uploads);
-        crate::blocking::blocking(move || checker.ensure_room(length)).await?;
-    }
+    uploads.ensure_room_for(announced).await?;
     mounted_put(mounted, allowed, key, headers, body).await
 }
 
