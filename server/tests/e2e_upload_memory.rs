@@ -39,29 +39,39 @@ async fn a_1_gib_upload_keeps_the_renderer_small() {
     pick_files(&browser, "files", &file).await;
     let started = Instant::now();
     let mut most = 0.0f64;
+    // A slow machine may take long; an upload whose bytes stop moving is a failure.
+    let (mut sent, mut moved) = (-1.0f64, Instant::now());
     loop {
         for (pid, before) in &idle {
             if let Some(now) = status_field(*pid, "VmRSS:") {
                 most = most.max(now - before);
             }
         }
-        let status = browser
+        let row = browser
             .client
             .execute(
                 "const row = document.querySelector('[data-upload-name]');
-                 return row ? row.dataset.status : '';",
+                 return row ? [row.dataset.status, Number(row.querySelector('progress')?.value ?? -1),
+                               row.innerText] : ['', -1, ''];",
                 vec![],
             )
             .await
             .expect("read the row");
+        let status = row[0].as_str().unwrap_or_default().to_owned();
+        let progress = row[1].as_f64().unwrap_or(-1.0);
         match status.as_str() {
-            Some("Done") => break,
-            Some("Failed") => panic!("the upload failed"),
+            "Done" => break,
+            "Failed" => panic!("the upload failed: {}", row[2]),
             _ => {}
         }
+        if progress > sent {
+            (sent, moved) = (progress, Instant::now());
+        }
         assert!(
-            started.elapsed() < Duration::from_secs(300),
-            "the upload did not finish; last status {status}"
+            moved.elapsed() < Duration::from_secs(90),
+            "the upload stopped moving at {sent} bytes after {:?}; status {status:?}, row {}",
+            started.elapsed(),
+            row[2]
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
