@@ -285,15 +285,6 @@ async fn staged_copies_and_writes_a_crash_left_are_removed_at_startup() {
     let multipart = format!("mp-{}-1024", "a".repeat(32));
     fixture.write(&[".skiff", "store", &multipart], b"parts");
     let _server = common::TestServer::start_with(fixture.root(), &["--writable"]);
-    let left: Vec<String> = std::fs::read_dir(fixture.path(&[".skiff", "store"]))
-        .expect("the staging folder")
-        .map(|entry| {
-            entry
-                .expect("an entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
+    let left = common::names_in(&fixture.path(&[".skiff", "store"]));
     assert_eq!(left, [multipart]);
 }

@@ -16,6 +16,22 @@ pub fn url_path(segments: &[&str]) -> String {
     skiff_protocol::encode_tree_path(segments)
 }
 
+/// The names of the entries in the folder `dir` of the real file system, sorted.
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
 /// A 255-byte file name (the usual `NAME_MAX`).
 pub fn long_name() -> String {
     let name = format!("{}.txt", "n".repeat(251));

@@ -75,18 +75,7 @@ pub fn part_for(backend: &Backend) -> usize {
 
 /// The files waiting in the server's `.skiff/partial/` (sorted names).
 pub fn partial_files(root: &std::path::Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(root.join(".skiff/partial"))
-        .expect("the partial folder")
-        .map(|entry| {
-            entry
-                .expect("an entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    names
+    crate::common::names_in(&root.join(".skiff/partial"))
 }
 
 /// The mounted storage's files as the bucket listing shows them, once the
