@@ -73,6 +73,9 @@ pub struct Discovery {
     /// `docs/protocol-notes.md`); absent when off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<String>,
+    /// `GET {raw}/zip` streams files and folders as one ZIP (§4, v1.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zip: Option<bool>,
     /// What the request's credentials may do here (v1.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<Role>>,

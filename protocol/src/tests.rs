@@ -86,6 +86,7 @@ fn discovery_omits_features_that_are_off() {
         max_chunk: None,
         min_part: None,
         batch: None,
+        zip: None,
         roles: None,
     };
     let value = serde_json::to_value(&discovery).expect("serializes");

@@ -46,6 +46,7 @@ pub async fn discovery(
         min_part: (state.writable() && state.max_chunk() >= MIN_PART).then_some(MIN_PART),
         // Batches (many `PUT`s in one request) wherever `PUT` works.
         batch: state.writable().then(|| BATCH_PATH.to_owned()),
+        zip: Some(true),
         roles: Some(roles(&state, grant.map(|Extension(grant)| grant).as_ref())),
     };
     let mut response = json_response(StatusCode::OK, &discovery);

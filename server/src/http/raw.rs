@@ -32,6 +32,8 @@ pub fn routes() -> Router<AppState> {
 #[derive(Debug, Default)]
 struct Query {
     reference: Option<String>,
+    /// Every `ref=` (a ZIP takes several; the other operations the last).
+    references: Vec<String>,
     to: Option<String>,
     recursive: bool,
     overwrite: bool,
@@ -60,6 +62,9 @@ async fn dispatch(
 ) -> Result<Response, AppError> {
     let query = parse_query(query)?;
     let is_read = matches!(*method, Method::GET | Method::HEAD);
+    if operation == "zip" {
+        return zip(state, method, query.references).await;
+    }
     let allow = match operation {
         "stat" | "list" => "GET, HEAD",
         "data" => "GET, HEAD, PUT, DELETE",
@@ -121,6 +126,42 @@ async fn dispatch(
     Ok(response)
 }
 
+/// `GET zip`: the referenced entries as one ZIP, streamed (`HEAD`: its headers).
+async fn zip(
+    state: &AppState,
+    method: &Method,
+    references: Vec<String>,
+) -> Result<Response, AppError> {
+    if !matches!(*method, Method::GET | Method::HEAD) {
+        return Err(AppError::MethodNotAllowed { allow: "GET, HEAD" });
+    }
+    let mut paths = Vec::with_capacity(references.len());
+    for reference in references.iter().take(raw::zip::MOST_REFS + 1) {
+        paths.push(raw::reference(state, Some(reference), true).await?);
+    }
+    let archive = raw::zip::zip(state, paths).await?;
+    let body = if *method == Method::HEAD {
+        Body::empty()
+    } else {
+        Body::from_stream(archive.body)
+    };
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    let disposition = format!(
+        "attachment; filename*=UTF-8''{}",
+        skiff_protocol::encode_segment(&archive.name)
+    );
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
 fn unsupported(allow: &'static str, is_read: bool, to: Option<TreePath>) -> Op {
     Op::Unsupported {
         allow,
@@ -139,7 +180,10 @@ fn parse_query(query: Option<&str>) -> Result<Query, AppError> {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         let value = skiff_protocol::decode_segment(&value.replace('+', " "))?;
         match name {
-            "ref" => parsed.reference = Some(value),
+            "ref" => {
+                parsed.references.push(value.clone());
+                parsed.reference = Some(value);
+            }
             "to" => parsed.to = Some(value),
             "recursive" => parsed.recursive = flag(name, &value)?,
             "overwrite" => parsed.overwrite = flag(name, &value)?,

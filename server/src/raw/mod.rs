@@ -9,6 +9,7 @@
 //! - `within.rs`: `stat`, `list`, `mkdir`, deletes, `move` and `copy` within one storage
 //! - `data.rs`: `data` (the tree's byte serving and whole-file write)
 //! - `across.rs`: `move` and `copy` between two storages, streamed file by file
+//! - `zip/`: `zip`, files and folders of any storages streamed as one ZIP
 //!
 //! Reads work on every server; writes need `--writable` (403 `read_only` otherwise).
 
@@ -16,6 +17,7 @@ mod across;
 mod data;
 mod place;
 mod within;
+pub mod zip;
 
 use skiff_protocol::{RawList, RawStat, TreePath};
 

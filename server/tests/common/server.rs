@@ -88,6 +88,11 @@ impl TestServer {
     }
 
     /// The address the server bound.
+    /// The server process's id (to sample its memory in `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
