@@ -15,6 +15,8 @@ pub struct Operations {
     pub config: Config,
     /// `{server}{raw}`, when the server has the raw API.
     pub raw: Option<String>,
+    /// The raw API streams folders and several entries as one ZIP (discovery's `zip`).
+    pub zip: bool,
 }
 
 /// Why an operation failed, in words for people.
@@ -115,6 +117,16 @@ impl Operations {
         }
         let url = self.raw_url("data", &query)?;
         self.send("DELETE", &url).await
+    }
+
+    /// The URL of one ZIP of `paths` (files and folders), when the server makes them.
+    pub fn zip_url(&self, paths: &[TreePath]) -> Option<String> {
+        if !self.zip {
+            return None;
+        }
+        let query: Vec<(&str, String)> =
+            paths.iter().map(|path| ("ref", reference(path))).collect();
+        self.raw_url("zip", &query).ok()
     }
 
     fn raw_url(&self, operation: &str, query: &[(&str, String)]) -> Result<String, OpError> {

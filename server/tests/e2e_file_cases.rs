@@ -1,7 +1,8 @@
 //! File-action cases beyond the main path, end to end in headless Chromium against a real
 //! skiff-server: undoing a new folder (Ctrl+Z) and a copy, copies refused into themselves
 //! (and made beside themselves when copied into their own folder),
-//! a rename in place surviving a listing refresh, downloading selected files to disk, and
+//! a rename in place surviving a listing refresh, downloading selected files to disk (a
+//! folder or several entries as one ZIP), and
 //! dragging a selection of several rows, and refusals (a taken name, a reserved one)
 //! explained while nothing changes.
 
@@ -127,7 +128,9 @@ async fn download_the_selected_files_to_disk() {
     let root = tree.path();
     std::fs::write(root.join("one.txt"), "first file").expect("write");
     std::fs::write(root.join("two.bin"), [0u8, 1, 2, 255]).expect("write");
-    std::fs::create_dir(root.join("folder")).expect("mkdir");
+    std::fs::create_dir_all(root.join("folder/sub")).expect("mkdir");
+    std::fs::write(root.join("folder/inner.txt"), "inner").expect("write");
+    std::fs::write(root.join("folder/sub/deep.txt"), "deep").expect("write");
     let downloads = tempfile::tempdir().expect("a download folder");
     let server = Server::start(root, &["--writable"]);
     let browser = Browser::start().await;
@@ -146,40 +149,88 @@ async fn download_the_selected_files_to_disk() {
         .await;
     browser.element("[role=toolbar] button").await;
 
-    // A folder in the selection: no Download (folders cannot be downloaded whole).
+    // A folder, alone or with a file: one ZIP of everything picked (PROTOCOL.md §4).
     browser.click_row("folder", None).await;
-    browser.click_row("one.txt", Some("ctrlKey")).await;
-    let disabled = browser
-        .client
-        .execute(
-            "return [...document.querySelectorAll('[role=toolbar] button')]
-                .find(b => b.textContent === 'Download').disabled",
-            vec![],
-        )
-        .await
-        .expect("read the button");
+    click_button(&browser, "Download").await;
+    let folder_zip = zip_entries(&wait_for_download(downloads.path(), "folder.zip").await);
     assert_eq!(
-        disabled,
-        serde_json::json!(true),
-        "Download offered for a folder"
+        folder_zip,
+        [
+            "folder/",
+            "folder/inner.txt=inner",
+            "folder/sub/",
+            "folder/sub/deep.txt=deep"
+        ]
+    );
+    browser.click_row("one.txt", Some("ctrlKey")).await;
+    click_button(&browser, "Download").await;
+    let both = zip_entries(&wait_for_download(downloads.path(), "download.zip").await);
+    assert!(
+        both.contains(&"one.txt=first file".to_owned())
+            && both.contains(&"folder/sub/deep.txt=deep".to_owned()),
+        "{both:?}"
     );
 
-    // Two files: both land in the download folder, byte for byte.
+    // Two files: one ZIP of both, byte for byte.
+    std::fs::remove_file(downloads.path().join("download.zip")).expect("clear");
     browser.click_row("one.txt", None).await;
     browser.click_row("two.bin", Some("ctrlKey")).await;
     click_button(&browser, "Download").await;
-    for (name, bytes) in [
-        ("one.txt", &b"first file"[..]),
-        ("two.bin", &[0u8, 1, 2, 255][..]),
-    ] {
-        wait_for_path(downloads.path(), name, true).await;
-        let started = std::time::Instant::now();
-        while std::fs::read(downloads.path().join(name)).ok().as_deref() != Some(bytes) {
-            assert!(started.elapsed().as_secs() < 20, "{name} incomplete");
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+    let files = zip_entries(&wait_for_download(downloads.path(), "download.zip").await);
+    assert_eq!(
+        files,
+        ["one.txt=first file", "two.bin=\\x00\\x01\\x02\\xff"]
+    );
+
+    // One file: the file itself.
+    browser.click_row("two.bin", None).await;
+    click_button(&browser, "Download").await;
+    wait_for_path(downloads.path(), "two.bin", true).await;
+    let started = std::time::Instant::now();
+    while std::fs::read(downloads.path().join("two.bin"))
+        .ok()
+        .as_deref()
+        != Some(&[0u8, 1, 2, 255][..])
+    {
+        assert!(started.elapsed().as_secs() < 20, "two.bin incomplete");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     browser.close().await;
+}
+
+/// Waits until the browser has finished downloading `name` into `folder` (Chromium
+/// writes `name.crdownload` and renames it when done).
+async fn wait_for_download(folder: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let path = folder.join(name);
+    let started = std::time::Instant::now();
+    while !path.exists() {
+        assert!(started.elapsed().as_secs() < 30, "{name} never arrived");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    path
+}
+
+/// A ZIP's entries as Python's zipfile reads them (every CRC checked): `name=text` for
+/// files (other bytes escaped, `\xff`), `name/` for folders, in archive order.
+fn zip_entries(path: &std::path::Path) -> Vec<String> {
+    let script = "import sys, zipfile\n\
+        z = zipfile.ZipFile(sys.argv[1])\n\
+        assert z.testzip() is None\n\
+        for i in z.infolist(): print(i.filename if i.is_dir() else i.filename + '=' + z.read(i).decode('latin-1').encode('unicode_escape').decode())";
+    let output = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .expect("python3");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -169,8 +169,10 @@ fn connect_uploads(
                     raw: raw.clone(),
                 }),
         );
+        let zip = raw.is_some() && found.as_ref().and_then(|found| found.zip) == Some(true);
         actions.ops.set(Some(Operations {
             raw,
+            zip,
             config: config.clone(),
         }));
         discovery.set(Some(found));

@@ -2,7 +2,7 @@
 //! toolbar's actions for the selection, as an ARIA menu driven by the arrow keys, kept
 //! inside the window (it opens up or leftwards from the point near the bottom or right edge).
 
-use super::{picked_files, style, Actions, Ask};
+use super::{style, Actions, Ask};
 use crate::state::Browser;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -100,7 +100,7 @@ pub fn ContextMenu() -> impl IntoView {
             let some = !names.is_empty();
             let raw = actions.has_raw();
             let idle = actions.progress.with_untracked(Option::is_none);
-            let files = !picked_files(browser).is_empty();
+            let files = actions.can_download(browser);
             view! {
                 <div node_ref=menu class=style::menu role="menu" aria-label="Actions"
                     style:left=format!("{x}px") style:top=format!("{y}px") on:keydown=on_keydown>

@@ -208,11 +208,46 @@ impl Actions {
         true
     }
 
-    /// Downloads the picked files (folders cannot be downloaded whole).
+    /// Whether the picked entries can be downloaded: files one by one anywhere, folders and
+    /// several entries as one ZIP where the server makes them.
+    pub fn can_download(self, browser: Browser) -> bool {
+        let zip = self.ops.with(|ops| ops.as_ref().is_some_and(|ops| ops.zip));
+        if zip {
+            !browser.picked_names().is_empty()
+        } else {
+            !picked_files(browser).is_empty()
+        }
+    }
+
+    /// Downloads the picked entries: one file as itself; a folder or several entries as
+    /// one ZIP (named after the folder, else `download.zip`) where the server makes them,
+    /// else the picked files one by one (folders cannot be downloaded whole then).
     pub fn download(self, browser: Browser) {
         let dir = browser.route.with_untracked(|route| route.dir.clone());
         let config = browser.config.get_value();
-        for name in picked_files(browser) {
+        let names = browser.picked_names();
+        let files = picked_files(browser);
+        let zip = (names.len() > 1 || files.is_empty()).then(|| {
+            let paths: Vec<TreePath> = names
+                .iter()
+                .filter_map(|name| dir.child(name).ok())
+                .collect();
+            self.ops
+                .with_untracked(|ops| ops.as_ref().and_then(|ops| ops.zip_url(&paths)))
+        });
+        if let Some(Some(url)) = zip {
+            let name = match names.as_slice() {
+                [folder] => format!("{folder}.zip"),
+                _ => "download.zip".to_owned(),
+            };
+            spawn_local(async move {
+                if let Err(error) = crate::api::download(&config, &url, &name).await {
+                    self.show_error(format!("Could not download “{name}”: {error}"));
+                }
+            });
+            return;
+        }
+        for name in files {
             let Ok(path) = dir.child(&name) else { continue };
             let (url, config) = (browser.url_of(&path), config.clone());
             spawn_local(async move {
@@ -272,7 +307,7 @@ pub fn Toolbar() -> impl IntoView {
     let browser = expect_context::<Browser>();
     let actions = expect_context::<Actions>();
     let picked = Memo::new(move |_| browser.picked_names());
-    let files = Memo::new(move |_| picked_files(browser));
+    let downloadable = Memo::new(move |_| actions.can_download(browser));
     let shown = move || browser.listing.with(Option::is_some) && actions.ops.with(Option::is_some);
     let busy = move || actions.progress.with(Option::is_some);
     // Files open through the raw API (see `crate::opener`); the listing learns where it is.
@@ -300,7 +335,7 @@ pub fn Toolbar() -> impl IntoView {
                         "Copy to…"
                     </button>
                 </Show>
-                <button type="button" disabled=move || files.with(Vec::is_empty)
+                <button type="button" disabled=move || !downloadable.get()
                     on:click=move |_| actions.download(browser)>"Download"</button>
                 <Show when=move || browser.writes_supported()>
                     <button type="button" disabled=move || busy() || picked.with(Vec::is_empty)
