@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use skiff_protocol::TreePath;
 
-use super::paths::{check_contained, is_reserved, resolve_blocking};
+use super::paths::{check_contained, is_reserved};
 use crate::error::AppError;
 
 /// Buffer between a body's frames (or a copy's reads) and the file, so small
@@ -35,20 +35,6 @@ pub fn key_path(key: &str) -> Result<TreePath, AppError> {
 /// The key of `path`: its segments joined with `/`, no leading `/`.
 pub fn key_of(path: &TreePath) -> String {
     path.segments().join("/")
-}
-
-/// Whether something exists at `path`; 403 if the path leads out of the root.
-pub fn exists(root: &Path, path: &TreePath) -> Result<bool, AppError> {
-    match resolve_blocking(root, path) {
-        Ok(_) => Ok(true),
-        Err(AppError::NotFound) => {
-            // A dangling symlink still occupies the name.
-            let mut joined = root.to_path_buf();
-            joined.extend(path.segments());
-            Ok(joined.symlink_metadata().is_ok())
-        }
-        Err(error) => Err(error),
-    }
 }
 
 /// The on-disk path a new file at `path` is renamed to, after creating missing

@@ -4,14 +4,14 @@
 //!
 //! Order for parts: the content hash (from the recorded part digests, never
 //! from the bytes) is checked, then committed on the session, then the file is
-//! renamed into place, then the file record and the `Completed` state are
+//! placed (renamed in where the store can adopt it), then the file record and the `Completed` state are
 //! committed together. A crash before the rename leaves the session completable;
 //! after it, recovery sees the partial gone and the content hash recorded and
 //! finishes the bookkeeping. The plain whole-file SHA-256 is read from the bytes
 //! only if the client asked for it to be checked; otherwise one background task
-//! at a time computes it later and records it if the file is still unchanged.
+//! at a time reads the file back from its store later (`placed.rs`) and records
+//! it if the file is still unchanged.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
@@ -24,8 +24,6 @@ use super::parts::PartSet;
 use super::session::{now_ms, session_object, Uploads};
 use super::store::{FileRecord, SessionRecord, SessionState, Write};
 use crate::blocking::blocking;
-use crate::disk::entry::etag;
-use crate::disk::paths::resolve_blocking;
 use crate::disk::place::key_path;
 use crate::error::AppError;
 use crate::store::PutMode;
@@ -115,10 +113,7 @@ pub async fn complete_parts(
     let placer = Arc::clone(uploads);
     let record = blocking(move || place_session(&placer, record)).await?;
     if record.digest.is_none() {
-        match record.in_store {
-            Some(_) => super::in_store::hash_later(uploads, &record),
-            None => hash_later(uploads, record.key.clone()),
-        }
+        super::placed::hash_later(uploads, &record);
     }
     let SessionState::Completed { created_at } = record.state else {
         return Err(AppError::Io(std::io::Error::other(
@@ -142,13 +137,13 @@ fn complete_request(bytes: &[u8]) -> Result<UploadComplete, AppError> {
         sha256: request
             .sha256
             .as_deref()
-            .map(super::session::parse_sha256)
+            .map(super::create::parse_sha256)
             .transpose()?,
         content_hash: request
             .content_hash
             .as_deref()
             .map(|text| {
-                super::session::parse_sha256(text).map_err(|_| AppError::BadRequest {
+                super::create::parse_sha256(text).map_err(|_| AppError::BadRequest {
                     code: "bad_content_hash",
                     message: "content_hash must be 64 hexadecimal digits".to_owned(),
                 })
@@ -200,23 +195,6 @@ pub fn place_session(uploads: &Uploads, record: SessionRecord) -> Result<Session
     let record = record_completed(uploads, record, &key, Some(entry.etag), replaced)?;
     uploads.partial.discard(&record.id)?;
     Ok(record)
-}
-
-/// The bookkeeping once the file is at `target` (blocking): its id, what we know
-/// about it, and the session `Completed`, in one commit. Recovery calls this for
-/// a completion a crash cut short after the rename.
-pub fn record_placed(
-    uploads: &Uploads,
-    record: SessionRecord,
-    target: &Path,
-    replaced: bool,
-) -> Result<SessionRecord, AppError> {
-    // Learn the new file's ETag so listings can trust the digests we computed.
-    let tag = std::fs::symlink_metadata(target)
-        .ok()
-        .map(|metadata| etag(&metadata));
-    let key = record.key.clone();
-    record_completed(uploads, record, &key, tag, replaced)
 }
 
 /// The bookkeeping once the file is in place in any storage (blocking): the id
@@ -275,49 +253,4 @@ pub fn completed(record: &SessionRecord, created_at: i64) -> FileObject {
         content_hash: record.content_hash.clone(),
         part_size: record.part_size,
     }
-}
-
-/// Computes the whole-file SHA-256 of the file at `key` in the background, one
-/// file at a time, and records it if the file did not change meanwhile.
-pub fn hash_later(uploads: &Arc<Uploads>, key: String) {
-    let uploads = Arc::clone(uploads);
-    let permits = Arc::clone(&uploads.hashing);
-    tokio::spawn(async move {
-        let Ok(_permit) = permits.acquire_owned().await else {
-            return;
-        };
-        let hashed = key.clone();
-        if let Err(error) = blocking(move || hash_file(&uploads, &hashed)).await {
-            tracing::warn!(%error, key, "background SHA-256 failed");
-        }
-    });
-}
-
-/// Hashes the file at `key` if its record lacks a SHA-256 and still matches it (blocking).
-fn hash_file(uploads: &Uploads, key: &str) -> Result<(), AppError> {
-    let Some(known) = uploads.store().file(key)? else {
-        return Ok(());
-    };
-    if known.sha256.is_some() {
-        return Ok(());
-    }
-    let path = key_path(key)?;
-    let canonical = resolve_blocking(uploads.root(), &path)?;
-    let unchanged = |metadata: std::io::Result<std::fs::Metadata>| {
-        metadata.is_ok_and(|metadata| etag(&metadata) == known.etag)
-    };
-    if !unchanged(std::fs::metadata(&canonical)) {
-        return Ok(());
-    }
-    let mut file = std::fs::File::open(&canonical)?;
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut hasher)?;
-    if !unchanged(std::fs::metadata(&canonical)) {
-        return Ok(());
-    }
-    uploads.store().commit_blocking(vec![Write::FileSha256 {
-        key: key.to_owned(),
-        etag: known.etag,
-        sha256: hex(&hasher.finalize()),
-    }])
 }

@@ -26,8 +26,7 @@ use super::buckets::{bucket, Bucket, MountedBucket};
 use super::complete::record_completed;
 use super::in_store_tail::{self as tail, SEQUENTIAL_PART};
 use super::session::Uploads;
-use super::store::{InStore, SessionRecord, SessionState, Write};
-use crate::blocking::blocking;
+use super::store::{InStore, SessionRecord, SessionState};
 use crate::disk::place::key_path;
 use crate::error::AppError;
 use crate::store::{Entry, PartTag, PutMode, Store, StoreError};
@@ -278,55 +277,6 @@ pub async fn stored_digests(
         over_parts.update(part.finalize());
     }
     Ok((hex(&whole.finalize()), hex(&over_parts.finalize())))
-}
-
-/// Computes a placed parts session's whole-file SHA-256 in the background,
-/// reading the file back from its storage (one file at a time, as for the
-/// default storage), and records it if the file did not change meanwhile.
-pub fn hash_later(uploads: &Arc<Uploads>, record: &SessionRecord) {
-    let uploads = Arc::clone(uploads);
-    let record = record.clone();
-    let permits = Arc::clone(&uploads.hashing);
-    tokio::spawn(async move {
-        let Ok(_permit) = permits.acquire_owned().await else {
-            return;
-        };
-        if let Err(error) = hash_placed(&uploads, &record).await {
-            tracing::warn!(%error, key = record.key, "background SHA-256 failed");
-        }
-    });
-}
-
-async fn hash_placed(uploads: &Arc<Uploads>, record: &SessionRecord) -> Result<(), AppError> {
-    let (mounted, store) = store_of(uploads, record)?;
-    let tree_key = mounted.tree_key(&record.key);
-    let reader = Arc::clone(uploads);
-    let key = tree_key.clone();
-    let Some(known) = blocking(move || reader.store().file(&key)).await? else {
-        return Ok(());
-    };
-    if known.sha256.is_some() {
-        return Ok(());
-    }
-    let path = key_path(&record.key)?;
-    let part_size = record.part_size.unwrap_or(S3_MIN_PART);
-    let (sha256, _) = match stored_digests(&store, &path, part_size).await {
-        Ok(digests) => digests,
-        // Deleted before its turn came: nothing to record.
-        Err(StoreError::NotFound) => return Ok(()),
-        Err(error) => return Err(error.into()),
-    };
-    if store.stat(&path).await?.etag != known.etag {
-        return Ok(());
-    }
-    uploads
-        .store()
-        .commit(vec![Write::FileSha256 {
-            key: tree_key,
-            etag: known.etag,
-            sha256,
-        }])
-        .await
 }
 
 /// Whether dropping the session means asking its storage to drop a multipart write.

@@ -3,12 +3,15 @@
 //! `crate::tree::write`). Plain Rust in and out; `crate::http::uploads` is the HTTP
 //! side (routes, headers, status codes).
 //!
-//! - `session.rs`: the sessions (create, lock, remove)
+//! - `session.rs`: the sessions (open, lock, expire, remove)
+//! - `create.rs`: creating a session
 //! - `locks.rs`: a live session's gate, per-part locks and in-memory state
 //! - `append.rs`: a chunk of a sequential session
 //! - `parts.rs`: a part of a parallel-parts session (§2.1)
 //! - `complete.rs`: completing a parts session, and placing any finished file
 //! - `partial.rs`: where unfinished uploads keep their bytes
+//! - `placed.rs`: a finished file in its storage: a completion a crash cut
+//!   short finished, the background SHA-256
 //! - `committer.rs`: group commit of the hot upload state writes
 //! - `recovery.rs`: startup reconciliation and the expiry sweep
 //! - `store.rs`: the redb database that makes sessions survive a crash
@@ -29,6 +32,7 @@ pub mod body;
 pub mod buckets;
 mod committer;
 pub mod complete;
+mod create;
 mod in_store;
 mod in_store_parts;
 mod in_store_tail;
@@ -38,6 +42,7 @@ mod mounted;
 pub mod mounted_listing;
 mod partial;
 pub mod parts;
+mod placed;
 mod recovery;
 #[cfg(test)]
 mod recovery_tests;

@@ -4,14 +4,20 @@
 //!
 //! The session's bytes staged on this server's disk exactly as for the default
 //! bucket (partial file, parts, digests, group commit, recovery), so the SHA-256
-//! is checked before anything is placed. Completion streams the
-//! finished partial file into the store with one `Store::put` (one S3 multipart
-//! upload), `PutMode::Create` when the session was created with
-//! `If-None-Match: *`, then records the session completed, then drops the partial
-//! file. A crash or a store outage between the put and the record leaves the
-//! session open and its bytes on disk: the client's repeated completion repeats
-//! the put (for `Create`, a file already there with the session's size and
-//! SHA-256 counts as placed).
+//! is checked before anything is placed. Completion places the finished partial
+//! file under `PutMode::Create` when the session was created with
+//! `If-None-Match: *` (otherwise `Overwrite`), then records the session
+//! completed: renamed in where the store can adopt it (a local folder on this
+//! file system, `Store::adopt`), as the default storage's files are; otherwise
+//! streamed in with one `Store::put` (one S3 multipart upload), then the partial
+//! file dropped.
+//!
+//! A crash between the placing and the record: a renamed-in file left the
+//! session open without its partial file, which startup recovery finishes
+//! exactly as for the default storage (`placed.rs`: the store holds a file of
+//! the session's size at its key). A streamed one left its bytes on disk: the
+//! client's repeated completion repeats the put (for `Create`, a file already
+//! there with the session's size and SHA-256 counts as placed).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -49,7 +55,7 @@ pub fn place(
     } else {
         PutMode::Overwrite
     };
-    let entry = match put_partial(uploads, &runtime, &store, &path, &mut record, mode, false) {
+    let entry = match put_partial(uploads, &runtime, &store, &path, &mut record, mode, true) {
         Ok(entry) => entry,
         Err(StoreError::Exists) if record.create_only => {
             placed_before(uploads, &runtime, &store, &path, &mut record)?

@@ -19,23 +19,21 @@
 //! A parts session (§2.1) keeps its sparse partial file at full size: parts that
 //! were not recorded are simply missing, so nothing is cut. A partial file gone
 //! with the session still open means a crash interrupted a completion after the
-//! rename (the bookkeeping is finished now) or the bytes were lost (the session
-//! starts over with no parts).
+//! rename (the bookkeeping is finished now, if the session's storage's store
+//! holds a file of its size at its key: `placed.rs`) or the bytes were lost (the
+//! session starts over with no parts). The same holds for a sequential session
+//! whose every byte was acknowledged, in any storage its file was renamed into.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use skiff_protocol::DEFAULT_BUCKET;
-
-use super::complete::{hash_later, record_placed};
 use super::partial::PartialBytes;
+use super::placed::{finish, hash_later, landing, placed_entry};
 use super::session::Uploads;
 use super::store::{SessionRecord, SessionState};
 use super::{in_store, in_store_tail};
 use crate::blocking::blocking;
-use crate::disk::paths::resolve_blocking;
-use crate::disk::place::key_path;
 use crate::error::AppError;
 
 /// Shortest and longest pause between two sweeps.
@@ -165,25 +163,24 @@ impl Uploads {
         }
     }
 
-    /// Finishes a completion cut short after its rename, if the target is there
-    /// (then true).
+    /// Finishes a completion cut short after its file was placed, if its
+    /// storage's store holds the file (then true). Any storage: a mounted
+    /// local one's files are renamed in as the default storage's are.
     fn finish_placed(&self, record: &SessionRecord) -> Result<bool, AppError> {
-        if record.bucket != DEFAULT_BUCKET {
-            // A mounted storage's partial file stays until the session is
-            // recorded completed: gone while open, the bytes are lost.
-            return Ok(false);
-        }
-        let target = key_path(&record.key).and_then(|path| resolve_blocking(&self.root, &path));
-        match target {
-            Ok(target) if target.is_file() => {
-                tracing::info!(
-                    id = record.id,
-                    "finishing a completion cut short by a crash"
-                );
-                record_placed(self, record.clone(), &target, true)?;
+        let landing = match landing(self, record) {
+            Ok(landing) => landing,
+            // A storage removed or unreachable: nothing can be placed there.
+            Err(error) => {
+                tracing::warn!(%error, id = record.id, "cannot look for a placed file");
+                return Ok(false);
+            }
+        };
+        match on_runtime(placed_entry(&landing, record))? {
+            Some(entry) => {
+                finish(self, record.clone(), &landing, entry)?;
                 Ok(true)
             }
-            _ => Ok(false),
+            None => Ok(false),
         }
     }
 
@@ -217,16 +214,14 @@ impl Uploads {
 }
 
 /// Files completed in parts whose background SHA-256 a restart interrupted get
-/// it computed now (each is skipped if its record already has one); a mounted
-/// storage's are read back from it. Staged mounted files always have theirs: it
-/// is computed as they are placed.
+/// it computed now, read back from their storage (each is skipped if its record
+/// already has one).
 fn resume_hashes(uploads: &Arc<Uploads>) {
     let pending: Vec<SessionRecord> = match uploads.store.sessions() {
         Ok(sessions) => sessions
             .into_iter()
             .filter(|record| {
                 record.part_size.is_some()
-                    && (record.bucket == DEFAULT_BUCKET || record.in_store.is_some())
                     && record.digest.is_none()
                     && matches!(record.state, SessionState::Completed { .. })
             })
@@ -237,10 +232,7 @@ fn resume_hashes(uploads: &Arc<Uploads>) {
         }
     };
     for record in pending {
-        match record.in_store {
-            Some(_) => in_store::hash_later(uploads, &record),
-            None => hash_later(uploads, record.key),
-        }
+        hash_later(uploads, &record);
     }
 }
 
@@ -266,4 +258,19 @@ pub fn spawn_sweeper(uploads: &Arc<Uploads>) {
             }
         }
     });
+}
+
+/// Runs a store call to its end from startup's synchronous code, which may be
+/// running on the thread that drives the runtime (where blocking on it would
+/// panic): on a thread of its own, on the runtime's handle. There must be a
+/// runtime (the server's; a unit test enters one).
+fn on_runtime<T: Send>(call: impl std::future::Future<Output = T> + Send) -> Result<T, AppError> {
+    let runtime = tokio::runtime::Handle::try_current()
+        .map_err(|error| AppError::Io(std::io::Error::other(error)))?;
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| runtime.block_on(call))
+            .join()
+            .map_err(|_| AppError::Io(std::io::Error::other("a storage call panicked")))
+    })
 }

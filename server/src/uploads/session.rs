@@ -1,30 +1,27 @@
 //! [`Uploads`]: the upload sessions of one server — the durable store, the
 //! partial bytes under `ROOT/.skiff/partial/`, and the live sessions' locks
-//! (`locks.rs`): creating, locking, expiring and removing sessions.
+//! (`locks.rs`): opening them, locking, expiring and removing sessions, and the
+//! session object clients see. Creating one is `create.rs`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use skiff_protocol::{
-    part_count, TreePath, UploadCreate, UploadSession, SESSION_PREFIX, UPLOADS_PATH,
-};
+use skiff_protocol::{part_count, UploadSession, SESSION_PREFIX, UPLOADS_PATH};
 use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard};
 
 pub use super::locks::{Live, SessionLocks};
 
-use super::buckets::{bucket, under_mount, Bucket, Buckets};
+use super::buckets::Buckets;
+use super::in_store;
 use super::partial::{LocalPartial, PartialBytes};
-use super::parts::{PartSet, MIN_PART};
+use super::parts::PartSet;
 use super::store::{SessionRecord, SessionState, Store};
-use super::{in_store, in_store_tail};
 use crate::blocking::blocking;
 use crate::catalog::ids::Ids;
 use crate::config::Config;
-use crate::disk::place::{exists, key_path};
 use crate::error::AppError;
-use crate::store::StoreError;
 
 /// The server's upload sessions.
 pub struct Uploads {
@@ -137,102 +134,6 @@ impl Uploads {
         };
         let checker = Arc::clone(self);
         crate::blocking::blocking(move || checker.ensure_room(length)).await
-    }
-
-    /// Creates a session (blocking): validates the request, stores the record, then
-    /// the partial file (sparse, at full size for a parts session). A crash between
-    /// the two leaves a record whose file is missing, which startup reconciliation
-    /// recreates with nothing stored.
-    pub fn create(
-        &self,
-        request: UploadCreate,
-        if_none_match: bool,
-    ) -> Result<UploadSession, AppError> {
-        let target = bucket(&*self.buckets, &request.bucket)?;
-        let path = key_path(&request.key)?;
-        match &target {
-            // A mount's name belongs to its storage (§5), like `.skiff`.
-            Bucket::Default if under_mount(&*self.buckets, &path) => {
-                return Err(AppError::Reserved)
-            }
-            Bucket::Mounted(mounted) if !mounted.writable => return Err(AppError::ReadOnly),
-            _ => {}
-        }
-        if request.size > self.max_size {
-            return Err(AppError::TooLarge {
-                code: "file_too_large",
-                message: format!("size {} is over this server's limit", request.size),
-            });
-        }
-        if let Some(part_size) = request.part_size {
-            if part_size < MIN_PART || part_size > self.max_chunk {
-                return Err(AppError::BadRequest {
-                    code: "bad_part_size",
-                    message: format!(
-                        "part_size must be from {MIN_PART} (min_part) to {} (max_chunk)",
-                        self.max_chunk
-                    ),
-                });
-            }
-        }
-        let expected_sha256 = request.sha256.as_deref().map(parse_sha256).transpose()?;
-        let parts = request.part_size.is_some();
-        let mut in_store = match &target {
-            Bucket::Mounted(mounted) => in_store::plan(
-                mounted,
-                request.size,
-                request.part_size,
-                expected_sha256.is_some(),
-            )?,
-            Bucket::Default => None,
-        };
-        let room = match &target {
-            Bucket::Mounted(mounted) => in_store::room_needed(
-                mounted,
-                in_store.as_ref(),
-                request.size,
-                self.max_chunk,
-                parts,
-            )?,
-            Bucket::Default => request.size,
-        };
-        // A size no disk here can hold is refused now, not after gigabytes arrive.
-        crate::disk::space::ensure_room(&self.partial_dir, room)?;
-        // Always asked of the default storage: refuses (403) keys whose existing
-        // parents lead out of the root.
-        let asked = if_none_match || matches!(target, Bucket::Default);
-        if asked && target_exists(&self.root, &target, &path)? && if_none_match {
-            return Err(AppError::AlreadyExists);
-        }
-        if let (Bucket::Mounted(mounted), Some(plan)) = (&target, in_store.as_mut()) {
-            in_store::start(mounted, &path, plan, parts)?;
-        }
-        let id = uuid::Uuid::new_v4().simple().to_string();
-        let record = SessionRecord {
-            id: id.clone(),
-            bucket: request.bucket,
-            key: crate::disk::place::key_of(&path),
-            mime_type: request.mime_type,
-            size: request.size,
-            expected_sha256,
-            offset: 0,
-            digest: None,
-            touched_ms: now_ms(),
-            file_id: uuid::Uuid::new_v4().to_string(),
-            state: SessionState::Open,
-            part_size: request.part_size,
-            content_hash: None,
-            create_only: if_none_match,
-            in_store,
-        };
-        self.store.put_session(&record)?;
-        match (&record.in_store, parts) {
-            (Some(_), true) => {}
-            (Some(_), false) => in_store_tail::create(self, &id)?,
-            (None, true) => self.partial.create(&id, record.size)?,
-            (None, false) => self.partial.create(&id, 0)?,
-        }
-        Ok(session_object(&record, Some(&PartSet::default())))
     }
 
     /// Locks session `id` exclusively for the caller and returns its current
@@ -348,22 +249,6 @@ impl Uploads {
     }
 }
 
-/// Whether something is at `path` in `target` (blocking; a mounted storage is
-/// asked through its store: 503 if it is down).
-fn target_exists(root: &Path, target: &Bucket, path: &TreePath) -> Result<bool, AppError> {
-    match target {
-        Bucket::Default => exists(root, path),
-        Bucket::Mounted(mounted) => {
-            let store = Arc::clone(mounted.store()?);
-            match tokio::runtime::Handle::current().block_on(store.stat(path)) {
-                Ok(_) => Ok(true),
-                Err(StoreError::NotFound) => Ok(false),
-                Err(error) => Err(error.into()),
-            }
-        }
-    }
-}
-
 /// The session object clients see; `parts` are the durable parts of a parts
 /// session (`None` reports none, or all once it completed).
 pub fn session_object(record: &SessionRecord, parts: Option<&PartSet>) -> UploadSession {
@@ -404,18 +289,6 @@ pub fn session_object(record: &SessionRecord, parts: Option<&PartSet>) -> Upload
 /// Session ids are 32 lowercase hex digits: anything else cannot name one (or a file).
 pub fn is_session_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
-/// A client's whole-file SHA-256: 64 hex digits, normalised to lowercase.
-pub(super) fn parse_sha256(text: &str) -> Result<String, AppError> {
-    if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(text.to_ascii_lowercase())
-    } else {
-        Err(AppError::BadRequest {
-            code: "bad_sha256",
-            message: "sha256 must be 64 hexadecimal digits".to_owned(),
-        })
-    }
 }
 
 /// Unix milliseconds now.
