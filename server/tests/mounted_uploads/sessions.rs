@@ -237,3 +237,38 @@ async fn a_create_only_completion_meets_a_file() {
     }
     assert_eq!(outcomes, [200, 412]);
 }
+
+/// A staged session's finished file goes into a local mount on this file
+/// system the way the default storage's do: renamed in (the same inode), not
+/// copied byte by byte; its announced SHA-256 is the one recorded.
+#[tokio::test]
+async fn a_staged_file_is_renamed_into_a_local_mount() {
+    use std::os::unix::fs::MetadataExt;
+    let backend = Backend::local();
+    let fixture = Fixture::new();
+    let server = serve_mounted(&fixture, &backend).await;
+    let Backend::Local(dir) = &backend else {
+        unreachable!("a local backend")
+    };
+    let data = pattern(2 * MIB + 5, 6);
+    let staged = session(
+        &server,
+        "in/renamed.bin",
+        data.len(),
+        serde_json::json!({ "part_size": MIB, "sha256": sha256_hex(&data) }),
+    )
+    .await;
+    for n in 1..=3 {
+        assert_eq!(put_part(&server, &staged.url, &data, MIB, n).await, 200);
+    }
+    let partial = fixture.root().join(".skiff/partial").join(&staged.id);
+    let inode = std::fs::metadata(&partial).expect("staged here").ino();
+    let done = complete(&server, &staged.url, serde_json::json!({})).await;
+    assert_eq!(done.status(), 200);
+    let file: FileObject = done.json().await.expect("a file object");
+    assert_eq!(file.sha256.as_deref(), Some(sha256_hex(&data).as_str()));
+    let placed = dir.path().join("in/renamed.bin");
+    assert_eq!(std::fs::read(&placed).expect("placed"), data);
+    assert_eq!(std::fs::metadata(&placed).unwrap().ino(), inode, "renamed in");
+    assert!(!partial.exists());
+}
