@@ -5,7 +5,8 @@
 //! The bytes and their SHA-256 are checked where they land (the disk, or the
 //! bucket through the S3 API); a move leaves no source, keeps ids and carries
 //! metadata, a copy leaves the source whole and gets new ids. A move that stops
-//! midway (the target's disk full) leaves the source whole. Then the rules: an
+//! midway (the target's disk full) leaves the source whole and removes what it
+//! made at the target. Then the rules: an
 //! existing target and `overwrite`, a read-only server, the reserved `.skiff`
 //! at either end, and a storage's top folder.
 
@@ -166,10 +167,11 @@ async fn moves_and_copies_between(from: Storage, to: Storage) {
 }
 
 /// A move whose target fills up after the first file stops there: 507 saying
-/// how far it got, the source whole with its ids, the copied file left at the
-/// target (protocol notes: not cleaned up).
+/// how far it got, the source whole with its ids, and the target as it was
+/// before: the file copied so far, the folder and the missing parent the move
+/// made are removed again; what was there stays.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_move_that_stops_midway_leaves_the_source_whole() {
+async fn a_move_that_stops_midway_leaves_the_source_whole_and_the_target_as_it_was() {
     let world = World::new().await;
     let _disk = world.small_local_mount("3m");
     let two_mib = vec![7u8; 2 << 20];
@@ -179,12 +181,19 @@ async fn a_move_that_stops_midway_leaves_the_source_whole() {
     world
         .write(Storage::Root, &["tree", "b.bin"], &two_mib)
         .await;
+    world
+        .write(Storage::Lm, &["kept.txt"], b"there before")
+        .await;
     let server = world.serve(true);
     let id = stat(&server, "/tree").await.id;
-    let stopped = transfer(&server, "move", "/tree", "/lm/tree", "").await;
+    let stopped = transfer(&server, "move", "/tree", "/lm/made/tree", "").await;
     let error = expect_error(stopped, 507, "a move onto a full disk").await;
     assert!(
-        error.error.message.contains("stopped after 1 file"),
+        error.error.message.contains("stopped after 1 file")
+            && error
+                .error
+                .message
+                .contains("nothing of it stays at the target"),
         "{}",
         error.error.message
     );
@@ -197,9 +206,9 @@ async fn a_move_that_stops_midway_leaves_the_source_whole() {
         id,
         "the ids stay with the source"
     );
-    let copied = world.read(Storage::Lm, &["tree", "a.bin"]).await;
-    assert_eq!(copied.as_deref(), Some(two_mib.as_slice()));
-    assert!(!world.exists(Storage::Lm, &["tree", "b.bin"]).await);
+    assert!(!world.exists(Storage::Lm, &["made"]).await, "nothing new");
+    let kept = world.read(Storage::Lm, &["kept.txt"]).await;
+    assert_eq!(kept.as_deref(), Some(&b"there before"[..]));
 }
 
 /// An existing target is 412 `already_exists` and stays as it was, unless

@@ -11,8 +11,11 @@
 //! storage's top folder (or the root) is 409; `.skiff` at either end was
 //! refused in `place.rs`. A move copies everything first and
 //! removes the source only once every byte is in the target: a failure midway
-//! leaves the source whole, and the answer says what happened (the part
-//! copied so far stays at the target). Ids and metadata follow a move
+//! leaves the source whole, and the answer says what happened. What this
+//! operation created at the target by then (its files, its folders, the missing
+//! parents it made) is removed again, best effort and never anything that was
+//! there before: files one by one, folders only once empty, the deepest
+//! first. Ids and metadata follow a move
 //! (`Ids::move_tree`, keyed by tree key); a copy gets new ids. Each file's
 //! SHA-256 is computed as it streams and recorded with its new ETag, so its
 //! bytes carry `Repr-Digest` in the target as after any write.
@@ -98,8 +101,14 @@ pub async fn transfer(
     let source = from.store.stat(&from.key).await?;
     let mode = clear_target(services, &source, &target, overwrite).await?;
 
-    let landed = copy_all(&from, &source, &target, mode).await;
-    let landed = landed.map_err(|(error, files)| stopped(error, files, is_move))?;
+    let mut made = missing_parents(&target).await;
+    let landed = match copy_all(&from, &source, &target, mode, &mut made).await {
+        Ok(landed) => landed,
+        Err((error, files)) => {
+            let removed = remove_made(&target, made).await;
+            return Err(stopped(error, files, is_move, removed));
+        }
+    };
     let (from_key, to_key) = (from.tree_key(&from.key), target.tree_key(&target.key));
     let ids = services.ids().clone();
     if is_move {
@@ -154,15 +163,19 @@ struct Landed {
     record: Option<FileRecord>,
 }
 
-/// Copies `source` (at `from`'s key) to `target`'s key, file by file; on failure,
-/// why, with how many files were copied.
+/// Copies `source` (at `from`'s key) to `target`'s key, file by file, adding
+/// every folder and file it creates to `made`; on failure, why, with how many
+/// files were copied.
 async fn copy_all(
     from: &End,
     source: &Entry,
     target: &End,
     mode: PutMode,
+    made: &mut Vec<TreePath>,
 ) -> Result<Vec<Landed>, (AppError, u64)> {
     if !source.is_dir {
+        // One file: the store's put is all or nothing (an existing file it
+        // replaces was cleared as the caller asked), so it makes nothing to undo.
         return copy_file(from, source, target, &target.key, mode)
             .await
             .map(|landed| vec![landed])
@@ -176,6 +189,8 @@ async fn copy_all(
         .mkdir(&target.key)
         .await
         .map_err(|e| fail(files)(e.into()))?;
+    // New: `clear_target` refused or removed what was there.
+    made.push(target.key.clone());
     let mut walk = from.store.walk_tree(&from.key);
     while let Some(entry) = walk.next().await {
         let entry = entry.map_err(|e| fail(files)(e.into()))?;
@@ -186,9 +201,11 @@ async fn copy_all(
                 .mkdir(&into)
                 .await
                 .map_err(|e| fail(files)(e.into()))?;
+            made.push(into);
         } else {
             let copied = copy_file(from, &entry, target, &into, PutMode::Overwrite).await;
             landed.push(copied.map_err(fail(files))?);
+            made.push(into);
             files += 1;
         }
     }
@@ -252,12 +269,57 @@ async fn record(services: &Services, target: &End, landed: Vec<Landed>, keep_ids
     }
 }
 
-/// A copy that stopped midway: the store's error, saying what happened.
-fn stopped(error: AppError, files: u64, is_move: bool) -> AppError {
+/// The folders above `target`'s key that are not there yet (the top one
+/// first): writing the key creates them, so they are this operation's. A
+/// storage that cannot say counts as having them all.
+async fn missing_parents(target: &End) -> Vec<TreePath> {
+    let mut missing = Vec::new();
+    let mut at = target.key.parent();
+    while let Some(parent) = at {
+        if parent.is_root() {
+            break;
+        }
+        match target.store.stat(&parent).await {
+            Err(StoreError::NotFound) => {}
+            _ => break,
+        }
+        at = parent.parent();
+        missing.push(parent);
+    }
+    missing.reverse();
+    missing
+}
+
+/// Removes what a stopped copy made at the target (`made`, in the order it was
+/// made: every folder before what it holds), the last made first: files, and
+/// folders only while empty, so nothing anybody else put there meanwhile goes.
+/// Whether everything went.
+async fn remove_made(target: &End, made: Vec<TreePath>) -> bool {
+    let mut all = true;
+    for key in made.iter().rev() {
+        match target.store.delete(key, false).await {
+            // A parent the failed write never got to create.
+            Ok(()) | Err(StoreError::NotFound) => {}
+            Err(error) => {
+                tracing::warn!(%error, key = %key, "cannot remove what a stopped copy made");
+                all = false;
+            }
+        }
+    }
+    all
+}
+
+/// A copy that stopped midway: the store's error, saying what happened, and
+/// whether what it had copied was `removed` from the target again.
+fn stopped(error: AppError, files: u64, is_move: bool, removed: bool) -> AppError {
     let what = if is_move { "move" } else { "copy" };
+    let target = if removed {
+        "nothing of it stays at the target"
+    } else {
+        "part of what was copied so far could not be removed from the target"
+    };
     let said = format!(
-        "the {what} stopped after {files} file(s): {error}; the source is whole{}, and \
-         what was copied so far stays at the target",
+        "the {what} stopped after {files} file(s): {error}; the source is whole{}, and {target}",
         if is_move { " (nothing was moved)" } else { "" }
     );
     match error {

@@ -269,6 +269,10 @@ async fn a_staged_file_is_renamed_into_a_local_mount() {
     assert_eq!(file.sha256.as_deref(), Some(sha256_hex(&data).as_str()));
     let placed = dir.path().join("in/renamed.bin");
     assert_eq!(std::fs::read(&placed).expect("placed"), data);
-    assert_eq!(std::fs::metadata(&placed).unwrap().ino(), inode, "renamed in");
+    assert_eq!(
+        std::fs::metadata(&placed).unwrap().ino(),
+        inode,
+        "renamed in"
+    );
     assert!(!partial.exists());
 }
