@@ -177,7 +177,8 @@ fn a_crash_after_the_rename_into_a_mounted_local_folder_is_finished_at_startup()
         std::fs::rename(uploads.partial_path(&id), mounted.join("dir/a.bin")).unwrap();
         (id, data)
     };
-    let uploads = open_with(&root, db, buckets());
+    // Opened on the thread that drives the runtime, as the server opens it.
+    let uploads = runtime.block_on(async { open_with(&root, db, buckets()) });
     let record = uploads.store().session(&id).unwrap().expect("kept");
     assert!(matches!(record.state, SessionState::Completed { .. }));
     assert!(uploads.store().parts(&id).unwrap().is_empty());

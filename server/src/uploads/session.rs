@@ -27,7 +27,6 @@ use crate::error::AppError;
 pub struct Uploads {
     pub(super) store: Store,
     pub(super) ids: Ids,
-    pub(super) root: PathBuf,
     pub(super) partial_dir: PathBuf,
     pub(super) ttl: Duration,
     pub(super) max_chunk: u64,
@@ -69,7 +68,6 @@ impl Uploads {
         let uploads = Self {
             store,
             ids,
-            root: root.to_path_buf(),
             partial_dir: partial_dir.clone(),
             ttl: config.session_ttl,
             max_chunk: config.max_chunk,
@@ -107,11 +105,6 @@ impl Uploads {
     /// The storages as buckets.
     pub fn buckets(&self) -> &dyn Buckets {
         &*self.buckets
-    }
-
-    /// The served root (canonical).
-    pub fn root(&self) -> &Path {
-        &self.root
     }
 
     /// Where a session's bytes accumulate: beside the tree, on the same
