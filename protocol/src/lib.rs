@@ -76,6 +76,9 @@ pub struct Discovery {
     /// `GET {raw}/zip` streams files and folders as one ZIP (§4, v1.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zip: Option<bool>,
+    /// `POST /.skiff/api/sign` makes signed URLs (§6, v1.1): on servers with tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign: Option<bool>,
     /// What the request's credentials may do here (v1.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<Role>>,

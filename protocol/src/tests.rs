@@ -87,6 +87,7 @@ fn discovery_omits_features_that_are_off() {
         min_part: None,
         batch: None,
         zip: None,
+        sign: None,
         roles: None,
     };
     let value = serde_json::to_value(&discovery).expect("serializes");

@@ -7,11 +7,13 @@
 //! - `checksums.rs`: what the server learnt about a file it wrote (SHA-256, id)
 //! - `group_commit.rs`: many whole-file writes sharing one commit
 //! - `keys.rs`: tree keys and the key ranges of a subtree
+//! - `secrets.rs`: the server's own secrets (the key that signs URLs)
 
 pub mod checksums;
 pub mod group_commit;
 pub mod ids;
 mod keys;
 pub mod metadata;
+pub mod secrets;
 
 pub use keys::tree_key;

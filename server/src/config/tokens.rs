@@ -128,6 +128,11 @@ pub fn load_tokens(specs: &[String], file: Option<&Path>) -> Result<Vec<Token>, 
 }
 
 /// The grant of the presented secret, if it names a configured token.
+/// The token named `name`, if it is (still) configured.
+pub fn named<'a>(tokens: &'a [Token], name: &str) -> Option<&'a Token> {
+    tokens.iter().find(|token| token.name == name)
+}
+
 pub fn authenticate(tokens: &[Token], presented: &str) -> Option<Grant> {
     let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
     let mut found = None;
@@ -144,7 +149,7 @@ pub fn authenticate(tokens: &[Token], presented: &str) -> Option<Grant> {
 }
 
 /// Equality whose time depends only on the (fixed) length.
-fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
     let difference = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
     std::hint::black_box(difference) == 0
 }

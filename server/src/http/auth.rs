@@ -1,6 +1,7 @@
 //! The bearer-token middleware (PROTOCOL.md §6): lets a request through with its
 //! [`Grant`], answers the public app shell, or refuses with 401/403 before any
-//! handler touches the disk. Parsing and checking tokens is `crate::config::tokens`.
+//! handler touches the disk. Parsing and checking tokens is `crate::config::tokens`;
+//! a signed URL (`super::signed`) stands for its token's read rights.
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method};
@@ -31,7 +32,12 @@ pub async fn require(State(state): State<AppState>, mut request: Request, next: 
         request.extensions_mut().insert(Grant::anyone());
         return next.run(request).await;
     }
-    let grant = bearer(request.headers()).and_then(|secret| authenticate(tokens, secret));
+    let grant = bearer(request.headers())
+        .and_then(|secret| authenticate(tokens, secret))
+        .or_else(|| {
+            let signed = request.uri().path_and_query()?.as_str();
+            super::signed::grant_of(&state, request.method(), signed)
+        });
     let path = request.uri().path();
     if path == DISCOVERY_PATH || path.starts_with(&format!("{ASSET_PREFIX}/")) {
         // Public, but discovery's `roles` say what the presented token (if any) may do.
@@ -47,10 +53,11 @@ pub async fn require(State(state): State<AppState>, mut request: Request, next: 
         }
         return AppError::Unauthorized.into_response();
     };
+    // Asking for a signed URL only hands on read rights: any token may.
     let is_read = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    );
+    ) || request.uri().path() == super::signed::SIGN_PATH;
     if !is_read && !grant.may_write() {
         return AppError::ReadOnlyToken.into_response();
     }

@@ -4,7 +4,8 @@
 //!
 //! - `router.rs`: which URL goes to which API, and the layers every response gets
 //! - `state.rs`: [`AppState`], what every handler is handed
-//! - `auth.rs`: the bearer-token middleware
+//! - `auth.rs`: the bearer-token middleware; `signed.rs`: signed URLs (§6) that stand
+//!   for a token's read rights
 //! - `errors.rs`, `json.rs`: error statuses and JSON bodies
 //! - `headers.rs`, `digest.rs`, `conditional.rs`: request headers into plain values
 //! - `app_shell.rs`, `discovery.rs`: the app's files and `/.well-known/skiff`
@@ -25,6 +26,7 @@ pub mod json;
 mod metadata;
 mod raw;
 pub mod router;
+mod signed;
 pub mod state;
 mod storages;
 pub mod tree;

@@ -1,7 +1,7 @@
 //! The router: which URL goes to which module, plus the layers every response gets.
 //!
 //! Discovery, the app's assets and one router per API (`uploads`, `batch`,
-//! `metadata`, `raw`, `storages`); every other path is the tree (`tree`).
+//! `metadata`, `raw`, `storages`, `signed`); every other path is the tree (`tree`).
 
 use std::any::Any;
 use std::time::Duration;
@@ -21,7 +21,7 @@ use super::app_shell::{self, ASSET_PREFIX};
 use super::discovery::discovery;
 use super::state::AppState;
 use super::tree::listing::RFSAPI;
-use super::{auth, batch, metadata, raw, storages, tree, uploads};
+use super::{auth, batch, metadata, raw, signed, storages, tree, uploads};
 use crate::error::AppError;
 
 /// The whole server as a `Router`, ready for `axum::serve` or `oneshot`.
@@ -35,6 +35,7 @@ pub fn app(state: AppState) -> Router {
         .merge(metadata::routes())
         .merge(raw::routes())
         .merge(storages::routes())
+        .merge(signed::routes())
         // `PUT P` streams its body to disk with no size limit but `--max-size`.
         .fallback(tree::tree)
         .layer(DefaultBodyLimit::disable())

@@ -28,6 +28,8 @@ struct Inner {
     max_chunk: u64,
     /// Configured bearer tokens; empty means no authentication.
     tokens: Vec<Token>,
+    /// The key that signs URLs (`crate::http::signed`).
+    signing_key: [u8; 32],
 }
 
 impl AppState {
@@ -66,7 +68,14 @@ impl AppState {
             return Err(ConfigError::ZeroLimit("--session-ttl"));
         }
         let tokens = load_tokens(&config.tokens, config.token_file.as_deref())?;
-        let services = Services::open(config, root)?;
+        let services = Services::open(config, root.clone())?;
+        let signing_key =
+            crate::catalog::secrets::signing_key(services.ids().database()).map_err(|error| {
+                ConfigError::StateStore {
+                    path: root.join(skiff_protocol::RESERVED_NAME),
+                    reason: error.to_string(),
+                }
+            })?;
         Ok(Self {
             inner: Arc::new(Inner {
                 services,
@@ -75,6 +84,7 @@ impl AppState {
                 cors_any,
                 max_chunk: config.max_chunk,
                 tokens,
+                signing_key,
             }),
         })
     }
@@ -97,6 +107,11 @@ impl AppState {
     /// The bearer tokens; empty when authentication is off.
     pub(crate) fn tokens(&self) -> &[Token] {
         &self.inner.tokens
+    }
+
+    /// The key that signs URLs.
+    pub(crate) fn signing_key(&self) -> &[u8; 32] {
+        &self.inner.signing_key
     }
 
     /// Largest accepted upload chunk, for discovery.
