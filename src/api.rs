@@ -219,20 +219,79 @@ pub fn mark(name: &str) {
     }
 }
 
-/// Has the browser download `url` as a file named `name`. With a signed-in token the bytes
-/// are fetched with it (a plain link cannot send one) and pass through memory as a blob;
-/// without one a plain link does it, streamed by the browser.
+thread_local! {
+    /// Whether the server makes signed URLs (discovery's `sign`).
+    static SIGNS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Records whether the server makes signed URLs (from discovery).
+pub fn set_signing(on: bool) {
+    SIGNS.with(|signs| signs.set(on));
+}
+
+/// Whether the server makes signed URLs, so the browser can fetch bytes by itself.
+pub fn signs_urls() -> bool {
+    SIGNS.with(std::cell::Cell::get)
+}
+
+/// A URL the browser can read by itself, and whether it is an object URL to revoke.
+pub struct Readable {
+    pub url: String,
+    pub blob: bool,
+}
+
+/// `url` in a form a link, a tab or a media element can load without the token: as it is
+/// when nobody is signed in; signed (PROTOCOL.md §6) where the server signs URLs, so the
+/// browser streams the bytes itself; else fetched with the token into page memory.
+pub async fn readable_url(config: &Config, url: &str) -> Result<Readable, ApiError> {
+    if crate::auth::authorization(&config.server).is_none() {
+        return Ok(Readable {
+            url: url.to_owned(),
+            blob: false,
+        });
+    }
+    if signs_urls() {
+        if let Some(signed) = signed_url(config, url).await {
+            return Ok(Readable {
+                url: signed,
+                blob: false,
+            });
+        }
+    }
+    Ok(Readable {
+        url: fetch_object_url(config, url).await?,
+        blob: true,
+    })
+}
+
+/// `url` (on the configured server) signed by the server, if it will.
+pub async fn signed_url(config: &Config, url: &str) -> Option<String> {
+    let path = url.strip_prefix(&config.server)?;
+    let body = serde_json::json!({ "url": path }).to_string();
+    let outgoing = Outgoing {
+        json: Some(&body),
+        ..Outgoing::default()
+    };
+    let endpoint = format!("{}/.skiff/api/sign", config.server);
+    let response = send(config, "POST", &endpoint, outgoing).await.ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let text = response_text(config, &response).await.ok()?;
+    let signed: serde_json::Value = serde_json::from_str(&text).ok()?;
+    Some(format!("{}{}", config.server, signed.get("url")?.as_str()?))
+}
+
+/// Has the browser download `url` as a file named `name`, streamed by the browser's own
+/// download manager where it can read the URL by itself ([`readable_url`]); with a token
+/// on a server that does not sign URLs the bytes pass through memory as a blob.
 pub async fn download(config: &Config, url: &str, name: &str) -> Result<(), ApiError> {
     let unreachable = || ApiError::Unreachable {
         server: config.server_label(),
     };
     let window = web_sys::window().ok_or_else(unreachable)?;
-    let signed_in = crate::auth::authorization(&config.server).is_some();
-    let href = if signed_in {
-        fetch_object_url(config, url).await?
-    } else {
-        url.to_owned()
-    };
+    let readable = readable_url(config, url).await?;
+    let (href, blob) = (readable.url, readable.blob);
     let document = window.document().ok_or_else(unreachable)?;
     let anchor: web_sys::HtmlAnchorElement = document
         .create_element("a")
@@ -242,7 +301,7 @@ pub async fn download(config: &Config, url: &str, name: &str) -> Result<(), ApiE
     anchor.set_href(&href);
     anchor.set_download(name);
     anchor.click();
-    if signed_in {
+    if blob {
         // The click has started the download; the URL can go once the browser took it.
         leptos::prelude::set_timeout(
             move || {

@@ -35,9 +35,9 @@ pub fn open_file(config: &Config, raw: Option<&str>, path: &TreePath) {
     };
     let config = config.clone();
     leptos::task::spawn_local(async move {
-        match crate::api::fetch_object_url(&config, &url).await {
-            Ok(object_url) => {
-                let _ = tab.location().set_href(&object_url);
+        match crate::api::readable_url(&config, &url).await {
+            Ok(readable) => {
+                let _ = tab.location().set_href(&readable.url);
             }
             Err(error) => {
                 if let Some(body) = tab.document().and_then(|d| d.body()) {

@@ -1,6 +1,7 @@
 //! End-to-end sign-in (PROTOCOL.md §6): a server with bearer tokens; the app asks for the
 //! token, keeps it for the tab (reloads included, never in the URL), browses, uploads and
-//! downloads with it; a read-only token browses but cannot upload.
+//! downloads with it (by signed URLs, which the browser reads by itself: downloads, ZIPs
+//! of folders and media previews); a read-only token browses but cannot upload.
 
 mod browser;
 
@@ -83,7 +84,8 @@ async fn sign_in_browse_upload_and_download_with_a_token() {
         sha256_of(&file)
     );
 
-    // Download through the details pane: fetched with the token, saved as a file.
+    // Download through the details pane: by a signed URL (PROTOCOL.md §6), which the
+    // browser reads without the token.
     browser.click_row("private.txt", None).await;
     let fetched = browser
         .client
@@ -91,9 +93,14 @@ async fn sign_in_browse_upload_and_download_with_a_token() {
             "const done = arguments[arguments.length - 1];
              const original = HTMLAnchorElement.prototype.click;
              HTMLAnchorElement.prototype.click = function () {
-                 if (this.href.startsWith('blob:')) {
-                     fetch(this.href).then(r => r.text()).then(text => done([this.download, text]));
-                 } else { original.call(this); }
+                 // The pane's own link starts the app's download, which clicks a link
+                 // the browser can read by itself: fetch that one without the token.
+                 if (!this.href.startsWith('blob:') && !this.href.includes('skiff-sig=')) {
+                     return original.call(this);
+                 }
+                 fetch(this.href, {credentials: 'omit'}).then(r => r.text())
+                     .then(text => done([this.download, this.href.startsWith('blob:'),
+                                         this.href.includes('skiff-sig='), text]));
              };
              document.querySelector('a[download]').click();",
             vec![],
@@ -102,8 +109,93 @@ async fn sign_in_browse_upload_and_download_with_a_token() {
         .expect("download");
     assert_eq!(
         fetched,
-        serde_json::json!(["private.txt", "for token holders"])
+        serde_json::json!(["private.txt", false, true, "for token holders"])
     );
+    browser.close().await;
+}
+
+/// A 1×1 PNG.
+const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_token_downloads_and_previews_stream_by_signed_urls() {
+    use base64::Engine;
+    let tree = tempfile::tempdir().expect("a temp folder");
+    std::fs::create_dir_all(tree.path().join("album")).expect("mkdir");
+    std::fs::write(tree.path().join("album/a.txt"), "first").expect("write");
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(PNG)
+        .expect("a PNG");
+    std::fs::write(tree.path().join("dot.png"), &png).expect("write");
+    let downloads = tempfile::tempdir().expect("a download folder");
+    let ro = format!("bob:{RO}:ro");
+    let server = Server::start(tree.path(), &["--token", &ro]);
+    let browser = Browser::start().await;
+    browser
+        .cdp(
+            "Browser.setDownloadBehavior",
+            serde_json::json!({
+                "behavior": "allow",
+                "downloadPath": downloads.path().display().to_string(),
+            }),
+        )
+        .await;
+    browser.open(&format!("{}/", server.url)).await;
+    sign_in(&browser, RO).await;
+    browser.wait_for_rows(&["album", "dot.png"]).await;
+
+    // The image preview loads from a signed URL, not from a copy in page memory.
+    browser.click_row("dot.png", None).await;
+    browser
+        .wait_until(
+            "the preview to load",
+            "(() => { const img = document.querySelector('img[data-preview=image]');
+                      return img && img.complete && img.naturalWidth === 1
+                          && img.src.includes('skiff-sig='); })()",
+        )
+        .await;
+
+    // A folder downloads as one ZIP that the browser fetches itself: the page never
+    // fetched the archive's bytes.
+    browser.click_row("album", None).await;
+    browser.element("[role=toolbar] button").await;
+    browser
+        .client
+        .execute(
+            "[...document.querySelectorAll('[role=toolbar] button')]
+                .find(b => b.textContent === 'Download').click()",
+            vec![],
+        )
+        .await
+        .expect("click Download");
+    // Chromium reserves the name with an empty file first: wait for the archive's end.
+    let archive = downloads.path().join("album.zip");
+    let started = std::time::Instant::now();
+    loop {
+        let bytes = std::fs::read(&archive).unwrap_or_default();
+        if bytes.starts_with(b"PK\x03\x04")
+            && bytes.len() > 22
+            && bytes[bytes.len() - 22..].starts_with(b"PK\x05\x06")
+        {
+            break;
+        }
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "album.zip never arrived whole"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let fetched_by_page = browser
+        .client
+        .execute(
+            "return performance.getEntriesByType('resource')
+                .filter(e => e.initiatorType === 'fetch' && e.name.includes('/zip'))
+                .length",
+            vec![],
+        )
+        .await
+        .expect("resource timing");
+    assert_eq!(fetched_by_page, serde_json::json!(0));
     browser.close().await;
 }
 

@@ -198,13 +198,20 @@ async fn download_the_selected_files_to_disk() {
     browser.close().await;
 }
 
-/// Waits until the browser has finished downloading `name` into `folder` (Chromium
-/// writes `name.crdownload` and renames it when done).
+/// Waits until the browser has finished downloading the ZIP `name` into `folder`.
 async fn wait_for_download(folder: &std::path::Path, name: &str) -> std::path::PathBuf {
     let path = folder.join(name);
     let started = std::time::Instant::now();
-    while !path.exists() {
-        assert!(started.elapsed().as_secs() < 30, "{name} never arrived");
+    // Chromium reserves the name with an empty file first: wait for the archive's end.
+    loop {
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        if bytes.len() >= 22 && bytes[bytes.len() - 22..].starts_with(b"PK\x05\x06") {
+            break;
+        }
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "{name} never arrived whole"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     path

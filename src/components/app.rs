@@ -170,6 +170,7 @@ fn connect_uploads(
                 }),
         );
         let zip = raw.is_some() && found.as_ref().and_then(|found| found.zip) == Some(true);
+        api::set_signing(found.as_ref().and_then(|found| found.sign) == Some(true));
         actions.ops.set(Some(Operations {
             raw,
             zip,

@@ -92,8 +92,27 @@ pub fn Preview(
             }
             .into_any()
         }
-        // A signed-in server needs the token, which media elements cannot send: fetch small
-        // images as blobs; leave the rest to the Download button.
+        // A signed-in server needs the token, which media elements cannot send: where the
+        // server signs URLs the element loads a signed one (streamed, any size)…
+        _ if signed_in && api::signs_urls() => {
+            let signed = LocalResource::new(move || {
+                let (config, url) = (config.clone(), url.clone());
+                async move { api::signed_url(&config, &url).await }
+            });
+            view! {
+                <Suspense fallback=|| ()>
+                    {move || signed.get().map(|signed| match signed {
+                        Some(src) => media(kind, src),
+                        None => view! {
+                            <p class=style::preview_note>"Download the file to view it."</p>
+                        }
+                        .into_any(),
+                    })}
+                </Suspense>
+            }
+            .into_any()
+        }
+        // …elsewhere small images are fetched as blobs, the rest left to the Download button.
         PreviewKind::Image if signed_in && entry.size <= MAX_BLOB_PREVIEW_BYTES => {
             let blob_url = LocalResource::new(move || {
                 let (config, url) = (config.clone(), url.clone());
@@ -107,9 +126,7 @@ pub fn Preview(
             });
             view! {
                 <Suspense fallback=|| ()>
-                    {move || blob_url.get().and_then(Result::ok).map(|src| view! {
-                        <img class=style::preview_media src=src alt="Preview" data-preview="image"/>
-                    })}
+                    {move || blob_url.get().and_then(Result::ok).map(|src| media(kind, src))}
                 </Suspense>
             }
             .into_any()
@@ -118,22 +135,29 @@ pub fn Preview(
             <p class=style::preview_note>"Download the file to view it."</p>
         }
         .into_any(),
-        PreviewKind::Image => view! {
-            <img class=style::preview_media src=url alt="Preview" data-preview="image"/>
+        _ => media(kind, url),
+    }
+}
+
+/// The element that shows a media `kind` (not text) from `src`.
+fn media(kind: PreviewKind, src: String) -> AnyView {
+    match kind {
+        PreviewKind::Image | PreviewKind::Text => view! {
+            <img class=style::preview_media src=src alt="Preview" data-preview="image"/>
         }
         .into_any(),
         PreviewKind::Pdf => view! {
             // The server sends PDFs as `application/pdf` with `nosniff`: the browser's PDF
             // viewer shows them, nothing else can run from this URL.
-            <iframe class=style::preview_pdf src=url title="PDF preview" data-preview="pdf"></iframe>
+            <iframe class=style::preview_pdf src=src title="PDF preview" data-preview="pdf"></iframe>
         }
         .into_any(),
         PreviewKind::Audio => view! {
-            <audio class=style::preview_media src=url controls preload="metadata" data-preview="audio"></audio>
+            <audio class=style::preview_media src=src controls preload="metadata" data-preview="audio"></audio>
         }
         .into_any(),
         PreviewKind::Video => view! {
-            <video class=style::preview_media src=url controls preload="metadata" data-preview="video"></video>
+            <video class=style::preview_media src=src controls preload="metadata" data-preview="video"></video>
         }
         .into_any(),
     }
