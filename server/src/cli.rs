@@ -64,6 +64,12 @@ pub struct ServeArgs {
     /// Read more tokens from a file: one `NAME:TOKEN:ro|rw|admin` per line, `#` comments.
     #[arg(long, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
+    /// Speak HTTPS (with HTTP/2) with this PEM certificate chain; needs `--tls-key`.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of `--tls-cert`.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -98,6 +104,14 @@ impl ServeArgs {
                 .map_or(defaults.session_ttl, Duration::from_secs),
             tokens: non_empty(self.tokens, file.tokens),
             token_file: self.token_file.or(file.token_file),
+            tls: match (
+                self.tls_cert.or(file.tls_cert),
+                self.tls_key.or(file.tls_key),
+            ) {
+                (Some(cert), Some(key)) => Some((cert, key)),
+                (None, None) => None,
+                _ => return Err(ConfigError::TlsPair),
+            },
             storages: file.storages,
         })
     }

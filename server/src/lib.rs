@@ -7,8 +7,8 @@
 //!
 //! Layers, from the outside in; each uses only the ones below it:
 //!
-//! 1. `cli.rs`, `server.rs`, `config/`: the command line, `--config`, tokens,
-//!    binding the socket.
+//! 1. `cli.rs`, `server.rs`, `tls.rs`, `config/`: the command line, `--config`,
+//!    tokens, binding the socket (HTTPS with HTTP/2 in `tls.rs`).
 //! 2. `http/`: the only code that knows axum. `router.rs` maps URLs to one
 //!    handler file per API (`tree/`, `uploads.rs`, `raw.rs`, `metadata.rs`,
 //!    `storages.rs`); handlers parse the request, call a service, and turn the
@@ -38,6 +38,7 @@ mod scrub;
 mod server;
 mod services;
 mod storages;
+mod tls;
 // The storage seam (issue 11); public (hidden) so `tests/store_backends.rs` can
 // prove both backends against the same cases before the services move onto it.
 #[doc(hidden)]

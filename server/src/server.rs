@@ -1,4 +1,5 @@
-//! Binding the socket and running the app until shutdown.
+//! Binding the socket and running the app until shutdown, over HTTP or (with
+//! `--tls-cert/--tls-key`, `crate::tls`) HTTPS with HTTP/2.
 
 use std::future::Future;
 use std::io::Write;
@@ -6,6 +7,7 @@ use std::io::Write;
 use crate::config::{Config, ConfigError};
 use crate::http::app;
 use crate::http::AppState;
+use crate::tls::TlsListener;
 
 /// Why the server could not run.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +35,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let state = AppState::new(&config)?;
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(crate::tls::server_config(cert, key).map_err(ConfigError::Tls)?),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Bind {
@@ -41,13 +47,23 @@ pub async fn serve(
         })?;
     let addr = listener.local_addr()?;
     tracing::info!(root = %state.root().display(), %addr, "serving");
+    let scheme = if tls.is_some() { "https" } else { "http" };
     {
         let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "skiff-server listening on http://{addr}/")?;
+        writeln!(stdout, "skiff-server listening on {scheme}://{addr}/")?;
         stdout.flush()?;
     }
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    match tls {
+        Some(tls) => {
+            axum::serve(TlsListener::new(listener, tls)?, app(state))
+                .with_graceful_shutdown(shutdown)
+                .await?
+        }
+        None => {
+            axum::serve(listener, app(state))
+                .with_graceful_shutdown(shutdown)
+                .await?
+        }
+    }
     Ok(())
 }

@@ -22,9 +22,10 @@ commands:
   setup                        install what is missing: wasm32 target, trunk, wasm-bindgen-cli, chromium
   build                        build the app with Trunk, then the server with the app embedded
   build --public-url URL       build only the app, for static hosting at URL (into target/dist-static)
-  serve [DIR] [--listen ADDR] [--writable]
+  serve [DIR] [--listen ADDR] [--writable] [--tls]
                                build, then serve DIR (default: a writable demo folder) at ADDR
-                               (default 127.0.0.1:8080); --writable allows uploads into DIR
+                               (default 127.0.0.1:8080); --writable allows uploads into DIR;
+                               --tls serves HTTPS (HTTP/2) on a self-signed localhost certificate
   test                         build, then run the workspace tests and the app's browser tests
   bench                        build, then time browsing a 100,000-entry folder and measure the app bundle";
 

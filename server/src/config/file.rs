@@ -50,6 +50,9 @@ pub struct FileSettings {
     pub tokens: Option<Vec<String>>,
     /// `token_file`.
     pub token_file: Option<PathBuf>,
+    /// `tls_cert` and `tls_key` (PEM files).
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
     /// `cors_origins`.
     pub cors_origins: Option<Vec<String>>,
     /// `[[storage]]` tables, checked.
@@ -67,6 +70,8 @@ struct Raw {
     session_ttl: Option<u64>,
     tokens: Option<Vec<Spanned<String>>>,
     token_file: Option<PathBuf>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
     cors_origins: Option<Vec<String>>,
     #[serde(default)]
     storage: Vec<Spanned<RawStorage>>,
@@ -136,6 +141,8 @@ pub fn load(path: &Path) -> Result<FileSettings, ConfigError> {
             .tokens
             .map(|tokens| tokens.into_iter().map(Spanned::into_inner).collect()),
         token_file: raw.token_file.map(relative),
+        tls_cert: raw.tls_cert.map(relative),
+        tls_key: raw.tls_key.map(relative),
         cors_origins: raw.cors_origins,
         storages,
     })

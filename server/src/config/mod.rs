@@ -46,6 +46,8 @@ pub struct Config {
     pub token_file: Option<PathBuf>,
     /// `[[storage]]` tables of `--config`: fixed storages besides the default.
     pub storages: Vec<StorageSpec>,
+    /// `--tls-cert` and `--tls-key`: HTTPS with HTTP/2 instead of plain HTTP.
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 impl Config {
@@ -63,6 +65,7 @@ impl Config {
             tokens: Vec::new(),
             token_file: None,
             storages: Vec::new(),
+            tls: None,
         }
     }
 }
@@ -93,6 +96,12 @@ pub enum ConfigError {
     /// `--max-chunk 0` or `--session-ttl 0`: uploads could never make progress.
     #[error("{0} must be greater than 0")]
     ZeroLimit(&'static str),
+    /// Only one of `--tls-cert` and `--tls-key` (or `tls_cert`/`tls_key` in the file).
+    #[error("HTTPS needs both --tls-cert and --tls-key")]
+    TlsPair,
+    /// The certificate or key cannot be used.
+    #[error("{0}")]
+    Tls(String),
     /// A `--token` (or token file line) that is not `NAME:TOKEN:ro|rw|admin`; only the name is shown.
     #[error(
         "token {0:?} is not NAME:TOKEN:ro|rw|admin (the token must not be empty or hold spaces)"

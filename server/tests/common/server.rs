@@ -73,6 +73,7 @@ impl TestServer {
         };
         let addr = line
             .strip_prefix("skiff-server listening on http://")
+            .or_else(|| line.strip_prefix("skiff-server listening on https://"))
             .and_then(|rest| rest.strip_suffix('/'))
             .unwrap_or_else(|| panic!("unexpected listening line {line:?}"))
             .parse::<SocketAddr>()
