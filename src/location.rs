@@ -29,7 +29,9 @@ pub struct Config {
 }
 
 impl Config {
-    /// Same-origin with path routing unless the page URL has `?server=URL`.
+    /// The page's own server unless the page URL has `?server=URL`; path routing when
+    /// skiff-server serves the app, the route in the fragment when the app is a static
+    /// build (`cargo xtask build --static`) that may sit in any folder of any host.
     pub fn from_location() -> Self {
         let server = window_location()
             .and_then(|location| location.search().ok())
@@ -40,7 +42,11 @@ impl Config {
             Some(server) => Self::remote(&server),
             None => Self {
                 server: String::new(),
-                routing: Routing::Path,
+                routing: if static_build() {
+                    Routing::Hash
+                } else {
+                    Routing::Path
+                },
             },
         }
     }
@@ -148,4 +154,18 @@ impl Config {
 
 fn window_location() -> Option<web_sys::Location> {
     web_sys::window().map(|window| window.location())
+}
+
+/// Whether this page is a static build: its shell carries
+/// `<meta name="skiff-hosting" content="static">` (added by `cargo xtask build --static`).
+fn static_build() -> bool {
+    web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| {
+            document
+                .query_selector("meta[name='skiff-hosting'][content='static']")
+                .ok()
+                .flatten()
+        })
+        .is_some()
 }

@@ -13,6 +13,8 @@ pub struct Artifacts {
     pub dist: PathBuf,
     /// The release server binary, with `dist` embedded.
     pub server: PathBuf,
+    /// The same app as a static build (`build --static`), for the hosting tests.
+    pub static_dist: PathBuf,
 }
 
 impl Artifacts {
@@ -20,6 +22,7 @@ impl Artifacts {
     pub fn test_env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("SKIFF_APP_DIST", self.dist.display().to_string()),
+            ("SKIFF_STATIC_DIST", self.static_dist.display().to_string()),
             ("CHROMEDRIVER", util::CHROMEDRIVER.to_string()),
             ("SKIFF_CHROMIUM", util::CHROMIUM.to_string()),
             (
@@ -48,16 +51,25 @@ pub fn run() -> Result<Artifacts> {
     if !server.is_file() {
         bail!("cargo finished but {} does not exist", server.display());
     }
+    // The same wasm again (cargo's cache makes it quick), with relative asset URLs.
+    let static_dist = run_static("./")?;
     println!("build: app in {}", dist.display());
     println!("build: server at {}", server.display());
-    Ok(Artifacts { dist, server })
+    Ok(Artifacts {
+        dist,
+        server,
+        static_dist,
+    })
 }
 
-/// `cargo xtask build --public-url URL`: only the app, for static hosting at `URL`
-/// (e.g. `/skiff/` or `https://cdn.example/skiff/`), in `target/dist-static`.
+/// `cargo xtask build --static`: only the app, with relative asset URLs (`./`), so the one
+/// output in `target/dist-static` works from any folder of any static host; or
+/// `--public-url URL` for assets at a fixed `URL` (e.g. a CDN). Either way the shell says
+/// it is a static build, so the app keeps its route in the fragment (no rewrite rules).
 pub fn run_static(public_url: &str) -> Result<PathBuf> {
     let dist = util::target_dir().join("dist-static");
     build_app(public_url, &dist)?;
+    mark_static(&dist.join("index.html"))?;
     println!("build: static app for {public_url} in {}", dist.display());
     println!("build: copy that folder to your web server; see README \"Hosting the app\"");
     Ok(dist)
@@ -116,5 +128,26 @@ fn bundle_css() -> Result<()> {
         "build: {modules} CSS modules bundled into {}",
         output.display()
     );
+    Ok(())
+}
+
+/// What marks a static build's shell (read by the app's `location.rs`).
+const STATIC_MARK: &str = r#"<meta name="skiff-hosting" content="static" />"#;
+
+/// Adds [`STATIC_MARK`] to the shell's head.
+fn mark_static(index: &std::path::Path) -> Result<()> {
+    let html = std::fs::read_to_string(index)?;
+    if html.contains(STATIC_MARK) {
+        return Ok(());
+    }
+    let Some(at) = html.find("<meta charset") else {
+        bail!(
+            "{} has no <meta charset> to put the static mark after",
+            index.display()
+        );
+    };
+    let end = at + html[at..].find('>').unwrap_or(0) + 1;
+    let marked = format!("{}\n    {STATIC_MARK}{}", &html[..end], &html[end..]);
+    std::fs::write(index, marked)?;
     Ok(())
 }

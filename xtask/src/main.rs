@@ -21,7 +21,9 @@ usage: cargo xtask <command>
 commands:
   setup                        install what is missing: wasm32 target, trunk, wasm-bindgen-cli, chromium
   build                        build the app with Trunk, then the server with the app embedded
-  build --public-url URL       build only the app, for static hosting at URL (into target/dist-static)
+  build --static               build only the app as static files that work from any folder of any
+                               web server (into target/dist-static; relative asset URLs)
+  build --public-url URL       the same with the assets at a fixed URL (e.g. a CDN)
   serve [DIR] [--listen ADDR] [--writable] [--tls]
                                build, then serve DIR (default: a writable demo folder) at ADDR
                                (default 127.0.0.1:8080); --writable allows uploads into DIR;
@@ -52,8 +54,9 @@ fn dispatch() -> Result<()> {
         "setup" => no_args(command, rest).and_then(|()| setup::run()),
         "build" => match rest {
             [] => build::run().map(drop),
+            [flag] if flag == "--static" => build::run_static("./").map(drop),
             [flag, url] if flag == "--public-url" => build::run_static(url).map(drop),
-            _ => bail!("usage: cargo xtask build [--public-url URL]\n\n{USAGE}"),
+            _ => bail!("usage: cargo xtask build [--static | --public-url URL]\n\n{USAGE}"),
         },
         "serve" => serve::run(rest),
         "test" => no_args(command, rest).and_then(|()| test::run()),

@@ -49,7 +49,7 @@ fn required_env(name: &str) -> String {
 }
 
 /// A child process killed when dropped.
-pub struct Process(Child);
+pub struct Process(pub Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
