@@ -1,6 +1,7 @@
-//! `cargo xtask build`: the app (scoped CSS bundle, then Trunk) and the server embedding it.
+//! `cargo xtask build`: the app (scoped CSS bundle, Trunk, then brotli and gzip
+//! variants of its files, `compress.rs`) and the server embedding it.
 
-use crate::{setup, util};
+use crate::{compress, setup, util};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 
@@ -75,7 +76,8 @@ pub fn run_static(public_url: &str) -> Result<PathBuf> {
     Ok(dist)
 }
 
-/// The scoped CSS bundle, then Trunk (release, offline) into `dist`.
+/// The scoped CSS bundle, then Trunk (release, offline) into `dist`, then the
+/// precompressed variants beside its files.
 fn build_app(public_url: &str, dist: &std::path::Path) -> Result<()> {
     setup::build_tools()?;
     let root = util::repo_root();
@@ -107,6 +109,13 @@ fn build_app(public_url: &str, dist: &std::path::Path) -> Result<()> {
     if !dist.join("index.html").is_file() {
         bail!("trunk finished but {} has no index.html", dist.display());
     }
+    let sizes = compress::compress_dist(dist)?;
+    println!(
+        "build: precompressed the app's text files: {} KiB raw, {} KiB brotli, {} KiB gzip",
+        sizes.raw / 1024,
+        sizes.brotli / 1024,
+        sizes.gzip / 1024
+    );
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 
 mod bench;
 mod build;
+mod compress;
 mod demo;
 mod serve;
 mod server;

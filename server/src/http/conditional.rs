@@ -28,18 +28,23 @@ pub enum RangeRequest {
 /// Whether `If-None-Match` (or, without it, `If-Modified-Since`) lets us answer 304.
 pub fn is_not_modified(headers: &HeaderMap, etag: &str, modified: SystemTime) -> bool {
     if headers.contains_key(header::IF_NONE_MATCH) {
-        return headers
-            .get_all(header::IF_NONE_MATCH)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|list| list.split(','))
-            .map(str::trim)
-            .any(|tag| tag == "*" || weak_eq(tag, etag));
+        return if_none_match(headers, etag);
     }
     let Some(since) = single_date(headers, header::IF_MODIFIED_SINCE) else {
         return false;
     };
     unix_seconds(modified) <= unix_seconds(since)
+}
+
+/// Whether `If-None-Match` names `etag` (weak comparison, as RFC 9110 asks for it).
+pub fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|list| list.split(','))
+        .map(str::trim)
+        .any(|tag| tag == "*" || weak_eq(tag, etag))
 }
 
 /// The range to serve, taking `If-Range` into account.

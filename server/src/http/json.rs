@@ -1,9 +1,12 @@
-//! JSON responses with the protocol's exact `Content-Type`.
+//! JSON responses with the protocol's exact `Content-Type`, marked for
+//! on-the-fly compression (`compression.rs`).
 
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
+
+use super::compression::OwnJson;
 
 /// `Content-Type` of every JSON body (PROTOCOL.md, general rules).
 pub const JSON_CONTENT_TYPE: HeaderValue =
@@ -27,5 +30,6 @@ pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, JSON_CONTENT_TYPE);
+    response.extensions_mut().insert(OwnJson);
     response
 }

@@ -7,16 +7,20 @@
 //! - `auth.rs`: the bearer-token middleware; `signed.rs`: signed URLs (§6) that stand
 //!   for a token's read rights
 //! - `errors.rs`, `json.rs`: error statuses and JSON bodies
+//! - `compression.rs`: the JSON compressed on the fly
 //! - `headers.rs`, `digest.rs`, `conditional.rs`: request headers into plain values
-//! - `app_shell.rs`, `discovery.rs`: the app's files and `/.well-known/skiff`
+//! - `app_shell.rs` with `app_files.rs`, `discovery.rs`: the app's files (precompressed
+//!   variants, validators) and `/.well-known/skiff`
 //! - `tree/`: the tree API (RFSAPI listings, bytes, `PUT`/`DELETE`)
 //! - `uploads.rs`, `raw.rs`, `metadata.rs`: the §2 upload API, the §4 raw file
 //!   API, the §3 metadata API
 //! - `storages.rs`: the §5 storages list, admin calls and scrub
 
+mod app_files;
 pub mod app_shell;
 mod auth;
 mod batch;
+pub mod compression;
 pub mod conditional;
 pub mod digest;
 mod discovery;

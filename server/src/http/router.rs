@@ -21,7 +21,7 @@ use super::app_shell::{self, ASSET_PREFIX};
 use super::discovery::discovery;
 use super::state::AppState;
 use super::tree::listing::RFSAPI;
-use super::{auth, batch, metadata, raw, signed, storages, tree, uploads};
+use super::{auth, batch, compression, metadata, raw, signed, storages, tree, uploads};
 use crate::error::AppError;
 
 /// The whole server as a `Router`, ready for `axum::serve` or `oneshot`.
@@ -50,6 +50,7 @@ pub fn app(state: AppState) -> Router {
         router = router.layer(cors);
     }
     router
+        .layer(compression::layer())
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

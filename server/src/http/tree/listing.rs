@@ -1,17 +1,27 @@
-//! RFSAPI responses (PROTOCOL.md §1): a folder's listing streamed from
-//! `crate::listing`, or a single file's entry, with `X-Raw-Filesystem-API: 1`
-//! and `no-cache`.
+//! RFSAPI responses (PROTOCOL.md §1): a folder's listing from `crate::listing`
+//! with its ETag (a `304` when `If-None-Match` names it), or a single file's
+//! entry, with `X-Raw-Filesystem-API: 1` and `no-cache`.
 
 use axum::body::Body;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
+use bytes::Bytes;
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
 use skiff_protocol::FilesetData;
 
+use crate::error::AppError;
+use crate::http::compression::OwnJson;
 use crate::http::json::{json_response, JSON_CONTENT_TYPE};
 use crate::listing::ListingChunks;
 
 /// `X-Raw-Filesystem-API` as a header name (`skiff_protocol::RFSAPI_HEADER`, lowercased).
 pub const RFSAPI: HeaderName = HeaderName::from_static("x-raw-filesystem-api");
+
+/// Listing JSON held to hash before the headers go out (the 100,000-entry folder's
+/// is about 16 MiB); a bigger listing streams on without an ETag, so memory stays
+/// bounded for a folder of any size.
+const HELD_FOR_ETAG: usize = 64 << 20;
 
 /// A file's own RFSAPI answer (200).
 pub fn fileset_response(fileset: &FilesetData) -> Response {
@@ -20,14 +30,92 @@ pub fn fileset_response(fileset: &FilesetData) -> Response {
     response
 }
 
-/// A folder's RFSAPI answer: its listing streamed, or (`None`, for HEAD) only
+/// A folder's listing, read ahead of its headers.
+pub enum Listed {
+    /// All of it, with its ETag.
+    Whole {
+        /// Weak (`W/"…"`): the same listing sent compressed is not the same bytes.
+        etag: HeaderValue,
+        /// The JSON.
+        chunks: Vec<Bytes>,
+    },
+    /// Past [`HELD_FOR_ETAG`]: what was read, then the rest as it comes, no ETag.
+    Streamed(ListingChunks),
+}
+
+impl Listed {
+    /// Reads `chunks` whole (up to [`HELD_FOR_ETAG`]) and tags them with a hash of
+    /// their bytes, so the tag changes with anything a listing shows: names,
+    /// sizes, dates, ids, `writes_supported`. A listing its storage failed to
+    /// finish is an error (its status is not sent yet), not a short body.
+    pub async fn read(mut chunks: ListingChunks) -> Result<Self, AppError> {
+        let mut held = Vec::new();
+        let mut size = 0;
+        let mut hasher = Sha256::new();
+        while let Some(Ok(chunk)) = chunks.next().await {
+            hasher.update(&chunk);
+            size += chunk.len();
+            held.push(chunk);
+            if size > HELD_FOR_ETAG {
+                let rest = futures_util::stream::iter(held.into_iter().map(Ok)).chain(chunks);
+                return Ok(Self::Streamed(Box::pin(rest)));
+            }
+        }
+        // Only the last chunk closes the `files` array; an entry never ends in `]}`.
+        if !held.last().is_some_and(|chunk| chunk.ends_with(b"]}")) {
+            return Err(AppError::Io(std::io::Error::other(
+                "the storage failed in the middle of a listing",
+            )));
+        }
+        let digest = hasher.finalize();
+        let hex: String = digest[..16]
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        let etag = HeaderValue::from_str(&format!("W/\"{hex}\""))
+            .map_err(|error| AppError::Io(std::io::Error::other(error)))?;
+        Ok(Self::Whole { etag, chunks: held })
+    }
+
+    /// The listing's ETag, if it was held whole.
+    pub fn etag(&self) -> Option<&HeaderValue> {
+        match self {
+            Self::Whole { etag, .. } => Some(etag),
+            Self::Streamed(_) => None,
+        }
+    }
+}
+
+/// A folder's RFSAPI answer: its listing, or (`with_body` false, for HEAD) only
 /// the headers.
-pub fn listing_response(chunks: Option<ListingChunks>) -> Response {
-    let body = chunks.map_or_else(Body::empty, Body::from_stream);
+pub fn listing_response(listed: Listed, with_body: bool) -> Response {
+    let etag = listed.etag().cloned();
+    let body = match listed {
+        _ if !with_body => Body::empty(),
+        Listed::Whole { chunks, .. } => Body::from_stream(futures_util::stream::iter(
+            chunks.into_iter().map(Ok::<_, std::convert::Infallible>),
+        )),
+        Listed::Streamed(chunks) => Body::from_stream(chunks),
+    };
     let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, JSON_CONTENT_TYPE);
+    if let Some(etag) = etag {
+        headers.insert(header::ETAG, etag);
+    }
+    response.extensions_mut().insert(OwnJson);
+    add_rfsapi_headers(&mut response);
     response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, JSON_CONTENT_TYPE);
+}
+
+/// `304 Not Modified` for a listing the client already has.
+pub fn listing_not_modified(etag: HeaderValue) -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::NOT_MODIFIED;
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, etag);
+    // What the 200 would have said (the compression layer adds it there).
+    headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
     add_rfsapi_headers(&mut response);
     response
 }

@@ -156,17 +156,17 @@ async fn serve_in(
     match mounted::serve(state, place, key, method, headers, rfsapi, body).await {
         Ok(mounted::Served::Response(response)) => Ok(response),
         Ok(mounted::Served::Folder) if browser || any_folder_shell => {
-            let mut response = app_shell::shell(state, method).await;
+            let mut response = app_shell::shell(state, method, headers).await;
             // One URL, three representations (listing, bytes or shell): caches
-            // must key on both.
-            response.headers_mut().insert(
+            // must key on both (and the shell's `Vary: Accept-Encoding` stays).
+            response.headers_mut().append(
                 header::VARY,
                 HeaderValue::from_static("x-raw-filesystem-api, accept"),
             );
             Ok(response)
         }
         Ok(mounted::Served::Folder) => Err(AppError::NotFound),
-        Err(AppError::NotFound) if browser => Ok(app_shell::shell(state, method).await),
+        Err(AppError::NotFound) if browser => Ok(app_shell::shell(state, method, headers).await),
         Err(error) => Err(error),
     }
 }

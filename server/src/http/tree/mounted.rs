@@ -16,12 +16,13 @@ use axum::response::Response;
 use skiff_protocol::{RawFileData, TreePath};
 
 use crate::error::AppError;
+use crate::http::conditional::if_none_match;
 use crate::http::errors::{TREE_METHODS, WRITABLE_TREE_METHODS};
 use crate::services::Services;
 use crate::tree::Mounted;
 
 use super::files::facts;
-use super::listing::{fileset_response, listing_response};
+use super::listing::{fileset_response, listing_not_modified, listing_response, Listed};
 use super::mounted_bytes as bytes;
 use super::write::{mounted_delete, mounted_put, root_put};
 use crate::listing;
@@ -120,7 +121,14 @@ pub async fn serve(
             mounts.unwrap_or_default(),
         )
         .await?;
-        listing_response(with_body.then(|| folder.stream()))
+        // HEAD reads the listing too: its ETag is a hash of the listing's bytes.
+        let listed = Listed::read(folder.stream()).await?;
+        match listed.etag() {
+            Some(etag) if if_none_match(headers, etag.to_str().unwrap_or_default()) => {
+                listing_not_modified(etag.clone())
+            }
+            _ => listing_response(listed, with_body),
+        }
     } else if wants_rfsapi {
         // A file's own entry is a "first sight": it gets its id now (§4).
         let ids = mounted.ids.clone();
@@ -136,7 +144,8 @@ pub async fn serve(
         let facts = facts(services, mounted.tree_key(&key)).await?;
         bytes::serve(mounted, &entry, facts, headers, with_body).await?
     };
-    response.headers_mut().insert(
+    // Appended: a listing also varies with `Accept-Encoding`.
+    response.headers_mut().append(
         header::VARY,
         HeaderValue::from_static("x-raw-filesystem-api, accept"),
     );
