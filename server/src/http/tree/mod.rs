@@ -157,17 +157,26 @@ async fn serve_in(
         Ok(mounted::Served::Response(response)) => Ok(response),
         Ok(mounted::Served::Folder) if browser || any_folder_shell => {
             let mut response = app_shell::shell(state, method, headers).await;
-            // One URL, three representations (listing, bytes or shell): caches
-            // must key on both (and the shell's `Vary: Accept-Encoding` stays).
-            response.headers_mut().append(
-                header::VARY,
-                HeaderValue::from_static("x-raw-filesystem-api, accept"),
-            );
+            vary_by_representation(response.headers_mut());
             Ok(response)
         }
         Ok(mounted::Served::Folder) => Err(AppError::NotFound),
         Err(AppError::NotFound) if browser => Ok(app_shell::shell(state, method, headers).await),
         Err(error) => Err(error),
+    }
+}
+
+/// One URL, three representations (listing, bytes or shell): caches must key
+/// on both headers, first, before what else the response varies with (its
+/// `Accept-Encoding`).
+pub(crate) fn vary_by_representation(headers: &mut HeaderMap) {
+    let others: Vec<HeaderValue> = headers.get_all(header::VARY).iter().cloned().collect();
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("x-raw-filesystem-api, accept"),
+    );
+    for other in others {
+        headers.append(header::VARY, other);
     }
 }
 

@@ -11,7 +11,7 @@
 //! `PUT` first refuses a `Content-Length` its disk cannot take, `write.rs`).
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use skiff_protocol::{RawFileData, TreePath};
 
@@ -144,10 +144,6 @@ pub async fn serve(
         let facts = facts(services, mounted.tree_key(&key)).await?;
         bytes::serve(mounted, &entry, facts, headers, with_body).await?
     };
-    // Appended: a listing also varies with `Accept-Encoding`.
-    response.headers_mut().append(
-        header::VARY,
-        HeaderValue::from_static("x-raw-filesystem-api, accept"),
-    );
+    super::vary_by_representation(response.headers_mut());
     Ok(Served::Response(response))
 }
