@@ -179,6 +179,13 @@ async fn the_shell_is_revalidated_with_its_etag() {
         assert_eq!(cached.status(), 304, "{path}");
         assert_eq!(header(&cached, "etag"), etag);
         assert_eq!(header(&cached, "cache-control"), "no-cache");
+        let vary: Vec<&str> = cached
+            .headers()
+            .get_all("vary")
+            .iter()
+            .map(|value| value.to_str().expect("ASCII"))
+            .collect();
+        assert!(vary.contains(&"accept-encoding"), "{vary:?}");
         assert!(cached.bytes().await.expect("body").is_empty());
     }
     // Without `Accept-Encoding`: the same shell, plain, same validator.

@@ -43,9 +43,7 @@ fn parse_coding(item: &str) -> Option<(String, bool)> {
     let wanted = parts
         .filter_map(|param| param.split_once('='))
         .find(|(key, _)| key.trim().eq_ignore_ascii_case("q"))
-        .map_or(true, |(_, q)| {
-            q.trim().parse::<f32>().is_ok_and(|q| q > 0.0)
-        });
+        .is_none_or(|(_, q)| q.trim().parse::<f32>().is_ok_and(|q| q > 0.0));
     Some((name.to_owned(), wanted))
 }
 

@@ -74,10 +74,14 @@ pub async fn shell(state: &AppState, method: &Method, headers: &HeaderMap) -> Re
         let mut response = Response::new(Body::empty());
         *response.status_mut() = StatusCode::NOT_MODIFIED;
         response
+            .headers_mut()
+            .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+        response
     } else {
-        let variant = match built {
-            true => read_variant(state, SHELL, headers).await,
-            false => None,
+        let variant = if built {
+            read_variant(state, SHELL, headers).await
+        } else {
+            None
         };
         let (body, encoding) = variant.map_or_else(
             || (Body::from(plain.into_owned()), None),

@@ -1,0 +1,188 @@
+//! The browse benchmark (`cargo xtask bench`): a folder of 100,000 small files, served by
+//! the real `skiff-server` (release build) and, side by side, by `python3 -m http.server`
+//! as the baseline; then the Skiff app opening that folder in headless Chromium; then the
+//! bytes on the wire of the app's first load and of the listing, compressed or not.
+//!
+//! Prints one Markdown table (`| Measurement | Value |`) to stdout; progress and
+//! diagnostics go to stderr. Speed is only ever claimed as a ratio against the baseline
+//! measured in the same run, never as an absolute timing (bytes are bytes).
+//!
+//! Needs `SKIFF_APP_DIST`, `CHROMEDRIVER` and `SKIFF_CHROMIUM`, which `cargo xtask bench`
+//! sets (the end-to-end harness in `tests/browser/mod.rs` is reused as is).
+//!
+//! - here: the folder, the servers' listings side by side, the table
+//! - `peers.rs`: the timing HTTP client and `python3 -m http.server`
+//! - `app.rs`: the app opening the folder in Chromium, from its performance marks
+//! - `wire.rs`: bytes on the wire: the app's first load and the listing, compressed or not
+
+// The end-to-end harness (it allows its own unused parts).
+mod app;
+#[path = "../../tests/browser/mod.rs"]
+mod browser;
+mod peers;
+#[path = "../support/mod.rs"]
+mod support;
+mod wire;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+use support::{median, ms_f64, thousands};
+
+use browser::Server;
+use peers::{Http, Python};
+
+/// Files in the benchmark folder.
+const ENTRIES: usize = 100_000;
+/// Timed HTTP listings per server (after one warm-up each).
+const HTTP_RUNS: usize = 7;
+/// Upper bound for one listing request, body included.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+fn main() {
+    for name in ["SKIFF_APP_DIST", "CHROMEDRIVER", "SKIFF_CHROMIUM"] {
+        if std::env::var_os(name).is_none() {
+            panic!(
+                "{name} is unset: run the browse benchmark through `cargo xtask bench`, \
+                 or set SKIFF_APP_DIST (the built app), CHROMEDRIVER and SKIFF_CHROMIUM"
+            );
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let rows = runtime.block_on(run());
+    println!("| Measurement | Value |");
+    println!("|---|---|");
+    for (measurement, value) in rows {
+        println!("| {measurement} | {value} |");
+    }
+}
+
+/// Runs every measurement; returns the table rows. Child processes and the folder are
+/// owned by guards, so they go away on every exit path, panics included.
+async fn run() -> Vec<(String, String)> {
+    let started = Instant::now();
+    let folder = tempfile::Builder::new()
+        .prefix("skiff-bench-")
+        .tempdir()
+        .expect("a temp folder for the benchmark");
+    progress(&format!(
+        "writing {} files to {}",
+        thousands(ENTRIES),
+        folder.path().display()
+    ));
+    fill(folder.path());
+    progress(&format!(
+        "wrote them in {:.1} s",
+        started.elapsed().as_secs_f64()
+    ));
+
+    let server = Server::start(folder.path(), &[]);
+    let python = Python::start(folder.path());
+    progress(&format!(
+        "skiff-server at {}, python3 http.server at {}",
+        server.url, python.url
+    ));
+
+    let http = Http::new();
+    let skiff_url = format!("{}/", server.url);
+    let python_url = format!("{}/", python.url);
+    progress("warming up both servers");
+    let (_, skiff_bytes) = http.skiff_listing(&skiff_url).await;
+    let (_, python_bytes) = http.python_listing(&python_url).await;
+    progress(&format!(
+        "bodies: skiff-server RFSAPI JSON {}, python3 http.server HTML {}",
+        mib(skiff_bytes),
+        mib(python_bytes)
+    ));
+    // Alternate the two so that both see the same machine load (others may be compiling).
+    let (mut skiff, mut python_times) = (Vec::new(), Vec::new());
+    for run in 1..=HTTP_RUNS {
+        let (a, _) = http.skiff_listing(&skiff_url).await;
+        let (b, _) = http.python_listing(&python_url).await;
+        progress(&format!(
+            "run {run}/{HTTP_RUNS}: skiff-server {}, python3 http.server {}",
+            ms(a),
+            ms(b)
+        ));
+        skiff.push(a);
+        python_times.push(b);
+    }
+    drop(python);
+    let (skiff_median, python_median) = (median(&skiff), median(&python_times));
+
+    progress("starting headless Chromium");
+    let app = app::measure(&server.url).await;
+    progress("measuring bytes on the wire");
+    let wire = wire::rows(&server.url, ENTRIES).await;
+    drop(server);
+
+    let mut rows = vec![
+        (
+            format!(
+                "skiff-server RFSAPI listing, {} entries (median of {HTTP_RUNS})",
+                thousands(ENTRIES)
+            ),
+            ms(skiff_median),
+        ),
+        (
+            format!(
+                "skiff-server RFSAPI listing, {} entries (min of {HTTP_RUNS})",
+                thousands(ENTRIES)
+            ),
+            ms(min(&skiff)),
+        ),
+        (
+            format!("python3 http.server HTML listing, same folder (median of {HTTP_RUNS})"),
+            ms(python_median),
+        ),
+        (
+            format!("python3 http.server HTML listing, same folder (min of {HTTP_RUNS})"),
+            ms(min(&python_times)),
+        ),
+        (
+            "skiff-server vs python3 http.server".to_owned(),
+            ratio(python_median, skiff_median),
+        ),
+    ];
+    rows.extend(app);
+    rows.extend(wire);
+    progress(&format!("done in {:.1} s", started.elapsed().as_secs_f64()));
+    rows
+}
+
+/// `file-000001.txt` … `file-100000.txt`, a few bytes each.
+fn fill(folder: &Path) {
+    for i in 1..=ENTRIES {
+        let name = format!("file-{i:06}.txt");
+        std::fs::write(folder.join(&name), format!("{i}\n"))
+            .unwrap_or_else(|error| panic!("writing {name}: {error}"));
+    }
+}
+
+pub fn progress(message: &str) {
+    eprintln!("browse bench: {message}");
+}
+
+pub fn min(times: &[Duration]) -> Duration {
+    times.iter().copied().min().expect("at least one run")
+}
+
+pub fn ms(time: Duration) -> String {
+    ms_f64(time.as_secs_f64() * 1000.0)
+}
+
+pub fn mib(bytes: usize) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// `baseline / ours` as "N× faster", or "N× slower" when ours took longer.
+pub fn ratio(baseline: Duration, ours: Duration) -> String {
+    let (baseline, ours) = (baseline.as_secs_f64(), ours.as_secs_f64());
+    if baseline >= ours {
+        format!("{:.1}× faster", baseline / ours)
+    } else {
+        format!("{:.1}× slower", ours / baseline)
+    }
+}
