@@ -135,8 +135,9 @@ impl Folder {
             page = match next.await {
                 Ok(Ok(page)) => page,
                 Ok(Err(error)) => {
-                    // The status is sent: all we can do is end the body short, so the
-                    // client's JSON parser fails instead of showing half a folder.
+                    // End the body short: the HTTP layer answers with an error if it
+                    // still can (`http::tree::listing`), else the client's JSON parser
+                    // fails instead of showing half a folder.
                     tracing::error!(%error, "a storage failed in the middle of a listing");
                     return;
                 }
