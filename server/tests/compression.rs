@@ -176,6 +176,7 @@ async fn listings_answer_304_until_they_change(kind: Kind) {
         .await
         .expect("HEAD");
     assert_eq!(header(&head, "etag"), etag);
+    assert_eq!(vary(&head), vary(&plain), "HEAD varies as GET does");
 
     let cached = client()
         .get(server.url(&path))

@@ -103,6 +103,9 @@ pub fn listing_response(listed: Listed, with_body: bool) -> Response {
     if let Some(etag) = etag {
         headers.insert(header::ETAG, etag);
     }
+    // Said here, not only by the compression layer: HEAD's empty body is never
+    // compressed, but it describes the GET that would be.
+    headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
     response.extensions_mut().insert(OwnJson);
     add_rfsapi_headers(&mut response);
     response
