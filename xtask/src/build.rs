@@ -158,5 +158,12 @@ fn mark_static(index: &std::path::Path) -> Result<()> {
     let end = at + html[at..].find('>').unwrap_or(0) + 1;
     let marked = format!("{}\n    {STATIC_MARK}{}", &html[..end], &html[end..]);
     std::fs::write(index, marked)?;
+    // The precompressed copies of the shell are of the unmarked one; it is small: drop them.
+    for stale in ["index.html.br", "index.html.gz"] {
+        let path = index.with_file_name(stale);
+        if path.exists() {
+            std::fs::remove_file(path)?;
+        }
+    }
     Ok(())
 }
