@@ -131,15 +131,7 @@ async fn with_a_token_downloads_and_previews_stream_by_signed_urls() {
     let ro = format!("bob:{RO}:ro");
     let server = Server::start(tree.path(), &["--token", &ro]);
     let browser = Browser::start().await;
-    browser
-        .cdp(
-            "Browser.setDownloadBehavior",
-            serde_json::json!({
-                "behavior": "allow",
-                "downloadPath": downloads.path().display().to_string(),
-            }),
-        )
-        .await;
+    browser.allow_downloads(downloads.path()).await;
     browser.open(&format!("{}/", server.url)).await;
     sign_in(&browser, RO).await;
     browser.wait_for_rows(&["album", "dot.png"]).await;

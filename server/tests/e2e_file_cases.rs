@@ -134,15 +134,7 @@ async fn download_the_selected_files_to_disk() {
     let downloads = tempfile::tempdir().expect("a download folder");
     let server = Server::start(root, &["--writable"]);
     let browser = Browser::start().await;
-    browser
-        .cdp(
-            "Browser.setDownloadBehavior",
-            serde_json::json!({
-                "behavior": "allow",
-                "downloadPath": downloads.path().display().to_string(),
-            }),
-        )
-        .await;
+    browser.allow_downloads(downloads.path()).await;
     browser.open(&format!("{}/", server.url)).await;
     browser
         .wait_for_rows(&["folder", "one.txt", "two.bin"])

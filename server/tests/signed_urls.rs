@@ -7,7 +7,6 @@
 mod common;
 
 use common::{client, expect_error, Fixture, TestServer};
-use skiff_protocol::{Discovery, DISCOVERY_PATH};
 
 const READER: &str = "reader-secret-0123456789";
 const WRITER: &str = "writer-secret-0123456789";
@@ -66,14 +65,7 @@ async fn a_signed_url_reads_exactly_its_resource_without_a_header() {
             &format!("writer:{WRITER}:rw"),
         ],
     );
-    let discovery: Discovery = client()
-        .get(server.url(DISCOVERY_PATH))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("discovery");
+    let discovery = common::discovery(&server).await;
     assert_eq!(discovery.sign, Some(true));
 
     // Unsigned, the file is refused; signed, its bytes come without a header.
@@ -223,14 +215,7 @@ async fn bad_sign_requests_are_refused() {
     // A server without tokens has nothing to sign.
     let elsewhere = Fixture::new();
     let open = TestServer::start_with(elsewhere.root(), &["--writable"]);
-    let discovery: Discovery = client()
-        .get(open.url(DISCOVERY_PATH))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("discovery");
+    let discovery = common::discovery(&open).await;
     assert_eq!(discovery.sign, None);
     let refused = client()
         .post(open.url("/.skiff/api/sign"))

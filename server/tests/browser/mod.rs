@@ -278,6 +278,18 @@ impl Browser {
             .unwrap_or_else(|error| panic!("CDP {cmd}: {error}"))
     }
 
+    /// Lets the page's downloads land in `folder` (headless Chromium refuses them otherwise).
+    pub async fn allow_downloads(&self, folder: &Path) {
+        self.cdp(
+            "Browser.setDownloadBehavior",
+            serde_json::json!({
+                "behavior": "allow",
+                "downloadPath": folder.display().to_string(),
+            }),
+        )
+        .await;
+    }
+
     /// Runs axe-core (the accessibility checker; `cargo xtask setup` installs it) on the
     /// page and returns its serious and critical violations, one line each (and any
     /// failure of axe itself).
