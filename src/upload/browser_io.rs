@@ -31,16 +31,6 @@ pub async fn bytes_and_sha256(blob: &Blob) -> Option<(Uint8Array, Sha256Digest)>
     Some((Uint8Array::new(&buffer), digest))
 }
 
-/// The bytes of a tiny `blob` (a few KiB) and their SHA-256 computed in wasm: for so few
-/// bytes WebCrypto's promise round trip costs more than the hashing (batches of
-/// thousands of tiny files).
-pub async fn tiny_bytes_and_sha256(blob: &Blob) -> Option<(Uint8Array, Sha256Digest)> {
-    let buffer = JsFuture::from(blob.array_buffer()).await.ok()?;
-    let bytes = Uint8Array::new(&buffer);
-    let digest = sha256(&bytes.to_vec());
-    Some((bytes, digest))
-}
-
 /// SHA-256 of an `ArrayBuffer`. The buffer is left to the garbage collector: detaching
 /// it at once (`transfer(0)`) looked like freeing it, but kept Chromium's renderer about
 /// a whole file's size larger while a 1 GiB file was read (upload bench, `memlab`).

@@ -326,8 +326,43 @@ impl WorkerRequest {
         memory: bool,
         on_progress: Option<Box<dyn FnMut(f64)>>,
     ) -> Result<WorkerAnswer, WorkerFailure> {
-        let (reply, answer) = oneshot::channel();
         let progress = on_progress.is_some();
+        self.post(
+            |set| {
+                set("file", file);
+                set("start", &(start as f64).into());
+                set("end", &(end as f64).into());
+                set("digest", &digest.name().into());
+                set("memory", &memory.into());
+                set("progress", &progress.into());
+            },
+            on_progress,
+        )
+        .await
+    }
+
+    /// Sends one `Blob` made of `parts` (strings and `File`s), which the worker puts
+    /// together: making a `Blob` of a thousand files costs the thread that does it
+    /// hundreds of milliseconds (a batch of small files, `engine::batch`).
+    pub async fn send_parts(self, parts: &Array) -> Result<WorkerAnswer, WorkerFailure> {
+        self.post(
+            |set| {
+                set("parts", parts);
+                set("digest", &Digest::None.name().into());
+                set("progress", &false.into());
+            },
+            None,
+        )
+        .await
+    }
+
+    /// Posts this request, with the body's fields set by `body`, and waits for its answer.
+    async fn post(
+        self,
+        body: impl FnOnce(&dyn Fn(&str, &JsValue)),
+        on_progress: Option<Box<dyn FnMut(f64)>>,
+    ) -> Result<WorkerAnswer, WorkerFailure> {
+        let (reply, answer) = oneshot::channel();
         let posted = IO.with(|io| {
             let mut io = io.borrow_mut();
             let io = io.as_mut()?;
@@ -347,12 +382,7 @@ impl WorkerRequest {
                 headers.push(&Array::of2(&name.as_str().into(), &value.as_str().into()));
             }
             set("headers", &headers);
-            set("file", file);
-            set("start", &(start as f64).into());
-            set("end", &(end as f64).into());
-            set("digest", &digest.name().into());
-            set("memory", &memory.into());
-            set("progress", &progress.into());
+            body(&set);
             io.pending.insert(self.id, Pending { reply, on_progress });
             io.worker.post_message(&message);
             Some(true)

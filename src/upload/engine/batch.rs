@@ -3,33 +3,43 @@
 //! `Content-Digest`, `If-None-Match: *` unless the user chose Replace), so a folder of
 //! thousands of tiny files costs the page tens of requests instead of thousands.
 //!
-//! Tiny files travel from memory (they are read to be hashed anyway); bigger ones as the
-//! `File` itself inside the body `Blob`. The answer says what became of each file: done,
+//! The body is one `Blob` made of the header lines and the `File`s themselves, so the
+//! browser streams the files from disk while it sends. Files up to [`UNREAD`] go without a
+//! digest (it is optional for batch items) and the page never reads their bytes: reading
+//! and hashing 10,000 tiny files one by one cost the page's main thread most of its time
+//! and each read queued behind the folder walk's requests to the browser process. What
+//! that gives up is the end-to-end check of those bytes (the server hashes what it writes,
+//! but nothing compares it with what the page read): TCP (and TLS) still guard them in
+//! transit, and a file changed on disk since the drop fails the browser's read, so the
+//! request fails and each file goes again on its own, with its digest. Bigger files keep
+//! their WebCrypto digest: for them reading is cheap next to sending. The answer says what became of each file: done,
 //! a conflict (asked or settled as for one `PUT`), or a failure in the server's words.
 //! Whatever the batch could not settle (no answer, a server error, a damaged file, a new
 //! name after "keep both") goes again on its own through `small.rs`, with its retries.
 
 use super::{error_message, finish, open, refuses_existing, settle_conflict, small, Stop};
-use crate::upload::browser_io::{bytes_and_sha256, sha256_of, tiny_bytes_and_sha256};
+use crate::upload::browser_io::sha256_of;
 use crate::upload::digest::content_digest;
 use crate::upload::item::{UploadItem, UploadStatus};
 use crate::upload::policy::{recovery_for, Recovery};
-use crate::upload::xhr::XhrFailure;
+use crate::upload::queue::SMALL_PARALLEL;
+use crate::upload::worker_io::{self, WorkerRequest};
+use crate::upload::xhr::{AbortHandle, XhrFailure};
 use leptos::prelude::*;
 use skiff_protocol::{BatchAnswer, BatchItem, BatchResult, BATCH_CONTENT_TYPE};
 use wasm_bindgen::JsValue;
 use web_sys::{Blob, BlobPropertyBag, File};
 
-/// Most files in one batch.
-pub const BATCH_FILES: usize = 100;
+/// Most files in one batch: the server's limit. Each request costs the page a round of
+/// work (and the server a group commit), so tiny files go as many at once as it takes.
+pub const BATCH_FILES: usize = 1000;
 /// Most bytes of files in one batch.
 pub const BATCH_BYTES: u64 = 8 << 20;
 /// Files up to this size go in batches; bigger small files go alone.
 pub const BATCH_FILE_MAX: u64 = 1 << 20;
-/// Files up to this size are read into memory for the body (see `small::FROM_MEMORY`).
-const FROM_MEMORY: u64 = 64 * 1024;
-/// Files up to this size are hashed in wasm (cheaper than a WebCrypto round trip).
-const TINY: u64 = 4 * 1024;
+/// Files up to this size go without a digest, never read by the page (see the module
+/// doc).
+const UNREAD: u64 = 64 * 1024;
 
 /// One file of the batch, ready to go.
 struct Entry {
@@ -90,51 +100,55 @@ pub async fn run(items: Vec<UploadItem>, server: String, url: String) {
     alone(again, &server).await;
 }
 
-/// The item's header line and its bytes (the `File`, or its bytes when tiny).
+/// The item's header line (with a digest for files over [`UNREAD`]) and its bytes: the
+/// `File` itself.
 async fn body_of(entry: &Entry) -> Option<(String, JsValue)> {
     let item = entry.item;
-    let (digest, bytes) = if item.size <= TINY {
-        let (bytes, digest) = tiny_bytes_and_sha256(&entry.file).await?;
-        (digest, JsValue::from(bytes))
-    } else if item.size <= FROM_MEMORY {
-        let (bytes, digest) = bytes_and_sha256(&entry.file).await?;
-        (digest, JsValue::from(bytes))
+    let digest = if item.size <= UNREAD {
+        None
     } else {
-        let digest = sha256_of(&entry.file).await?;
-        (digest, JsValue::from(entry.file.clone()))
+        Some(content_digest(&sha256_of(&entry.file).await?))
     };
     let header = BatchItem {
         path: item.target.with_value(|target| target.to_url_path()),
         size: item.size,
-        digest: Some(content_digest(&digest)),
+        digest,
         create_only: refuses_existing(item),
         if_match: None,
     };
     let mut line = serde_json::to_string(&header).ok()?;
     line.push('\n');
-    Some((line, bytes))
+    Some((line, JsValue::from(entry.file.clone())))
 }
 
-/// Sends the batch; the per-file results, or why there are none.
+/// Sends the batch, through the upload worker where there is one (it puts the body
+/// together off the page's main thread); the per-file results, or why there are none.
 async fn send(
     sent: &[Entry],
     parts: &js_sys::Array,
     server: &str,
     url: &str,
 ) -> Result<Vec<BatchResult>, Stop> {
-    let options = BlobPropertyBag::new();
-    options.set_type(BATCH_CONTENT_TYPE);
-    let blob = Blob::new_with_str_sequence_and_options(parts, &options)
-        .map_err(|_| Stop::Failed("the browser refused to build the request".into()))?;
-    let request = open("POST", url, server)?.header("Content-Type", BATCH_CONTENT_TYPE);
-    let numbers: Vec<u64> = sent
-        .iter()
-        .map(|entry| entry.item.track(request.abort_handle()))
-        .collect();
-    let result = request.send_blob_quietly(&blob).await;
-    for (entry, number) in sent.iter().zip(numbers) {
-        entry.item.untrack(number);
-    }
+    let result = if worker_io::available() {
+        let request =
+            WorkerRequest::new("POST", url, server).header("Content-Type", BATCH_CONTENT_TYPE);
+        let numbers = track(sent, || AbortHandle::Worker(request.abort_handle()));
+        let result = request.send_parts(parts).await;
+        untrack(sent, numbers);
+        result
+            .map(|answer| answer.answer)
+            .map_err(XhrFailure::from)
+    } else {
+        let options = BlobPropertyBag::new();
+        options.set_type(BATCH_CONTENT_TYPE);
+        let blob = Blob::new_with_str_sequence_and_options(parts, &options)
+            .map_err(|_| Stop::Failed("the browser refused to build the request".into()))?;
+        let request = open("POST", url, server)?.header("Content-Type", BATCH_CONTENT_TYPE);
+        let numbers = track(sent, || request.abort_handle());
+        let result = request.send_blob_quietly(&blob).await;
+        untrack(sent, numbers);
+        result
+    };
     match result {
         Ok(answer) if answer.status == 200 => serde_json::from_str::<BatchAnswer>(&answer.body)
             .map(|answer| answer.results)
@@ -145,6 +159,17 @@ async fn send(
         ))),
         Err(XhrFailure::Aborted) => Err(Stop::ByUser),
         Err(XhrFailure::Network) => Err(Stop::Failed("connection lost".into())),
+    }
+}
+
+/// Lets a pause or cancel of any file of the batch abort its request.
+fn track(sent: &[Entry], handle: impl Fn() -> AbortHandle) -> Vec<u64> {
+    sent.iter().map(|entry| entry.item.track(handle())).collect()
+}
+
+fn untrack(sent: &[Entry], numbers: Vec<u64>) {
+    for (entry, number) in sent.iter().zip(numbers) {
+        entry.item.untrack(number);
     }
 }
 
@@ -177,8 +202,10 @@ fn settle(entry: &Entry, result: &BatchResult) -> Settled {
     }
 }
 
-/// Each of `entries` as its own upload (`small.rs`), all at once.
+/// Each of `entries` as its own upload (`small.rs`), [`SMALL_PARALLEL`] at a time (a
+/// failed batch may hold a thousand files).
 async fn alone(entries: Vec<Entry>, server: &str) {
+    use futures::StreamExt;
     let uploads = entries.into_iter().map(|entry| async move {
         let Entry { item, token, file } = entry;
         // Paused or cancelled meanwhile: leave it as the user set it.
@@ -188,5 +215,8 @@ async fn alone(entries: Vec<Entry>, server: &str) {
         let outcome = small::upload(item, token, &file, server, true).await;
         finish(item, outcome);
     });
-    futures::future::join_all(uploads).await;
+    futures::stream::iter(uploads)
+        .buffer_unordered(SMALL_PARALLEL)
+        .collect::<()>()
+        .await;
 }
