@@ -1,6 +1,7 @@
 //! Files and whole folders dropped on the page, or picked with an `<input type=file>`.
 //!
-//! A dropped folder is walked with `webkitGetAsEntry`; `readEntries` hands out a folder's
+//! A dropped folder is walked through its File System Access handle where the browser
+//! gives one (`folder_walk`: Chromium), else with `webkitGetAsEntry`; `readEntries` hands out a folder's
 //! children in batches (Chromium: 100 at a time), so it is called until it returns none.
 //! The files found are handed over in batches while the walk goes on (`first` is true for
 //! the first batch of a drop), so a folder of 10,000 files starts uploading at once instead
@@ -12,6 +13,7 @@
 //! view! { <Show when=move || zone.is_over.get()> <Overlay/> </Show> }
 //! ```
 
+use crate::upload::folder_walk::{self, FolderWalk};
 use crate::upload::handles;
 use js_sys::{Array, Promise};
 use leptos::prelude::*;
@@ -126,6 +128,18 @@ pub fn take_dropped(event: &DragEvent, on_drop: impl Fn(Vec<PickedFile>, bool) +
         for entry in entries {
             let handle = handles.next();
             let Some(entry) = entry else { continue };
+            // A folder with a handle is walked through it (much cheaper per file).
+            if let (true, Some(promise)) = (entry.is_directory(), &handle) {
+                let folder = handles::resolve_handle(promise.clone()).await;
+                if let Some(folder) = folder.filter(folder_walk::is_folder) {
+                    let walk = FolderWalk::new(&folder);
+                    while let Some(files) = walk.next().await {
+                        batch.files.extend(files);
+                        batch.flush();
+                    }
+                    continue;
+                }
+            }
             let first = batch.files.len();
             walk(entry, Vec::new(), &mut batch).await;
             // A dropped file (not a folder) keeps its handle.
