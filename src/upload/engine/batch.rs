@@ -32,7 +32,7 @@ use web_sys::{Blob, BlobPropertyBag, File};
 
 /// Most files in one batch: the server's limit. Each request costs the page a round of
 /// work (and the server a group commit), so tiny files go as many at once as it takes.
-pub const BATCH_FILES: usize = 100;
+pub const BATCH_FILES: usize = 1000;
 /// Most bytes of files in one batch.
 pub const BATCH_BYTES: u64 = 8 << 20;
 /// Files up to this size go in batches; bigger small files go alone.
