@@ -272,3 +272,97 @@ async fn a_big_dropped_folder_uploads_while_it_is_walked_and_stays_where_it_was_
     );
     browser.close().await;
 }
+
+/// Issue 9: a dropped folder of tiny files costs the page's main thread little: it is
+/// walked through its File System Access handle (not the entries API, whose `file()`
+/// per file costs the main thread) and the files' bytes are never read by the page (they go in batches as the
+/// `File`s themselves, without a digest). Counted by wrapping those calls in the page.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_folder_of_tiny_files_is_walked_by_handle_and_never_read_by_the_page() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let sources = tempfile::tempdir().expect("a source folder");
+    let folder = sources.path().join("tiny ones");
+    std::fs::create_dir_all(folder.join("inner/deepest")).expect("mkdir");
+    let mut expected = Vec::new();
+    for i in 0..300usize {
+        let relative = match i % 3 {
+            0 => format!("t{i:03}.txt"),
+            1 => format!("inner/t{i:03}.txt"),
+            _ => format!("inner/deepest/t{i:03}.txt"),
+        };
+        // Empty files too, and up to the largest sent unread (64 KiB).
+        let len = match i {
+            0 => 0,
+            1 => 64 * 1024,
+            _ => 10 + i % 7,
+        };
+        let bytes = pattern(len, i as u64 + 9);
+        std::fs::write(folder.join(&relative), &bytes).expect("write");
+        expected.push((relative, bytes));
+    }
+    let server = Server::start(tree.path(), &["--writable"]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    wait_for_uploads_enabled(&browser).await;
+    let wrapped = browser
+        .client
+        .execute(
+            "const counts = window.__counts = { walk: 0, read: 0 };
+             const wrap = (proto, name, key) => {
+                 const original = proto && proto[name];
+                 if (typeof original !== 'function') return false;
+                 proto[name] = function (...args) { counts[key] += 1; return original.apply(this, args); };
+                 return true;
+             };
+             // Entry classes are not globals in Chromium: a folder entry's own prototype
+             // gets the counter (`createReader`, where an entries API walk starts).
+             const getAsEntry = DataTransferItem.prototype.webkitGetAsEntry;
+             DataTransferItem.prototype.webkitGetAsEntry = function () {
+                 const entry = getAsEntry.call(this);
+                 const proto = entry && entry.isDirectory && Object.getPrototypeOf(entry);
+                 if (proto && !proto.__counted) {
+                     proto.__counted = true;
+                     wrap(proto, 'createReader', 'walk');
+                 }
+                 return entry;
+             };
+             return [
+                 typeof getAsEntry === 'function',
+                 wrap(Blob.prototype, 'stream', 'read'),
+                 wrap(Blob.prototype, 'text', 'read'),
+             ].every(Boolean);",
+            vec![],
+        )
+        .await
+        .expect("wrap the page's file calls");
+    assert_eq!(
+        wrapped,
+        serde_json::json!(true),
+        "every call was found to wrap"
+    );
+    browser.drop_paths("[role=grid]", &[&folder]).await;
+    browser
+        .wait_until_within(
+            "300 uploads done",
+            "document.querySelector('section[aria-label=Uploads] h2')?.textContent
+                .startsWith('Uploads: 300 of 300 done')",
+            std::time::Duration::from_secs(120),
+        )
+        .await;
+    for (relative, bytes) in expected {
+        let uploaded = std::fs::read(tree.path().join("tiny ones").join(&relative))
+            .unwrap_or_else(|e| panic!("{relative} did not arrive: {e}"));
+        assert_eq!(uploaded, bytes, "{relative}");
+    }
+    let counts = browser
+        .client
+        .execute("return window.__counts;", vec![])
+        .await
+        .expect("read the counts");
+    assert_eq!(
+        counts,
+        serde_json::json!({ "walk": 0, "read": 0 }),
+        "entries API walks and reads of file bytes on the page's main thread"
+    );
+    browser.close().await;
+}

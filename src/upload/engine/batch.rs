@@ -135,9 +135,7 @@ async fn send(
         let numbers = track(sent, || AbortHandle::Worker(request.abort_handle()));
         let result = request.send_parts(parts).await;
         untrack(sent, numbers);
-        result
-            .map(|answer| answer.answer)
-            .map_err(XhrFailure::from)
+        result.map(|answer| answer.answer).map_err(XhrFailure::from)
     } else {
         let options = BlobPropertyBag::new();
         options.set_type(BATCH_CONTENT_TYPE);
@@ -164,7 +162,9 @@ async fn send(
 
 /// Lets a pause or cancel of any file of the batch abort its request.
 fn track(sent: &[Entry], handle: impl Fn() -> AbortHandle) -> Vec<u64> {
-    sent.iter().map(|entry| entry.item.track(handle())).collect()
+    sent.iter()
+        .map(|entry| entry.item.track(handle()))
+        .collect()
 }
 
 fn untrack(sent: &[Entry], numbers: Vec<u64>) {
