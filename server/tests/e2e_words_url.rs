@@ -330,8 +330,11 @@ async fn signed_in_an_image_opens_with_the_token() {
         .await
         .expect("keep the token");
     browser.client.refresh().await.expect("reload");
-    // A tab cannot send the token: the bytes come fetched with it, as a blob.
+    // A tab cannot send the token: it opens a signed URL of the bytes (PROTOCOL.md §6).
     let url = double_click_the_image(&browser).await;
-    assert!(url.starts_with("blob:"), "{url}");
+    assert!(
+        url.contains("/.skiff/raw/data?ref=") && url.contains("skiff-sig="),
+        "{url}"
+    );
     browser.close().await;
 }
