@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
-use skiff_protocol::{ChecksumLine, ErrorDetail, StorageKind, TreePath, RESERVED_NAME};
+use skiff_protocol::{ChecksumLine, ErrorDetail, StorageKind, TreePath};
 use tokio::sync::mpsc;
 
 use super::ScrubLines;
@@ -138,10 +138,7 @@ async fn scrub(scrubbed: &Scrubbed, lines: &mut Lines) -> Result<(), AppError> {
 impl Scrubbed {
     /// Not the storage's own state, nor (in the default storage) under a mount's name.
     fn is_scrubbed(&self, key: &TreePath) -> bool {
-        let Some(top) = key.segments().first() else {
-            return true;
-        };
-        top != RESERVED_NAME && !(self.mount.is_empty() && self.services.storages().is_mount(top))
+        crate::tree::walked_into_tree(self.services.storages(), self.mount.is_empty(), key)
     }
 }
 

@@ -11,12 +11,13 @@ pub mod write;
 
 use std::sync::Arc;
 
-use skiff_protocol::TreePath;
+use skiff_protocol::{TreePath, RESERVED_NAME};
 
 use crate::catalog::ids::Ids;
 use crate::catalog::tree_key;
 use crate::disk::paths::is_reserved;
 use crate::error::AppError;
+use crate::storages::StorageRegistry;
 use crate::store::Store;
 
 /// A storage mounted as a top-level folder of the tree.
@@ -50,4 +51,14 @@ pub fn refuse_reserved(key: &TreePath, is_read: bool) -> Result<(), AppError> {
     } else {
         AppError::Reserved
     })
+}
+
+/// Whether an entry a store's walk met at `key` is part of the tree: not the
+/// storage's own `.skiff`, nor, in the default storage (`in_default`), under a
+/// top-level name that a mount hides. The scrub and the ZIP both walk by this.
+pub fn walked_into_tree(storages: &StorageRegistry, in_default: bool, key: &TreePath) -> bool {
+    let Some(top) = key.segments().first() else {
+        return true;
+    };
+    top != RESERVED_NAME && !(in_default && storages.is_mount(top))
 }

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
-use skiff_protocol::{TreePath, RESERVED_NAME};
+use skiff_protocol::TreePath;
 use tokio::sync::mpsc;
 
 use self::format::Archive;
@@ -253,10 +253,7 @@ impl Writer {
 
     /// Not a storage's own state, nor (in the default storage) under a mount's name.
     fn archived(&self, source: &Source, key: &TreePath) -> bool {
-        let Some(top) = key.segments().first() else {
-            return true;
-        };
-        top != RESERVED_NAME && !(source.default_storage && self.services.storages().is_mount(top))
+        crate::tree::walked_into_tree(self.services.storages(), source.default_storage, key)
     }
 
     /// One file's header, bytes and descriptor; a file that cannot be opened is
