@@ -344,7 +344,7 @@ pub fn parse_rfc3339_ms(text: &str) -> Option<f64> {
             i += 1;
         }
         let digits = text.get(start..i).filter(|d| !d.is_empty())?;
-        fraction_ms = format!("0.{digits}").parse::<f64>().ok()? * 1000.0;
+        fraction_ms = fraction_ms_of(digits);
     }
     let offset_minutes = match b.get(i)? {
         b'Z' | b'z' if i + 1 == b.len() => 0,
@@ -361,6 +361,18 @@ pub fn parse_rfc3339_ms(text: &str) -> Option<f64> {
     let days = days_from_civil(year, month, day);
     let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
     Some(seconds as f64 * 1000.0 + fraction_ms)
+}
+
+/// The milliseconds in a fraction of a second written as its `digits` (`"695457919"` →
+/// 695.457919), by integer arithmetic: `str::parse::<f64>` alone brings ~10 KB of tables into
+/// the wasm (docs/design/bundle-size.md). Digits past the nanosecond do not matter here.
+fn fraction_ms_of(digits: &str) -> f64 {
+    let nanos = digits
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(9)
+        .fold(0u32, |nanos, digit| nanos * 10 + u32::from(digit - b'0'));
+    f64::from(nanos) / 1e6
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).

@@ -212,8 +212,22 @@ fn sentence(why: &str) -> String {
     let why = why.trim().trim_end_matches('.');
     let mut chars = why.chars();
     match chars.next() {
-        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        Some(first) => format!("{}{}.", uppercase(first), chars.as_str()),
         None => String::new(),
+    }
+}
+
+/// `c` in capitals. In the browser by JS's `toUpperCase` (the same Unicode mapping):
+/// `char::to_uppercase` would bring Unicode's case table into the wasm (~2 KB brotli,
+/// docs/design/bundle-size.md).
+fn uppercase(c: char) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::JsString::from(c).to_upper_case().into()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        c.to_uppercase().collect()
     }
 }
 

@@ -62,7 +62,8 @@ impl VirtualWindow {
         let row_height = web_sys::window()
             .and_then(|window| window.get_computed_style(&element).ok().flatten())
             .and_then(|style| style.get_property_value("--row-height").ok())
-            .and_then(|value| value.trim().trim_end_matches("px").parse::<f64>().ok())
+            // JS's parseFloat ("32px" → 32): `str::parse::<f64>` would bring ~10 KB of tables.
+            .map(|value| js_sys::Number::parse_float(value.trim()))
             .filter(|height| *height > 0.0)
             .unwrap_or(self.fallback_height);
         if self.row_height.get_untracked() != row_height {
