@@ -234,6 +234,11 @@ pub fn signs_urls() -> bool {
     SIGNS.with(std::cell::Cell::get)
 }
 
+/// The largest file fetched into page memory (a blob) when the token must go with it and
+/// the server makes no signed URLs; bigger ones are refused with
+/// [`ApiError::TooBigWithoutLinks`] (why this size: docs/protocol-notes.md).
+pub const MAX_BLOB_BYTES: u64 = 256 * 1024 * 1024;
+
 /// A URL the browser can read by itself, and whether it is an object URL to revoke.
 pub struct Readable {
     pub url: String,
@@ -242,8 +247,13 @@ pub struct Readable {
 
 /// `url` in a form a link, a tab or a media element can load without the token: as it is
 /// when nobody is signed in; signed (PROTOCOL.md §6) where the server signs URLs, so the
-/// browser streams the bytes itself; else fetched with the token into page memory.
-pub async fn readable_url(config: &Config, url: &str) -> Result<Readable, ApiError> {
+/// browser streams the bytes itself; else fetched with the token into page memory, up to
+/// [`MAX_BLOB_BYTES`] (`size` where the listing told it, else the answer's length).
+pub async fn readable_url(
+    config: &Config,
+    url: &str,
+    size: Option<u64>,
+) -> Result<Readable, ApiError> {
     if crate::auth::authorization(&config.server).is_none() {
         return Ok(Readable {
             url: url.to_owned(),
@@ -257,6 +267,9 @@ pub async fn readable_url(config: &Config, url: &str) -> Result<Readable, ApiErr
                 blob: false,
             });
         }
+    }
+    if let Some(size) = size.filter(|size| *size > MAX_BLOB_BYTES) {
+        return Err(ApiError::TooBigWithoutLinks { size });
     }
     Ok(Readable {
         url: fetch_object_url(config, url).await?,
@@ -284,13 +297,19 @@ pub async fn signed_url(config: &Config, url: &str) -> Option<String> {
 
 /// Has the browser download `url` as a file named `name`, streamed by the browser's own
 /// download manager where it can read the URL by itself ([`readable_url`]); with a token
-/// on a server that does not sign URLs the bytes pass through memory as a blob.
-pub async fn download(config: &Config, url: &str, name: &str) -> Result<(), ApiError> {
+/// on a server that does not sign URLs the bytes pass through memory as a blob, so
+/// files over [`MAX_BLOB_BYTES`] (`size`, if known) are refused instead.
+pub async fn download(
+    config: &Config,
+    url: &str,
+    name: &str,
+    size: Option<u64>,
+) -> Result<(), ApiError> {
     let unreachable = || ApiError::Unreachable {
         server: config.server_label(),
     };
     let window = web_sys::window().ok_or_else(unreachable)?;
-    let readable = readable_url(config, url).await?;
+    let readable = readable_url(config, url, size).await?;
     let (href, blob) = (readable.url, readable.blob);
     let document = window.document().ok_or_else(unreachable)?;
     let anchor: web_sys::HtmlAnchorElement = document
@@ -319,9 +338,11 @@ async fn fetch_with_token(
     config: &Config,
     url: &str,
     headers: &[(&str, &str)],
+    signal: Option<&AbortSignal>,
 ) -> Result<Response, ApiError> {
     let outgoing = Outgoing {
         headers,
+        signal,
         ..Outgoing::default()
     };
     let response = send(config, "GET", url, outgoing).await?;
@@ -337,18 +358,30 @@ async fn fetch_with_token(
 /// The first `limit` bytes of `url` as text (a `Range` request; invalid UTF-8 replaced).
 pub async fn fetch_start(config: &Config, url: &str, limit: u64) -> Result<String, ApiError> {
     let range = format!("bytes=0-{}", limit.saturating_sub(1));
-    let response = fetch_with_token(config, url, &[("Range", &range)]).await?;
+    let response = fetch_with_token(config, url, &[("Range", &range)], None).await?;
     let mut bytes = response_bytes(config, &response).await?;
     bytes.truncate(limit as usize);
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// `url` fetched with the token into an object URL (for previews a tag cannot load).
+/// `url` fetched with the token into an object URL (for previews a tag cannot load). An
+/// answer longer than [`MAX_BLOB_BYTES`] is cut off before its body is read.
 pub async fn fetch_object_url(config: &Config, url: &str) -> Result<String, ApiError> {
     let unreachable = || ApiError::Unreachable {
         server: config.server_label(),
     };
-    let response = fetch_with_token(config, url, &[]).await?;
+    let controller = web_sys::AbortController::new().map_err(|_| unreachable())?;
+    let response = fetch_with_token(config, url, &[], Some(&controller.signal())).await?;
+    let length = response
+        .headers()
+        .get("Content-Length")
+        .ok()
+        .flatten()
+        .and_then(|length| length.parse::<u64>().ok());
+    if let Some(size) = length.filter(|length| *length > MAX_BLOB_BYTES) {
+        controller.abort();
+        return Err(ApiError::TooBigWithoutLinks { size });
+    }
     let blob: web_sys::Blob = JsFuture::from(response.blob().map_err(|_| unreachable())?)
         .await
         .map_err(|_| unreachable())?

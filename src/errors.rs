@@ -33,6 +33,12 @@ pub enum ApiError {
         /// The server's message.
         message: String,
     },
+    /// Signed in on a server that makes no signed URLs, a file too big to pass through
+    /// the page's memory (the only way the token can go with it).
+    TooBigWithoutLinks {
+        /// The file's size, where known.
+        size: u64,
+    },
     /// Any other HTTP error, with the server's own message when it sent one.
     Http {
         /// HTTP status code.
@@ -51,6 +57,7 @@ impl ApiError {
             ApiError::NotFound { .. } => "Folder not found",
             ApiError::Unauthorized { .. } => "Sign in to browse this server",
             ApiError::Forbidden { .. } => "Not allowed",
+            ApiError::TooBigWithoutLinks { .. } => "Too big to fetch while signed in",
             ApiError::Http { .. } => "The server returned an error",
         }
     }
@@ -81,6 +88,15 @@ impl fmt::Display for ApiError {
             ApiError::Forbidden { message } => {
                 write!(f, "Not allowed: {message}.")
             }
+            ApiError::TooBigWithoutLinks { size } => write!(
+                f,
+                "This server can't make download links, so a file this big ({}) can't be \
+                 saved or opened while you are signed in: it would have to pass through this \
+                 page's memory. Ask whoever runs the server to update skiff-server or turn \
+                 its signed links on, or fetch the file with a tool that sends your token, \
+                 such as curl.",
+                crate::model::human_size(*size)
+            ),
             ApiError::Http { status, message } => write!(f, "{}", http_sentence(*status, message)),
         }
     }
@@ -133,5 +149,18 @@ mod tests {
         let busy = http_sentence(503, "");
         assert!(busy.contains("Try again in a moment") && busy.ends_with("(HTTP 503)"));
         assert!(http_sentence(418, "teapot").contains("refused this request"));
+    }
+
+    #[test]
+    fn a_file_too_big_without_links_says_why_and_what_to_do() {
+        let said = ApiError::TooBigWithoutLinks { size: 3 << 30 }.to_string();
+        assert!(
+            said.starts_with("This server can't make download links"),
+            "{said}"
+        );
+        assert!(
+            said.contains("(3.0 GiB)") && said.contains("curl"),
+            "{said}"
+        );
     }
 }

@@ -1,8 +1,9 @@
 //! Opening a file in a new tab shows its bytes, never a second copy of the app: a browser
 //! navigation to a tree path is answered with the app (PROTOCOL.md §1), so the tab goes to
 //! the raw API's `data` URL (outside the tree, always bytes). Signed in, the tab cannot
-//! send the token itself: the bytes are fetched with it, as downloads and previews do, and
-//! the tab shows them from a blob URL.
+//! send the token itself: it goes to a signed URL where the server makes them, else the
+//! bytes are fetched with the token and shown from a blob URL, up to
+//! [`crate::api::MAX_BLOB_BYTES`] (a bigger file's tab says why instead).
 
 use crate::location::Config;
 use skiff_protocol::TreePath;
@@ -35,7 +36,7 @@ pub fn open_file(config: &Config, raw: Option<&str>, path: &TreePath) {
     };
     let config = config.clone();
     leptos::task::spawn_local(async move {
-        match crate::api::readable_url(&config, &url).await {
+        match crate::api::readable_url(&config, &url, None).await {
             Ok(readable) => {
                 let _ = tab.location().set_href(&readable.url);
             }

@@ -61,6 +61,10 @@ pub struct ServeArgs {
     /// also manage storages (repeatable).
     #[arg(long = "token", value_name = "NAME:TOKEN:ro|rw|admin")]
     pub tokens: Vec<String>,
+    /// Make no signed URLs (PROTOCOL.md §6): every read then needs the token itself, so
+    /// the app cannot hand big files to the browser's download manager while signed in.
+    #[arg(long)]
+    pub no_signed_urls: bool,
     /// Read more tokens from a file: one `NAME:TOKEN:ro|rw|admin` per line, `#` comments.
     #[arg(long, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
@@ -104,6 +108,7 @@ impl ServeArgs {
                 .map_or(defaults.session_ttl, Duration::from_secs),
             tokens: non_empty(self.tokens, file.tokens),
             token_file: self.token_file.or(file.token_file),
+            signed_urls: !self.no_signed_urls,
             tls: match (
                 self.tls_cert.or(file.tls_cert),
                 self.tls_key.or(file.tls_key),

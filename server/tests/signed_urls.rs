@@ -2,7 +2,8 @@
 //! real binary: a token's holder asks `POST /.skiff/api/sign` for a URL that reads
 //! one resource without the `Authorization` header (file bytes, raw `data`, a ZIP),
 //! read-only, exactly that URL, until it expires, while the token still exists;
-//! the key survives a restart. Bad sign requests change nothing and say why.
+//! the key survives a restart. Bad sign requests change nothing and say why;
+//! `--no-signed-urls` signs nothing and honours no link signed before.
 
 mod common;
 
@@ -224,4 +225,37 @@ async fn bad_sign_requests_are_refused() {
         .await
         .expect("send");
     assert_eq!(refused.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_signed_urls_signs_nothing_and_honours_no_old_link() {
+    let fixture = fixture();
+    let reader = format!("reader:{READER}:ro");
+    let mut server = serve(&fixture, &[&reader]);
+    let old = sign(&server, READER, "/docs/report.txt", None).await;
+    server.kill();
+    drop(server);
+
+    let server = TestServer::start_with(fixture.root(), &["--token", &reader, "--no-signed-urls"]);
+    let discovery = common::discovery(&server).await;
+    assert_eq!(discovery.sign, None);
+    let refused = client()
+        .post(server.url("/.skiff/api/sign"))
+        .bearer_auth(READER)
+        .json(&serde_json::json!({"url": "/docs/report.txt"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(refused.status(), 404);
+    // A link signed while signing was on reads nothing now…
+    assert_eq!(status_of(&server, reqwest::Method::GET, &old).await.0, 401);
+    // …while the token itself still reads.
+    let read = client()
+        .get(server.url("/docs/report.txt"))
+        .bearer_auth(READER)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(read.status(), 200);
+    assert_eq!(read.bytes().await.expect("body").as_ref(), b"the report");
 }

@@ -6,7 +6,6 @@
 pub mod copy;
 pub mod words;
 
-use crate::api;
 use crate::components::icons::{EntryIcon, IconKind};
 use crate::components::metadata::MetadataSection;
 use crate::components::preview::Preview;
@@ -62,7 +61,7 @@ fn EntryDetails(
         kind_of(&entry.mime_type, &entry.name)
     };
     let open = entry.clone();
-    let (download_url, download_name) = (url.clone(), entry.name.clone());
+    let (download_url, download_name, size) = (url.clone(), entry.name.clone(), entry.size);
     let (preview_entry, preview_url) = (entry.clone(), url.clone());
     view! {
         <h2 class=style::title>
@@ -100,11 +99,8 @@ fn EntryDetails(
                             if crate::auth::authorization(&config.server).is_some() {
                                 event.prevent_default();
                                 let (url, name) = (download_url.clone(), download_name.clone());
-                                leptos::task::spawn_local(async move {
-                                    if let Err(error) = api::download(&config, &url, &name).await {
-                                        web_sys::console::warn_1(&error.to_string().into());
-                                    }
-                                });
+                                expect_context::<crate::components::actions::Actions>()
+                                    .download_file(config, url, name, Some(size));
                             }
                         }>"Download"</a>
                     <CopyLink url=url.clone() label="Copy link" class=style::button marker="url"/>

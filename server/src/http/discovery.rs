@@ -47,7 +47,7 @@ pub async fn discovery(
         // Batches (many `PUT`s in one request) wherever `PUT` works.
         batch: state.writable().then(|| BATCH_PATH.to_owned()),
         zip: Some(true),
-        sign: (!state.tokens().is_empty()).then_some(true),
+        sign: state.signs_urls().then_some(true),
         roles: Some(roles(&state, grant.map(|Extension(grant)| grant).as_ref())),
     };
     let mut response = json_response(StatusCode::OK, &discovery);

@@ -67,14 +67,15 @@ async fn sign(
         if method != Method::POST {
             return Err(AppError::MethodNotAllowed { allow: "POST" });
         }
-        let owner = match (state.tokens().is_empty(), grant) {
+        let owner = match (state.signs_urls(), grant) {
             (
-                false,
+                true,
                 Some(Extension(Grant {
                     owner: Some(owner), ..
                 })),
             ) => owner,
-            // Without tokens every URL is readable as it is: nothing to sign.
+            // Without tokens every URL is readable as it is: nothing to sign; with
+            // `--no-signed-urls` nothing is signed either.
             _ => return Err(AppError::NotFound),
         };
         let bytes = small_body(body, 16 * 1024).await?;
@@ -125,7 +126,7 @@ fn signed(key: &[u8; 32], url: &str, expires_at: u64, owner: &str) -> String {
 /// The grant a signed `path_and_query` carries: read-only, for the token it
 /// names, if the signature holds, it has not expired and the token still exists.
 pub fn grant_of(state: &AppState, method: &Method, path_and_query: &str) -> Option<Grant> {
-    if !matches!(*method, Method::GET | Method::HEAD) {
+    if !matches!(*method, Method::GET | Method::HEAD) || !state.signs_urls() {
         return None;
     }
     let at = path_and_query.rfind("skiff-exp=")?;

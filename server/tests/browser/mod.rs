@@ -83,12 +83,18 @@ pub struct Server {
 impl Server {
     /// Starts `skiff-server serve ROOT --listen 127.0.0.1:0 --app $SKIFF_APP_DIST ARGS…`.
     pub fn start(root: &Path, args: &[&str]) -> Server {
+        Server::start_with_env(root, args, &[])
+    }
+
+    /// [`Server::start`] with `env` added to the server's environment.
+    pub fn start_with_env(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         let dist = required_env("SKIFF_APP_DIST");
         let mut child = Command::new(env!("CARGO_BIN_EXE_skiff-server"))
             .arg("serve")
             .arg(root)
             .args(["--listen", "127.0.0.1:0", "--app", &dist])
             .args(args)
+            .envs(env.iter().copied())
             // Warnings and errors only: the test's own output stays readable.
             .env(
                 "RUST_LOG",

@@ -17,6 +17,7 @@ mod toast;
 
 pub use run::{count_label, Bulk, Progress};
 
+use crate::location::Config;
 use crate::ops::Operations;
 use crate::state::Browser;
 use history::History;
@@ -240,22 +241,23 @@ impl Actions {
                 [folder] => format!("{folder}.zip"),
                 _ => "download.zip".to_owned(),
             };
-            spawn_local(async move {
-                if let Err(error) = crate::api::download(&config, &url, &name).await {
-                    self.show_error(format!("Could not download “{name}”: {error}"));
-                }
-            });
+            self.download_file(config, url, name, None);
             return;
         }
-        for name in files {
+        for (name, size) in files {
             let Ok(path) = dir.child(&name) else { continue };
-            let (url, config) = (browser.url_of(&path), config.clone());
-            spawn_local(async move {
-                if let Err(error) = crate::api::download(&config, &url, &name).await {
-                    self.show_error(format!("Could not download “{name}”: {error}"));
-                }
-            });
+            self.download_file(config.clone(), browser.url_of(&path), name, Some(size));
         }
+    }
+
+    /// Has the browser download `url` as `name` (`size` bytes, if known); a failure, like
+    /// a file too big to fetch with the token, is told in a toast.
+    pub fn download_file(self, config: Config, url: String, name: String, size: Option<u64>) {
+        spawn_local(async move {
+            if let Err(error) = crate::api::download(&config, &url, &name, size).await {
+                self.show_error(format!("Could not download “{name}”: {error}"));
+            }
+        });
     }
 }
 
@@ -265,30 +267,31 @@ impl Default for Actions {
     }
 }
 
-/// The picked entries that are files, or none if any of them is a folder. One pass over
-/// the listing: with Ctrl+A in a folder of 100,000 entries, a lookup per name would not do.
-fn picked_files(browser: Browser) -> Vec<String> {
+/// The picked entries that are files, with their sizes, or none if any of them is a folder.
+/// One pass over the listing: with Ctrl+A in a folder of 100,000 entries, a lookup per
+/// name would not do.
+fn picked_files(browser: Browser) -> Vec<(String, u64)> {
     let names = browser.picked_names();
     let wanted: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
-    let all_files = browser.listing.with(|listing| {
-        listing.as_ref().is_some_and(|listing| {
-            let mut found = 0;
-            for entry in &listing.entries {
-                if wanted.contains(entry.name.as_str()) {
-                    if !entry.is_file {
-                        return false;
-                    }
-                    found += 1;
+    browser.listing.with(|listing| {
+        let Some(listing) = listing else {
+            return Vec::new();
+        };
+        let mut files = Vec::with_capacity(wanted.len());
+        for entry in &listing.entries {
+            if wanted.contains(entry.name.as_str()) {
+                if !entry.is_file {
+                    return Vec::new();
                 }
+                files.push((entry.name.clone(), entry.size));
             }
-            found == wanted.len()
-        })
-    });
-    if all_files {
-        names
-    } else {
-        Vec::new()
-    }
+        }
+        if files.len() == wanted.len() {
+            files
+        } else {
+            Vec::new()
+        }
+    })
 }
 
 /// Gives keyboard focus back to the listing (after a dialog, menu or rename).
