@@ -1,27 +1,36 @@
 //! The browse benchmark (`cargo xtask bench`): a folder of 100,000 small files, served by
 //! the real `skiff-server` (release build) and, side by side, by `python3 -m http.server`
 //! as the baseline; then the Skiff app opening that folder in headless Chromium; then the
-//! bytes on the wire of the app's first load and of the listing, compressed or not.
+//! bytes on the wire of the app's first load and of the listing, compressed or not; then,
+//! on a link throttled by Chromium, the app's first load against dufs's page and its
+//! opening of the big folder; then page memory during a 4 GiB download with a token.
 //!
 //! Prints one Markdown table (`| Measurement | Value |`) to stdout; progress and
 //! diagnostics go to stderr. Speed is only ever claimed as a ratio against the baseline
 //! measured in the same run, never as an absolute timing (bytes are bytes).
 //!
-//! Needs `SKIFF_APP_DIST`, `CHROMEDRIVER` and `SKIFF_CHROMIUM`, which `cargo xtask bench`
-//! sets (the end-to-end harness in `tests/browser/mod.rs` is reused as is).
+//! Needs `SKIFF_APP_DIST`, `CHROMEDRIVER`, `SKIFF_CHROMIUM` and `SKIFF_BENCH_DUFS`, which
+//! `cargo xtask bench` sets (the end-to-end harness in `tests/browser/mod.rs` is reused as
+//! is; Chromium gets the upload bench's wrapper for precise memory readings).
 //!
 //! - here: the folder, the servers' listings side by side, the table
 //! - `peers.rs`: the timing HTTP client and `python3 -m http.server`
 //! - `app.rs`: the app opening the folder in Chromium, from its performance marks
 //! - `wire.rs`: bytes on the wire: the app's first load and the listing, compressed or not
+//! - `throttled.rs`: first rows on a throttled link, the app vs dufs; the big folder
+//! - `big_download.rs`: page memory during a 4 GiB download with a token
 
 // The end-to-end harness (it allows its own unused parts).
 mod app;
+mod big_download;
 #[path = "../../tests/browser/mod.rs"]
 mod browser;
+#[path = "../upload/chromium.rs"]
+mod chromium;
 mod peers;
 #[path = "../support/mod.rs"]
 mod support;
+mod throttled;
 mod wire;
 
 use std::path::Path;
@@ -39,14 +48,22 @@ const HTTP_RUNS: usize = 7;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
 fn main() {
-    for name in ["SKIFF_APP_DIST", "CHROMEDRIVER", "SKIFF_CHROMIUM"] {
+    for name in [
+        "SKIFF_APP_DIST",
+        "CHROMEDRIVER",
+        "SKIFF_CHROMIUM",
+        "SKIFF_BENCH_DUFS",
+    ] {
         if std::env::var_os(name).is_none() {
             panic!(
                 "{name} is unset: run the browse benchmark through `cargo xtask bench`, \
-                 or set SKIFF_APP_DIST (the built app), CHROMEDRIVER and SKIFF_CHROMIUM"
+                 or set SKIFF_APP_DIST (the built app), CHROMEDRIVER, SKIFF_CHROMIUM and \
+                 SKIFF_BENCH_DUFS"
             );
         }
     }
+    // Before any other thread: it sets an environment variable.
+    let _chromium = chromium::ChromiumWrapper::install();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -72,7 +89,7 @@ async fn run() -> Vec<(String, String)> {
         thousands(ENTRIES),
         folder.path().display()
     ));
-    fill(folder.path());
+    fill_folder(folder.path(), ENTRIES);
     progress(&format!(
         "wrote them in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -117,6 +134,11 @@ async fn run() -> Vec<(String, String)> {
     progress("measuring bytes on the wire");
     let wire = wire::rows(&server.url, ENTRIES).await;
     drop(server);
+    drop(folder);
+    progress("throttled: first load and the big folder");
+    let throttled = throttled::measure().await;
+    progress("download: 4 GiB with a token, memory watched");
+    let download = big_download::measure().await;
 
     let mut rows = vec![
         (
@@ -148,13 +170,15 @@ async fn run() -> Vec<(String, String)> {
     ];
     rows.extend(app);
     rows.extend(wire);
+    rows.extend(throttled);
+    rows.extend(download);
     progress(&format!("done in {:.1} s", started.elapsed().as_secs_f64()));
     rows
 }
 
-/// `file-000001.txt` … `file-100000.txt`, a few bytes each.
-fn fill(folder: &Path) {
-    for i in 1..=ENTRIES {
+/// `file-000001.txt` … `file-100000.txt` (`count` of them), a few bytes each.
+pub fn fill_folder(folder: &Path, count: usize) {
+    for i in 1..=count {
         let name = format!("file-{i:06}.txt");
         std::fs::write(folder.join(&name), format!("{i}\n"))
             .unwrap_or_else(|error| panic!("writing {name}: {error}"));
