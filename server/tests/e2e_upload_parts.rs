@@ -77,6 +77,15 @@ async fn a_reload_mid_upload_resumes_from_the_servers_part_set() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // The page remembers its progress at most once a second: reload once it has (on a
+    // quiet machine four parts can land before the first save).
+    browser
+        .wait_until(
+            "the page to remember some progress",
+            "Object.keys(localStorage).some(key => key.startsWith('skiff-upload:v1:')
+                && (JSON.parse(localStorage.getItem(key)).offset || 0) > 0)",
+        )
+        .await;
     browser.client.refresh().await.expect("reload");
     wait_for_status(&browser, "resumed.bin", "NeedsFile").await;
     let before: BTreeSet<u64> = durable_parts(&server_session(&server.url, &url).await)

@@ -2,6 +2,7 @@
 //! panel with its conflicts first, a row per file and honest totals.
 
 mod conflict;
+mod folder_row;
 mod panel;
 mod row;
 mod totals;
@@ -70,12 +71,15 @@ pub fn DropOverlay() -> impl IntoView {
     // The folder on screen when the files were dropped: a long walk's later batches go
     // there too, even if the user has moved on meanwhile.
     let drop_dir = StoredValue::new(TreePath::root());
-    let zone = use_window_drop_zone(move |files, first| {
-        if first {
-            drop_dir.set_value(browser.route.with_untracked(|route| route.dir.clone()));
-        }
-        queue.add_dropped(&drop_dir.get_value(), files, first);
-    });
+    let zone = use_window_drop_zone(
+        move |files, first| {
+            if first {
+                drop_dir.set_value(browser.route.with_untracked(|route| route.dir.clone()));
+            }
+            queue.add_dropped(&drop_dir.get_value(), files, first);
+        },
+        move |handle| queue.add_dropped_folder(&drop_dir.get_value(), handle),
+    );
     let target = move || browser.route.with(|route| route.dir.to_string());
     view! {
         <Show when=move || zone.is_over.get()>

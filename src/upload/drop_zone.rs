@@ -10,7 +10,10 @@
 //!
 //! ## Usage
 //! ```ignore
-//! let zone = use_window_drop_zone(move |files: Vec<PickedFile>, first| queue.add_dropped(&dir, files, first));
+//! let zone = use_window_drop_zone(
+//!     move |files: Vec<PickedFile>, first| queue.add_dropped(&dir, files, first),
+//!     move |handle: &JsValue| queue.add_dropped_folder(&dir, handle),
+//! );
 //! view! { <Show when=move || zone.is_over.get()> <Overlay/> </Show> }
 //! ```
 
@@ -49,6 +52,7 @@ pub struct WindowDropZone {
 /// handled is left alone.
 pub fn use_window_drop_zone(
     on_drop: impl Fn(Vec<PickedFile>, bool) + Clone + 'static,
+    on_folder: impl Fn(&JsValue) -> bool + Clone + 'static,
 ) -> WindowDropZone {
     // Counts nested dragenter/dragleave pairs: leaving a child element is not leaving the window.
     let depth = RwSignal::new(0i32);
@@ -78,7 +82,7 @@ pub fn use_window_drop_zone(
             return;
         }
         event.prevent_default();
-        take_dropped(&event, on_drop.clone());
+        take_dropped(&event, on_drop.clone(), on_folder.clone());
     });
     on_cleanup(move || {
         enter.remove();
@@ -107,7 +111,15 @@ pub fn carries(event: &DragEvent, kind: &str) -> bool {
 /// Reads what was dropped: the entries must be taken during the event (the data transfer
 /// is emptied afterwards), the folder walk then runs asynchronously and hands its files to
 /// `on_drop` in batches as it finds them (`true` with the first batch, which may be empty).
-pub fn take_dropped(event: &DragEvent, on_drop: impl Fn(Vec<PickedFile>, bool) + 'static) {
+///
+/// A dropped folder with a File System Access handle is first offered to `on_folder`
+/// (the upload worker walks and uploads it: `folder_upload`); when that declines, it is
+/// walked here.
+pub fn take_dropped(
+    event: &DragEvent,
+    on_drop: impl Fn(Vec<PickedFile>, bool) + 'static,
+    on_folder: impl Fn(&JsValue) -> bool + 'static,
+) {
     let Some(transfer) = event.data_transfer() else {
         return;
     };
@@ -119,10 +131,12 @@ pub fn take_dropped(event: &DragEvent, on_drop: impl Fn(Vec<PickedFile>, bool) +
     }
     // Same order as `entries`: one per item of kind `file`.
     let handles = handles::take_handles(&transfer.items());
+    // The drop starts now (the target folder is the one on screen now), whatever the
+    // walks find later.
+    on_drop(Vec::new(), true);
     leptos::task::spawn_local(async move {
         let mut batch = Batches {
             files: Vec::new(),
-            first: true,
             on_drop: &on_drop,
         };
         let mut handles = handles.into_iter();
@@ -133,6 +147,9 @@ pub fn take_dropped(event: &DragEvent, on_drop: impl Fn(Vec<PickedFile>, bool) +
             if let (true, Some(promise)) = (entry.is_directory(), &handle) {
                 let folder = handles::resolve_handle(promise.clone()).await;
                 if let Some(folder) = folder.filter(folder_walk::is_folder) {
+                    if on_folder(&folder) {
+                        continue;
+                    }
                     let walk = FolderWalk::new(&folder);
                     while let Some(files) = walk.next().await {
                         batch.files.extend(files);
@@ -157,18 +174,16 @@ pub fn take_dropped(event: &DragEvent, on_drop: impl Fn(Vec<PickedFile>, bool) +
 /// Files found by a walk, handed to `on_drop` a batch at a time.
 struct Batches<'a, F: Fn(Vec<PickedFile>, bool)> {
     files: Vec<PickedFile>,
-    first: bool,
     on_drop: &'a F,
 }
 
 impl<F: Fn(Vec<PickedFile>, bool)> Batches<'_, F> {
-    /// Hands over what was found so far (the first batch even when empty).
+    /// Hands over what was found so far (the drop's first call was made at the drop).
     fn flush(&mut self) {
-        if self.files.is_empty() && !self.first {
+        if self.files.is_empty() {
             return;
         }
-        (self.on_drop)(std::mem::take(&mut self.files), self.first);
-        self.first = false;
+        (self.on_drop)(std::mem::take(&mut self.files), false);
     }
 }
 
@@ -361,7 +376,7 @@ impl FolderDropTarget {
         self.hover.set(false);
         if carries_files(event) && !event.default_prevented() {
             event.prevent_default();
-            take_dropped(event, on_drop);
+            take_dropped(event, on_drop, |_| false);
         }
     }
 }

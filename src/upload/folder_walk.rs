@@ -84,26 +84,30 @@ impl FolderWalk {
             return None;
         }
         let found: Array = Reflect::get(&step, &"value".into()).ok()?.dyn_into().ok()?;
-        Some(
-            found
-                .iter()
-                .filter_map(|pair| {
-                    let pair: Array = pair.dyn_into().ok()?;
-                    let relative = pair
-                        .get(0)
-                        .dyn_into::<Array>()
-                        .ok()?
-                        .iter()
-                        .filter_map(|segment| segment.as_string())
-                        .collect();
-                    let file: File = pair.get(1).dyn_into().ok()?;
-                    Some(PickedFile {
-                        relative,
-                        file,
-                        handle: None,
-                    })
-                })
-                .collect(),
-        )
+        Some(picked_from_pairs(&found))
     }
+}
+
+/// The files of `[relativePath, File]` pairs, as the walks (here and in the upload
+/// worker) hand them over; a pair that is not one is skipped.
+pub fn picked_from_pairs(pairs: &Array) -> Vec<PickedFile> {
+    pairs
+        .iter()
+        .filter_map(|pair| {
+            let pair: Array = pair.dyn_into().ok()?;
+            let relative = pair
+                .get(0)
+                .dyn_into::<Array>()
+                .ok()?
+                .iter()
+                .filter_map(|segment| segment.as_string())
+                .collect();
+            let file: File = pair.get(1).dyn_into().ok()?;
+            Some(PickedFile {
+                relative,
+                file,
+                handle: None,
+            })
+        })
+        .collect()
 }

@@ -10,6 +10,7 @@ pub mod buckets;
 pub mod digest;
 pub mod drop_zone;
 pub mod engine;
+pub mod folder_upload;
 pub mod folder_walk;
 pub mod handles;
 pub mod item;

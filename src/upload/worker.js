@@ -10,6 +10,7 @@
 //      {op: 'send', id, method, url, headers, parts: [string|Blob...], digest: 'none',
 //       progress: false}   (a batch of small files: the body is one Blob of `parts`)
 //      {op: 'abort', id}
+//      (and a dropped folder's ops: `worker_folder.js`, appended to this source)
 // Out: {op: 'progress', loaded: [[id, bytes]...]}   (at most every PROGRESS_MS)
 //      {op: 'done', id, status, body, digest: Uint8Array(32)|null}
 //      {op: 'done', id, error: 'network'|'aborted'|'unreadable'}
@@ -188,6 +189,7 @@ const send = async task => {
 
 onmessage = event => {
   const message = event.data;
+  if (folderOp(message)) return;
   if (message.op === 'send') {
     send(message);
   } else if (message.op === 'abort') {

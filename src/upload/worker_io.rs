@@ -18,12 +18,14 @@ use futures::channel::oneshot;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Blob;
 
-/// The worker's source, started from a `blob:` URL (no extra file to host).
-const SOURCE: &str = include_str!("worker.js");
+/// The worker's source, started from a `blob:` URL (no extra file to host): the byte
+/// work, then a dropped folder's walk and batches (`folder_upload.rs`).
+const SOURCE: &str = concat!(include_str!("worker.js"), include_str!("worker_folder.js"));
 
 #[wasm_bindgen]
 extern "C" {
@@ -107,11 +109,31 @@ struct Io {
     _on_message: Closure<dyn FnMut(JsValue)>,
 }
 
+/// What receives the worker's `folder-*` messages.
+type FolderListener = Rc<dyn Fn(&JsValue)>;
+
 thread_local! {
     /// Started on first use; `None` until then, or when the browser refused it.
     static IO: RefCell<Option<Io>> = const { RefCell::new(None) };
     /// Whether starting the worker failed (then the engine stays on the main thread).
     static REFUSED: RefCell<bool> = const { RefCell::new(false) };
+    /// Where the worker's `folder-*` messages go (`folder_upload.rs`).
+    static FOLDER_LISTENER: RefCell<Option<FolderListener>> = const { RefCell::new(None) };
+}
+
+/// Sends the worker's `folder-*` messages to `listener` from now on.
+pub fn on_folder_message(listener: impl Fn(&JsValue) + 'static) {
+    FOLDER_LISTENER.with(|slot| *slot.borrow_mut() = Some(Rc::new(listener)));
+}
+
+/// Posts `message` as is to the worker (once [`available`] said yes); `false` if not.
+pub fn post_raw(message: &JsValue) -> bool {
+    IO.with(|io| {
+        io.borrow()
+            .as_ref()
+            .map(|io| io.worker.post_message(message))
+            .is_some()
+    })
 }
 
 /// Whether requests can go through the worker: workers exist, WebCrypto exists (a
@@ -164,6 +186,12 @@ fn start() -> Option<Io> {
 fn dispatch(data: &JsValue) {
     let field = |name: &str| Reflect::get(data, &name.into()).unwrap_or(JsValue::UNDEFINED);
     match field("op").as_string().as_deref() {
+        Some(op) if op.starts_with("folder-") => {
+            if let Some(listener) = FOLDER_LISTENER.with(|slot| slot.borrow().clone()) {
+                listener(data);
+            }
+        }
+        Some("timing") => record_timing(&field("url"), &field("timing")),
         Some("progress") => {
             let Ok(loaded) = field("loaded").dyn_into::<Array>() else {
                 return;
@@ -397,7 +425,7 @@ impl WorkerRequest {
 
 /// `url` made absolute against the page (a worker started from a `blob:` URL cannot
 /// resolve `/path` itself).
-fn absolute(url: &str) -> String {
+pub fn absolute(url: &str) -> String {
     let base = web_sys::window().and_then(|window| window.location().href().ok());
     base.and_then(|base| web_sys::Url::new_with_base(url, &base).ok())
         .map_or_else(|| url.to_owned(), |url| url.href())

@@ -4,6 +4,7 @@
 //! moving or waiting it asks before the page is left.
 
 use super::conflict::ConflictCard;
+use super::folder_row::FolderRow;
 use super::row::{QueueRow, ROW_HEIGHT};
 use super::totals::Totals;
 use crate::components::virtual_window::VirtualWindow;
@@ -43,7 +44,8 @@ pub fn UploadPanel() -> impl IntoView {
     // small files, one recomputation per file would cost 10,000² reads.
     let totals = Memo::new(move |_| {
         queue.changes.track();
-        queue.items.with(|items| Totals::of(items))
+        let totals = queue.items.with(|items| Totals::of(items));
+        queue.folders.with(|folders| totals.with_folders(folders))
     });
     // Positions in `items`: the questions waiting for an answer, and every other file
     // (the rows below the questions).
@@ -66,8 +68,11 @@ pub fn UploadPanel() -> impl IntoView {
     let count = Memo::new(move |_| order.with(|(_, rest)| rest.len()));
     warn_before_leaving(queue);
 
-    let visible =
-        move || queue.items.with(|items| !items.is_empty()) || queue.notice.with(Option::is_some);
+    let visible = move || {
+        queue.items.with(|items| !items.is_empty())
+            || queue.folders.with(|folders| !folders.is_empty())
+            || queue.notice.with(Option::is_some)
+    };
     let is_put = move || queue.route.with(|route| matches!(route, Some(Route::Put)));
     let toggle = move |_| {
         let next = !minimised.get_untracked();
@@ -105,6 +110,15 @@ pub fn UploadPanel() -> impl IntoView {
                                 each=move || order.with(|(conflicts, _)| items_at(conflicts))
                                 key=|item| item.id
                                 children=move |item| view! { <ConflictCard item=item/> }
+                            />
+                        </div>
+                    </Show>
+                    <Show when=move || queue.folders.with(|folders| !folders.is_empty())>
+                        <div class=style::folders role="region" aria-label="Dropped folders">
+                            <For
+                                each=move || queue.folders.get()
+                                key=|folder| folder.id
+                                children=move |folder| view! { <FolderRow folder=folder/> }
                             />
                         </div>
                     </Show>
@@ -173,6 +187,9 @@ fn PanelActions(
 fn warn_before_leaving(queue: UploadQueue) {
     let listener = window_event_listener(leptos::ev::beforeunload, move |event| {
         let totals = queue.items.with_untracked(|items| Totals::of(items));
+        let totals = queue
+            .folders
+            .with_untracked(|folders| totals.with_folders(folders));
         if totals.would_lose_work() {
             event.prevent_default();
             // Older browsers show the prompt only when `returnValue` is set.

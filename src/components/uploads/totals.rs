@@ -1,6 +1,7 @@
 //! What the panel's heading says and which of its buttons apply: counted honestly, so a
 //! cancelled file is neither "done" nor part of the percentage.
 
+use crate::upload::folder_upload::{FolderCounts, FolderState, FolderUpload};
 use crate::upload::item::{UploadItem, UploadStatus};
 use leptos::prelude::*;
 
@@ -58,6 +59,38 @@ impl Totals {
             }
         }
         totals
+    }
+
+    /// Adds the files of dropped folders the upload worker sends (their signals read
+    /// untracked, as for items).
+    pub fn with_folders(mut self, folders: &[FolderUpload]) -> Self {
+        for folder in folders {
+            self.add_folder(folder.counts.get_untracked(), folder.state.get_untracked());
+        }
+        self
+    }
+
+    fn add_folder(&mut self, counts: FolderCounts, state: FolderState) {
+        let left = counts.left() as usize;
+        self.count += counts.files as usize;
+        self.done += counts.done as usize;
+        self.sent += counts.done_bytes;
+        match state {
+            _ if counts.finished && left == 0 => {}
+            FolderState::Cancelled => self.cancelled += left,
+            _ if counts.finished => self.cancelled += left,
+            FolderState::Running => self.moving += left,
+            FolderState::Paused => self.paused += left,
+        }
+        if state == FolderState::Cancelled || counts.finished {
+            self.size += counts.done_bytes;
+        } else {
+            self.size += counts.bytes;
+        }
+        // A folder still being walked may find more: that is work to lose too.
+        if counts.walking && state == FolderState::Running && left == 0 {
+            self.moving += 1;
+        }
     }
 
     /// Files not over yet (anything that may still send bytes or waits for the user).
@@ -131,6 +164,45 @@ mod tests {
         assert_eq!(totals.heading(), "Uploads: 0 of 1 done · cancelled");
         assert_eq!(totals.fraction(), 0.0);
         assert!(!totals.would_lose_work());
+    }
+
+    #[test]
+    fn a_folder_counts_its_files_and_what_is_left_by_its_state() {
+        let counts = FolderCounts {
+            files: 10,
+            bytes: 100,
+            done: 4,
+            done_bytes: 40,
+            walking: false,
+            finished: false,
+        };
+        let mut running = Totals::default();
+        running.add_folder(counts, FolderState::Running);
+        assert_eq!(running.heading(), "Uploads: 4 of 10 done · 40%");
+        assert!(running.would_lose_work());
+        let mut paused = Totals::default();
+        paused.add_folder(counts, FolderState::Paused);
+        assert_eq!(paused.heading(), "Uploads: 4 of 10 done · 40% · 6 paused");
+        let mut cancelled = Totals::default();
+        let over = FolderCounts {
+            finished: true,
+            ..counts
+        };
+        cancelled.add_folder(over, FolderState::Cancelled);
+        assert_eq!(cancelled.heading(), "Uploads: 4 of 10 done · 6 cancelled");
+        assert_eq!(cancelled.fraction(), 1.0);
+        // Still walking with all found files stored: not over yet.
+        let mut walking = Totals::default();
+        walking.add_folder(
+            FolderCounts {
+                done: 10,
+                done_bytes: 100,
+                walking: true,
+                ..counts
+            },
+            FolderState::Running,
+        );
+        assert!(walking.would_lose_work());
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub const BATCH_BYTES: u64 = 8 << 20;
 pub const BATCH_FILE_MAX: u64 = 1 << 20;
 /// Files up to this size go without a digest, never read by the page (see the module
 /// doc).
-const UNREAD: u64 = 64 * 1024;
+pub const UNREAD: u64 = 64 * 1024;
 
 /// One file of the batch, ready to go.
 struct Entry {

@@ -3,6 +3,7 @@
 
 use crate::upload::drop_zone::PickedFile;
 use crate::upload::engine::Route;
+use crate::upload::folder_upload::FolderUpload;
 use crate::upload::handles::{self, Restored};
 use crate::upload::item::{UploadItem, UploadStatus};
 use crate::upload::persist;
@@ -13,6 +14,7 @@ use leptos::task::spawn_local;
 use skiff_protocol::TreePath;
 use std::collections::HashMap;
 
+mod folders;
 mod scheduling;
 
 /// Where the chosen parallelism is remembered.
@@ -23,7 +25,7 @@ const MAX_PARALLEL: usize = 8;
 /// trip and a durable write rather than bandwidth, so many overlap well.
 pub const SMALL_PARALLEL: usize = 16;
 /// Batches of small files in flight at once (each is one request of many files).
-const BATCH_PARALLEL: usize = 4;
+pub const BATCH_PARALLEL: usize = 4;
 /// How often the panel's totals are refreshed while uploads run.
 const TICK_EVERY_MS: u64 = 200;
 /// While files are still uploading, `completed` (which refreshes the listing) is bumped
@@ -46,6 +48,8 @@ fn saved_parallel() -> Option<usize> {
 pub struct UploadQueue {
     /// Every item, in the order added (finished ones stay until cleared).
     pub items: RwSignal<Vec<UploadItem>>,
+    /// Dropped folders the upload worker uploads (`folders.rs`): counts, not items.
+    pub folders: RwSignal<Vec<FolderUpload>>,
     /// How uploads reach the server; `None` while unknown or when it is read-only.
     pub route: RwSignal<Option<Route>>,
     /// Large files uploaded at once (small ones go up to [`SMALL_PARALLEL`] at once).
@@ -91,6 +95,7 @@ impl UploadQueue {
     pub fn new(server: String) -> Self {
         let queue = Self {
             items: RwSignal::new(Vec::new()),
+            folders: RwSignal::new(Vec::new()),
             route: RwSignal::new(None),
             parallel: RwSignal::new(saved_parallel().unwrap_or(DEFAULT_PARALLEL)),
             completed: RwSignal::new(0),
@@ -108,6 +113,7 @@ impl UploadQueue {
             owner: StoredValue::new_local(Owner::current()),
         };
         queue.restore_interrupted();
+        crate::upload::worker_io::on_folder_message(move |data| queue.on_folder_message(data));
         // Items may be queued before discovery says how to upload: start them once it has.
         Effect::new(move |_| {
             if queue.route.with(Option::is_some) {
@@ -347,12 +353,14 @@ impl UploadQueue {
 
     /// Pauses every unfinished upload.
     pub fn pause_all(self) {
+        self.each_folder(FolderUpload::pause);
         self.items
             .with_untracked(|items| items.iter().for_each(|item| self.pause(*item)));
     }
 
     /// Resumes every paused or failed upload.
     pub fn resume_all(self) {
+        self.each_folder(FolderUpload::resume);
         for item in self.items.get_untracked() {
             if matches!(
                 item.status.get_untracked(),
@@ -366,6 +374,7 @@ impl UploadQueue {
 
     /// Cancels every unfinished upload.
     pub fn cancel_all(self) {
+        self.each_folder(FolderUpload::cancel);
         for item in self.items.get_untracked() {
             self.cancel(item);
         }
@@ -375,6 +384,8 @@ impl UploadQueue {
     pub fn clear_finished(self) {
         self.items
             .update(|items| items.retain(|item| !item.status.get_untracked().is_finished()));
+        self.folders
+            .update(|folders| folders.retain(FolderUpload::is_active));
         self.scan_from.set_value((0, 0)); // indices moved
         self.schedule_tick();
     }

@@ -129,14 +129,15 @@ impl UploadQueue {
 
     /// Bumps `completed` for the files done since the last bump: now if the queue is idle,
     /// else once [`COMPLETED_WHILE_BUSY_MS`] have passed (the tick calls this again).
-    fn announce_completed(self) {
+    pub(super) fn announce_completed(self) {
         let (count, last_ms) = self.unannounced.get_value();
         if count == 0 {
             return;
         }
         let now = js_sys::Date::now();
         let (large, small) = self.active.get_value();
-        if large + small == 0 || now - last_ms >= COMPLETED_WHILE_BUSY_MS {
+        let idle = large + small == 0 && !self.folders_busy();
+        if idle || now - last_ms >= COMPLETED_WHILE_BUSY_MS {
             self.unannounced.set_value((0, now));
             self.completed.update(|n| *n += count);
         }
@@ -167,7 +168,7 @@ impl UploadQueue {
                 self.changes.update(|n| *n += 1);
                 self.announce_completed();
                 let (large, small) = self.active.get_value();
-                if large + small > 0 {
+                if large + small > 0 || self.folders_busy() {
                     self.schedule_tick();
                 }
             },
