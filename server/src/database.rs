@@ -43,6 +43,16 @@ pub fn open(root: &Path, writable: bool) -> Result<Arc<Database>, AppError> {
     Ok(Arc::new(db))
 }
 
+/// A database that lives in memory only (an `s3://` root keeps nothing on the
+/// instance's disk).
+pub fn in_memory() -> Result<Arc<Database>, AppError> {
+    let db = Database::builder()
+        .create_with_backend(redb::backends::InMemoryBackend::new())
+        .map_err(store_error)?;
+    crate::catalog::ids::create_tables(&db)?;
+    Ok(Arc::new(db))
+}
+
 #[cfg(unix)]
 fn restrict_to_owner(path: &Path, mode: u32) -> Result<(), AppError> {
     use std::os::unix::fs::PermissionsExt;

@@ -7,8 +7,9 @@
 //!
 //! Layers, from the outside in; each uses only the ones below it:
 //!
-//! 1. `cli.rs`, `server.rs`, `tls.rs`, `config/`: the command line, `--config`,
-//!    tokens, binding the socket (HTTPS with HTTP/2 in `tls.rs`).
+//! 1. `cli.rs`, `server.rs`, `tls.rs`, `config/`, `s3_root.rs`: the command line,
+//!    `--config`, tokens, binding the socket (HTTPS with HTTP/2 in `tls.rs`), and
+//!    the checks an `s3://` ROOT passes before anything is served.
 //! 2. `http/`: the only code that knows axum. `router.rs` maps URLs to one
 //!    handler file per API (`tree/`, `uploads.rs`, `raw.rs`, `metadata.rs`,
 //!    `storages.rs`); handlers parse the request, call a service, and turn the
@@ -19,11 +20,17 @@
 //!    `storages/` (§5 registry and admin). What they share is `services.rs`.
 //! 4. `catalog/`: ids, metadata and checksum records, kept in step on move, copy
 //!    and delete; `database.rs` opens the one redb file they live in.
+//!    `bucket_state/`: the records several instances on one S3 bucket share
+//!    (conditional writes, leases; docs/design/scale-out.md).
 //! 5. `store/` (the storage seam: the `Store` trait, `local/`, `s3/`) and `disk/`
 //!    (the default storage's paths, walk, free space and atomic placing).
 //! 6. `error.rs`, `blocking.rs`: the service error type, and running blocking work.
 
 mod blocking;
+// Server state shared by instances on one bucket (issue 13); public (hidden) so
+// `tests/bucket_state.rs` can prove its races against a real S3 server.
+#[doc(hidden)]
+pub mod bucket_state;
 mod catalog;
 pub mod cli;
 pub mod config;
@@ -34,6 +41,7 @@ mod http;
 mod listing;
 mod metadata;
 mod raw;
+mod s3_root;
 mod scrub;
 mod server;
 mod services;

@@ -34,7 +34,10 @@ pub async fn serve(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let state = AppState::new(&config)?;
+    let state = match crate::s3_root::prepare(&config).await? {
+        Some(root) => AppState::with_s3_root(&config, &root)?,
+        None => AppState::new(&config)?,
+    };
     let tls = match &config.tls {
         Some((cert, key)) => Some(crate::tls::server_config(cert, key).map_err(ConfigError::Tls)?),
         None => None,
@@ -46,7 +49,7 @@ pub async fn serve(
             source,
         })?;
     let addr = listener.local_addr()?;
-    tracing::info!(root = %state.root().display(), %addr, "serving");
+    tracing::info!(root = %state.root_label(), %addr, "serving");
     let scheme = if tls.is_some() { "https" } else { "http" };
     {
         let mut stdout = std::io::stdout().lock();

@@ -4,13 +4,13 @@
 //! sessions. No HTTP here; `crate::http::AppState`
 //! holds one beside what only the HTTP layer needs.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::catalog::ids::Ids;
 use crate::config::{Config, ConfigError};
 use crate::error::AppError;
-use crate::storages::StorageRegistry;
+use crate::storages::{DefaultStorage, StorageRegistry};
 use crate::store::local::LocalStore;
 use crate::store::Store;
 use crate::uploads::buckets::{Buckets, MountedBucket};
@@ -24,7 +24,8 @@ pub struct Services {
 
 #[derive(Debug)]
 struct Inner {
-    root: PathBuf,
+    /// What ROOT names, for the log: the canonical folder or `s3://bucket/prefix`.
+    root_label: String,
     /// The default storage behind the storage seam, so a move or copy between
     /// it and a mounted storage reads and writes both alike. Its `.skiff` is
     /// the services' to refuse (`crate::tree::refuse_reserved`), as in every store.
@@ -48,8 +49,10 @@ impl Services {
         // A read-only server never writes to the disk, so `.skiff` is created only
         // when writable; its ids then live in memory (see `crate::catalog::ids`).
         let db = crate::database::open(&root, config.writable).map_err(state_error)?;
-        let storages = StorageRegistry::open(db.clone(), &root, config.writable, &config.storages)
-            .map_err(ConfigError::Storage)?;
+        let default = DefaultStorage::local(&root).map_err(ConfigError::Storage)?;
+        let storages =
+            StorageRegistry::open(db.clone(), default, config.writable, &config.storages)
+                .map_err(ConfigError::Storage)?;
         let storages = Arc::new(storages);
         let ids = Ids::new(db);
         let default_store = LocalStore::open(&root).map_err(|error| ConfigError::StateStore {
@@ -78,7 +81,7 @@ impl Services {
         };
         Ok(Self {
             inner: Arc::new(Inner {
-                root,
+                root_label: root.display().to_string(),
                 default_store,
                 uploads,
                 ids,
@@ -87,9 +90,36 @@ impl Services {
         })
     }
 
-    /// The canonical served root: every resolved path must start with it.
-    pub fn root(&self) -> &Path {
-        &self.inner.root
+    /// An `s3://bucket[/prefix]` ROOT, read-only (`crate::s3_root` checked it):
+    /// the bucket is the default storage. Ids live in memory for now, as on a
+    /// read-only local root without a state file; sharing them through records
+    /// in the bucket is the next step of docs/design/scale-out.md.
+    pub fn open_s3(config: &Config, root: &crate::s3_root::S3Root) -> Result<Self, ConfigError> {
+        let db = crate::database::in_memory()
+            .map_err(|error| ConfigError::S3Root(format!("cannot keep ids in memory: {error}")))?;
+        let store: Arc<dyn Store> = Arc::new(root.store.clone());
+        let default = DefaultStorage {
+            backend: root.backend.clone(),
+            store: Arc::clone(&store),
+            label: root.label(),
+            local_root: None,
+        };
+        let storages = StorageRegistry::open(db.clone(), default, false, &config.storages)
+            .map_err(ConfigError::Storage)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                root_label: root.backend.url.clone(),
+                default_store: store,
+                uploads: None,
+                ids: Ids::new(db),
+                storages: Arc::new(storages),
+            }),
+        })
+    }
+
+    /// What ROOT names: the canonical folder, or `s3://bucket/prefix`.
+    pub fn root_label(&self) -> &str {
+        &self.inner.root_label
     }
 
     /// The default storage (the served root) as a [`Store`].

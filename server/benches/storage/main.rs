@@ -10,7 +10,9 @@
 //! 2. `listing.rs`: a folder of 10,000 objects of 10 B, listed through skiff-server
 //!    (RFSAPI, the whole JSON body read, parsed and counted) vs a direct ListObjectsV2
 //!    walk of that prefix (every page); three interleaved rounds after a warm-up, the
-//!    time ratio (goal ≤ 1.5×).
+//!    time ratio (goal ≤ 1.5×);
+//! 3. `records.rs`: the scale-out records (conditional create, get, replace, contended
+//!    merges) against plain S3 requests of the same size.
 //!
 //! Speed is only ever claimed as a ratio against the direct client measured in the same
 //! run, never asserted. Prints one Markdown table (`| Measurement | Value |`) to stdout;
@@ -26,6 +28,7 @@ mod support;
 
 mod listing;
 mod parts;
+mod records;
 mod server;
 mod upload;
 
@@ -106,12 +109,20 @@ async fn run() -> Vec<Row> {
             step.elapsed().as_secs_f64()
         ));
     }
+    if wanted("records") {
+        let step = Instant::now();
+        rows.extend(records::measure(&weed.endpoint, &bucket, &s3).await);
+        progress(&format!(
+            "shared records took {:.0} s",
+            step.elapsed().as_secs_f64()
+        ));
+    }
     progress(&format!("done in {:.0} s", started.elapsed().as_secs_f64()));
     rows
 }
 
-/// Which parts run: both by default; `SKIFF_BENCH_STORAGE_ONLY=upload` or `=listing` picks
-/// one (for working on it).
+/// Which parts run: all by default; `SKIFF_BENCH_STORAGE_ONLY=upload`, `=listing` or
+/// `=records` picks one (for working on it).
 fn wanted(part: &str) -> bool {
     std::env::var("SKIFF_BENCH_STORAGE_ONLY")
         .map(|only| only.split(',').any(|name| name.trim() == part))

@@ -10,6 +10,14 @@ use crate::error::{store_error, AppError};
 const SECRETS: TableDefinition<&str, &[u8]> = TableDefinition::new("secrets");
 const SIGNING: &str = "signing";
 
+/// A fresh random URL-signing key (the OS's randomness, through two v4 UUIDs).
+pub fn new_signing_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    key[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    key[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    key
+}
+
 /// The URL-signing key: read, or made and stored if there is none yet.
 pub fn signing_key(db: &Database) -> Result<[u8; 32], AppError> {
     let read = db.begin_read().map_err(store_error)?;
@@ -21,9 +29,7 @@ pub fn signing_key(db: &Database) -> Result<[u8; 32], AppError> {
         }
     }
     drop(read);
-    let mut key = [0u8; 32];
-    key[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-    key[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    let key = new_signing_key();
     let write = db.begin_write().map_err(store_error)?;
     {
         let mut table = write.open_table(SECRETS).map_err(store_error)?;

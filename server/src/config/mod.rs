@@ -44,6 +44,9 @@ pub struct Config {
     pub tokens: Vec<String>,
     /// `--token-file`: one `NAME:TOKEN:ro|rw|admin` per line, `#` comments.
     pub token_file: Option<PathBuf>,
+    /// Whether signed URLs (§6) are made and honoured where tokens are on;
+    /// `--no-signed-urls` turns them off.
+    pub signed_urls: bool,
     /// `[[storage]]` tables of `--config`: fixed storages besides the default.
     pub storages: Vec<StorageSpec>,
     /// `--tls-cert` and `--tls-key`: HTTPS with HTTP/2 instead of plain HTTP.
@@ -64,6 +67,7 @@ impl Config {
             session_ttl: DEFAULT_SESSION_TTL,
             tokens: Vec::new(),
             token_file: None,
+            signed_urls: true,
             storages: Vec::new(),
             tls: None,
         }
@@ -136,6 +140,9 @@ pub enum ConfigError {
     /// A storage cannot be brought up (a configured folder or bucket unusable).
     #[error("{0}")]
     Storage(String),
+    /// An `s3://` ROOT that cannot be served, and why.
+    #[error("{0}")]
+    S3Root(String),
     /// The upload state store under ROOT/.skiff cannot be opened or recovered.
     #[error("cannot open the upload state under {path:?}: {reason}")]
     StateStore {

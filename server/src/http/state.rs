@@ -30,6 +30,8 @@ struct Inner {
     tokens: Vec<Token>,
     /// The key that signs URLs (`crate::http::signed`).
     signing_key: [u8; 32],
+    /// Whether URLs are signed at all (`--no-signed-urls` says no).
+    signs_urls: bool,
 }
 
 impl AppState {
@@ -44,6 +46,39 @@ impl AppState {
         if !root.is_dir() {
             return Err(ConfigError::RootNotDirectory(config.root.clone()));
         }
+        let settings = Settings::check(config)?;
+        let services = Services::open(config, root.clone())?;
+        let signing_key =
+            crate::catalog::secrets::signing_key(services.ids().database()).map_err(|error| {
+                ConfigError::StateStore {
+                    path: root.join(skiff_protocol::RESERVED_NAME),
+                    reason: error.to_string(),
+                }
+            })?;
+        Ok(settings.with(config, services, signing_key))
+    }
+
+    /// Validates `config` for an `s3://` ROOT that `crate::s3_root::prepare` checked.
+    pub fn with_s3_root(
+        config: &Config,
+        root: &crate::s3_root::S3Root,
+    ) -> Result<Self, ConfigError> {
+        let settings = Settings::check(config)?;
+        let services = Services::open_s3(config, root)?;
+        Ok(settings.with(config, services, root.signing_key))
+    }
+}
+
+/// What the HTTP layer checks in the configuration besides ROOT.
+struct Settings {
+    app: AppSource,
+    cors_origins: Vec<HeaderValue>,
+    cors_any: bool,
+    tokens: Vec<Token>,
+}
+
+impl Settings {
+    fn check(config: &Config) -> Result<Self, ConfigError> {
         let app = match &config.app_dir {
             Some(dir) => match std::fs::canonicalize(dir) {
                 Ok(canonical) if canonical.is_dir() => AppSource::Dir(canonical),
@@ -68,27 +103,31 @@ impl AppState {
             return Err(ConfigError::ZeroLimit("--session-ttl"));
         }
         let tokens = load_tokens(&config.tokens, config.token_file.as_deref())?;
-        let services = Services::open(config, root.clone())?;
-        let signing_key =
-            crate::catalog::secrets::signing_key(services.ids().database()).map_err(|error| {
-                ConfigError::StateStore {
-                    path: root.join(skiff_protocol::RESERVED_NAME),
-                    reason: error.to_string(),
-                }
-            })?;
         Ok(Self {
-            inner: Arc::new(Inner {
-                services,
-                app,
-                cors_origins,
-                cors_any,
-                max_chunk: config.max_chunk,
-                tokens,
-                signing_key,
-            }),
+            app,
+            cors_origins,
+            cors_any,
+            tokens,
         })
     }
 
+    fn with(self, config: &Config, services: Services, signing_key: [u8; 32]) -> AppState {
+        AppState {
+            inner: Arc::new(Inner {
+                services,
+                app: self.app,
+                cors_origins: self.cors_origins,
+                cors_any: self.cors_any,
+                max_chunk: config.max_chunk,
+                tokens: self.tokens,
+                signing_key,
+                signs_urls: config.signed_urls,
+            }),
+        }
+    }
+}
+
+impl AppState {
     /// The services, to hand on to a service call.
     pub(crate) fn services(&self) -> &Services {
         &self.inner.services
@@ -112,6 +151,11 @@ impl AppState {
     /// The key that signs URLs.
     pub(crate) fn signing_key(&self) -> &[u8; 32] {
         &self.inner.signing_key
+    }
+
+    /// Whether signed URLs are made and honoured: tokens on, and not `--no-signed-urls`.
+    pub(crate) fn signs_urls(&self) -> bool {
+        self.inner.signs_urls && !self.inner.tokens.is_empty()
     }
 
     /// Largest accepted upload chunk, for discovery.

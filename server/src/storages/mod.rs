@@ -18,7 +18,7 @@ mod record;
 mod registry;
 pub mod spec;
 
-pub use registry::{StorageRegistry, StoreSlot};
+pub use registry::{DefaultStorage, StorageRegistry, StoreSlot};
 
 use crate::error::AppError;
 

@@ -27,7 +27,8 @@ const SIZE: u64 = MIN_PART + 10;
 /// The server's storages, the default one alone.
 fn open(root: &Path) -> Uploads {
     let db = crate::database::open(root, true).expect("open the database");
-    let storages = crate::storages::StorageRegistry::open(db.clone(), root, true, &[])
+    let default = crate::storages::DefaultStorage::local(root).expect("the default storage");
+    let storages = crate::storages::StorageRegistry::open(db.clone(), default, true, &[])
         .expect("open the storages");
     open_with(root, db, Arc::new(storages))
 }

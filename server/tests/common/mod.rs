@@ -57,3 +57,12 @@ pub mod s3_keys;
 
 /// Where a suite's files live: the default storage, or an S3 storage mounted at `/s3`.
 pub mod target;
+
+/// SeaweedFS behind a proxy that makes it look as if it ignored conditional writes.
+pub mod conditions_ignored;
+
+/// A SeaweedFS cluster (master, three volume servers, filer with S3) for scale-out tests.
+pub mod seaweed_cluster;
+
+/// A server whose ROOT is a bucket, and its listings.
+pub mod s3_root;

@@ -79,7 +79,7 @@ pub fn unreachable_endpoint() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
-fn weed_binary() -> PathBuf {
+pub fn weed_binary() -> PathBuf {
     match std::env::var_os("SKIFF_WEED") {
         Some(path) if !path.is_empty() => PathBuf::from(path),
         _ => panic!(
@@ -145,7 +145,7 @@ pub async fn start_in(dir: TempDir) -> Seaweed {
     // The shell starts weed, waits for stdin to close (this process gone, however
     // it ended), stops it (killed if a graceful stop takes long: the data is
     // disposable) and removes its folder (a static's `TempDir` is never dropped).
-    let mut child = Command::new("sh")
+    let child = Command::new("sh")
         .arg("-c")
         .arg(concat!(
             r#""$0" "$@" & weed=$!; cat >/dev/null; kill $weed; "#,
@@ -159,20 +159,17 @@ pub async fn start_in(dir: TempDir) -> Seaweed {
         .stderr(log)
         .spawn()
         .unwrap_or_else(|error| panic!("cannot start {}: {error}", weed.display()));
-    let lifeline = child.stdin.take().expect("piped stdin");
-    let seaweed = Seaweed {
-        endpoint: format!("http://127.0.0.1:{s3_port}"),
-        _dir: dir,
-        _child: child,
-        _lifeline: lifeline,
-    };
-    seaweed.wait_until_ready().await;
-    seaweed
+    Seaweed::launched(format!("http://127.0.0.1:{s3_port}"), dir, child).await
 }
 
 /// Ports free right now (bound, read, and released together).
 fn free_ports() -> Vec<u16> {
-    let listeners: Vec<TcpListener> = (0..PORTS)
+    free_ports_n(PORTS)
+}
+
+/// `count` ports free right now.
+pub fn free_ports_n(count: usize) -> Vec<u16> {
+    let listeners: Vec<TcpListener> = (0..count)
         .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind a free port"))
         .collect();
     let ports = listeners
@@ -184,6 +181,20 @@ fn free_ports() -> Vec<u16> {
 }
 
 impl Seaweed {
+    /// A SeaweedFS started by `child`, a shell that stops it when its stdin
+    /// closes, with its data and `weed.log` in `dir`: waited for until S3 answers.
+    pub async fn launched(endpoint: String, dir: TempDir, mut child: Child) -> Seaweed {
+        let lifeline = child.stdin.take().expect("piped stdin");
+        let seaweed = Seaweed {
+            endpoint,
+            _dir: dir,
+            _child: child,
+            _lifeline: lifeline,
+        };
+        seaweed.wait_until_ready().await;
+        seaweed
+    }
+
     /// Creates a new, empty bucket with a name no other test uses.
     pub async fn new_bucket(&self) -> String {
         let name = format!(
@@ -206,10 +217,24 @@ impl Seaweed {
             match self.signed(Method::PUT, "/skiff-ready").await {
                 Ok(status) if status < 300 || status == 409 => return,
                 _ if started.elapsed() > STARTUP_TIMEOUT => {
-                    let log = std::fs::read_to_string(self._dir.path().join("weed.log"))
-                        .unwrap_or_default();
-                    let tail: String = log.lines().rev().take(30).collect::<Vec<_>>().join("\n");
-                    panic!("SeaweedFS did not answer S3 within {STARTUP_TIMEOUT:?}; log (last lines first):\n{tail}");
+                    let mut tails = String::new();
+                    for entry in std::fs::read_dir(self._dir.path())
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                    {
+                        let path = entry.path();
+                        if path.extension().is_some_and(|ext| ext == "log") {
+                            let log = std::fs::read_to_string(&path).unwrap_or_default();
+                            let tail: Vec<&str> = log.lines().rev().take(15).collect();
+                            tails.push_str(&format!(
+                                "== {} ==\n{}\n",
+                                path.display(),
+                                tail.join("\n")
+                            ));
+                        }
+                    }
+                    panic!("SeaweedFS did not answer S3 within {STARTUP_TIMEOUT:?}; logs (last lines first):\n{tails}");
                 }
                 _ => tokio::time::sleep(Duration::from_millis(100)).await,
             }

@@ -2,6 +2,7 @@
 //! the registry's change lock, persists before the in-memory list changes, and
 //! refuses with the protocol's statuses.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use skiff_protocol::{Storage, DEFAULT_BUCKET};
@@ -149,7 +150,8 @@ impl StorageRegistry {
             ));
         }
         // Mounting over an existing top-level entry would hide it.
-        if std::fs::symlink_metadata(self.root.join(mount)).is_ok() {
+        let hides = |root: &PathBuf| std::fs::symlink_metadata(root.join(mount)).is_ok();
+        if self.local_root.as_ref().is_some_and(hides) {
             return Err(conflict(
                 "mount_taken",
                 format!("the tree already has an entry named {mount:?} at its top level"),
@@ -167,7 +169,8 @@ impl StorageRegistry {
         let Ok(path) = std::fs::canonicalize(&path) else {
             return Ok(()); // missing: the probe says so
         };
-        if path.starts_with(&self.root) || self.root.starts_with(&path) {
+        let overlaps = |root: &PathBuf| path.starts_with(root) || root.starts_with(&path);
+        if self.local_root.as_ref().is_some_and(overlaps) {
             return Err(bad(
                 "storage_overlaps",
                 format!(

@@ -13,6 +13,8 @@
 mod changes;
 mod startup;
 
+pub use startup::DefaultStorage;
+
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -50,7 +52,9 @@ struct Mounted {
 /// The server's storages.
 pub struct StorageRegistry {
     db: Arc<Database>,
-    root: PathBuf,
+    /// The served folder, for a local root: mounts must not hide its entries,
+    /// local storages must not overlap it. `None` for an `s3://` root.
+    local_root: Option<PathBuf>,
     writable: bool,
     /// Default first, then by name.
     entries: RwLock<Vec<Mounted>>,

@@ -1,7 +1,7 @@
 //! Bringing every storage up at startup: the default (ROOT), the `--config`
 //! storages (ids kept in redb), then the storages made through the API.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use redb::Database;
@@ -11,15 +11,51 @@ use super::{wire, Mounted, Origin, StorageRegistry};
 use crate::storages::backend;
 use crate::storages::record;
 use crate::storages::spec::{BackendInput, BackendSpec, StorageSpec};
+use crate::store::Store;
+
+/// The default storage: what ROOT on the command line names.
+pub struct DefaultStorage {
+    /// Its backend as the storages API shows it.
+    pub backend: BackendSpec,
+    /// Its store.
+    pub store: Arc<dyn Store>,
+    /// Its label: the folder's or the prefix's last name.
+    pub label: String,
+    /// The canonical folder of a local root; `None` for an `s3://` root.
+    pub local_root: Option<PathBuf>,
+}
+
+impl DefaultStorage {
+    /// The canonical folder `root` as the default storage.
+    pub fn local(root: &Path) -> Result<Self, String> {
+        let backend = BackendSpec::parse(
+            BackendInput {
+                url: root.display().to_string(),
+                ..Default::default()
+            },
+            None,
+        )?;
+        let label = root.file_name().map_or_else(
+            || "/".to_owned(),
+            |name| name.to_string_lossy().into_owned(),
+        );
+        Ok(Self {
+            backend,
+            store: backend::open_local(root)?,
+            label,
+            local_root: Some(root.to_path_buf()),
+        })
+    }
+}
 
 impl StorageRegistry {
-    /// Brings up every storage: the canonical `root` as the default, then
-    /// `configured` (their ids kept in `db`), then those made through the API.
+    /// Brings up every storage: `default`, then `configured` (their ids kept
+    /// in `db`), then those made through the API.
     /// Blocking; runs at startup. A configured storage that cannot be opened is
     /// an error; an API one is listed without a store, with a warning.
     pub fn open(
         db: Arc<Database>,
-        root: &Path,
+        default: DefaultStorage,
         writable: bool,
         configured: &[StorageSpec],
     ) -> Result<Self, String> {
@@ -29,34 +65,23 @@ impl StorageRegistry {
                 .iter()
                 .find_map(|(stored, record)| (stored == name).then(|| record.clone()))
         };
-        let default_backend = BackendSpec::parse(
-            BackendInput {
-                url: root.display().to_string(),
-                ..Default::default()
-            },
-            None,
-        )?;
         let default_record = match stored_record(DEFAULT_BUCKET) {
             Some(record) => record,
             None => record::identity(&db, DEFAULT_BUCKET).map_err(|e| e.to_string())?,
         };
-        let label = root.file_name().map_or_else(
-            || "/".to_owned(),
-            |name| name.to_string_lossy().into_owned(),
-        );
         let mut entries = vec![Mounted {
             storage: wire(
                 DEFAULT_BUCKET,
-                &label,
+                &default.label,
                 "/",
                 &default_record,
-                &default_backend,
+                &default.backend,
                 None,
                 writable,
             ),
             origin: Origin::Default,
             record: default_record,
-            store: Ok(backend::open_local(root)?),
+            store: Ok(default.store),
         }];
         for spec in configured {
             let record = match stored_record(&spec.name) {
@@ -67,7 +92,8 @@ impl StorageRegistry {
             let default_url = record.made.as_ref().map(|made| made.default_url.clone());
             let store = backend::open(&spec.backend)
                 .map_err(|why| format!("storage {:?}: {why}", spec.name))?;
-            if std::fs::symlink_metadata(root.join(&spec.mount)).is_ok() {
+            let hides = |root: &PathBuf| std::fs::symlink_metadata(root.join(&spec.mount)).is_ok();
+            if default.local_root.as_ref().is_some_and(hides) {
                 tracing::warn!(storage = %spec.name, mount = %spec.mount,
                     "the mount hides an entry of the same name at the top of the served folder");
             }
@@ -119,7 +145,7 @@ impl StorageRegistry {
         entries[1..].sort_by(|a, b| a.storage.name.cmp(&b.storage.name));
         Ok(Self {
             db,
-            root: root.to_path_buf(),
+            local_root: default.local_root,
             writable,
             entries: RwLock::new(entries),
             changes: tokio::sync::Mutex::new(()),

@@ -10,6 +10,13 @@ use crate::store::StoreError;
 /// An `object_store` error in the seam's words.
 pub fn from_object_store(error: object_store::Error, spec: &S3Spec) -> StoreError {
     use object_store::Error;
+    // object_store has already read these from the answer (a refused `If-None-Match: *`
+    // is an `AlreadyExists` wrapping the endpoint's 412): keep its reading.
+    match &error {
+        Error::AlreadyExists { .. } => return StoreError::Exists,
+        Error::Precondition { .. } => return StoreError::Precondition,
+        _ => {}
+    }
     let answered = answered(&error);
     if let Some((status, body)) = &answered {
         if let Some(mapped) = from_answer(*status, body, spec) {

@@ -114,6 +114,17 @@ impl S3Store {
         &self.spec
     }
 
+    /// The bucket's client, for what lives beside the tree in the same bucket
+    /// (`crate::bucket_state`: the server's own records under `.skiff/`).
+    pub(crate) fn client(&self) -> Arc<AmazonS3> {
+        Arc::clone(&self.inner)
+    }
+
+    /// An `object_store` error in the seam's words, naming this store's endpoint.
+    pub(crate) fn error_in_words(&self, error: object_store::Error) -> StoreError {
+        self.error(error)
+    }
+
     /// The object key of `key`: the prefix, then each name encoded (`""` for
     /// the root of a whole bucket).
     fn object_key(&self, key: &TreePath) -> String {

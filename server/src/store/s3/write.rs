@@ -54,7 +54,9 @@ impl S3Store {
                         .await;
                     return match put.map_err(|error| self.error(error)) {
                         Ok(_) => self.stat_file(key).await,
-                        // S3 answers a failed `If-None-Match: *` with 412.
+                        // A refused `If-None-Match: *` (412) reaches us as `Exists`
+                        // through object_store; any other precondition answer to a
+                        // create-only write means the same.
                         Err(StoreError::Precondition) if mode == PutMode::Create => {
                             Err(StoreError::Exists)
                         }
