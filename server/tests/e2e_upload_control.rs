@@ -95,6 +95,31 @@ async fn existing_names_ask_replace_keep_both_or_skip() {
     wait_for_status(&browser, "skip2.txt", "Skipped").await;
     assert_eq!(read("skip1.txt"), b"original skip1.txt");
     assert_eq!(read("skip2.txt"), b"original skip2.txt");
+
+    // A file dropped twice: the second upload meets its own bytes there (the server's
+    // `Repr-Digest` matches its digest) and is done without a question or a copy.
+    drop_generated(&browser, &[("twice.txt", 500)]).await;
+    wait_for_status(&browser, "twice.txt", "Done").await;
+    browser
+        .client
+        .execute(
+            "[...document.querySelectorAll('section[aria-label=Uploads] button')]
+                .find(button => button.textContent === 'Clear finished').click()",
+            vec![],
+        )
+        .await
+        .expect("clear finished");
+    browser
+        .wait_until(
+            "the finished rows to go",
+            "![...document.querySelectorAll('[data-upload-name]')]
+                .some(row => row.dataset.uploadName === 'twice.txt')",
+        )
+        .await;
+    drop_generated(&browser, &[("twice.txt", 500)]).await;
+    wait_for_status(&browser, "twice.txt", "Done").await;
+    assert_eq!(read("twice.txt"), generated(500));
+    assert!(!tree.path().join("twice (1).txt").exists());
     browser.close().await;
 }
 

@@ -121,11 +121,32 @@ impl XhrRequest {
         self.send_body(Some(Body::Blob(blob)), None).await
     }
 
+    /// Sends no body and gives the status and the response header `name` (for a `HEAD`).
+    pub async fn header_of_answer(self, name: &str) -> Result<(u16, Option<String>), XhrFailure> {
+        let xhr = self.settled(None, None).await?;
+        let value = xhr.get_response_header(name).ok().flatten();
+        Ok((xhr.status().unwrap_or(0), value))
+    }
+
     async fn send_body(
         self,
         body: Option<Body<'_>>,
         on_progress: Option<Box<dyn FnMut(f64)>>,
     ) -> Result<XhrAnswer, XhrFailure> {
+        let xhr = self.settled(body, on_progress).await?;
+        Ok(XhrAnswer {
+            status: xhr.status().unwrap_or(0),
+            body: xhr.response_text().ok().flatten().unwrap_or_default(),
+        })
+    }
+
+    /// Sends the request and waits until it loaded (the request, to read its answer), or
+    /// failed or was aborted.
+    async fn settled(
+        self,
+        body: Option<Body<'_>>,
+        on_progress: Option<Box<dyn FnMut(f64)>>,
+    ) -> Result<XmlHttpRequest, XhrFailure> {
         let xhr = self.xhr;
         let progress = on_progress.map(|mut on_progress| {
             Closure::<dyn FnMut(ProgressEvent)>::new(move |event: ProgressEvent| {
@@ -172,10 +193,7 @@ impl XhrRequest {
         }
         drop((progress, settle));
         match outcome.as_deref() {
-            Some("load") => Ok(XhrAnswer {
-                status: xhr.status().unwrap_or(0),
-                body: xhr.response_text().ok().flatten().unwrap_or_default(),
-            }),
+            Some("load") => Ok(xhr),
             Some("abort") => Err(XhrFailure::Aborted),
             _ => Err(XhrFailure::Network),
         }

@@ -63,6 +63,7 @@ const UPLOAD_OFFSET: header::HeaderName = header::HeaderName::from_static("uploa
 const UPLOAD_CHECKSUM: header::HeaderName = header::HeaderName::from_static("upload-checksum");
 /// RFC 9530 `Content-Digest`: the app sends it on every small-file `PUT` (§2.2).
 const CONTENT_DIGEST: header::HeaderName = header::HeaderName::from_static("content-digest");
+const REPR_DIGEST: header::HeaderName = header::HeaderName::from_static("repr-digest");
 
 /// CORS for the origins given with `--cors-origin`; none without the flag.
 /// `handler` for every method on `prefix`, `prefix/` and everything below it (an API
@@ -120,6 +121,8 @@ fn cors_layer(state: &AppState) -> Option<CorsLayer> {
                 header::LAST_MODIFIED,
                 header::LOCATION,
                 header::WWW_AUTHENTICATE,
+                // Read by the app to tell a conflict with its own bytes (already there).
+                REPR_DIGEST,
             ])
             .max_age(Duration::from_secs(600)),
     )

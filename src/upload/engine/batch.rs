@@ -17,7 +17,7 @@
 //! Whatever the batch could not settle (no answer, a server error, a damaged file, a new
 //! name after "keep both") goes again on its own through `small.rs`, with its retries.
 
-use super::{error_message, finish, open, refuses_existing, settle_conflict, small, Stop};
+use super::{error_message, finish, open, refuses_existing, small, Stop};
 use crate::upload::browser_io::sha256_of;
 use crate::upload::digest::content_digest;
 use crate::upload::item::{UploadItem, UploadStatus};
@@ -188,11 +188,11 @@ fn settle(entry: &Entry, result: &BatchResult) -> Settled {
     }
     match result.status {
         200..=299 => Settled::Done(Ok(())),
-        // The name exists: ask, skip, or (keep both) go again under the new name.
-        412 => match settle_conflict(item, &mut 0) {
-            Ok(()) => Settled::Again,
-            Err(stop) => Settled::Done(Err(stop)),
-        },
+        // The name exists. Before anyone is asked (or a standing choice applies), the
+        // file goes again on its own: that upload hashes it and, if the file there holds
+        // the same bytes, is done (`super::already_there`: a lost answer, or a file
+        // dropped twice).
+        412 => Settled::Again,
         status if recovery_for(Some(status)) == Recovery::Retry => Settled::Again,
         // The server's own sentence when it gave one, as for a single `PUT`.
         status => Settled::Done(Err(Stop::Failed(match &result.error {

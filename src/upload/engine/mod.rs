@@ -199,6 +199,23 @@ pub(super) fn settle_conflict(item: UploadItem, copy: &mut u32) -> Result<(), St
     }
 }
 
+/// Whether the file now at `item`'s target holds exactly the bytes whose `Content-Digest`
+/// is `digest` (its `Repr-Digest` says so). A conflict with our own bytes is no conflict:
+/// a batch or a `PUT` whose answer was lost did store them, or the user dropped a file
+/// that is already there; either way the upload is done.
+pub(super) async fn already_there(item: UploadItem, server: &str, digest: &str) -> bool {
+    let url = format!("{server}{}", item.target.with_value(|t| t.to_url_path()));
+    let Ok(request) = open("HEAD", &url, server) else {
+        return false;
+    };
+    let number = item.track(request.abort_handle());
+    let answer = request
+        .header_of_answer(skiff_protocol::REPR_DIGEST_HEADER)
+        .await;
+    item.untrack(number);
+    matches!(answer, Ok((200, Some(value))) if value.trim() == digest)
+}
+
 /// Points `item` at `name (copy).ext` in the same folder.
 fn next_copy_name(item: UploadItem, copy: u32) -> Result<(), Stop> {
     let renamed = item.target.with_value(|target| {

@@ -8,8 +8,8 @@
 //! Either way the `File` itself is the body: the browser streams it from disk.
 
 use super::{
-    error_message, open, refuses_existing, settle_conflict, still_wanted, unreadable,
-    wait_to_retry, Reply, Stop,
+    already_there, error_message, open, refuses_existing, settle_conflict, still_wanted,
+    unreadable, wait_to_retry, Reply, Stop,
 };
 use crate::upload::browser_io::{bytes_and_sha256, sha256_of};
 use crate::upload::digest::content_digest;
@@ -79,8 +79,16 @@ pub(super) async fn upload(
         let reply = Reply::from(result)?;
         match reply.status() {
             Some(status) if (200..300).contains(&status) => return Ok(()),
-            // The name exists: keep both renames and goes again; otherwise stop here.
-            Some(412) => settle_conflict(item, &mut copy)?,
+            // The name exists: with our bytes it is done; keep both renames and goes
+            // again; otherwise stop here.
+            Some(412) => {
+                if let Some(digest) = &digest {
+                    if already_there(item, server, digest).await {
+                        return Ok(());
+                    }
+                }
+                settle_conflict(item, &mut copy)?;
+            }
             status if small && recovery_for(status) == Recovery::Retry => {
                 wait_to_retry(item, attempt, reply.why()).await?;
                 attempt += 1;
@@ -121,15 +129,23 @@ async fn by_worker(item: UploadItem, token: u64, file: &File, server: &str) -> R
             )
             .await;
         item.untrack(number);
-        let result = match result {
+        let (result, digest) = match result {
             Err(WorkerFailure::Unreadable) => return Err(unreadable()),
-            Err(failure) => Err(failure.into()),
-            Ok(answer) => Ok(answer.answer),
+            Err(failure) => (Err(failure.into()), None),
+            Ok(answer) => (Ok(answer.answer), answer.digest),
         };
         let reply = Reply::from(result)?;
         match reply.status() {
             Some(status) if (200..300).contains(&status) => return Ok(()),
-            Some(412) => settle_conflict(item, &mut copy)?,
+            Some(412) => {
+                let digest = digest.map(|digest| content_digest(&digest));
+                if let Some(digest) = digest {
+                    if already_there(item, server, &digest).await {
+                        return Ok(());
+                    }
+                }
+                settle_conflict(item, &mut copy)?;
+            }
             status if recovery_for(status) == Recovery::Retry => {
                 wait_to_retry(item, attempt, reply.why()).await?;
                 attempt += 1;
