@@ -158,3 +158,76 @@ async fn a_dropped_folder_can_be_cancelled_as_a_whole() {
     assert_eq!(count(), landed, "files kept arriving after the cancel");
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_folder_cut_off_by_a_reload_says_so_and_finishes_when_dropped_again() {
+    let tree = tempfile::tempdir().expect("a temp folder");
+    let sources = tempfile::tempdir().expect("a source folder");
+    const COUNT: usize = 6000;
+    let folder = sources.path().join("reloaded");
+    std::fs::create_dir(&folder).expect("mkdir");
+    for i in 0..COUNT {
+        std::fs::write(folder.join(format!("r{i:04}.txt")), format!("{i:012}")).expect("write");
+    }
+    let server = Server::start(tree.path(), &["--writable"]);
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", server.url)).await;
+    wait_for_uploads_enabled(&browser).await;
+    browser.drop_paths("[role=grid]", &[&folder]).await;
+    browser
+        .wait_until_within(
+            "some files done",
+            &format!("/Uploads: [1-9][0-9]* of/.test({HEADING})"),
+            Duration::from_secs(120),
+        )
+        .await;
+    browser.client.refresh().await.expect("reload");
+    let landed = std::fs::read_dir(tree.path().join("reloaded")).map_or(0, |d| d.count());
+    // The reloaded page says what happened (the kept handle needs the user's permission
+    // again, which headless Chromium cannot give, so the row waits).
+    let row = "document.querySelector('[data-upload-folder=\"reloaded\"]')";
+    browser
+        .wait_until_within(
+            "the interrupted folder's row",
+            &format!(
+                "{row}?.dataset.status === 'Interrupted'
+                 && {row}.innerText.includes('Stopped when the page was closed or reloaded')
+                 && {row}.innerText.includes('drop the folder here again')"
+            ),
+            Duration::from_secs(30),
+        )
+        .await;
+    if landed == COUNT {
+        panic!("every file had landed before the reload: the test proves nothing");
+    }
+    // Dropped again: the files already there count as stored (same bytes), the rest go.
+    wait_for_uploads_enabled(&browser).await;
+    browser.drop_paths("[role=grid]", &[&folder]).await;
+    browser
+        .wait_until_within(
+            "every file done, none asked about",
+            &format!("{HEADING}.startsWith('Uploads: {COUNT} of {COUNT} done')"),
+            Duration::from_secs(180),
+        )
+        .await;
+    let names = std::fs::read_dir(tree.path().join("reloaded"))
+        .expect("the folder")
+        .count();
+    assert_eq!(names, COUNT, "no copies, nothing missing");
+    for i in 0..COUNT {
+        let bytes =
+            std::fs::read(tree.path().join(format!("reloaded/r{i:04}.txt"))).unwrap_or_default();
+        assert_eq!(bytes, format!("{i:012}").into_bytes(), "r{i:04}.txt");
+    }
+    // Finished: nothing is remembered for the next reload.
+    let remembered = browser
+        .client
+        .execute(
+            "return Object.keys(localStorage).filter(key => key.startsWith('skiff-folder:')).length;",
+            vec![],
+        )
+        .await
+        .expect("read localStorage");
+    assert_eq!(remembered.as_u64(), Some(0));
+    browser.close().await;
+}

@@ -370,13 +370,19 @@ impl FolderDropTarget {
         self.hover.set(false);
     }
 
-    /// For `drop`: hands the files to `on_drop` (in batches, see [`take_dropped`]) and marks
-    /// the event handled, so the window-wide drop zone leaves it alone.
-    pub fn drop(self, event: &DragEvent, on_drop: impl Fn(Vec<PickedFile>, bool) + 'static) {
+    /// For `drop`: hands dropped folders to `on_folder` and the files to `on_drop` (in
+    /// batches, see [`take_dropped`]), and marks the event handled, so the window-wide drop
+    /// zone leaves it alone.
+    pub fn drop(
+        self,
+        event: &DragEvent,
+        on_drop: impl Fn(Vec<PickedFile>, bool) + 'static,
+        on_folder: impl Fn(&JsValue) -> bool + 'static,
+    ) {
         self.hover.set(false);
         if carries_files(event) && !event.default_prevented() {
             event.prevent_default();
-            take_dropped(event, on_drop, |_| false);
+            take_dropped(event, on_drop, on_folder);
         }
     }
 }

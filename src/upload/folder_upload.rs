@@ -7,9 +7,17 @@
 //!
 //! Why: walking 10,000 files and queueing each cost the page's main thread about half its
 //! time during the upload (issue 9); the panel shows the folder as one line of counts.
+//!
+//! A reload stops the worker: each folder upload is remembered in `localStorage` (its
+//! counts, `persist::SavedFolder`) and its handle in IndexedDB, so the reloaded page shows
+//! it as interrupted. It goes on from its kept handle (Resume, or at once where the
+//! browser still grants reading it), or when the folder is dropped again: either way the
+//! worker walks it again and counts the files the server already holds with the same
+//! bytes as stored, so only what is missing is sent.
 
 use crate::upload::drop_zone::PickedFile;
 use crate::upload::engine::batch::{BATCH_BYTES, BATCH_FILES, UNREAD};
+use crate::upload::persist::{self, SavedFolder};
 use crate::upload::worker_io;
 use js_sys::{Array, Object, Reflect};
 use leptos::prelude::*;
@@ -22,6 +30,8 @@ pub enum FolderState {
     Running,
     Paused,
     Cancelled,
+    /// Remembered from before a reload: no worker sends it until it is resumed.
+    Interrupted,
 }
 
 /// What the worker last reported of a folder.
@@ -53,6 +63,10 @@ impl FolderCounts {
 pub struct FolderUpload {
     /// The worker's id for it (keys its row).
     pub id: u64,
+    /// Where it is remembered across reloads (`persist::folder_key`).
+    pub key: StoredValue<String>,
+    /// Interrupted, with a kept handle the browser lets read only after asking (a click).
+    pub needs_permission: RwSignal<bool>,
     /// The folder's name, as the panel shows it.
     pub name: StoredValue<String>,
     /// The folder it was dropped into.
@@ -62,10 +76,53 @@ pub struct FolderUpload {
 }
 
 impl FolderUpload {
+    /// A folder remembered from before a reload, as `saved` left it.
+    pub fn interrupted(id: u64, key: String, saved: &SavedFolder) -> Option<Self> {
+        Some(Self {
+            id,
+            key: StoredValue::new(key),
+            needs_permission: RwSignal::new(false),
+            name: StoredValue::new(saved.name.clone()),
+            dir: StoredValue::new(TreePath::parse_url_path(&saved.dir).ok()?),
+            counts: RwSignal::new(FolderCounts {
+                files: saved.files,
+                bytes: saved.bytes,
+                done: saved.done.min(saved.files),
+                done_bytes: saved.done_bytes.min(saved.bytes),
+                walking: saved.walking,
+                finished: false,
+            }),
+            state: RwSignal::new(FolderState::Interrupted),
+        })
+    }
+
     /// Whether the worker may still send (or is asked to pause) files of it.
     pub fn is_active(&self) -> bool {
         !self.counts.with_untracked(|counts| counts.finished)
-            && self.state.get_untracked() != FolderState::Cancelled
+            && !matches!(
+                self.state.get_untracked(),
+                FolderState::Cancelled | FolderState::Interrupted
+            )
+    }
+
+    /// Whether it is not over: sending, paused, or interrupted by a reload.
+    pub fn is_unfinished(&self) -> bool {
+        self.is_active() || self.state.get_untracked() == FolderState::Interrupted
+    }
+
+    /// What to remember of it across a reload (`server`: the app's server).
+    pub fn saved(&self, server: &str) -> SavedFolder {
+        let counts = self.counts.get_untracked();
+        SavedFolder {
+            server: server.to_owned(),
+            dir: self.dir.with_value(TreePath::to_url_path),
+            name: self.name.get_value(),
+            files: counts.files,
+            bytes: counts.bytes,
+            done: counts.done,
+            done_bytes: counts.done_bytes,
+            walking: counts.walking,
+        }
     }
 
     /// Asks the worker to start no more batches (those in flight finish).
@@ -84,9 +141,13 @@ impl FolderUpload {
         }
     }
 
-    /// Stops the walk and the batches for good (what was stored stays).
+    /// Stops the walk and the batches for good (what was stored stays); an interrupted
+    /// folder is forgotten.
     pub fn cancel(&self) {
-        if self.is_active() {
+        if self.state.get_untracked() == FolderState::Interrupted {
+            self.state.set(FolderState::Cancelled);
+            persist::forget_folder(&self.key.get_value());
+        } else if self.is_active() {
             self.state.set(FolderState::Cancelled);
             post_op("folder-cancel", self.id);
         }
@@ -102,8 +163,10 @@ fn post_op(op: &str, id: u64) {
 
 /// Hands `handle` (a dropped folder's `FileSystemDirectoryHandle`) to the worker, to be
 /// uploaded into `dir` through `batch_url`; `None` if the worker is not there.
+#[allow(clippy::too_many_arguments)]
 pub fn start(
     id: u64,
+    key: String,
     handle: &JsValue,
     dir: &TreePath,
     batch_url: &str,
@@ -143,6 +206,8 @@ pub fn start(
         .unwrap_or_default();
     let folder = FolderUpload {
         id,
+        key: StoredValue::new(key),
+        needs_permission: RwSignal::new(false),
         name: StoredValue::new(name),
         dir: StoredValue::new(dir.clone()),
         counts: RwSignal::new(FolderCounts {

@@ -2,7 +2,7 @@
 //! reload resumes without the user picking the file again.
 //!
 //! A dropped file's handle is taken during the drop and stored under the upload's
-//! fingerprint; after a reload, a handle whose read permission is still granted gives the
+//! fingerprint (a dropped folder's under `persist::folder_key`); after a reload, a handle whose read permission is still granted gives the
 //! file back at once, and one that needs asking is offered as a "Resume" button (asking
 //! needs a click). Browsers without these APIs simply skip all of it.
 //!
@@ -50,12 +50,20 @@ export async function file_from_handle(key, ask) {
   if (state !== "granted" && ask) state = await handle.requestPermission({ mode: "read" });
   return state === "granted" ? handle.getFile() : state;
 }
+export async function folder_from_handle(key, ask) {
+  const handle = await transact("readonly", store => store.get(key)).catch(() => null);
+  if (!handle || handle.kind !== "directory" || !handle.queryPermission) return null;
+  let state = await handle.queryPermission({ mode: "read" });
+  if (state !== "granted" && ask) state = await handle.requestPermission({ mode: "read" });
+  return state === "granted" ? handle : state;
+}
 "#)]
 extern "C" {
     fn handle_promises(items: &DataTransferItemList) -> Array;
     fn save_handle(key: &str, handle: &JsValue) -> Promise;
     fn forget_handle(key: &str) -> Promise;
     fn file_from_handle(key: &str, ask: bool) -> Promise;
+    fn folder_from_handle(key: &str, ask: bool) -> Promise;
 }
 
 /// One promise per file item of a drop (same order as the items of kind `file`), each
@@ -89,6 +97,8 @@ pub async fn forget(key: &str) {
 pub enum Restored {
     /// The file, readable now.
     File(File),
+    /// A folder's `FileSystemDirectoryHandle`, readable now.
+    Folder(JsValue),
     /// A handle exists but reading it needs the user's permission (ask from a click).
     NeedsPermission,
     /// Nothing usable.
@@ -101,6 +111,16 @@ pub async fn restore(key: &str, ask: bool) -> Restored {
     match JsFuture::from(file_from_handle(key, ask)).await {
         Ok(value) if value.is_instance_of::<File>() => Restored::File(value.unchecked_into()),
         Ok(value) if value.as_string().as_deref() == Some("prompt") => Restored::NeedsPermission,
+        _ => Restored::Nothing,
+    }
+}
+
+/// The folder handle stored for `key` ([`Restored::Folder`] once readable); `ask` as for
+/// [`restore`].
+pub async fn restore_folder(key: &str, ask: bool) -> Restored {
+    match JsFuture::from(folder_from_handle(key, ask)).await {
+        Ok(value) if value.as_string().as_deref() == Some("prompt") => Restored::NeedsPermission,
+        Ok(value) if value.is_object() => Restored::Folder(value),
         _ => Restored::Nothing,
     }
 }

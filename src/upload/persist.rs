@@ -106,6 +106,62 @@ pub fn all_for(server: &str) -> Vec<(String, SavedUpload)> {
         .collect()
 }
 
+/// Every key of a remembered folder upload starts with this.
+const FOLDER_PREFIX: &str = "skiff-folder:v1:";
+
+/// What is remembered of one folder the upload worker was sending (`folder_upload`).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct SavedFolder {
+    /// The server (the app's `Config::server`, empty = same origin).
+    pub server: String,
+    /// The folder it was dropped into, `/a/b`.
+    pub dir: String,
+    /// The dropped folder's name.
+    pub name: String,
+    /// Files found that the worker sends, and their bytes.
+    pub files: u64,
+    pub bytes: u64,
+    /// Of those, stored.
+    pub done: u64,
+    pub done_bytes: u64,
+    /// Whether the walk was still finding files.
+    pub walking: bool,
+}
+
+/// The key a folder `name` dropped into `dir` on `server` is remembered under: dropping
+/// the same folder into the same place again takes over its record.
+pub fn folder_key(server: &str, dir: &str, name: &str) -> String {
+    format!("{FOLDER_PREFIX}{server}\n{dir}\n{name}")
+}
+
+/// Remembers (or updates) a folder upload.
+pub fn save_folder(key: &str, folder: &SavedFolder) {
+    if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(folder)) {
+        let _ = storage.set_item(key, &json);
+    }
+}
+
+/// Forgets a folder upload and its kept handle.
+pub fn forget_folder(key: &str) {
+    forget(key);
+}
+
+/// Every remembered folder upload for `server`, with its key.
+pub fn folders_for(server: &str) -> Vec<(String, SavedFolder)> {
+    let Some(storage) = storage() else {
+        return Vec::new();
+    };
+    let count = storage.length().unwrap_or(0);
+    (0..count)
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter(|key| key.starts_with(FOLDER_PREFIX))
+        .filter_map(|key| {
+            let saved: SavedFolder = serde_json::from_str(&storage.get_item(&key).ok()??).ok()?;
+            (saved.server == server).then_some((key, saved))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,8 @@
 // starts it). The page posts the folder's File System Access handle; this walks it
 // (`values()`, `getFile()`), sends its tiny files in batches (`POST {batch}`, without a
 // digest, the `File`s themselves as the body) and tells the page only counts, at most
-// every PROGRESS_MS. Files it does not settle go back to the page, which queues each as
+// every PROGRESS_MS. A file the server already has with exactly these bytes counts as
+// stored (a folder dropped again after a reload sends only what is missing). Files it does not settle go back to the page, which queues each as
 // its own upload (conflicts, retries and errors as for any file): bigger files, and the
 // files a batch did not store (a conflict, a refusal, a lost batch).
 //
@@ -82,6 +83,46 @@ const pumpFolder = folder => {
   }
 };
 
+const landed = (folder, file) => {
+  folder.done += 1;
+  folder.doneBytes += file.size;
+};
+
+// The server's `Repr-Digest` of the file at `url`, or null.
+const reprDigest = async (folder, url) => {
+  try {
+    const headers = folder.headers.filter(([name]) => name.toLowerCase() === 'authorization');
+    const response = await fetch(url, { method: 'HEAD', headers });
+    return response.ok ? response.headers.get('Repr-Digest') : null;
+  } catch (error) {
+    return null;
+  }
+};
+
+// Files a batch found taken (412): a file that holds exactly these bytes is done (the
+// folder dropped again, or resumed after a reload); the rest go back to the page, which
+// asks about each. A few at a time: each is a HEAD and a read of a tiny file.
+const settleTaken = async (folder, files) => {
+  const queue = [...files];
+  const one = async () => {
+    while (queue.length > 0 && !folder.cancelled) {
+      const [segments, file] = queue.shift();
+      const url = new URL(folder.base + '/' + segments.map(encodeSegment).join('/'), folder.url).href;
+      let same = false;
+      try {
+        const [there, bytes] = await Promise.all([reprDigest(folder, url), file.arrayBuffer()]);
+        const ours = 'sha-256=:' + base64(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))) + ':';
+        same = there !== null && there.trim() === ours;
+      } catch (error) {
+        same = false;
+      }
+      if (same) landed(folder, file);
+      else handBack(folder, [[segments, file]], true);
+    }
+  };
+  await Promise.all([one(), one(), one(), one()]);
+};
+
 const sendFolderBatch = (folder, batch) => {
   const parts = [];
   for (const [segments, file] of batch) {
@@ -99,15 +140,28 @@ const sendFolderBatch = (folder, batch) => {
       // Lost or refused as a whole: each file goes again on its own from the page.
       if (!folder.cancelled) handBack(folder, batch, true);
     } else {
+      const taken = [];
       batch.forEach(([segments, file], i) => {
         const status = results[i] ? results[i].status : 0;
         if (status >= 200 && status < 300) {
-          folder.done += 1;
-          folder.doneBytes += file.size;
+          landed(folder, file);
+        } else if (status === 412) {
+          taken.push([segments, file]);
         } else {
           handBack(folder, [[segments, file]], true);
         }
       });
+      if (taken.length > 0) {
+        // Checked before the batch's slot is free, so a folder dropped again (or resumed
+        // after a reload) goes no faster than the checks of what is already there.
+        settleTaken(folder, taken).then(() => {
+          folder.inFlight.delete(xhr);
+          folderProgress(folder, false);
+          pumpFolder(folder);
+        });
+        folder.inFlight.add(xhr);
+        return;
+      }
     }
     folderProgress(folder, false);
     pumpFolder(folder);

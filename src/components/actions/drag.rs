@@ -61,9 +61,13 @@ pub fn drop_on_folder(
 ) {
     hover.leave();
     if !drop_entries(event, actions, browser, &target) {
-        hover.drop(event, move |files, first| {
-            queue.add_dropped(&target, files, first)
-        });
+        let folder_target = target.clone();
+        hover.drop(
+            event,
+            move |files, first| queue.add_dropped(&target, files, first),
+            // A dropped folder is walked and uploaded by the upload worker, as on the page.
+            move |handle| queue.add_dropped_folder(&folder_target, handle),
+        );
     }
 }
 

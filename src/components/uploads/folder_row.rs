@@ -23,6 +23,24 @@ pub fn FolderRow(
     let state = move || folder.state.get();
     let status = move || {
         let counts = counts();
+        if state() == FolderState::Interrupted {
+            let found = if counts.walking {
+                "found so far"
+            } else {
+                "in it"
+            };
+            let how = if folder.needs_permission.get() {
+                "press Resume, or drop the folder here again, to send the rest"
+            } else {
+                "drop the folder here again to send the rest"
+            };
+            return format!(
+                "Stopped when the page was closed or reloaded: {} of the {} files {found} had \
+                 landed. To finish, {how} \
+                 (files already there are not sent twice).",
+                counts.done, counts.files
+            );
+        }
         let mut text = format!(
             "{} of {} files · {} of {}",
             counts.done,
@@ -34,6 +52,7 @@ pub fn FolderRow(
             FolderState::Cancelled => " · cancelled",
             _ if counts.finished => " · done",
             FolderState::Paused => " · paused",
+            FolderState::Interrupted => " · interrupted",
             _ if counts.walking => " · uploading while reading the folder",
             FolderState::Running => " · uploading",
         };
@@ -50,13 +69,27 @@ pub fn FolderRow(
     };
     let active =
         move || folder.counts.with(|counts| !counts.finished) && state() != FolderState::Cancelled;
+    let interrupted = move || state() == FolderState::Interrupted;
+    let data_status = move || {
+        if active() {
+            format!("{:?}", state())
+        } else if state() == FolderState::Cancelled {
+            "Cancelled".to_owned()
+        } else {
+            "Done".to_owned()
+        }
+    };
+    // Asking to read the kept folder again needs this click.
+    let resume_kept = move |_| {
+        leptos::task::spawn_local(async move { queue.resume_folder(folder, true).await });
+        changed();
+    };
     view! {
-        <div class=style::folder data-upload-folder=name.clone()
-            data-status=move || if active() { format!("{:?}", state()) } else if state() == FolderState::Cancelled { "Cancelled".to_owned() } else { "Done".to_owned() }>
+        <div class=style::folder data-upload-folder=name.clone() data-status=data_status>
             <div class=style::item_line>
                 <span class=style::name>{format!("Folder {name}")}</span>
                 <span class=style::actions>
-                    {move || active().then(|| match state() {
+                    {move || (active() && !interrupted()).then(|| match state() {
                         FolderState::Paused => view! {
                             <button type="button" on:click=move |_| { folder.resume(); changed() }>"Resume"</button>
                         }.into_any(),
@@ -64,8 +97,13 @@ pub fn FolderRow(
                             <button type="button" on:click=move |_| { folder.pause(); changed() }>"Pause"</button>
                         }.into_any(),
                     })}
+                    {move || (interrupted() && folder.needs_permission.get()).then(|| view! {
+                        <button type="button" on:click=resume_kept>"Resume"</button>
+                    })}
                     {move || active().then(|| view! {
-                        <button type="button" on:click=move |_| { folder.cancel(); changed() }>"Cancel"</button>
+                        <button type="button" on:click=move |_| { folder.cancel(); changed() }>
+                            {if interrupted() { "Forget" } else { "Cancel" }}
+                        </button>
                     })}
                 </span>
             </div>

@@ -81,6 +81,7 @@ impl Totals {
             _ if counts.finished => self.cancelled += left,
             FolderState::Running => self.moving += left,
             FolderState::Paused => self.paused += left,
+            FolderState::Interrupted => self.interrupted += left,
         }
         if state == FolderState::Cancelled || counts.finished {
             self.size += counts.done_bytes;

@@ -113,6 +113,7 @@ impl UploadQueue {
             owner: StoredValue::new_local(Owner::current()),
         };
         queue.restore_interrupted();
+        queue.restore_folders();
         crate::upload::worker_io::on_folder_message(move |data| queue.on_folder_message(data));
         // Items may be queued before discovery says how to upload: start them once it has.
         Effect::new(move |_| {
@@ -385,7 +386,7 @@ impl UploadQueue {
         self.items
             .update(|items| items.retain(|item| !item.status.get_untracked().is_finished()));
         self.folders
-            .update(|folders| folders.retain(FolderUpload::is_active));
+            .update(|folders| folders.retain(FolderUpload::is_unfinished));
         self.scan_from.set_value((0, 0)); // indices moved
         self.schedule_tick();
     }
