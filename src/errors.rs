@@ -36,8 +36,9 @@ pub enum ApiError {
     /// Signed in on a server that makes no signed URLs, a file too big to pass through
     /// the page's memory (the only way the token can go with it).
     TooBigWithoutLinks {
-        /// The file's size, where known.
-        size: u64,
+        /// The file's size; `None` when the answer did not say (a folder's ZIP) and only
+        /// its first [`crate::api::MAX_BLOB_BYTES`] were seen.
+        size: Option<u64>,
     },
     /// Any other HTTP error, with the server's own message when it sent one.
     Http {
@@ -95,7 +96,13 @@ impl fmt::Display for ApiError {
                  page's memory. Ask whoever runs the server to update skiff-server or turn \
                  its signed links on, or fetch the file with a tool that sends your token, \
                  such as curl.",
-                crate::model::human_size(*size)
+                match size {
+                    Some(size) => crate::model::human_size(*size),
+                    None => format!(
+                        "over {}",
+                        crate::model::human_size(crate::api::MAX_BLOB_BYTES)
+                    ),
+                }
             ),
             ApiError::Http { status, message } => write!(f, "{}", http_sentence(*status, message)),
         }
@@ -153,7 +160,10 @@ mod tests {
 
     #[test]
     fn a_file_too_big_without_links_says_why_and_what_to_do() {
-        let said = ApiError::TooBigWithoutLinks { size: 3 << 30 }.to_string();
+        let said = ApiError::TooBigWithoutLinks {
+            size: Some(3 << 30),
+        }
+        .to_string();
         assert!(
             said.starts_with("This server can't make download links"),
             "{said}"
@@ -162,5 +172,7 @@ mod tests {
             said.contains("(3.0 GiB)") && said.contains("curl"),
             "{said}"
         );
+        let zip = ApiError::TooBigWithoutLinks { size: None }.to_string();
+        assert!(zip.contains("(over 256 MiB)"), "{zip}");
     }
 }

@@ -149,6 +149,10 @@ async fn without_signed_urls_small_files_download_and_big_ones_say_why() {
     std::fs::File::create(tree.path().join("big.bin"))
         .and_then(|file| file.set_len(TOO_BIG))
         .expect("a sparse file");
+    std::fs::create_dir(tree.path().join("big folder")).expect("mkdir");
+    std::fs::File::create(tree.path().join("big folder/inside.bin"))
+        .and_then(|file| file.set_len(TOO_BIG))
+        .expect("a sparse file");
     let downloads = tempfile::tempdir().expect("a download folder");
     let token = format!("bob:{TOKEN}:ro");
     let server = Server::start(tree.path(), &["--token", &token, "--no-signed-urls"]);
@@ -156,7 +160,9 @@ async fn without_signed_urls_small_files_download_and_big_ones_say_why() {
     browser.allow_downloads(downloads.path()).await;
     browser.open(&format!("{}/", server.url)).await;
     sign_in(&browser).await;
-    browser.wait_for_rows(&["big.bin", "small.txt"]).await;
+    browser
+        .wait_for_rows(&["big folder", "big.bin", "small.txt"])
+        .await;
 
     // A small file goes through page memory, as before.
     browser.click_row("small.txt", None).await;
@@ -226,6 +232,26 @@ async fn without_signed_urls_small_files_download_and_big_ones_say_why() {
             "{what} grew from {before} to {after} bytes"
         );
     }
+
+    // A folder's ZIP is streamed without a length: the page counts what comes and gives
+    // up past the same cap, saying so.
+    browser.click_row("big folder", None).await;
+    click_download(&browser).await;
+    browser
+        .wait_until_within(
+            "the ZIP's refusal in a toast",
+            "[...document.querySelectorAll('[role=alert]')]
+                .some(toast => toast.textContent.includes('(over 256 MiB)'))",
+            Duration::from_secs(60),
+        )
+        .await;
+    assert!(
+        std::fs::read_dir(downloads.path())
+            .expect("the download folder")
+            .flatten()
+            .all(|entry| !entry.file_name().to_string_lossy().contains("big folder")),
+        "the folder's ZIP was downloaded anyway"
+    );
     browser.close().await;
 }
 
