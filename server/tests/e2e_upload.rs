@@ -198,6 +198,31 @@ async fn files_dropped_on_a_folder_row_or_tree_item_go_into_that_folder() {
     }
     // Nothing landed in the folder on screen.
     assert!(!tree.path().join("beach.jpg").exists() && !tree.path().join("draft.pdf").exists());
+
+    // A whole folder dropped on a row goes into that folder too, walked and sent by the
+    // upload worker (one line of counts for the folder, as for a drop on the listing).
+    let trip = sources.path().join("trip");
+    std::fs::create_dir(&trip).expect("mkdir");
+    for i in 0..20 {
+        std::fs::write(trip.join(format!("note {i}.txt")), format!("note {i}")).expect("write");
+    }
+    browser
+        .drop_paths("[role=row][data-name=\"photos\"]", &[&trip])
+        .await;
+    browser
+        .wait_until(
+            "the folder's line done",
+            "document.querySelector('[data-upload-folder=\"trip\"]')?.dataset.status === 'Done'",
+        )
+        .await;
+    for i in 0..20 {
+        assert_eq!(
+            std::fs::read_to_string(tree.path().join(format!("photos/trip/note {i}.txt")))
+                .unwrap_or_default(),
+            format!("note {i}")
+        );
+    }
+    assert!(!tree.path().join("trip").exists());
     browser.close().await;
 }
 
