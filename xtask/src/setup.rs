@@ -24,9 +24,11 @@ pub fn run() -> Result<()> {
     Ok(())
 }
 
-/// What `cargo xtask build` needs: the wasm32 target, Trunk and wasm-bindgen-cli.
+/// What `cargo xtask build` needs: the wasm32 target, Trunk and wasm-bindgen-cli (and
+/// for `test`, rustfmt and clippy).
 pub fn build_tools() -> Result<()> {
     wasm_target()?;
+    lint_tools()?;
     trunk()?;
     wasm_bindgen()
 }
@@ -44,6 +46,22 @@ fn wasm_target() -> Result<()> {
     }
     println!("setup: adding the {WASM_TARGET} target");
     util::run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+/// rustfmt and clippy, which `cargo xtask test` runs first (rustup components).
+fn lint_tools() -> Result<()> {
+    let present = |args: &[&str]| {
+        util::cargo()
+            .args(args)
+            .output()
+            .is_ok_and(|output| output.status.success())
+    };
+    if present(&["fmt", "--version"]) && present(&["clippy", "--version"]) {
+        println!("setup: rustfmt and clippy ok");
+        return Ok(());
+    }
+    println!("setup: adding the rustfmt and clippy components");
+    util::run(Command::new("rustup").args(["component", "add", "rustfmt", "clippy"]))
 }
 
 fn trunk() -> Result<()> {

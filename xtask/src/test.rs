@@ -1,5 +1,7 @@
 //! `cargo xtask test`: everything CI checks, stopping at the first failure.
 //!
+//! 0. `cargo fmt --check`, and `cargo clippy --all-targets -- -D warnings` for both
+//!    targets (the workspace on the host, the app on wasm32): the line CI holds for all.
 //! 1. `cargo test --workspace`, including the server's end-to-end tests in Chromium.
 //! 2. The app's component tests in Chromium (wasm-bindgen-test), against a real server.
 
@@ -18,6 +20,7 @@ type Stage = fn(&Artifacts) -> Result<Counts>;
 pub fn run() -> Result<()> {
     let started = Instant::now();
     setup::run()?;
+    lint()?;
     let artifacts = build::run()?;
     let built = started.elapsed();
 
@@ -53,6 +56,31 @@ pub fn run() -> Result<()> {
         total.passed, total.failed, total.ignored
     );
     Ok(())
+}
+
+/// Formatting, then clippy with warnings as errors on the host (every crate, tests and
+/// benches included) and on wasm32 (the app, as it ships and as its browser tests build).
+fn lint() -> Result<()> {
+    util::run(util::cargo().args(["fmt", "--all", "--check"]))?;
+    util::run(util::cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    util::run(util::cargo().args([
+        "clippy",
+        "-p",
+        "skiff",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))
 }
 
 fn workspace_tests(artifacts: &Artifacts) -> Result<Counts> {
