@@ -119,6 +119,15 @@ pub enum AppError {
     /// request may be repeated once it is back, and nothing acknowledged is lost.
     #[error("the storage is unavailable right now: {0}")]
     Unavailable(String),
+    /// What an `s3://` root cannot do yet without letting its instances drift
+    /// apart (state still kept per instance, docs/design/scale-out.md): 501.
+    #[error("{message}")]
+    NotShared {
+        /// Machine-readable code.
+        code: &'static str,
+        /// What is refused and why.
+        message: String,
+    },
     /// The upload state store failed; the detail goes to the log only.
     #[error("upload state store error: {0}")]
     Store(String),
@@ -185,6 +194,7 @@ impl AppError {
             Self::SessionConflict { code, .. } => code,
             Self::InsufficientStorage { code, .. } => code,
             Self::Unavailable(_) => "storage_unavailable",
+            Self::NotShared { code, .. } => code,
             Self::Store(_) => "store_error",
             Self::Io(_) => "io_error",
         }

@@ -61,13 +61,6 @@ pub async fn prepare(config: &Config) -> Result<Option<S3Root>, ConfigError> {
     let Some(url) = config.root.to_str().filter(|_| is_s3_root(&config.root)) else {
         return Ok(None);
     };
-    if config.writable {
-        return Err(ConfigError::S3Root(format!(
-            "{url} can only be served read-only for now: writes through an s3:// root need \
-             upload sessions shared in the bucket, which come next. Serve a folder to write, \
-             or mount the bucket as a storage of a folder root ([[storage]] in --config)."
-        )));
-    }
     let spec = S3Spec::from_env(url).map_err(|bad| ConfigError::S3Root(bad.0))?;
     let refused = |error: StoreError| ConfigError::S3Root(format!("cannot serve {url}: {error}"));
     let store = S3Store::connect(&spec).map_err(refused)?;

@@ -26,6 +26,8 @@ pub struct Services {
 struct Inner {
     /// What ROOT names, for the log: the canonical folder or `s3://bucket/prefix`.
     root_label: String,
+    /// ROOT is an `s3://` bucket whose state other instances share.
+    shares_state: bool,
     /// The default storage behind the storage seam, so a move or copy between
     /// it and a mounted storage reads and writes both alike. Its `.skiff` is
     /// the services' to refuse (`crate::tree::refuse_reserved`), as in every store.
@@ -82,6 +84,7 @@ impl Services {
         Ok(Self {
             inner: Arc::new(Inner {
                 root_label: root.display().to_string(),
+                shares_state: false,
                 default_store,
                 uploads,
                 ids,
@@ -90,10 +93,12 @@ impl Services {
         })
     }
 
-    /// An `s3://bucket[/prefix]` ROOT, read-only (`crate::s3_root` checked it):
-    /// the bucket is the default storage. Ids live in memory for now, as on a
-    /// read-only local root without a state file; sharing them through records
-    /// in the bucket is the next step of docs/design/scale-out.md.
+    /// An `s3://bucket[/prefix]` ROOT (`crate::s3_root` checked it): the bucket
+    /// is the default storage. With `--writable` the upload sessions are records
+    /// in the bucket (`crate::uploads` on `Uploads::open_s3`), shared by every
+    /// instance. Ids live in memory for now, as on a read-only local root
+    /// without a state file; sharing them through records in the bucket is
+    /// step 3 of docs/design/scale-out.md.
     pub fn open_s3(config: &Config, root: &crate::s3_root::S3Root) -> Result<Self, ConfigError> {
         let db = crate::database::in_memory()
             .map_err(|error| ConfigError::S3Root(format!("cannot keep ids in memory: {error}")))?;
@@ -104,17 +109,42 @@ impl Services {
             label: root.label(),
             local_root: None,
         };
-        let storages = StorageRegistry::open(db.clone(), default, false, &config.storages)
-            .map_err(ConfigError::Storage)?;
+        let storages =
+            StorageRegistry::open(db.clone(), default, config.writable, &config.storages)
+                .map_err(ConfigError::Storage)?;
+        let storages = Arc::new(storages);
+        let ids = Ids::new(db);
+        let uploads = if config.writable {
+            let buckets: Arc<dyn Buckets> = storages.clone();
+            let uploads = Uploads::open_s3(
+                config,
+                ids.clone(),
+                buckets,
+                Arc::clone(&store),
+                root.state.clone(),
+            )
+            .map_err(|error| ConfigError::S3Root(format!("cannot open the uploads: {error}")))?;
+            Some(Arc::new(uploads))
+        } else {
+            None
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 root_label: root.backend.url.clone(),
+                shares_state: true,
                 default_store: store,
-                uploads: None,
-                ids: Ids::new(db),
-                storages: Arc::new(storages),
+                uploads,
+                ids,
+                storages,
             }),
         })
+    }
+
+    /// Whether ROOT is an `s3://` bucket whose state other instances share:
+    /// what is still kept per instance (metadata, storages made through the
+    /// API) is refused there rather than left to drift apart.
+    pub fn shares_state(&self) -> bool {
+        self.inner.shares_state
     }
 
     /// What ROOT names: the canonical folder, or `s3://bucket/prefix`.

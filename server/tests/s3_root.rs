@@ -1,11 +1,13 @@
 //! An `s3://bucket[/prefix]` ROOT (PROTOCOL.md §7, issue 13's first steps) against
 //! a real S3 server (SeaweedFS), the endpoint and keys from the standard `AWS_*`
 //! variables: the prefix is the served tree (listings, bytes, ranges, ZIP; never
-//! `.skiff`, never what lies outside the prefix), read-only for now; two
-//! instances on one bucket share the URL-signing key, so a link signed by one
-//! opens on the other; and the server refuses to start, exit code 2 and a
-//! sentence, with `--writable`, on an endpoint that ignores conditional writes,
-//! on a missing bucket and on an endpoint that is not there.
+//! `.skiff`, never what lies outside the prefix); with `--writable`, whole-file
+//! `PUT`, `mkdir`, `move` and `DELETE` into the bucket and an upload in parts,
+//! while what is still kept per instance (metadata, storages added through the
+//! API) is refused with 501; two instances on one bucket share the URL-signing
+//! key, so a link signed by one opens on the other; and the server refuses to
+//! start, exit code 2 and a sentence, on an endpoint that ignores conditional
+//! writes, on a missing bucket and on an endpoint that is not there.
 
 mod common;
 
@@ -18,7 +20,9 @@ use common::s3_root::command;
 use common::seaweed::{fresh_bucket, unreachable_endpoint, SECRET_KEY};
 use object_store::path::Path as Key;
 use object_store::{ObjectStoreExt, PutPayload};
+use reqwest::Method;
 use serde_json::Value;
+use skiff_protocol::{METADATA_PATH, RAW_PATH, UPLOADS_PATH};
 
 const TOKEN: &str = "s3-root-reader-0123456789";
 const ADMIN: &str = "s3-root-admin-0123456789";
@@ -139,6 +143,141 @@ async fn the_prefix_is_the_served_tree_read_only() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writable_root_writes_into_the_bucket() {
+    let (bucket, endpoint, _) = bucket().await;
+    let writer = format!("writer:{TOKEN}:rw");
+    let admin = format!("boss:{ADMIN}:admin");
+    let server = LoggedServer::start(command(
+        &endpoint,
+        &format!("s3://{bucket}/team/files"),
+        &["--writable", "--token", &writer, "--token", &admin],
+    ));
+    let raw = common::seaweed::client(&endpoint, &bucket);
+    let object = |key: &'static str| {
+        let raw = raw.clone();
+        async move {
+            match raw.get(&Key::from(format!("team/files/{key}"))).await {
+                Ok(found) => Some(found.bytes().await.expect("bytes").to_vec()),
+                Err(object_store::Error::NotFound { .. }) => None,
+                Err(error) => panic!("{key}: {error}"),
+            }
+        }
+    };
+    let http = client();
+    let send =
+        |method: Method, path: &str| http.request(method, server.url(path)).bearer_auth(TOKEN);
+
+    // A whole-file PUT lands in the bucket; a folder made; the file moved into
+    // it; the old name gone; then deleted.
+    let put = send(Method::PUT, "/notes/new.txt")
+        .body("written")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(put.status(), 201);
+    assert_eq!(
+        object("notes/new.txt").await.as_deref(),
+        Some(&b"written"[..])
+    );
+    let raw_op = |op: &str, query: &str| format!("{RAW_PATH}/{op}?{query}");
+    let made = send(Method::POST, &raw_op("mkdir", "ref=path:/archive"))
+        .send()
+        .await
+        .expect("send");
+    assert!(made.status().is_success(), "{}", made.status());
+    let moved = send(
+        Method::POST,
+        &raw_op("move", "ref=path:/notes/new.txt&to=path:/archive/kept.txt"),
+    )
+    .send()
+    .await
+    .expect("send");
+    assert_eq!(moved.status(), 200);
+    assert_eq!(object("notes/new.txt").await, None);
+    assert_eq!(
+        object("archive/kept.txt").await.as_deref(),
+        Some(&b"written"[..])
+    );
+    assert_eq!(
+        common::s3_root::names(&server, "/archive/", Some(TOKEN)).await,
+        ["kept.txt"]
+    );
+    let deleted = send(Method::DELETE, "/archive/kept.txt")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(object("archive/kept.txt").await, None);
+
+    // An upload in parts (5 MiB, S3's least): its session and parts are records
+    // beside the tree, and the file lands whole.
+    let bytes: Vec<u8> = (0..(5u32 << 20) + 77).map(|n| (n % 253) as u8).collect();
+    let created: Value = send(Method::POST, UPLOADS_PATH)
+        .json(&serde_json::json!({
+            "key": "up/big.bin", "bucket": "default",
+            "mime_type": "application/octet-stream",
+            "size": bytes.len(), "part_size": 5 << 20,
+        }))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("JSON");
+    let url = created["url"].as_str().expect("a url").to_owned();
+    for (n, part) in bytes.chunks(5 << 20).enumerate() {
+        let sent = send(Method::PUT, &format!("{url}/parts/{}", n + 1))
+            .body(part.to_vec())
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(sent.status(), 200);
+    }
+    let id = created["id"].as_str().expect("an id");
+    let session = raw
+        .get(&Key::from(format!("team/files/.skiff/state/sessions/{id}")))
+        .await
+        .expect("the session's record")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert!(String::from_utf8_lossy(&session).contains(r#""state":"open""#));
+    let done = send(Method::POST, &format!("{url}/complete"))
+        .body("{}")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(done.status(), 200);
+    assert_eq!(
+        object("up/big.bin").await.as_deref(),
+        Some(bytes.as_slice())
+    );
+    assert_eq!(
+        common::s3_root::names(&server, "/", Some(TOKEN)).await,
+        ["archive", "big.bin", "docs", "notes", "up"]
+    );
+
+    // Per instance still: refused in words rather than left to drift apart.
+    let metadata = send(Method::PUT, &format!("{METADATA_PATH}/big.bin"))
+        .json(&serde_json::json!({ "note": "x" }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(metadata.status(), 501);
+    let made = http
+        .post(server.url("/.skiff/api/storages"))
+        .bearer_auth(ADMIN)
+        .json(
+            &serde_json::json!({ "name": "extra", "label": "Extra", "type": "local",
+            "url": "file:///tmp" }),
+        )
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(made.status(), 501);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_link_signed_by_one_instance_opens_on_another() {
     let (bucket, endpoint, big) = bucket().await;
     let root = format!("s3://{bucket}/team/files");
@@ -222,12 +361,8 @@ async fn it_refuses_to_start_where_it_cannot_serve_safely() {
     let (bucket, endpoint, _) = bucket().await;
     let root = format!("s3://{bucket}/team/files");
 
-    let (code, words) = refused(command(&endpoint, &root, &["--writable"])).await;
-    assert_eq!(code, Some(2), "{words}");
-    assert!(words.contains("read-only for now"), "{words}");
-
     let ignoring = common::conditions_ignored::proxy(&endpoint).await;
-    let (code, words) = refused(command(&ignoring, &root, &[])).await;
+    let (code, words) = refused(command(&ignoring, &root, &["--writable"])).await;
     assert_eq!(code, Some(2), "{words}");
     assert!(
         words.contains("does not enforce conditional writes"),

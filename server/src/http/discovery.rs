@@ -13,7 +13,6 @@ use crate::error::AppError;
 use crate::http::errors::TREE_METHODS;
 use crate::http::json::json_response;
 use crate::http::state::AppState;
-use crate::uploads::MIN_PART;
 
 /// Serves discovery; features not implemented yet, or switched off (uploads on a
 /// read-only server), are absent, which means "off". Discovery is public; `roles`
@@ -43,7 +42,11 @@ pub async fn discovery(
         }),
         max_chunk: state.writable().then(|| state.max_chunk()),
         // Parallel parts (§2.1) need room for at least one part per request.
-        min_part: (state.writable() && state.max_chunk() >= MIN_PART).then_some(MIN_PART),
+        // An `s3://` root's parts are S3 parts: 5 MiB at least.
+        min_part: state
+            .uploads()
+            .map(|uploads| uploads.min_part())
+            .filter(|min_part| state.max_chunk() >= *min_part),
         // Batches (many `PUT`s in one request) wherever `PUT` works.
         batch: state.writable().then(|| BATCH_PATH.to_owned()),
         zip: Some(true),

@@ -40,6 +40,7 @@ fn status(error: &AppError) -> StatusCode {
         AppError::SessionConflict { .. } => StatusCode::CONFLICT,
         AppError::InsufficientStorage { .. } => StatusCode::INSUFFICIENT_STORAGE,
         AppError::Unavailable(..) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::NotShared { .. } => StatusCode::NOT_IMPLEMENTED,
         AppError::Store(..) => StatusCode::INTERNAL_SERVER_ERROR,
         AppError::Io(..) => StatusCode::INTERNAL_SERVER_ERROR,
     }

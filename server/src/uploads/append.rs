@@ -55,6 +55,10 @@ pub async fn append(uploads: &Arc<Uploads>, id: &str, chunk: Chunk) -> Result<Ap
         announced,
         body,
     } = chunk;
+    if let Some(shared) = uploads.shared() {
+        // Every session of an `s3://` root takes parts: 409 with the session.
+        return Err(super::shared::append(shared, id).await);
+    }
     if announced.is_some_and(|length| length > uploads.max_chunk) {
         return Err(chunk_too_large());
     }

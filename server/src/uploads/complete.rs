@@ -37,6 +37,9 @@ pub async fn complete_parts(
     id: &str,
     body: &[u8],
 ) -> Result<FileObject, AppError> {
+    if let Some(shared) = uploads.shared() {
+        return super::shared::complete(uploads, shared, id, body).await;
+    }
     let request = complete_request(body)?;
     // Exclusive: waits for parts in flight, and later parts see the outcome.
     let (_guard, mut record) = uploads.lock(id).await?;
@@ -124,7 +127,7 @@ pub async fn complete_parts(
 }
 
 /// The body: empty, `{}`, or [`UploadComplete`] with well-formed digests.
-fn complete_request(bytes: &[u8]) -> Result<UploadComplete, AppError> {
+pub(super) fn complete_request(bytes: &[u8]) -> Result<UploadComplete, AppError> {
     if bytes.trim_ascii().is_empty() {
         return Ok(UploadComplete::default());
     }

@@ -37,10 +37,25 @@ pub async fn send_part(
         .and_then(|in_store| in_store.upload.clone())
         .ok_or_else(|| AppError::Io(std::io::Error::other("no multipart write")))?;
     let path = key_path(&record.key)?;
+    send_into(&*store, &path, &upload, n, limits, checksums, body).await
+}
+
+/// Streams part `n` into the store's multipart write `upload` of file `path`,
+/// checked as in [`send_part`]: its SHA-256 and the store's tag. Also the way
+/// parts of an S3 root's shared sessions go in (`shared.rs`).
+pub async fn send_into(
+    store: &dyn crate::store::Store,
+    path: &skiff_protocol::TreePath,
+    upload: &crate::store::MultipartId,
+    n: u64,
+    limits: PartLimits,
+    checksums: [Option<[u8; 32]>; 2],
+    body: RequestBody,
+) -> Result<([u8; 32], String), AppError> {
     let verdict = Arc::new(std::sync::Mutex::new(None));
     let stream = checked(body, limits, checksums, Arc::clone(&verdict));
     let sent = store
-        .multipart_put(&path, &upload, n - 1, limits.len, stream)
+        .multipart_put(path, upload, n - 1, limits.len, stream)
         .await;
     let verdict = verdict
         .lock()

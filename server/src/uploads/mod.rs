@@ -20,6 +20,8 @@
 //! - `in_store.rs`, `in_store_parts.rs`, `in_store_tail.rs`: sessions whose
 //!   bytes go straight into their mounted storage's multipart write (planning,
 //!   completion, abort; a part streamed in; sequential chunks regrouped)
+//! - `shared.rs`: the sessions of an `s3://` root, as records in its bucket
+//!   shared by every instance (parts sessions; their bytes an S3 multipart upload)
 //! - `resumable_sha.rs`: a whole-file SHA-256 that survives a restart
 //! - `mounted.rs`: placing a staged session's file through its storage's store
 //!   (the default storage's renamed in, `Store::adopt`)
@@ -48,13 +50,13 @@ mod recovery;
 mod recovery_tests;
 mod resumable_sha;
 pub mod session;
+mod shared;
 pub(crate) mod store;
 
 use std::sync::Arc;
 
 use skiff_protocol::{UploadCreate, UploadSession};
 
-pub use parts::MIN_PART;
 pub use recovery::spawn_sweeper;
 pub use session::Uploads;
 
@@ -74,12 +76,18 @@ pub async fn create(
             code: "bad_json",
             message: format!("the body is not an upload request: {error}"),
         })?;
+    if let Some(shared) = uploads.shared() {
+        return shared::create(uploads, shared, request, if_none_match).await;
+    }
     let creator = Arc::clone(uploads);
     crate::blocking::blocking(move || creator.create(request, if_none_match)).await
 }
 
 /// `GET {url}`: the durable state, without waiting for an append in flight.
 pub async fn status(uploads: &Arc<Uploads>, id: &str) -> Result<UploadSession, AppError> {
+    if let Some(shared) = uploads.shared() {
+        return shared::status(shared, id).await;
+    }
     if !session::is_session_id(id) {
         return Err(AppError::UnknownSession);
     }
@@ -108,6 +116,9 @@ pub async fn status(uploads: &Arc<Uploads>, id: &str) -> Result<UploadSession, A
 
 /// `DELETE {url}`: the session and its partial data are gone.
 pub async fn abort(uploads: &Arc<Uploads>, id: &str) -> Result<(), AppError> {
+    if let Some(shared) = uploads.shared() {
+        return shared::abort(uploads, shared, id).await;
+    }
     let (_guard, record) = uploads.lock(id).await?;
     let remover = Arc::clone(uploads);
     crate::blocking::blocking(move || remover.remove(&record.id)).await

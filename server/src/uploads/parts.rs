@@ -155,6 +155,15 @@ pub async fn put_part(
         body,
     } = part;
     let n = check_part(uploads, number, announced)?;
+    if let Some(shared) = uploads.shared() {
+        let part = Part {
+            number,
+            announced,
+            checksums,
+            body,
+        };
+        return super::shared::put_part(uploads, shared, id, n, part).await;
+    }
     // Shared: other parts of this session go on meanwhile.
     let (_gate, locks, record) = uploads.share(id).await?;
     let part_size = open_parts_session(uploads, &locks, &record).await?;

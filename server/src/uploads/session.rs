@@ -38,6 +38,9 @@ pub struct Uploads {
     pub(super) buckets: Arc<dyn Buckets>,
     /// Background whole-file hashes of files uploaded in parts, one at a time.
     pub(super) hashing: Arc<tokio::sync::Semaphore>,
+    /// On an `s3://` root: the sessions are records in the bucket (`shared.rs`),
+    /// and the redb store and partial folder here are unused.
+    pub(super) shared: Option<super::shared::Shared>,
     live: Mutex<HashMap<String, Arc<SessionLocks>>>,
 }
 
@@ -76,10 +79,56 @@ impl Uploads {
             default_store,
             buckets,
             hashing: Arc::new(tokio::sync::Semaphore::new(1)),
+            shared: None,
             live: Mutex::new(HashMap::new()),
         };
         uploads.reconcile()?;
         Ok(uploads)
+    }
+
+    /// The upload sessions of an `s3://` root: records in its bucket (`state`),
+    /// shared by every instance; nothing on this machine's disk. `ids` keep
+    /// their database in memory (`crate::database::in_memory`), which also holds
+    /// the (unused) local session tables.
+    pub fn open_s3(
+        config: &Config,
+        ids: Ids,
+        buckets: Arc<dyn Buckets>,
+        default_store: Arc<dyn crate::store::Store>,
+        state: crate::bucket_state::BucketState,
+    ) -> Result<Self, AppError> {
+        let store = Store::new(Arc::clone(ids.database()))?;
+        // Never created: sessions and whole-file writes go straight to the bucket.
+        let partial_dir = std::env::temp_dir().join("skiff-s3-root-unused");
+        Ok(Self {
+            store,
+            ids,
+            partial_dir: partial_dir.clone(),
+            ttl: config.session_ttl,
+            max_chunk: config.max_chunk,
+            max_size: config.max_size,
+            partial: LocalPartial::new(partial_dir),
+            default_store,
+            buckets,
+            hashing: Arc::new(tokio::sync::Semaphore::new(1)),
+            shared: Some(super::shared::Shared::new(state)),
+            live: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The bucket's shared sessions on an `s3://` root; `None` on a folder root.
+    pub fn shared(&self) -> Option<&super::shared::Shared> {
+        self.shared.as_ref()
+    }
+
+    /// The smallest part size (discovery's `min_part`): S3's 5 MiB on an
+    /// `s3://` root, whose parts are S3 parts.
+    pub fn min_part(&self) -> u64 {
+        if self.shared.is_some() {
+            super::in_store::S3_MIN_PART
+        } else {
+            super::parts::MIN_PART
+        }
     }
 
     /// The store, for the file records of listings and tree writes.
@@ -116,6 +165,10 @@ impl Uploads {
     /// 507 with a sentence when `bytes` more cannot fit on the default storage's
     /// disk, where sessions and writes stage their bytes (blocking).
     pub fn ensure_room(&self, bytes: u64) -> Result<(), AppError> {
+        if self.shared.is_some() {
+            // An `s3://` root stages nothing here: the bytes go to the bucket.
+            return Ok(());
+        }
         crate::disk::space::ensure_room(&self.partial_dir, bytes)
     }
 

@@ -1,0 +1,693 @@
+//! Upload sessions of an `s3://` root, shared by every instance serving the
+//! bucket (docs/design/scale-out.md, step 4): the session and its parts are
+//! records in the bucket (`crate::bucket_state`), its bytes an S3 multipart
+//! upload, so a session created on one instance takes parts on another and
+//! completes on a third, and any instance may die at any moment.
+//!
+//! - `sessions/ID`: [`SharedSession`] (key, size, part size, the S3 upload id,
+//!   and the phase: `open`, `completing`, `completed`, `failed`).
+//! - `parts/ID/N`: [`PartRecord`] (length, SHA-256, the S3 part's ETag). A part is
+//!   acknowledged once S3 took it and its record is written. Two instances
+//!   receiving the same part both send it to S3 (same bytes: same ETag); the
+//!   record is created by whichever comes first, and the other finds it there
+//!   with the same digest and answers as for any repeated part (§2.1: 200). A
+//!   part sent again with other bytes replaces the record (`If-Match`).
+//! - Completion takes the session `open → completing` with `If-Match` on the
+//!   version it read, so exactly one request completes it; a racing one hears
+//!   409 `session_completing`. The completer names the recorded ETags to S3, so
+//!   a part replaced behind its back fails S3's completion instead of landing.
+//!   Then `completing → completed` (kept, so a repeated complete answers the same
+//!   file object). A completer that died leaves `completing`: after
+//!   [`COMPLETING_STALE`] another request takes over; if S3 already joined the
+//!   parts, the object's content hash is read back and must match.
+//!
+//! Only parts sessions into the default storage (the bucket) are shared:
+//! sequential chunk sessions and sessions into a mounted storage are refused
+//! with 501 on an `s3://` root for now. Shared sessions do not expire yet
+//! (an S3 lifecycle rule for unfinished multipart uploads reclaims the bytes).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{StreamExt, TryStreamExt};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use skiff_protocol::{
+    part_count, part_range, FileObject, UploadCreate, UploadSession, SESSION_PREFIX, UPLOADS_PATH,
+};
+
+use super::body::hex;
+use super::buckets::{bucket, under_mount, Bucket};
+use super::in_store::{stored_digests, S3_MAX_OBJECT, S3_MAX_PARTS, S3_MIN_PART};
+use super::in_store_parts::send_into;
+use super::partial::{wrong_length, PartLimits};
+use super::parts::{Part, PartSet};
+use super::session::{is_session_id, now_ms, Uploads};
+use crate::blocking::blocking;
+use crate::bucket_state::{BucketState, Version};
+use crate::disk::place::{key_of, key_path};
+use crate::error::AppError;
+use crate::store::{MultipartId, PartTag, PutMode, StoreError};
+
+/// How long a `completing` session may stay so before another request takes
+/// its completion over (the completer is taken to have died).
+pub const COMPLETING_STALE: Duration = Duration::from_secs(60);
+
+/// Part records read at once at completion.
+const PART_READS: usize = 16;
+
+/// The records an `s3://` root keeps its sessions in.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    state: BucketState,
+}
+
+impl Shared {
+    /// Sessions as records in `state` (the root's bucket).
+    pub fn new(state: BucketState) -> Self {
+        Self { state }
+    }
+}
+
+/// A session as its record in the bucket holds it.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct SharedSession {
+    pub id: String,
+    pub key: String,
+    pub mime_type: String,
+    pub size: u64,
+    pub part_size: u64,
+    /// The S3 multipart upload holding the parts.
+    pub upload: MultipartId,
+    /// Created with `If-None-Match: *`: placed only if nothing is there.
+    #[serde(default)]
+    pub create_only: bool,
+    pub created_ms: u64,
+    #[serde(flatten)]
+    pub phase: Phase,
+}
+
+/// Where a shared session is in its life.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Phase {
+    /// Taking parts.
+    Open,
+    /// One request is joining the parts (since `since_ms`).
+    Completing { since_ms: u64 },
+    /// Joined and in place.
+    Completed {
+        created_at: i64,
+        content_hash: String,
+        file_id: String,
+    },
+    /// A digest did not match: it can only be aborted.
+    Failed,
+}
+
+/// A part as its record holds it.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct PartRecord {
+    pub len: u64,
+    /// Lowercase hex.
+    pub sha256: String,
+    /// The S3 part's ETag, named at completion.
+    pub etag: String,
+}
+
+fn session_key(id: &str) -> String {
+    format!("sessions/{id}")
+}
+
+fn parts_dir(id: &str) -> String {
+    format!("parts/{id}")
+}
+
+fn part_key(id: &str, n: u64) -> String {
+    format!("parts/{id}/{n}")
+}
+
+fn state_error(error: StoreError) -> AppError {
+    AppError::from(error)
+}
+
+fn damaged(what: &str) -> AppError {
+    AppError::Store(format!("a damaged upload record in the bucket: {what}"))
+}
+
+/// The session object clients see.
+fn object(session: &SharedSession, parts: &PartSet) -> UploadSession {
+    let count = part_count(session.size, session.part_size);
+    let full;
+    let parts = if matches!(session.phase, Phase::Completed { .. }) {
+        full = PartSet::full(count);
+        &full
+    } else {
+        parts
+    };
+    let prefix = parts.prefix();
+    UploadSession {
+        id: session.id.clone(),
+        url: format!("{UPLOADS_PATH}/{SESSION_PREFIX}{}", session.id),
+        offset: if prefix >= count {
+            session.size
+        } else {
+            prefix.saturating_mul(session.part_size).min(session.size)
+        },
+        size: session.size,
+        part_size: Some(session.part_size),
+        parts: Some(parts.ranges()),
+        error: None,
+    }
+}
+
+fn file_object(session: &SharedSession) -> Option<FileObject> {
+    let Phase::Completed {
+        created_at,
+        content_hash,
+        file_id,
+    } = &session.phase
+    else {
+        return None;
+    };
+    Some(FileObject {
+        key: session.key.clone(),
+        bucket: skiff_protocol::DEFAULT_BUCKET.to_owned(),
+        mime_type: session.mime_type.clone(),
+        bytes: session.size,
+        created_at: *created_at,
+        id: file_id.clone(),
+        sha256: None,
+        content_hash: Some(content_hash.clone()),
+        part_size: Some(session.part_size),
+    })
+}
+
+fn not_shared(code: &'static str, message: &str) -> AppError {
+    AppError::NotShared {
+        code,
+        message: message.to_owned(),
+    }
+}
+
+fn conflict(code: &'static str, message: &str, session: UploadSession) -> AppError {
+    AppError::SessionConflict {
+        code,
+        message: message.to_owned(),
+        session: Box::new(session),
+    }
+}
+
+impl Shared {
+    /// The session `id` and the version of its record; 404 if there is none.
+    async fn session(&self, id: &str) -> Result<(SharedSession, Version), AppError> {
+        if !is_session_id(id) {
+            return Err(AppError::UnknownSession);
+        }
+        let record = self
+            .state
+            .get(&session_key(id))
+            .await
+            .map_err(state_error)?
+            .ok_or(AppError::UnknownSession)?;
+        let session =
+            serde_json::from_slice(&record.bytes).map_err(|_| damaged(&session_key(id)))?;
+        Ok((session, record.version))
+    }
+
+    /// Replaces the session's record if it is still at `version`.
+    async fn replace(
+        &self,
+        session: &SharedSession,
+        version: &Version,
+    ) -> Result<Version, StoreError> {
+        let bytes = serde_json::to_vec(session)
+            .map_err(|error| StoreError::Unavailable(error.to_string()))?;
+        self.state
+            .replace(&session_key(&session.id), bytes, version)
+            .await
+    }
+
+    /// The recorded part numbers of session `id`.
+    async fn part_numbers(&self, id: &str) -> Result<Vec<u64>, AppError> {
+        let keys = self.state.list(&parts_dir(id)).await.map_err(state_error)?;
+        Ok(keys
+            .iter()
+            .filter_map(|key| key.rsplit('/').next()?.parse().ok())
+            .collect())
+    }
+
+    async fn part_set(&self, id: &str) -> Result<PartSet, AppError> {
+        Ok(PartSet::from_sorted(self.part_numbers(id).await?))
+    }
+
+    /// Every part record of session `id`, by part number.
+    async fn part_records(&self, id: &str) -> Result<Vec<(u64, PartRecord)>, AppError> {
+        let mut numbers = self.part_numbers(id).await?;
+        numbers.sort_unstable();
+        futures_util::stream::iter(numbers)
+            .map(|n| async move {
+                let key = part_key(id, n);
+                let record = self
+                    .state
+                    .get(&key)
+                    .await
+                    .map_err(state_error)?
+                    .ok_or_else(|| damaged(&key))?;
+                let part: PartRecord =
+                    serde_json::from_slice(&record.bytes).map_err(|_| damaged(&key))?;
+                Ok::<_, AppError>((n, part))
+            })
+            .buffered(PART_READS)
+            .try_collect()
+            .await
+    }
+
+    /// Removes the part records of session `id` (best effort: a leftover is
+    /// harmless, only its session's records name it).
+    async fn drop_parts(&self, id: &str) {
+        let Ok(numbers) = self.part_numbers(id).await else {
+            return;
+        };
+        for n in numbers {
+            if let Err(error) = self.state.remove(&part_key(id, n)).await {
+                tracing::warn!(%error, session = id, part = n, "cannot remove a part record");
+            }
+        }
+    }
+}
+
+/// `POST {uploads}` on an `s3://` root.
+pub async fn create(
+    uploads: &Arc<Uploads>,
+    shared: &Shared,
+    request: UploadCreate,
+    if_none_match: bool,
+) -> Result<UploadSession, AppError> {
+    match bucket(uploads.buckets(), &request.bucket)? {
+        Bucket::Default => {}
+        Bucket::Mounted(_) => {
+            return Err(not_shared(
+                "mounted_sessions_not_shared",
+                "on an s3:// root, upload sessions go into the default storage only for now; \
+                 write to a mounted storage with a whole-file PUT",
+            ))
+        }
+    }
+    let path = key_path(&request.key)?;
+    if under_mount(uploads.buckets(), &path) {
+        return Err(AppError::Reserved);
+    }
+    if request.size > uploads.max_size().min(S3_MAX_OBJECT) {
+        return Err(AppError::TooLarge {
+            code: "file_too_large",
+            message: format!("size {} is over this server's limit", request.size),
+        });
+    }
+    let Some(part_size) = request.part_size else {
+        return Err(not_shared(
+            "sequential_not_shared",
+            "on an s3:// root, upload sessions take parallel parts (create with part_size, \
+             §2.1; min_part in discovery); sequential chunk sessions are not shared between \
+             instances yet. Small files go in one PUT.",
+        ));
+    };
+    if part_size < S3_MIN_PART || part_size > uploads.max_chunk {
+        return Err(AppError::BadRequest {
+            code: "bad_part_size",
+            message: format!(
+                "on an s3:// root part_size must be from {S3_MIN_PART} (min_part) to {} (max_chunk)",
+                uploads.max_chunk
+            ),
+        });
+    }
+    if part_count(request.size, part_size) > S3_MAX_PARTS {
+        return Err(AppError::BadRequest {
+            code: "bad_part_size",
+            message: format!(
+                "S3 takes at most {S3_MAX_PARTS} parts: part_size must be at least {}",
+                request.size.div_ceil(S3_MAX_PARTS)
+            ),
+        });
+    }
+    if request.sha256.is_some() {
+        return Err(AppError::BadRequest {
+            code: "sha256_unavailable",
+            message: "on an s3:// root the parts go straight into the bucket, which cannot \
+                      read them back before they are joined: leave sha256 out and complete \
+                      with content_hash"
+                .to_owned(),
+        });
+    }
+    let store = Arc::clone(uploads.default_store());
+    if if_none_match {
+        match store.stat(&path).await {
+            Ok(_) => return Err(AppError::AlreadyExists),
+            Err(StoreError::NotFound) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    let upload = store.multipart_create(&path, part_size).await?;
+    let session = SharedSession {
+        id: uuid::Uuid::new_v4().simple().to_string(),
+        key: key_of(&path),
+        mime_type: request.mime_type,
+        size: request.size,
+        part_size,
+        upload,
+        create_only: if_none_match,
+        created_ms: now_ms(),
+        phase: Phase::Open,
+    };
+    let bytes = serde_json::to_vec(&session).map_err(crate::error::store_error)?;
+    if let Err(error) = shared.state.create(&session_key(&session.id), bytes).await {
+        // Nothing names the upload: drop it rather than leave its parts behind.
+        if let Err(abort) = store.multipart_abort(&path, &session.upload).await {
+            tracing::warn!(%abort, "cannot abort an unrecorded multipart upload");
+        }
+        return Err(error.into());
+    }
+    Ok(object(&session, &PartSet::default()))
+}
+
+/// `GET {url}` on an `s3://` root.
+pub async fn status(shared: &Shared, id: &str) -> Result<UploadSession, AppError> {
+    let (session, _) = shared.session(id).await?;
+    let parts = shared.part_set(id).await?;
+    Ok(object(&session, &parts))
+}
+
+/// `POST {url}` (a sequential chunk) on an `s3://` root: every shared session
+/// takes parts, so 409 as §2.1 says for a parts session (404 if unknown).
+pub async fn append(shared: &Shared, id: &str) -> AppError {
+    let (session, _) = match shared.session(id).await {
+        Ok(found) => found,
+        Err(error) => return error,
+    };
+    let parts = match shared.part_set(id).await {
+        Ok(parts) => parts,
+        Err(error) => return error,
+    };
+    conflict(
+        "not_sequential",
+        "this session takes parts (PUT {url}/parts/{n}), not sequential chunks",
+        object(&session, &parts),
+    )
+}
+
+/// `PUT {url}/parts/{n}` on an `s3://` root: the session once S3 took the part
+/// and its record is written.
+pub async fn put_part(
+    uploads: &Arc<Uploads>,
+    shared: &Shared,
+    id: &str,
+    n: u64,
+    part: Part<'_>,
+) -> Result<UploadSession, AppError> {
+    let (session, _) = shared.session(id).await?;
+    if session.phase != Phase::Open {
+        let parts = shared.part_set(id).await?;
+        return Err(conflict(
+            "session_closed",
+            "the session is completed, failed or being completed; it takes no more parts",
+            object(&session, &parts),
+        ));
+    }
+    let (start, end) =
+        part_range(session.size, session.part_size, n).ok_or_else(|| AppError::BadRequest {
+            code: "bad_part",
+            message: format!("{:?} is not a part number of this session", part.number),
+        })?;
+    let len = end - start;
+    if part.announced.is_some_and(|length| length != len) {
+        return Err(wrong_length(len));
+    }
+    let limits = PartLimits {
+        len,
+        max_chunk: uploads.max_chunk,
+    };
+    let path = key_path(&session.key)?;
+    let store = Arc::clone(uploads.default_store());
+    let (digest, etag) = send_into(
+        &*store,
+        &path,
+        &session.upload,
+        n,
+        limits,
+        part.checksums,
+        part.body,
+    )
+    .await?;
+    let record = PartRecord {
+        len,
+        sha256: hex(&digest),
+        etag,
+    };
+    let bytes = serde_json::to_vec(&record).map_err(crate::error::store_error)?;
+    // First record wins; the same bytes again leave it as it is (a repeated
+    // part); other bytes replace it, conditionally on the record they read.
+    let written = shared
+        .state
+        .update(&part_key(id, n), |current| {
+            let same = current
+                .and_then(|bytes| serde_json::from_slice::<PartRecord>(bytes).ok())
+                .is_some_and(|current| current == record);
+            Ok::<_, AppError>((!same).then(|| bytes.clone()))
+        })
+        .await
+        .map_err(state_error)?;
+    written?;
+    let parts = shared.part_set(id).await?;
+    Ok(object(&session, &parts))
+}
+
+/// `POST {url}/complete` on an `s3://` root.
+pub async fn complete(
+    uploads: &Arc<Uploads>,
+    shared: &Shared,
+    id: &str,
+    body: &[u8],
+) -> Result<FileObject, AppError> {
+    let request = super::complete::complete_request(body)?;
+    let (mut session, version) = shared.session(id).await?;
+    let takeover = match &session.phase {
+        Phase::Open => false,
+        Phase::Completed { .. } => return file_object(&session).ok_or_else(|| damaged(id)),
+        Phase::Failed => {
+            return Err(conflict(
+                "session_closed",
+                "the session failed; it can only be aborted",
+                object(&session, &PartSet::default()),
+            ))
+        }
+        Phase::Completing { since_ms } => {
+            let stale = u64::try_from(COMPLETING_STALE.as_millis()).unwrap_or(u64::MAX);
+            if now_ms().saturating_sub(*since_ms) < stale {
+                return Err(completing(&session));
+            }
+            true
+        }
+    };
+    let parts = shared.part_records(id).await?;
+    let count = part_count(session.size, session.part_size);
+    if parts.len() as u64 != count {
+        let durable = PartSet::from_sorted(parts.iter().map(|(n, _)| *n));
+        return Err(conflict(
+            "parts_missing",
+            &format!("{} of {count} parts are stored", parts.len()),
+            object(&session, &durable),
+        ));
+    }
+    let mut over_digests = Sha256::new();
+    for (n, part) in &parts {
+        let digest = decode_hex(&part.sha256).ok_or_else(|| damaged(&part_key(id, *n)))?;
+        over_digests.update(digest);
+    }
+    let content_hash = hex(&over_digests.finalize());
+    let durable = PartSet::full(count);
+    if request
+        .content_hash
+        .as_ref()
+        .is_some_and(|h| *h != content_hash)
+    {
+        session.phase = Phase::Failed;
+        shared.replace(&session, &version).await?;
+        return Err(AppError::ChecksumMismatch {
+            code: "content_hash_mismatch",
+            message: "the file's content_hash does not match; abort the session".to_owned(),
+        });
+    }
+    if request.sha256.is_some() {
+        return Err(conflict(
+            "sha256_unavailable",
+            "the parts are in the bucket, which cannot read them back before they are \
+             joined: complete with content_hash",
+            object(&session, &durable),
+        ));
+    }
+    // The one conditional step that makes this request the completer.
+    session.phase = Phase::Completing { since_ms: now_ms() };
+    let completing_version = match shared.replace(&session, &version).await {
+        Ok(version) => version,
+        Err(StoreError::Precondition | StoreError::Exists) => {
+            return Err(completing(&session));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let path = key_path(&session.key)?;
+    let store = Arc::clone(uploads.default_store());
+    let tags = parts
+        .iter()
+        .map(|(n, part)| PartTag {
+            index: n - 1,
+            tag: part.etag.clone(),
+        })
+        .collect();
+    let mode = if session.create_only {
+        PutMode::Create
+    } else {
+        PutMode::Overwrite
+    };
+    let placed = store
+        .multipart_complete(&path, &session.upload, tags, mode)
+        .await;
+    let placed = match placed {
+        Ok(_) => Ok(()),
+        // Joined already (a completer that died after S3 joined), or a file
+        // that got there first: ours only if it holds these very parts.
+        Err(StoreError::NotFound) if takeover => ours(&store, &path, &session, &content_hash).await,
+        Err(StoreError::Exists) => ours(&store, &path, &session, &content_hash).await,
+        Err(error) => Err(error.into()),
+    };
+    if let Err(error) = placed {
+        session.phase = match error {
+            AppError::AlreadyExists => Phase::Failed,
+            _ => Phase::Open,
+        };
+        if let Err(undo) = shared.replace(&session, &completing_version).await {
+            tracing::warn!(%undo, session = id, "cannot reopen a session whose completion failed");
+        }
+        return Err(error);
+    }
+    let ids = uploads.ids().clone();
+    let key = session.key.clone();
+    let file_id = blocking(move || ids.id_for(&key)).await?;
+    session.phase = Phase::Completed {
+        created_at: i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX),
+        content_hash,
+        file_id,
+    };
+    if let Err(error) = shared.replace(&session, &completing_version).await {
+        // The file is in place; a request that took over meanwhile finds it so.
+        tracing::warn!(%error, session = id, "cannot record a completed session");
+    }
+    shared.drop_parts(id).await;
+    file_object(&session).ok_or_else(|| damaged(id))
+}
+
+/// 409 `session_completing`: another request is completing the session.
+fn completing(session: &SharedSession) -> AppError {
+    conflict(
+        "session_completing",
+        "another request is completing this session; ask for its status, or complete \
+         again to learn the outcome",
+        object(
+            session,
+            &PartSet::full(part_count(session.size, session.part_size)),
+        ),
+    )
+}
+
+/// Whether the file at `path` is this session's: its size and content hash.
+async fn ours(
+    store: &Arc<dyn crate::store::Store>,
+    path: &skiff_protocol::TreePath,
+    session: &SharedSession,
+    content_hash: &str,
+) -> Result<(), AppError> {
+    let entry = match store.stat(path).await {
+        Ok(entry) => entry,
+        Err(StoreError::NotFound) => {
+            return Err(AppError::Unavailable(
+                "the bucket lost this upload's parts; abort it and upload again".to_owned(),
+            ))
+        }
+        Err(error) => return Err(error.into()),
+    };
+    if entry.is_dir || entry.size != session.size {
+        return Err(AppError::AlreadyExists);
+    }
+    let (_, stored) = stored_digests(store, path, session.part_size).await?;
+    if stored == content_hash {
+        Ok(())
+    } else {
+        Err(AppError::AlreadyExists)
+    }
+}
+
+/// `DELETE {url}` on an `s3://` root: the multipart upload and the records gone.
+pub async fn abort(uploads: &Arc<Uploads>, shared: &Shared, id: &str) -> Result<(), AppError> {
+    let (session, _) = shared.session(id).await?;
+    match session.phase {
+        Phase::Completing { since_ms }
+            if now_ms().saturating_sub(since_ms)
+                < u64::try_from(COMPLETING_STALE.as_millis()).unwrap_or(u64::MAX) =>
+        {
+            return Err(completing(&session));
+        }
+        Phase::Completed { .. } => {}
+        _ => {
+            let path = key_path(&session.key)?;
+            uploads
+                .default_store()
+                .multipart_abort(&path, &session.upload)
+                .await?;
+        }
+    }
+    shared.drop_parts(id).await;
+    shared
+        .state
+        .remove(&session_key(id))
+        .await
+        .map_err(state_error)
+}
+
+fn decode_hex(text: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    if text.len() != 64 {
+        return None;
+    }
+    for (index, pair) in text.as_bytes().chunks(2).enumerate() {
+        let digits = std::str::from_utf8(pair).ok()?;
+        *out.get_mut(index)? = u8::from_str_radix(digits, 16).ok()?;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_records_read_back_as_written() {
+        let session = SharedSession {
+            id: "0".repeat(32),
+            key: "a/b.bin".to_owned(),
+            mime_type: "application/octet-stream".to_owned(),
+            size: 12,
+            part_size: 5 << 20,
+            upload: MultipartId("up".to_owned()),
+            create_only: false,
+            created_ms: 1,
+            phase: Phase::Completing { since_ms: 7 },
+        };
+        let bytes = serde_json::to_vec(&session).expect("json");
+        let text = String::from_utf8(bytes.clone()).expect("utf-8");
+        assert!(text.contains(r#""state":"completing""#), "{text}");
+        let back: SharedSession = serde_json::from_slice(&bytes).expect("read back");
+        assert_eq!(back, session);
+        let digest = [0xabu8; 32];
+        assert_eq!(decode_hex(&hex(&digest)), Some(digest));
+        assert_eq!(decode_hex("zz"), None);
+    }
+}
