@@ -8,9 +8,13 @@
 //! why), and takes the URL-signing key from the bucket, made once by whichever
 //! instance came first, so a link signed by one instance opens on every other.
 //!
-//! What is shared so far: the tree and the signing key. Uploads, ids and
-//! metadata move onto records next, so an S3 root is read-only until then and
-//! `--writable` is refused in words.
+//! What is shared so far: the tree, the signing key and, with `--writable`, the
+//! upload sessions (parts sessions; `crate::uploads` keeps them as records in the
+//! bucket, scale-out step 4), so a session made on one instance takes parts on
+//! another and completes on a third. Whole-file writes, `mkdir`, `move` and
+//! `DELETE` go straight to the bucket. Ids are still kept per instance (in
+//! memory), and what would drift apart between instances is refused with 501:
+//! metadata writes, storages added through the API, sequential chunk sessions.
 
 use std::path::Path;
 

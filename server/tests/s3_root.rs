@@ -209,6 +209,33 @@ async fn a_writable_root_writes_into_the_bucket() {
     assert_eq!(deleted.status(), 204);
     assert_eq!(object("archive/kept.txt").await, None);
 
+    // A batch of small files (what the app sends them as): each lands as its PUT would.
+    let mut batch = Vec::new();
+    for (path, contents) in [
+        ("/small/a.txt", &b"alpha"[..]),
+        ("/small/b.txt", &b"beta"[..]),
+    ] {
+        let item = skiff_protocol::BatchItem {
+            path: path.to_owned(),
+            size: contents.len() as u64,
+            digest: None,
+            create_only: true,
+            if_match: None,
+        };
+        batch.extend_from_slice(&serde_json::to_vec(&item).expect("an item"));
+        batch.push(b'\n');
+        batch.extend_from_slice(contents);
+    }
+    let answered = send(Method::POST, skiff_protocol::BATCH_PATH)
+        .header("content-type", skiff_protocol::BATCH_CONTENT_TYPE)
+        .body(batch)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(answered.status(), 200);
+    assert_eq!(object("small/a.txt").await.as_deref(), Some(&b"alpha"[..]));
+    assert_eq!(object("small/b.txt").await.as_deref(), Some(&b"beta"[..]));
+
     // An upload in parts (5 MiB, S3's least): its session and parts are records
     // beside the tree, and the file lands whole.
     let bytes: Vec<u8> = (0..(5u32 << 20) + 77).map(|n| (n % 253) as u8).collect();
@@ -254,7 +281,7 @@ async fn a_writable_root_writes_into_the_bucket() {
     );
     assert_eq!(
         common::s3_root::names(&server, "/", Some(TOKEN)).await,
-        ["archive", "big.bin", "docs", "notes", "up"]
+        ["archive", "big.bin", "docs", "notes", "small", "up"]
     );
 
     // Per instance still: refused in words rather than left to drift apart.
