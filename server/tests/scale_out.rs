@@ -7,7 +7,8 @@
 //! With `--writable`, upload sessions are records in the bucket: 20 uploads whose
 //! parts each go to a different instance while one is killed with SIGKILL all
 //! land with the right SHA-256; the same part sent to two instances at once, and
-//! a completion raced on two, each have exactly one winner.
+//! a completion raced on two, each have exactly one winner; a completion whose
+//! instance died (before or after S3 joined the parts) is taken over.
 
 mod common;
 #[path = "scale_out/rotation.rs"]
@@ -294,4 +295,153 @@ async fn racing_instances_have_one_winner() {
         .await
         .expect("JSON");
     assert_eq!(discovery["min_part"], PART, "{discovery}");
+}
+
+/// Record `KEY` under the root's `.skiff/state`, as JSON.
+async fn state_record(raw: &object_store::aws::AmazonS3, key: &str) -> Value {
+    let bytes = raw
+        .get(&Key::from(format!("team/.skiff/state/{key}")))
+        .await
+        .unwrap_or_else(|error| panic!("record {key}: {error}"))
+        .bytes()
+        .await
+        .expect("bytes");
+    serde_json::from_slice(&bytes).expect("a JSON record")
+}
+
+async fn put_state_record(raw: &object_store::aws::AmazonS3, key: &str, value: &Value) {
+    raw.put(
+        &Key::from(format!("team/.skiff/state/{key}")),
+        PutPayload::from(value.to_string().into_bytes()),
+    )
+    .await
+    .expect("write a record");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completion_cut_short_is_taken_over() {
+    use object_store::multipart::{MultipartStore, PartId};
+    let cluster = common::seaweed_cluster::cluster().await;
+    let bucket = cluster.new_bucket().await;
+    let raw = common::seaweed::client(&cluster.endpoint, &bucket);
+    let (_instances, client) = writable_instances(&cluster.endpoint, &bucket);
+    let bytes = random_bytes(7, (7 << 20) + 5);
+    let hash = content_hash(&bytes, PART);
+    let id_of = |url: &str| url.rsplit(':').next().expect("an id").to_owned();
+
+    // A completer that died before S3 joined the parts: while its mark is fresh
+    // others are told it is completing; once stale, the next complete finishes.
+    let url = client.create(0, "cut/before.bin", bytes.len() as u64).await;
+    client.part(1, &url, &bytes, 1).await;
+    client.part(2, &url, &bytes, 2).await;
+    let key = format!("sessions/{}", id_of(&url));
+    let mut session = state_record(&raw, &key).await;
+    assert_eq!(session["state"], "open", "{session}");
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock")
+        .as_millis() as u64;
+    session["state"] = "completing".into();
+    session["since_ms"] = now_ms.into();
+    put_state_record(&raw, &key, &session).await;
+    let body = serde_json::json!({ "content_hash": hash })
+        .to_string()
+        .into_bytes();
+    let told = client
+        .once(1, Method::POST, &format!("{url}/complete"), body.clone())
+        .await;
+    assert_eq!(told.status(), StatusCode::CONFLICT);
+    session["since_ms"] = 0.into();
+    put_state_record(&raw, &key, &session).await;
+    let file = client.complete(2, &url, &hash).await;
+    assert_eq!(file["content_hash"], hash.as_str());
+    assert_eq!(
+        hex_sha256(&in_bucket(&raw, "cut/before.bin").await),
+        hex_sha256(&bytes)
+    );
+
+    // A completer that died after S3 joined the parts, before it recorded so:
+    // the next complete asks S3 to join them again (SeaweedFS, like AWS for a
+    // while, answers the same object; else the object's content hash is read
+    // back and must match) and answers the file.
+    let url = client.create(1, "cut/after.bin", bytes.len() as u64).await;
+    client.part(2, &url, &bytes, 1).await;
+    client.part(0, &url, &bytes, 2).await;
+    let id = id_of(&url);
+    let key = format!("sessions/{id}");
+    let mut session = state_record(&raw, &key).await;
+    let mut parts = Vec::new();
+    for n in 1..=2 {
+        let part = state_record(&raw, &format!("parts/{id}/{n}")).await;
+        let etag = part["etag"].as_str().expect("an etag").to_owned();
+        parts.push(PartId { content_id: etag });
+    }
+    let upload = session["upload"]
+        .as_str()
+        .expect("the upload id")
+        .to_owned();
+    raw.complete_multipart(&Key::from("team/cut/after.bin"), &upload, parts)
+        .await
+        .expect("S3 joins the parts");
+    session["state"] = "completing".into();
+    session["since_ms"] = 0.into();
+    put_state_record(&raw, &key, &session).await;
+    let file = client.complete(0, &url, &hash).await;
+    assert_eq!(file["content_hash"], hash.as_str());
+    assert_eq!(file["bytes"], bytes.len());
+    assert_eq!(
+        hex_sha256(&in_bucket(&raw, "cut/after.bin").await),
+        hex_sha256(&bytes)
+    );
+    let done = state_record(&raw, &key).await;
+    assert_eq!(done["state"], "completed", "{done}");
+
+    // S3 no longer knows the upload (joined long ago): the object at the key is
+    // this upload's only if its content hash matches; else 412, and the session
+    // is failed.
+    for (name, stored, status) in [
+        ("cut/gone.bin", bytes.clone(), StatusCode::OK),
+        (
+            "cut/other.bin",
+            random_bytes(8, bytes.len()),
+            StatusCode::PRECONDITION_FAILED,
+        ),
+    ] {
+        let url = client.create(2, name, bytes.len() as u64).await;
+        client.part(0, &url, &bytes, 1).await;
+        client.part(1, &url, &bytes, 2).await;
+        let key = format!("sessions/{}", id_of(&url));
+        let mut session = state_record(&raw, &key).await;
+        let upload = session["upload"]
+            .as_str()
+            .expect("the upload id")
+            .to_owned();
+        raw.abort_multipart(&Key::from(format!("team/{name}")), &upload)
+            .await
+            .expect("abort");
+        raw.put(
+            &Key::from(format!("team/{name}")),
+            PutPayload::from(stored.clone()),
+        )
+        .await
+        .expect("put");
+        session["state"] = "completing".into();
+        session["since_ms"] = 0.into();
+        put_state_record(&raw, &key, &session).await;
+        let (_, answered, file) = client
+            .send(1, Method::POST, &format!("{url}/complete"), &body)
+            .await;
+        assert_eq!(answered, status, "{name}: {file}");
+        let after = state_record(&raw, &key).await;
+        let expected = if status == StatusCode::OK {
+            "completed"
+        } else {
+            "failed"
+        };
+        assert_eq!(after["state"], expected, "{after}");
+        assert_eq!(
+            hex_sha256(&in_bucket(&raw, name).await),
+            hex_sha256(&stored)
+        );
+    }
 }

@@ -551,6 +551,12 @@ pub async fn complete(
     let placed = store
         .multipart_complete(&path, &session.upload, tags, mode)
         .await;
+    if takeover {
+        tracing::info!(
+            session = id,
+            "taking over a completion whose completer went silent"
+        );
+    }
     let placed = match placed {
         Ok(_) => Ok(()),
         // Joined already (a completer that died after S3 joined), or a file
@@ -617,6 +623,7 @@ async fn ours(
     if entry.is_dir || entry.size != session.size {
         return Err(AppError::AlreadyExists);
     }
+    tracing::info!(session = %session.id, "the object is there already: checking it is this upload's");
     let (_, stored) = stored_digests(store, path, session.part_size).await?;
     if stored == content_hash {
         Ok(())
