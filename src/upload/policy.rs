@@ -47,6 +47,9 @@ pub fn recovery_for(status: Option<u16>) -> Recovery {
         // A chunk whose checksum did not match was damaged on the way: send it again.
         Some(460) => Recovery::Retry,
         Some(408 | 423 | 429) => Recovery::Retry,
+        // Not implemented is never transient: a server saying so (an `s3://` root
+        // refusing what it cannot share yet) is answered in words, not retried.
+        Some(501) => Recovery::Fail,
         Some(status) if status >= 500 => Recovery::Retry,
         Some(_) => Recovery::Fail,
     }
@@ -198,7 +201,7 @@ mod tests {
         assert_eq!(recovery_for(Some(409)), Recovery::Resync);
         assert_eq!(recovery_for(Some(404)), Recovery::Restart);
         assert_eq!(recovery_for(Some(410)), Recovery::Restart);
-        for status in [400, 401, 403, 412, 413, 415] {
+        for status in [400, 401, 403, 412, 413, 415, 501] {
             assert_eq!(recovery_for(Some(status)), Recovery::Fail, "{status}");
         }
     }
