@@ -124,7 +124,11 @@ impl Services {
                 root.state.clone(),
             )
             .map_err(|error| ConfigError::S3Root(format!("cannot open the uploads: {error}")))?;
-            Some(Arc::new(uploads))
+            let uploads = Arc::new(uploads);
+            if tokio::runtime::Handle::try_current().is_ok() {
+                crate::uploads::spawn_shared_sweeper(&uploads);
+            }
+            Some(uploads)
         } else {
             None
         };

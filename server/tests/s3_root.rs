@@ -4,7 +4,8 @@
 //! `.skiff`, never what lies outside the prefix); with `--writable`, whole-file
 //! `PUT`, `mkdir`, `move` and `DELETE` into the bucket and an upload in parts,
 //! while what is still kept per instance (metadata, storages added through the
-//! API) is refused with 501; two instances on one bucket share the URL-signing
+//! API) is refused with 501, and an idle session expires with its records;
+//! two instances on one bucket share the URL-signing
 //! key, so a link signed by one opens on the other; and the server refuses to
 //! start, exit code 2 and a sentence, on an endpoint that ignores conditional
 //! writes, on a missing bucket and on an endpoint that is not there.
@@ -284,6 +285,59 @@ async fn a_writable_root_writes_into_the_bucket() {
         ["archive", "big.bin", "docs", "notes", "small", "up"]
     );
 
+    // A session's status, and its abort: the S3 upload and the records gone.
+    let created: Value = send(Method::POST, UPLOADS_PATH)
+        .json(&serde_json::json!({
+            "key": "up/dropped.bin", "bucket": "default",
+            "mime_type": "application/octet-stream",
+            "size": bytes.len(), "part_size": 5 << 20,
+        }))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("JSON");
+    let url = created["url"].as_str().expect("a url").to_owned();
+    let id = created["id"].as_str().expect("an id").to_owned();
+    let sent = send(Method::PUT, &format!("{url}/parts/2"))
+        .body(bytes[5 << 20..].to_vec())
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(sent.status(), 200);
+    let status: Value = send(Method::GET, &url)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(status["parts"], serde_json::json!([[2, 2]]), "{status}");
+    assert_eq!(status["offset"], 0, "{status}");
+    let record = |key: String| {
+        let raw = raw.clone();
+        async move {
+            match raw
+                .head(&Key::from(format!("team/files/.skiff/state/{key}")))
+                .await
+            {
+                Ok(_) => true,
+                Err(object_store::Error::NotFound { .. }) => false,
+                Err(error) => panic!("{key}: {error}"),
+            }
+        }
+    };
+    assert!(record(format!("parts/{id}/2")).await);
+    let aborted = send(Method::DELETE, &url).send().await.expect("send");
+    assert_eq!(aborted.status(), 204);
+    assert_eq!(
+        send(Method::GET, &url).send().await.expect("send").status(),
+        404
+    );
+    assert!(!record(format!("sessions/{id}")).await);
+    assert!(!record(format!("parts/{id}/2")).await);
+
     // Per instance still: refused in words rather than left to drift apart.
     let metadata = send(Method::PUT, &format!("{METADATA_PATH}/big.bin"))
         .json(&serde_json::json!({ "note": "x" }))
@@ -302,6 +356,73 @@ async fn a_writable_root_writes_into_the_bucket() {
         .await
         .expect("send");
     assert_eq!(made.status(), 501);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abandoned_shared_sessions_expire() {
+    let (bucket, endpoint, _) = bucket().await;
+    let writer = format!("writer:{TOKEN}:rw");
+    let server = LoggedServer::start(command(
+        &endpoint,
+        &format!("s3://{bucket}/team/files"),
+        &["--writable", "--token", &writer, "--session-ttl", "3"],
+    ));
+    let raw = common::seaweed::client(&endpoint, &bucket);
+    let http = client();
+    let created: Value = http
+        .post(server.url(UPLOADS_PATH))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({
+            "key": "idle.bin", "bucket": "default",
+            "mime_type": "application/octet-stream",
+            "size": 6 << 20, "part_size": 5 << 20,
+        }))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("JSON");
+    let url = created["url"].as_str().expect("a url").to_owned();
+    let id = created["id"].as_str().expect("an id").to_owned();
+    // A part now and then keeps it alive past its TTL since creation.
+    for _ in 0..3 {
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let sent = http
+            .put(server.url(&format!("{url}/parts/2")))
+            .bearer_auth(TOKEN)
+            .body(vec![7u8; 1 << 20])
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(sent.status(), 200, "a part keeps the session alive");
+    }
+    // Then idle: gone within a TTL and a sweep, records and all.
+    let session = format!("team/files/.skiff/state/sessions/{id}");
+    let mut gone = false;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        if matches!(
+            raw.head(&Key::from(session.clone())).await,
+            Err(object_store::Error::NotFound { .. })
+        ) {
+            gone = true;
+            break;
+        }
+    }
+    assert!(gone, "the idle session's record is still there");
+    let part = format!("team/files/.skiff/state/parts/{id}/2");
+    assert!(matches!(
+        raw.head(&Key::from(part)).await,
+        Err(object_store::Error::NotFound { .. })
+    ));
+    let status = http
+        .get(server.url(&url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(status.status(), 404);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -59,6 +59,7 @@ use skiff_protocol::{UploadCreate, UploadSession};
 
 pub use recovery::spawn_sweeper;
 pub use session::Uploads;
+pub use shared::spawn_sweeper as spawn_shared_sweeper;
 
 use crate::error::AppError;
 

@@ -23,8 +23,11 @@
 //!
 //! Only parts sessions into the default storage (the bucket) are shared:
 //! sequential chunk sessions and sessions into a mounted storage are refused
-//! with 501 on an `s3://` root for now. Shared sessions do not expire yet
-//! (an S3 lifecycle rule for unfinished multipart uploads reclaims the bytes).
+//! with 501 on an `s3://` root for now.
+//!
+//! Expiry ([`spawn_sweeper`]): one instance at a time (lease `uploads-sweep`)
+//! removes sessions idle for the session TTL (since their creation, their last
+//! part or their completion): the S3 upload aborted, the records removed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -113,6 +116,16 @@ pub struct PartRecord {
     pub sha256: String,
     /// The S3 part's ETag, named at completion.
     pub etag: String,
+    /// When it was recorded, Unix milliseconds: the session's last activity.
+    #[serde(default)]
+    pub touched_ms: u64,
+}
+
+impl PartRecord {
+    /// The same bytes, as S3 holds them (whenever they were sent).
+    fn same_part(&self, other: &PartRecord) -> bool {
+        (self.len, &self.sha256, &self.etag) == (other.len, &other.sha256, &other.etag)
+    }
 }
 
 fn session_key(id: &str) -> String {
@@ -442,6 +455,7 @@ pub async fn put_part(
         len,
         sha256: hex(&digest),
         etag,
+        touched_ms: now_ms(),
     };
     let bytes = serde_json::to_vec(&record).map_err(crate::error::store_error)?;
     // First record wins; the same bytes again leave it as it is (a repeated
@@ -451,7 +465,7 @@ pub async fn put_part(
         .update(&part_key(id, n), |current| {
             let same = current
                 .and_then(|bytes| serde_json::from_slice::<PartRecord>(bytes).ok())
-                .is_some_and(|current| current == record);
+                .is_some_and(|current| current.same_part(&record));
             Ok::<_, AppError>((!same).then(|| bytes.clone()))
         })
         .await
@@ -657,6 +671,111 @@ pub async fn abort(uploads: &Arc<Uploads>, shared: &Shared, id: &str) -> Result<
         .remove(&session_key(id))
         .await
         .map_err(state_error)
+}
+
+/// The lease under which one instance at a time sweeps the shared sessions.
+const SWEEP_LEASE: &str = "uploads-sweep";
+/// How long a sweep may hold its lease (it gives it up when done).
+const SWEEP_HOLD: Duration = Duration::from_secs(300);
+
+/// Sweeps the bucket's expired sessions every half TTL (1 s to 60 s), for as
+/// long as `uploads` lives.
+pub fn spawn_sweeper(uploads: &Arc<Uploads>) {
+    let period = (uploads.ttl / 2).clamp(Duration::from_secs(1), Duration::from_secs(60));
+    let weak = Arc::downgrade(uploads);
+    let holder = uuid::Uuid::new_v4().simple().to_string();
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(period);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            let Some(uploads) = weak.upgrade() else {
+                break;
+            };
+            match sweep(&uploads, &holder).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "expired shared upload sessions reclaimed"),
+                Err(error) => tracing::warn!(%error, "shared upload session sweep failed"),
+            }
+        }
+    });
+}
+
+/// Removes the sessions idle for the TTL, under the sweep's lease (none if
+/// another instance holds it): how many.
+async fn sweep(uploads: &Arc<Uploads>, holder: &str) -> Result<usize, AppError> {
+    let Some(shared) = uploads.shared() else {
+        return Ok(0);
+    };
+    let Some(lease) = shared
+        .state
+        .acquire(SWEEP_LEASE, holder, SWEEP_HOLD)
+        .await
+        .map_err(state_error)?
+    else {
+        return Ok(0);
+    };
+    let ttl_ms = u64::try_from(uploads.ttl.as_millis()).unwrap_or(u64::MAX);
+    let swept = sweep_held(uploads, shared, ttl_ms).await;
+    if let Err(error) = shared.state.release(lease).await {
+        tracing::warn!(%error, "cannot release the sweep's lease (it expires on its own)");
+    }
+    swept
+}
+
+async fn sweep_held(
+    uploads: &Arc<Uploads>,
+    shared: &Shared,
+    ttl_ms: u64,
+) -> Result<usize, AppError> {
+    let now = now_ms();
+    let mut removed = 0;
+    for key in shared.state.list("sessions").await.map_err(state_error)? {
+        let Some(id) = key.rsplit('/').next().filter(|id| is_session_id(id)) else {
+            continue;
+        };
+        let (session, _) = match shared.session(id).await {
+            Ok(found) => found,
+            Err(AppError::UnknownSession) => continue,
+            Err(error) => return Err(error),
+        };
+        let mut last = match &session.phase {
+            Phase::Completed { created_at, .. } => {
+                u64::try_from(*created_at).unwrap_or(0).saturating_mul(1000)
+            }
+            Phase::Completing { since_ms } => *since_ms,
+            Phase::Open | Phase::Failed => session.created_ms,
+        };
+        if now.saturating_sub(last) < ttl_ms {
+            continue;
+        }
+        if matches!(session.phase, Phase::Open) {
+            // Parts keep a session alive.
+            let parts = shared.part_records(id).await?;
+            last = parts
+                .iter()
+                .map(|(_, part)| part.touched_ms)
+                .fold(last, u64::max);
+            if now.saturating_sub(last) < ttl_ms {
+                continue;
+            }
+        }
+        if !matches!(session.phase, Phase::Completed { .. }) {
+            let path = key_path(&session.key)?;
+            uploads
+                .default_store()
+                .multipart_abort(&path, &session.upload)
+                .await?;
+        }
+        shared.drop_parts(id).await;
+        shared
+            .state
+            .remove(&session_key(id))
+            .await
+            .map_err(state_error)?;
+        removed += 1;
+    }
+    Ok(removed)
 }
 
 fn decode_hex(text: &str) -> Option<[u8; 32]> {
