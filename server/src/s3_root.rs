@@ -14,7 +14,8 @@
 //! another and completes on a third. Whole-file writes, `mkdir`, `move` and
 //! `DELETE` go straight to the bucket. Ids are still kept per instance (in
 //! memory), and what would drift apart between instances is refused with 501:
-//! metadata writes, storages added through the API, sequential chunk sessions.
+//! metadata writes, storages added through the API, sessions into a mounted
+//! storage.
 
 use std::path::Path;
 

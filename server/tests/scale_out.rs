@@ -8,7 +8,9 @@
 //! parts each go to a different instance while one is killed with SIGKILL all
 //! land with the right SHA-256; the same part sent to two instances at once, and
 //! a completion raced on two, each have exactly one winner; a completion whose
-//! instance died (before or after S3 joined the parts) is taken over.
+//! instance died (before or after S3 joined the parts) is taken over; a
+//! sequential session takes its chunks on any instance (one winner for a chunk
+//! sent twice at once) and checks the whole file's SHA-256 before placing it.
 
 mod common;
 #[path = "scale_out/rotation.rs"]
@@ -263,23 +265,7 @@ async fn racing_instances_have_one_winner() {
     let stored = in_bucket(&raw, "race/complete.bin").await;
     assert_eq!(hex_sha256(&stored), hex_sha256(&bytes));
 
-    // Sequential sessions are not shared yet: refused in words (501), and
-    // discovery offers parts of at least S3's 5 MiB, which is what the app uses.
-    let create = serde_json::json!({
-        "key": "race/sequential.bin", "bucket": "default",
-        "mime_type": "application/octet-stream", "size": 10,
-    });
-    let refused = client
-        .once(
-            0,
-            Method::POST,
-            skiff_protocol::UPLOADS_PATH,
-            create.to_string().into_bytes(),
-        )
-        .await;
-    assert_eq!(refused.status(), StatusCode::NOT_IMPLEMENTED);
-    let refused: Value = refused.json().await.expect("JSON");
-    assert_eq!(refused["error"]["code"], "sequential_not_shared");
+    // Discovery offers parts of at least S3's 5 MiB, which is what the app uses.
     let discovery: Value = client
         .client
         .get(format!(
@@ -444,4 +430,126 @@ async fn a_completion_cut_short_is_taken_over() {
             hex_sha256(&stored)
         );
     }
+}
+
+/// A chunk of a sequential session sent to instance `at` only: status and body.
+async fn append(
+    client: &Rotation,
+    at: usize,
+    url: &str,
+    offset: usize,
+    chunk: &[u8],
+) -> (StatusCode, Value) {
+    let response = client
+        .client
+        .post(format!("{}{url}", client.urls[at % client.urls.len()]))
+        .bearer_auth(WRITER)
+        .header("Upload-Offset", offset.to_string())
+        .body(chunk.to_vec())
+        .send()
+        .await
+        .expect("send");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sequential_sessions_take_chunks_on_any_instance() {
+    let cluster = common::seaweed_cluster::cluster().await;
+    let bucket = cluster.new_bucket().await;
+    let raw = common::seaweed::client(&cluster.endpoint, &bucket);
+    let (_instances, client) = writable_instances(&cluster.endpoint, &bucket);
+    // Two whole 8 MiB S3 parts and a short last one, in 3 MiB chunks.
+    let bytes = random_bytes(21, (19 << 20) + 1234);
+    let create = |key: &str, sha256: &str| {
+        serde_json::json!({
+            "key": key, "bucket": "default", "mime_type": "application/octet-stream",
+            "size": bytes.len(), "sha256": sha256,
+        })
+        .to_string()
+        .into_bytes()
+    };
+    let made = client
+        .once(
+            0,
+            Method::POST,
+            skiff_protocol::UPLOADS_PATH,
+            create("seq/file.bin", &hex_sha256(&bytes)),
+        )
+        .await;
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let session: Value = made.json().await.expect("JSON");
+    let url = session["url"].as_str().expect("a url").to_owned();
+    assert_eq!(session["part_size"], Value::Null, "{session}");
+    let chunks: Vec<&[u8]> = bytes.chunks(3 << 20).collect();
+    let mut offset = 0;
+    for (i, chunk) in chunks.iter().enumerate() {
+        let last = i + 1 == chunks.len();
+        if i == 2 {
+            // The same chunk on two instances at once: one takes it, the other
+            // is told the offset moved on (409 with the session).
+            let (a, b) = tokio::join!(
+                append(&client, i + 1, &url, offset, chunk),
+                append(&client, i + 2, &url, offset, chunk),
+            );
+            let mut statuses = [a.0, b.0];
+            statuses.sort();
+            assert_eq!(
+                statuses,
+                [StatusCode::OK, StatusCode::CONFLICT],
+                "{} {}",
+                a.1,
+                b.1
+            );
+            let told = if a.0 == StatusCode::CONFLICT {
+                &a.1
+            } else {
+                &b.1
+            };
+            assert_eq!(told["offset"], offset + chunk.len(), "{told}");
+        } else {
+            let (status, answer) = append(&client, i + 1, &url, offset, chunk).await;
+            assert_eq!(status, StatusCode::OK, "chunk {i}: {answer}");
+            if last {
+                assert_eq!(answer["sha256"], hex_sha256(&bytes).as_str(), "{answer}");
+                assert_eq!(answer["bytes"], bytes.len());
+            } else {
+                assert_eq!(answer["offset"], offset + chunk.len(), "{answer}");
+            }
+        }
+        offset += chunk.len();
+    }
+    assert_eq!(
+        hex_sha256(&in_bucket(&raw, "seq/file.bin").await),
+        hex_sha256(&bytes)
+    );
+    // A retried last chunk learns the outcome again.
+    let (status, again) = append(&client, 0, &url, bytes.len(), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["sha256"], hex_sha256(&bytes).as_str());
+
+    // A whole-file SHA-256 that does not match: 460 at the last chunk, nothing placed.
+    let made = client
+        .once(
+            1,
+            Method::POST,
+            skiff_protocol::UPLOADS_PATH,
+            create("seq/wrong.bin", &"0".repeat(64)),
+        )
+        .await;
+    let session: Value = made.json().await.expect("JSON");
+    let url = session["url"].as_str().expect("a url").to_owned();
+    let mut offset = 0;
+    for (i, chunk) in chunks.iter().enumerate() {
+        let (status, answer) = append(&client, i, &url, offset, chunk).await;
+        let expected = if i + 1 == chunks.len() { 460 } else { 200 };
+        assert_eq!(status.as_u16(), expected, "chunk {i}: {answer}");
+        offset += chunk.len();
+    }
+    assert!(matches!(
+        raw.head(&Key::from("team/seq/wrong.bin")).await,
+        Err(object_store::Error::NotFound { .. })
+    ));
+    let aborted = client.once(2, Method::DELETE, &url, Vec::new()).await;
+    assert_eq!(aborted.status(), StatusCode::NO_CONTENT);
 }

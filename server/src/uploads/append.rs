@@ -56,8 +56,13 @@ pub async fn append(uploads: &Arc<Uploads>, id: &str, chunk: Chunk) -> Result<Ap
         body,
     } = chunk;
     if let Some(shared) = uploads.shared() {
-        // Every session of an `s3://` root takes parts: 409 with the session.
-        return Err(super::shared::append(shared, id).await);
+        let chunk = Chunk {
+            offset,
+            checksum,
+            announced,
+            body,
+        };
+        return super::shared::append(uploads, shared, id, chunk).await;
     }
     if announced.is_some_and(|length| length > uploads.max_chunk) {
         return Err(chunk_too_large());

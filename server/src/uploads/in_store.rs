@@ -127,7 +127,7 @@ pub fn start(
 /// The store part size of a sequential session of `size` bytes: 8 MiB, or the
 /// whole file when smaller, or bigger parts (whole MiB) where 10,000 would not
 /// hold it.
-fn sequential_part(size: u64) -> u64 {
+pub(super) fn sequential_part(size: u64) -> u64 {
     const MIB: u64 = 1 << 20;
     let fitting = size.div_ceil(S3_MAX_PARTS).div_ceil(MIB) * MIB;
     SEQUENTIAL_PART.max(fitting).min(size.max(1))

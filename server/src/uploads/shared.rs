@@ -21,9 +21,8 @@
 //!   [`COMPLETING_STALE`] another request takes over; if S3 already joined the
 //!   parts, the object's content hash is read back and must match.
 //!
-//! Only parts sessions into the default storage (the bucket) are shared:
-//! sequential chunk sessions and sessions into a mounted storage are refused
-//! with 501 on an `s3://` root for now.
+//! Sequential sessions (§2) are shared too: `shared_sequential.rs`. Sessions
+//! into a mounted storage are refused with 501 on an `s3://` root for now.
 //!
 //! Expiry ([`spawn_sweeper`]): one instance at a time (lease `uploads-sweep`)
 //! removes sessions idle for the session TTL (since their creation, their last
@@ -51,6 +50,9 @@ use crate::bucket_state::{BucketState, Version};
 use crate::disk::place::{key_of, key_path};
 use crate::error::AppError;
 use crate::store::{MultipartId, PartTag, PutMode, StoreError};
+
+#[path = "shared_sequential.rs"]
+mod sequential;
 
 /// How long a `completing` session may stay so before another request takes
 /// its completion over (the completer is taken to have died).
@@ -88,6 +90,10 @@ pub struct SharedSession {
     pub created_ms: u64,
     #[serde(flatten)]
     pub phase: Phase,
+    /// A sequential session (§2): its chunks regrouped into S3 parts of
+    /// `part_size` (`shared_sequential.rs`); `None` for a parts session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequential: Option<sequential::Sequential>,
 }
 
 /// Where a shared session is in its life.
@@ -101,7 +107,12 @@ pub enum Phase {
     /// Joined and in place.
     Completed {
         created_at: i64,
-        content_hash: String,
+        /// §2.1's content hash (parts sessions).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content_hash: Option<String>,
+        /// The whole-file SHA-256 (sequential sessions).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sha256: Option<String>,
         file_id: String,
     },
     /// A digest did not match: it can only be aborted.
@@ -150,6 +161,9 @@ fn damaged(what: &str) -> AppError {
 
 /// The session object clients see.
 fn object(session: &SharedSession, parts: &PartSet) -> UploadSession {
+    if let Some(sequential) = &session.sequential {
+        return sequential::object(session, sequential);
+    }
     let count = part_count(session.size, session.part_size);
     let full;
     let parts = if matches!(session.phase, Phase::Completed { .. }) {
@@ -178,11 +192,13 @@ fn file_object(session: &SharedSession) -> Option<FileObject> {
     let Phase::Completed {
         created_at,
         content_hash,
+        sha256,
         file_id,
     } = &session.phase
     else {
         return None;
     };
+    let parts = session.sequential.is_none();
     Some(FileObject {
         key: session.key.clone(),
         bucket: skiff_protocol::DEFAULT_BUCKET.to_owned(),
@@ -190,9 +206,9 @@ fn file_object(session: &SharedSession) -> Option<FileObject> {
         bytes: session.size,
         created_at: *created_at,
         id: file_id.clone(),
-        sha256: None,
-        content_hash: Some(content_hash.clone()),
-        part_size: Some(session.part_size),
+        sha256: sha256.clone(),
+        content_hash: content_hash.clone(),
+        part_size: parts.then_some(session.part_size),
     })
 }
 
@@ -279,6 +295,7 @@ impl Shared {
     /// Removes the part records of session `id` (best effort: a leftover is
     /// harmless, only its session's records name it).
     async fn drop_parts(&self, id: &str) {
+        sequential::drop_tails(self, id).await;
         let Ok(numbers) = self.part_numbers(id).await else {
             return;
         };
@@ -318,12 +335,7 @@ pub async fn create(
         });
     }
     let Some(part_size) = request.part_size else {
-        return Err(not_shared(
-            "sequential_not_shared",
-            "on an s3:// root, upload sessions take parallel parts (create with part_size, \
-             §2.1; min_part in discovery); sequential chunk sessions are not shared between \
-             instances yet. Small files go in one PUT.",
-        ));
+        return sequential::create(uploads, shared, request, path, if_none_match).await;
     };
     if part_size < S3_MIN_PART || part_size > uploads.max_chunk {
         return Err(AppError::BadRequest {
@@ -371,16 +383,28 @@ pub async fn create(
         create_only: if_none_match,
         created_ms: now_ms(),
         phase: Phase::Open,
+        sequential: None,
     };
-    let bytes = serde_json::to_vec(&session).map_err(crate::error::store_error)?;
+    record_new(shared, &*store, &path, &session).await?;
+    Ok(object(&session, &PartSet::default()))
+}
+
+/// Writes a new session's record; if that fails, drops its S3 upload.
+async fn record_new(
+    shared: &Shared,
+    store: &dyn crate::store::Store,
+    path: &skiff_protocol::TreePath,
+    session: &SharedSession,
+) -> Result<(), AppError> {
+    let bytes = serde_json::to_vec(session).map_err(crate::error::store_error)?;
     if let Err(error) = shared.state.create(&session_key(&session.id), bytes).await {
         // Nothing names the upload: drop it rather than leave its parts behind.
-        if let Err(abort) = store.multipart_abort(&path, &session.upload).await {
+        if let Err(abort) = store.multipart_abort(path, &session.upload).await {
             tracing::warn!(%abort, "cannot abort an unrecorded multipart upload");
         }
         return Err(error.into());
     }
-    Ok(object(&session, &PartSet::default()))
+    Ok(())
 }
 
 /// `GET {url}` on an `s3://` root.
@@ -390,21 +414,34 @@ pub async fn status(shared: &Shared, id: &str) -> Result<UploadSession, AppError
     Ok(object(&session, &parts))
 }
 
-/// `POST {url}` (a sequential chunk) on an `s3://` root: every shared session
-/// takes parts, so 409 as §2.1 says for a parts session (404 if unknown).
-pub async fn append(shared: &Shared, id: &str) -> AppError {
-    let (session, _) = match shared.session(id).await {
-        Ok(found) => found,
-        Err(error) => return error,
-    };
-    let parts = match shared.part_set(id).await {
-        Ok(parts) => parts,
-        Err(error) => return error,
-    };
-    conflict(
+/// `POST {url}` (a sequential chunk) on an `s3://` root: a parts session
+/// answers 409 as §2.1 says (404 if unknown).
+pub async fn append(
+    uploads: &Arc<Uploads>,
+    shared: &Shared,
+    id: &str,
+    chunk: super::append::Chunk,
+) -> Result<super::append::Appended, AppError> {
+    let (session, version) = shared.session(id).await?;
+    if session.sequential.is_some() {
+        return sequential::append(uploads, shared, session, version, chunk).await;
+    }
+    let parts = shared.part_set(id).await?;
+    Err(conflict(
         "not_sequential",
         "this session takes parts (PUT {url}/parts/{n}), not sequential chunks",
         object(&session, &parts),
+    ))
+}
+
+/// 409 `not_parts`: a sequential session takes no parts and completes with
+/// its last chunk.
+fn not_parts(session: &SharedSession) -> AppError {
+    conflict(
+        "not_parts",
+        "this session takes sequential chunks (POST with Upload-Offset) and completes with \
+         its last chunk",
+        object(session, &PartSet::default()),
     )
 }
 
@@ -418,6 +455,9 @@ pub async fn put_part(
     part: Part<'_>,
 ) -> Result<UploadSession, AppError> {
     let (session, _) = shared.session(id).await?;
+    if session.sequential.is_some() {
+        return Err(not_parts(&session));
+    }
     if session.phase != Phase::Open {
         let parts = shared.part_set(id).await?;
         return Err(conflict(
@@ -484,6 +524,9 @@ pub async fn complete(
 ) -> Result<FileObject, AppError> {
     let request = super::complete::complete_request(body)?;
     let (mut session, version) = shared.session(id).await?;
+    if session.sequential.is_some() {
+        return Err(not_parts(&session));
+    }
     let takeover = match &session.phase {
         Phase::Open => false,
         Phase::Completed { .. } => return file_object(&session).ok_or_else(|| damaged(id)),
@@ -594,7 +637,8 @@ pub async fn complete(
     let file_id = blocking(move || ids.id_for(&key)).await?;
     session.phase = Phase::Completed {
         created_at: i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX),
-        content_hash,
+        content_hash: Some(content_hash),
+        sha256: None,
         file_id,
     };
     if let Err(error) = shared.replace(&session, &completing_version).await {
@@ -744,7 +788,12 @@ async fn sweep_held(
                 u64::try_from(*created_at).unwrap_or(0).saturating_mul(1000)
             }
             Phase::Completing { since_ms } => *since_ms,
-            Phase::Open | Phase::Failed => session.created_ms,
+            Phase::Open | Phase::Failed => session
+                .sequential
+                .as_ref()
+                .map_or(session.created_ms, |sequential| {
+                    sequential.touched_ms.max(session.created_ms)
+                }),
         };
         if now.saturating_sub(last) < ttl_ms {
             continue;
@@ -806,6 +855,7 @@ mod tests {
             create_only: false,
             created_ms: 1,
             phase: Phase::Completing { since_ms: 7 },
+            sequential: None,
         };
         let bytes = serde_json::to_vec(&session).expect("json");
         let text = String::from_utf8(bytes.clone()).expect("utf-8");
