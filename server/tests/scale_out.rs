@@ -10,7 +10,8 @@
 //! a completion raced on two, each have exactly one winner; a completion whose
 //! instance died (before or after S3 joined the parts) is taken over; a
 //! sequential session takes its chunks on any instance (one winner for a chunk
-//! sent twice at once) and checks the whole file's SHA-256 before placing it.
+//! sent twice at once; one instance killed midway) and checks the whole file's
+//! SHA-256 before placing it.
 
 mod common;
 #[path = "scale_out/rotation.rs"]
@@ -458,7 +459,7 @@ async fn sequential_sessions_take_chunks_on_any_instance() {
     let cluster = common::seaweed_cluster::cluster().await;
     let bucket = cluster.new_bucket().await;
     let raw = common::seaweed::client(&cluster.endpoint, &bucket);
-    let (_instances, client) = writable_instances(&cluster.endpoint, &bucket);
+    let (mut instances, client) = writable_instances(&cluster.endpoint, &bucket);
     // Two whole 8 MiB S3 parts and a short last one, in 3 MiB chunks.
     let bytes = random_bytes(21, (19 << 20) + 1234);
     let create = |key: &str, sha256: &str| {
@@ -528,10 +529,64 @@ async fn sequential_sessions_take_chunks_on_any_instance() {
     assert_eq!(status, StatusCode::OK, "{again}");
     assert_eq!(again["sha256"], hex_sha256(&bytes).as_str());
 
+    // An instance killed (SIGKILL) midway: the chunks meant for it go to the
+    // others, and a client that lost an answer resyncs from the 409's offset.
+    let url = {
+        let made = client
+            .once(
+                0,
+                Method::POST,
+                skiff_protocol::UPLOADS_PATH,
+                create("seq/killed.bin", &hex_sha256(&bytes)),
+            )
+            .await;
+        let session: Value = made.json().await.expect("JSON");
+        session["url"].as_str().expect("a url").to_owned()
+    };
+    let mut offset = 0;
+    let mut turn = 0;
+    let mut victim = Some(instances.remove(1));
+    while offset < bytes.len() {
+        if offset >= 7 << 20 {
+            if let Some(victim) = victim.take() {
+                victim.stop();
+            }
+        }
+        let chunk = &bytes[offset..(offset + (3 << 20)).min(bytes.len())];
+        turn += 1;
+        let (_, status, answer) = client
+            .send_with(
+                turn,
+                Method::POST,
+                &url,
+                &[("Upload-Offset", offset.to_string())],
+                chunk,
+            )
+            .await;
+        match status {
+            StatusCode::OK => offset += chunk.len(),
+            StatusCode::CONFLICT => {
+                offset = usize::try_from(answer["offset"].as_u64().expect("an offset"))
+                    .expect("an offset");
+            }
+            other => panic!("{other}: {answer}"),
+        }
+        if offset == bytes.len() {
+            assert_eq!(answer["sha256"], hex_sha256(&bytes).as_str(), "{answer}");
+        }
+    }
+    assert!(victim.is_none());
+    let moved = client.failovers.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(moved > 0, "no chunk met the killed instance");
+    assert_eq!(
+        hex_sha256(&in_bucket(&raw, "seq/killed.bin").await),
+        hex_sha256(&bytes)
+    );
+
     // A whole-file SHA-256 that does not match: 460 at the last chunk, nothing placed.
     let made = client
         .once(
-            1,
+            0,
             Method::POST,
             skiff_protocol::UPLOADS_PATH,
             create("seq/wrong.bin", &"0".repeat(64)),
@@ -541,7 +596,7 @@ async fn sequential_sessions_take_chunks_on_any_instance() {
     let url = session["url"].as_str().expect("a url").to_owned();
     let mut offset = 0;
     for (i, chunk) in chunks.iter().enumerate() {
-        let (status, answer) = append(&client, i, &url, offset, chunk).await;
+        let (status, answer) = append(&client, 2 * (i % 2), &url, offset, chunk).await;
         let expected = if i + 1 == chunks.len() { 460 } else { 200 };
         assert_eq!(status.as_u16(), expected, "chunk {i}: {answer}");
         offset += chunk.len();
@@ -551,5 +606,6 @@ async fn sequential_sessions_take_chunks_on_any_instance() {
         Err(object_store::Error::NotFound { .. })
     ));
     let aborted = client.once(2, Method::DELETE, &url, Vec::new()).await;
+    drop(instances);
     assert_eq!(aborted.status(), StatusCode::NO_CONTENT);
 }

@@ -89,18 +89,31 @@ impl Rotation {
         path: &str,
         body: &[u8],
     ) -> (usize, StatusCode, Value) {
+        self.send_with(at, method, path, &[], body).await
+    }
+
+    /// [`Rotation::send`] with extra headers.
+    pub async fn send_with(
+        &self,
+        at: usize,
+        method: Method,
+        path: &str,
+        headers: &[(&str, String)],
+        body: &[u8],
+    ) -> (usize, StatusCode, Value) {
         let count = self.urls.len();
         let mut last = String::new();
         for attempt in 0..count * 3 {
             let index = (at + attempt) % count;
             let url = format!("{}{path}", self.urls[index]);
-            let sent = self
+            let mut request = self
                 .client
                 .request(method.clone(), url)
-                .bearer_auth(&self.token)
-                .body(body.to_vec())
-                .send()
-                .await;
+                .bearer_auth(&self.token);
+            for (name, value) in headers {
+                request = request.header(*name, value);
+            }
+            let sent = request.body(body.to_vec()).send().await;
             match sent {
                 Ok(response) if !response.status().is_server_error() => {
                     let status = response.status();
