@@ -433,6 +433,73 @@ async fn a_completion_cut_short_is_taken_over() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sequential_completion_cut_short_is_taken_over() {
+    use object_store::multipart::MultipartStore;
+    let cluster = common::seaweed_cluster::cluster().await;
+    let bucket = cluster.new_bucket().await;
+    let raw = common::seaweed::client(&cluster.endpoint, &bucket);
+    let (_instances, client) = writable_instances(&cluster.endpoint, &bucket);
+    let bytes = random_bytes(31, (1 << 20) + 3);
+    // Every byte in and S3's upload gone (a completer died after S3 joined the
+    // parts, long ago): the object decides, by its SHA-256.
+    for (name, stored, status) in [
+        ("seqcut/same.bin", bytes.clone(), StatusCode::OK),
+        (
+            "seqcut/other.bin",
+            random_bytes(32, bytes.len()),
+            StatusCode::PRECONDITION_FAILED,
+        ),
+    ] {
+        let create = serde_json::json!({
+            "key": name, "bucket": "default", "mime_type": "application/octet-stream",
+            "size": bytes.len(),
+        });
+        let made = client
+            .once(
+                0,
+                Method::POST,
+                skiff_protocol::UPLOADS_PATH,
+                create.to_string().into_bytes(),
+            )
+            .await;
+        let session: Value = made.json().await.expect("JSON");
+        let url = session["url"].as_str().expect("a url").to_owned();
+        let (done, file) = append(&client, 1, &url, 0, &bytes).await;
+        assert_eq!(done, StatusCode::OK, "{file}");
+        let key = format!("sessions/{}", url.rsplit(':').next().expect("an id"));
+        let mut session = state_record(&raw, &key).await;
+        let upload = session["upload"]
+            .as_str()
+            .expect("the upload id")
+            .to_owned();
+        raw.abort_multipart(&Key::from(format!("team/{name}")), &upload)
+            .await
+            .expect("abort");
+        raw.put(
+            &Key::from(format!("team/{name}")),
+            PutPayload::from(stored.clone()),
+        )
+        .await
+        .expect("put");
+        session["state"] = "completing".into();
+        session["since_ms"] = 0.into();
+        put_state_record(&raw, &key, &session).await;
+        let (answered, answer) = append(&client, 2, &url, bytes.len(), &[]).await;
+        assert_eq!(answered, status, "{name}: {answer}");
+        let after = state_record(&raw, &key).await;
+        let expected = if status == StatusCode::OK {
+            "completed"
+        } else {
+            "failed"
+        };
+        assert_eq!(after["state"], expected, "{after}");
+        if status == StatusCode::OK {
+            assert_eq!(answer["sha256"], hex_sha256(&bytes).as_str(), "{answer}");
+        }
+    }
+}
+
 /// A chunk of a sequential session sent to instance `at` only: status and body.
 async fn append(
     client: &Rotation,

@@ -361,21 +361,27 @@ async fn finish(
         PutMode::Overwrite
     };
     let store = Arc::clone(uploads.default_store());
-    if let Err(error) = store
+    let placed = match store
         .multipart_complete(&path, &session.upload, tags, mode)
         .await
     {
+        Ok(_) => Ok(()),
+        // S3 forgot the upload (joined by a completer that died, long ago), or
+        // a file got there first: ours only if it holds these very bytes.
+        Err(StoreError::NotFound | StoreError::Exists) => {
+            placed_before(&store, &path, &session, &sequential).await
+        }
+        Err(error) => Err(error.into()),
+    };
+    if let Err(error) = placed {
         session.phase = match error {
-            StoreError::Exists => Phase::Failed,
+            AppError::AlreadyExists => Phase::Failed,
             _ => Phase::Open,
         };
         if let Err(undo) = shared.replace(&session, &version).await {
             tracing::warn!(%undo, "cannot reopen a session whose completion failed");
         }
-        return Err(match error {
-            StoreError::Exists => AppError::AlreadyExists,
-            other => other.into(),
-        });
+        return Err(error);
     }
     let ids = uploads.ids().clone();
     let key = session.key.clone();
@@ -391,6 +397,34 @@ async fn finish(
     }
     let file = file_object(&session).ok_or_else(|| damaged(&session.id))?;
     Ok(Appended::File(Box::new(file)))
+}
+
+/// Whether the object at `path` is this session's file: its size and SHA-256.
+async fn placed_before(
+    store: &Arc<dyn crate::store::Store>,
+    path: &TreePath,
+    session: &SharedSession,
+    sequential: &Sequential,
+) -> Result<(), AppError> {
+    let entry = match store.stat(path).await {
+        Ok(entry) => entry,
+        Err(StoreError::NotFound) => {
+            return Err(AppError::Unavailable(
+                "the bucket lost this upload's parts; abort it and upload again".to_owned(),
+            ))
+        }
+        Err(error) => return Err(error.into()),
+    };
+    if entry.is_dir || entry.size != session.size {
+        return Err(AppError::AlreadyExists);
+    }
+    let part_size = session.part_size.max(1);
+    let (sha256, _) = super::super::in_store::stored_digests(store, path, part_size).await?;
+    if Some(&sha256) == sequential.sha256.as_ref() {
+        Ok(())
+    } else {
+        Err(AppError::AlreadyExists)
+    }
 }
 
 /// Sends part `index` (0-based) to S3: its ETag.
