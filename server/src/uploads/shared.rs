@@ -21,8 +21,9 @@
 //!   [`COMPLETING_STALE`] another request takes over; if S3 already joined the
 //!   parts, the object's content hash is read back and must match.
 //!
-//! Sequential sessions (§2) are shared too: `shared_sequential.rs`. Sessions
-//! into a mounted storage are refused with 501 on an `s3://` root for now.
+//! Completion is `shared_complete.rs`. Sequential sessions (§2) are shared
+//! too: `shared_sequential.rs`. Sessions into a mounted storage are refused
+//! with 501 on an `s3://` root for now.
 //!
 //! Expiry ([`spawn_sweeper`]): one instance at a time (lease `uploads-sweep`)
 //! removes sessions idle for the session TTL (since their creation, their last
@@ -33,26 +34,32 @@ use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use skiff_protocol::{
     part_count, part_range, FileObject, UploadCreate, UploadSession, SESSION_PREFIX, UPLOADS_PATH,
 };
 
 use super::body::hex;
 use super::buckets::{bucket, under_mount, Bucket};
-use super::in_store::{stored_digests, S3_MAX_OBJECT, S3_MAX_PARTS, S3_MIN_PART};
+use super::in_store::{S3_MAX_OBJECT, S3_MAX_PARTS, S3_MIN_PART};
 use super::in_store_parts::send_into;
 use super::partial::{wrong_length, PartLimits};
 use super::parts::{Part, PartSet};
 use super::session::{is_session_id, now_ms, Uploads};
-use crate::blocking::blocking;
 use crate::bucket_state::{BucketState, Version};
 use crate::disk::place::{key_of, key_path};
 use crate::error::AppError;
-use crate::store::{MultipartId, PartTag, PutMode, StoreError};
+use crate::store::{MultipartId, StoreError};
 
+#[path = "shared_complete.rs"]
+mod complete;
 #[path = "shared_sequential.rs"]
 mod sequential;
+#[path = "shared_sweep.rs"]
+mod sweep;
+
+pub use complete::complete;
+use complete::completing;
+pub use sweep::spawn_sweeper;
 
 /// How long a `completing` session may stay so before another request takes
 /// its completion over (the completer is taken to have died).
@@ -515,181 +522,6 @@ pub async fn put_part(
     Ok(object(&session, &parts))
 }
 
-/// `POST {url}/complete` on an `s3://` root.
-pub async fn complete(
-    uploads: &Arc<Uploads>,
-    shared: &Shared,
-    id: &str,
-    body: &[u8],
-) -> Result<FileObject, AppError> {
-    let request = super::complete::complete_request(body)?;
-    let (mut session, version) = shared.session(id).await?;
-    if session.sequential.is_some() {
-        return Err(not_parts(&session));
-    }
-    let takeover = match &session.phase {
-        Phase::Open => false,
-        Phase::Completed { .. } => return file_object(&session).ok_or_else(|| damaged(id)),
-        Phase::Failed => {
-            return Err(conflict(
-                "session_closed",
-                "the session failed; it can only be aborted",
-                object(&session, &PartSet::default()),
-            ))
-        }
-        Phase::Completing { since_ms } => {
-            let stale = u64::try_from(COMPLETING_STALE.as_millis()).unwrap_or(u64::MAX);
-            if now_ms().saturating_sub(*since_ms) < stale {
-                return Err(completing(&session));
-            }
-            true
-        }
-    };
-    let parts = shared.part_records(id).await?;
-    let count = part_count(session.size, session.part_size);
-    if parts.len() as u64 != count {
-        let durable = PartSet::from_sorted(parts.iter().map(|(n, _)| *n));
-        return Err(conflict(
-            "parts_missing",
-            &format!("{} of {count} parts are stored", parts.len()),
-            object(&session, &durable),
-        ));
-    }
-    let mut over_digests = Sha256::new();
-    for (n, part) in &parts {
-        let digest = decode_hex(&part.sha256).ok_or_else(|| damaged(&part_key(id, *n)))?;
-        over_digests.update(digest);
-    }
-    let content_hash = hex(&over_digests.finalize());
-    let durable = PartSet::full(count);
-    if request
-        .content_hash
-        .as_ref()
-        .is_some_and(|h| *h != content_hash)
-    {
-        session.phase = Phase::Failed;
-        shared.replace(&session, &version).await?;
-        return Err(AppError::ChecksumMismatch {
-            code: "content_hash_mismatch",
-            message: "the file's content_hash does not match; abort the session".to_owned(),
-        });
-    }
-    if request.sha256.is_some() {
-        return Err(conflict(
-            "sha256_unavailable",
-            "the parts are in the bucket, which cannot read them back before they are \
-             joined: complete with content_hash",
-            object(&session, &durable),
-        ));
-    }
-    // The one conditional step that makes this request the completer.
-    session.phase = Phase::Completing { since_ms: now_ms() };
-    let completing_version = match shared.replace(&session, &version).await {
-        Ok(version) => version,
-        Err(StoreError::Precondition | StoreError::Exists) => {
-            return Err(completing(&session));
-        }
-        Err(error) => return Err(error.into()),
-    };
-    let path = key_path(&session.key)?;
-    let store = Arc::clone(uploads.default_store());
-    let tags = parts
-        .iter()
-        .map(|(n, part)| PartTag {
-            index: n - 1,
-            tag: part.etag.clone(),
-        })
-        .collect();
-    let mode = if session.create_only {
-        PutMode::Create
-    } else {
-        PutMode::Overwrite
-    };
-    let placed = store
-        .multipart_complete(&path, &session.upload, tags, mode)
-        .await;
-    if takeover {
-        tracing::info!(
-            session = id,
-            "taking over a completion whose completer went silent"
-        );
-    }
-    let placed = match placed {
-        Ok(_) => Ok(()),
-        // Joined already (a completer that died after S3 joined), or a file
-        // that got there first: ours only if it holds these very parts.
-        Err(StoreError::NotFound) if takeover => ours(&store, &path, &session, &content_hash).await,
-        Err(StoreError::Exists) => ours(&store, &path, &session, &content_hash).await,
-        Err(error) => Err(error.into()),
-    };
-    if let Err(error) = placed {
-        session.phase = match error {
-            AppError::AlreadyExists => Phase::Failed,
-            _ => Phase::Open,
-        };
-        if let Err(undo) = shared.replace(&session, &completing_version).await {
-            tracing::warn!(%undo, session = id, "cannot reopen a session whose completion failed");
-        }
-        return Err(error);
-    }
-    let ids = uploads.ids().clone();
-    let key = session.key.clone();
-    let file_id = blocking(move || ids.id_for(&key)).await?;
-    session.phase = Phase::Completed {
-        created_at: i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX),
-        content_hash: Some(content_hash),
-        sha256: None,
-        file_id,
-    };
-    if let Err(error) = shared.replace(&session, &completing_version).await {
-        // The file is in place; a request that took over meanwhile finds it so.
-        tracing::warn!(%error, session = id, "cannot record a completed session");
-    }
-    shared.drop_parts(id).await;
-    file_object(&session).ok_or_else(|| damaged(id))
-}
-
-/// 409 `session_completing`: another request is completing the session.
-fn completing(session: &SharedSession) -> AppError {
-    conflict(
-        "session_completing",
-        "another request is completing this session; ask for its status, or complete \
-         again to learn the outcome",
-        object(
-            session,
-            &PartSet::full(part_count(session.size, session.part_size)),
-        ),
-    )
-}
-
-/// Whether the file at `path` is this session's: its size and content hash.
-async fn ours(
-    store: &Arc<dyn crate::store::Store>,
-    path: &skiff_protocol::TreePath,
-    session: &SharedSession,
-    content_hash: &str,
-) -> Result<(), AppError> {
-    let entry = match store.stat(path).await {
-        Ok(entry) => entry,
-        Err(StoreError::NotFound) => {
-            return Err(AppError::Unavailable(
-                "the bucket lost this upload's parts; abort it and upload again".to_owned(),
-            ))
-        }
-        Err(error) => return Err(error.into()),
-    };
-    if entry.is_dir || entry.size != session.size {
-        return Err(AppError::AlreadyExists);
-    }
-    tracing::info!(session = %session.id, "the object is there already: checking it is this upload's");
-    let (_, stored) = stored_digests(store, path, session.part_size).await?;
-    if stored == content_hash {
-        Ok(())
-    } else {
-        Err(AppError::AlreadyExists)
-    }
-}
-
 /// `DELETE {url}` on an `s3://` root: the multipart upload and the records gone.
 pub async fn abort(uploads: &Arc<Uploads>, shared: &Shared, id: &str) -> Result<(), AppError> {
     let (session, _) = shared.session(id).await?;
@@ -715,116 +547,6 @@ pub async fn abort(uploads: &Arc<Uploads>, shared: &Shared, id: &str) -> Result<
         .remove(&session_key(id))
         .await
         .map_err(state_error)
-}
-
-/// The lease under which one instance at a time sweeps the shared sessions.
-const SWEEP_LEASE: &str = "uploads-sweep";
-/// How long a sweep may hold its lease (it gives it up when done).
-const SWEEP_HOLD: Duration = Duration::from_secs(300);
-
-/// Sweeps the bucket's expired sessions every half TTL (1 s to 60 s), for as
-/// long as `uploads` lives.
-pub fn spawn_sweeper(uploads: &Arc<Uploads>) {
-    let period = (uploads.ttl / 2).clamp(Duration::from_secs(1), Duration::from_secs(60));
-    let weak = Arc::downgrade(uploads);
-    let holder = uuid::Uuid::new_v4().simple().to_string();
-    tokio::spawn(async move {
-        let mut interval = tokio::time::interval(period);
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            interval.tick().await;
-            let Some(uploads) = weak.upgrade() else {
-                break;
-            };
-            match sweep(&uploads, &holder).await {
-                Ok(0) => {}
-                Ok(removed) => tracing::info!(removed, "expired shared upload sessions reclaimed"),
-                Err(error) => tracing::warn!(%error, "shared upload session sweep failed"),
-            }
-        }
-    });
-}
-
-/// Removes the sessions idle for the TTL, under the sweep's lease (none if
-/// another instance holds it): how many.
-async fn sweep(uploads: &Arc<Uploads>, holder: &str) -> Result<usize, AppError> {
-    let Some(shared) = uploads.shared() else {
-        return Ok(0);
-    };
-    let Some(lease) = shared
-        .state
-        .acquire(SWEEP_LEASE, holder, SWEEP_HOLD)
-        .await
-        .map_err(state_error)?
-    else {
-        return Ok(0);
-    };
-    let ttl_ms = u64::try_from(uploads.ttl.as_millis()).unwrap_or(u64::MAX);
-    let swept = sweep_held(uploads, shared, ttl_ms).await;
-    if let Err(error) = shared.state.release(lease).await {
-        tracing::warn!(%error, "cannot release the sweep's lease (it expires on its own)");
-    }
-    swept
-}
-
-async fn sweep_held(
-    uploads: &Arc<Uploads>,
-    shared: &Shared,
-    ttl_ms: u64,
-) -> Result<usize, AppError> {
-    let now = now_ms();
-    let mut removed = 0;
-    for key in shared.state.list("sessions").await.map_err(state_error)? {
-        let Some(id) = key.rsplit('/').next().filter(|id| is_session_id(id)) else {
-            continue;
-        };
-        let (session, _) = match shared.session(id).await {
-            Ok(found) => found,
-            Err(AppError::UnknownSession) => continue,
-            Err(error) => return Err(error),
-        };
-        let mut last = match &session.phase {
-            Phase::Completed { created_at, .. } => {
-                u64::try_from(*created_at).unwrap_or(0).saturating_mul(1000)
-            }
-            Phase::Completing { since_ms } => *since_ms,
-            Phase::Open | Phase::Failed => session
-                .sequential
-                .as_ref()
-                .map_or(session.created_ms, |sequential| {
-                    sequential.touched_ms.max(session.created_ms)
-                }),
-        };
-        if now.saturating_sub(last) < ttl_ms {
-            continue;
-        }
-        if matches!(session.phase, Phase::Open) {
-            // Parts keep a session alive.
-            let parts = shared.part_records(id).await?;
-            last = parts
-                .iter()
-                .map(|(_, part)| part.touched_ms)
-                .fold(last, u64::max);
-            if now.saturating_sub(last) < ttl_ms {
-                continue;
-            }
-        }
-        if !matches!(session.phase, Phase::Completed { .. }) {
-            let path = key_path(&session.key)?;
-            uploads
-                .default_store()
-                .multipart_abort(&path, &session.upload)
-                .await?;
-        }
-        shared.drop_parts(id).await;
-        shared
-            .state
-            .remove(&session_key(id))
-            .await
-            .map_err(state_error)?;
-        removed += 1;
-    }
-    Ok(removed)
 }
 
 fn decode_hex(text: &str) -> Option<[u8; 32]> {
