@@ -2,7 +2,7 @@
 //! real SeaweedFS, issue 13's first step). A person opens the page, sees the prefix's
 //! folders and files, opens a folder from the tree, selects a file and gets its exact
 //! size, and its download link serves the object's bytes; the page offers no upload
-//! (the root is read-only for now).
+//! (the root is served read-only here; a writable one is tested in s3_root.rs).
 
 mod browser;
 #[allow(dead_code)]
