@@ -310,7 +310,9 @@ pub(super) async fn append(
         Err(StoreError::Precondition | StoreError::Exists) => {
             // Another instance took a chunk at this offset first: ours is not kept.
             if let Some(name) = written_tail {
-                let _ = shared.state.remove(&tail_key(&session.id, &name)).await;
+                if let Err(error) = shared.state.remove(&tail_key(&session.id, &name)).await {
+                    tracing::warn!(%error, "cannot remove the tail record of a chunk not kept");
+                }
             }
             let (current, _) = shared.session(&session.id).await?;
             let now = current.sequential.clone().unwrap_or_default();
