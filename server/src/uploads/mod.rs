@@ -20,10 +20,11 @@
 //! - `in_store.rs`, `in_store_parts.rs`, `in_store_tail.rs`: sessions whose
 //!   bytes go straight into their mounted storage's multipart write (planning,
 //!   completion, abort; a part streamed in; sequential chunks regrouped)
-//! - `shared.rs`: the sessions of an `s3://` root, as records in its bucket
-//!   shared by every instance (parts sessions, their bytes an S3 multipart
-//!   upload); `shared_complete.rs` completes one, `shared_sequential.rs` takes
-//!   sequential chunks (regrouped into S3 parts), `shared_sweep.rs` expires them
+//! - `shared/`: the sessions of an `s3://` root, as records in its bucket
+//!   shared by every instance (their bytes an S3 multipart upload):
+//!   `requests.rs` each request, `complete.rs` completes a parts session,
+//!   `sequential/` takes sequential chunks (regrouped into S3 parts, the rest
+//!   as tail records), `sweep.rs` expires them
 //! - `resumable_sha.rs`: a whole-file SHA-256 that survives a restart
 //! - `mounted.rs`: placing a staged session's file through its storage's store
 //!   (the default storage's renamed in, `Store::adopt`)

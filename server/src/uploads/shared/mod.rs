@@ -21,8 +21,8 @@
 //!   [`COMPLETING_STALE`] another request takes over; if S3 already joined the
 //!   parts, the object's content hash is read back and must match.
 //!
-//! Completion is `shared_complete.rs`. Sequential sessions (§2) are shared
-//! too: `shared_sequential.rs`. Sessions into a mounted storage are refused
+//! Each request is `requests.rs`; completion is `complete.rs`. Sequential
+//! sessions (§2) are shared too: `sequential/`. Sessions into a mounted storage are refused
 //! with 501 on an `s3://` root for now.
 //!
 //! Expiry ([`spawn_sweeper`]): one instance at a time (lease `uploads-sweep`)
@@ -50,15 +50,15 @@ use crate::disk::place::{key_of, key_path};
 use crate::error::AppError;
 use crate::store::{MultipartId, StoreError};
 
-#[path = "shared_complete.rs"]
 mod complete;
-#[path = "shared_sequential.rs"]
+mod requests;
 mod sequential;
-#[path = "shared_sweep.rs"]
 mod sweep;
 
 pub use complete::complete;
 use complete::completing;
+pub use requests::{abort, append, create, put_part, status};
+use requests::{not_parts, record_new};
 pub use sweep::spawn_sweeper;
 
 /// How long a `completing` session may stay so before another request takes
@@ -98,7 +98,7 @@ pub struct SharedSession {
     #[serde(flatten)]
     pub phase: Phase,
     /// A sequential session (§2): its chunks regrouped into S3 parts of
-    /// `part_size` (`shared_sequential.rs`); `None` for a parts session.
+    /// `part_size` (`sequential/`); `None` for a parts session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequential: Option<sequential::Sequential>,
 }
@@ -312,241 +312,6 @@ impl Shared {
             }
         }
     }
-}
-
-/// `POST {uploads}` on an `s3://` root.
-pub async fn create(
-    uploads: &Arc<Uploads>,
-    shared: &Shared,
-    request: UploadCreate,
-    if_none_match: bool,
-) -> Result<UploadSession, AppError> {
-    match bucket(uploads.buckets(), &request.bucket)? {
-        Bucket::Default => {}
-        Bucket::Mounted(_) => {
-            return Err(not_shared(
-                "mounted_sessions_not_shared",
-                "on an s3:// root, upload sessions go into the default storage only for now; \
-                 write to a mounted storage with a whole-file PUT",
-            ))
-        }
-    }
-    let path = key_path(&request.key)?;
-    if under_mount(uploads.buckets(), &path) {
-        return Err(AppError::Reserved);
-    }
-    if request.size > uploads.max_size().min(S3_MAX_OBJECT) {
-        return Err(AppError::TooLarge {
-            code: "file_too_large",
-            message: format!("size {} is over this server's limit", request.size),
-        });
-    }
-    let Some(part_size) = request.part_size else {
-        return sequential::create(uploads, shared, request, path, if_none_match).await;
-    };
-    if part_size < S3_MIN_PART || part_size > uploads.max_chunk {
-        return Err(AppError::BadRequest {
-            code: "bad_part_size",
-            message: format!(
-                "on an s3:// root part_size must be from {S3_MIN_PART} (min_part) to {} (max_chunk)",
-                uploads.max_chunk
-            ),
-        });
-    }
-    if part_count(request.size, part_size) > S3_MAX_PARTS {
-        return Err(AppError::BadRequest {
-            code: "bad_part_size",
-            message: format!(
-                "S3 takes at most {S3_MAX_PARTS} parts: part_size must be at least {}",
-                request.size.div_ceil(S3_MAX_PARTS)
-            ),
-        });
-    }
-    if request.sha256.is_some() {
-        return Err(AppError::BadRequest {
-            code: "sha256_unavailable",
-            message: "on an s3:// root the parts go straight into the bucket, which cannot \
-                      read them back before they are joined: leave sha256 out and complete \
-                      with content_hash"
-                .to_owned(),
-        });
-    }
-    let store = Arc::clone(uploads.default_store());
-    if if_none_match {
-        match store.stat(&path).await {
-            Ok(_) => return Err(AppError::AlreadyExists),
-            Err(StoreError::NotFound) => {}
-            Err(error) => return Err(error.into()),
-        }
-    }
-    let upload = store.multipart_create(&path, part_size).await?;
-    let session = SharedSession {
-        id: uuid::Uuid::new_v4().simple().to_string(),
-        key: key_of(&path),
-        mime_type: request.mime_type,
-        size: request.size,
-        part_size,
-        upload,
-        create_only: if_none_match,
-        created_ms: now_ms(),
-        phase: Phase::Open,
-        sequential: None,
-    };
-    record_new(shared, &*store, &path, &session).await?;
-    Ok(object(&session, &PartSet::default()))
-}
-
-/// Writes a new session's record; if that fails, drops its S3 upload.
-async fn record_new(
-    shared: &Shared,
-    store: &dyn crate::store::Store,
-    path: &skiff_protocol::TreePath,
-    session: &SharedSession,
-) -> Result<(), AppError> {
-    let bytes = serde_json::to_vec(session).map_err(crate::error::store_error)?;
-    if let Err(error) = shared.state.create(&session_key(&session.id), bytes).await {
-        // Nothing names the upload: drop it rather than leave its parts behind.
-        if let Err(abort) = store.multipart_abort(path, &session.upload).await {
-            tracing::warn!(%abort, "cannot abort an unrecorded multipart upload");
-        }
-        return Err(error.into());
-    }
-    Ok(())
-}
-
-/// `GET {url}` on an `s3://` root.
-pub async fn status(shared: &Shared, id: &str) -> Result<UploadSession, AppError> {
-    let (session, _) = shared.session(id).await?;
-    let parts = shared.part_set(id).await?;
-    Ok(object(&session, &parts))
-}
-
-/// `POST {url}` (a sequential chunk) on an `s3://` root: a parts session
-/// answers 409 as §2.1 says (404 if unknown).
-pub async fn append(
-    uploads: &Arc<Uploads>,
-    shared: &Shared,
-    id: &str,
-    chunk: super::append::Chunk,
-) -> Result<super::append::Appended, AppError> {
-    let (session, version) = shared.session(id).await?;
-    if session.sequential.is_some() {
-        return sequential::append(uploads, shared, session, version, chunk).await;
-    }
-    let parts = shared.part_set(id).await?;
-    Err(conflict(
-        "not_sequential",
-        "this session takes parts (PUT {url}/parts/{n}), not sequential chunks",
-        object(&session, &parts),
-    ))
-}
-
-/// 409 `not_parts`: a sequential session takes no parts and completes with
-/// its last chunk.
-fn not_parts(session: &SharedSession) -> AppError {
-    conflict(
-        "not_parts",
-        "this session takes sequential chunks (POST with Upload-Offset) and completes with \
-         its last chunk",
-        object(session, &PartSet::default()),
-    )
-}
-
-/// `PUT {url}/parts/{n}` on an `s3://` root: the session once S3 took the part
-/// and its record is written.
-pub async fn put_part(
-    uploads: &Arc<Uploads>,
-    shared: &Shared,
-    id: &str,
-    n: u64,
-    part: Part<'_>,
-) -> Result<UploadSession, AppError> {
-    let (session, _) = shared.session(id).await?;
-    if session.sequential.is_some() {
-        return Err(not_parts(&session));
-    }
-    if session.phase != Phase::Open {
-        let parts = shared.part_set(id).await?;
-        return Err(conflict(
-            "session_closed",
-            "the session is completed, failed or being completed; it takes no more parts",
-            object(&session, &parts),
-        ));
-    }
-    let (start, end) =
-        part_range(session.size, session.part_size, n).ok_or_else(|| AppError::BadRequest {
-            code: "bad_part",
-            message: format!("{:?} is not a part number of this session", part.number),
-        })?;
-    let len = end - start;
-    if part.announced.is_some_and(|length| length != len) {
-        return Err(wrong_length(len));
-    }
-    let limits = PartLimits {
-        len,
-        max_chunk: uploads.max_chunk,
-    };
-    let path = key_path(&session.key)?;
-    let store = Arc::clone(uploads.default_store());
-    let (digest, etag) = send_into(
-        &*store,
-        &path,
-        &session.upload,
-        n,
-        limits,
-        part.checksums,
-        part.body,
-    )
-    .await?;
-    let record = PartRecord {
-        len,
-        sha256: hex(&digest),
-        etag,
-        touched_ms: now_ms(),
-    };
-    let bytes = serde_json::to_vec(&record).map_err(crate::error::store_error)?;
-    // First record wins; the same bytes again leave it as it is (a repeated
-    // part); other bytes replace it, conditionally on the record they read.
-    let written = shared
-        .state
-        .update(&part_key(id, n), |current| {
-            let same = current
-                .and_then(|bytes| serde_json::from_slice::<PartRecord>(bytes).ok())
-                .is_some_and(|current| current.same_part(&record));
-            Ok::<_, AppError>((!same).then(|| bytes.clone()))
-        })
-        .await
-        .map_err(state_error)?;
-    written?;
-    let parts = shared.part_set(id).await?;
-    Ok(object(&session, &parts))
-}
-
-/// `DELETE {url}` on an `s3://` root: the multipart upload and the records gone.
-pub async fn abort(uploads: &Arc<Uploads>, shared: &Shared, id: &str) -> Result<(), AppError> {
-    let (session, _) = shared.session(id).await?;
-    match session.phase {
-        Phase::Completing { since_ms }
-            if now_ms().saturating_sub(since_ms)
-                < u64::try_from(COMPLETING_STALE.as_millis()).unwrap_or(u64::MAX) =>
-        {
-            return Err(completing(&session));
-        }
-        Phase::Completed { .. } => {}
-        _ => {
-            let path = key_path(&session.key)?;
-            uploads
-                .default_store()
-                .multipart_abort(&path, &session.upload)
-                .await?;
-        }
-    }
-    shared.drop_parts(id).await;
-    shared
-        .state
-        .remove(&session_key(id))
-        .await
-        .map_err(state_error)
 }
 
 fn decode_hex(text: &str) -> Option<[u8; 32]> {

@@ -1,4 +1,4 @@
-//! Expiry of the shared sessions (`shared.rs`): one instance at a time (lease
+//! Expiry of the shared sessions (`shared/mod.rs`): one instance at a time (lease
 //! `uploads-sweep`) removes the sessions idle for the session TTL (since their
 //! creation, their last part or chunk, or their completion): the S3 upload
 //! aborted, the records removed.

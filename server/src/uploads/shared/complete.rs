@@ -1,4 +1,4 @@
-//! Completing a shared parts session (`shared.rs`): `open → completing` by
+//! Completing a shared parts session (`shared/mod.rs`): `open → completing` by
 //! `If-Match` so exactly one request completes it, the recorded ETags named to
 //! S3, then `completed`; a completion whose instance died is taken over once
 //! stale, and an object S3 already joined (or forgot the upload of) is this
