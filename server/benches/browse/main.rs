@@ -3,7 +3,12 @@
 //! as the baseline; then the Skiff app opening that folder in headless Chromium; then the
 //! bytes on the wire of the app's first load and of the listing, compressed or not; then,
 //! on a link throttled by Chromium, the app's first load against dufs's page and its
-//! opening of the big folder; then page memory during a 4 GiB download with a token.
+//! opening of the big folder; then page memory during a 4 GiB download with a token;
+//! then the server's memory while it zips a 4 GiB folder.
+//!
+//! `SKIFF_BENCH_BROWSE_ONLY=listing,throttled,download,zip` runs only those parts
+//! (`listing` is the servers' listings, the app on the big folder and the bytes on the
+//! wire, which share the folder); all of them by default.
 //!
 //! Prints one Markdown table (`| Measurement | Value |`) to stdout; progress and
 //! diagnostics go to stderr. Speed is only ever claimed as a ratio against the baseline
@@ -19,6 +24,7 @@
 //! - `wire.rs`: bytes on the wire: the app's first load and the listing, compressed or not
 //! - `throttled.rs`: first rows on a throttled link, the app vs dufs; the big folder
 //! - `big_download.rs`: page memory during a 4 GiB download with a token
+//! - `zip_memory.rs`: the server's memory while it streams a 4 GiB folder as one ZIP
 
 // The end-to-end harness (it allows its own unused parts).
 mod app;
@@ -32,6 +38,7 @@ mod peers;
 mod support;
 mod throttled;
 mod wire;
+mod zip_memory;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -76,9 +83,9 @@ fn main() {
     }
 }
 
-/// Runs every measurement; returns the table rows. Child processes and the folder are
-/// owned by guards, so they go away on every exit path, panics included.
-async fn run() -> Vec<(String, String)> {
+/// The servers' listings of the big folder side by side, the app opening it, and the
+/// bytes on the wire (they share the folder); returns their rows.
+async fn listing() -> Vec<(String, String)> {
     let started = Instant::now();
     let folder = tempfile::Builder::new()
         .prefix("skiff-bench-")
@@ -135,11 +142,6 @@ async fn run() -> Vec<(String, String)> {
     let wire = wire::rows(&server.url, ENTRIES).await;
     drop(server);
     drop(folder);
-    progress("throttled: first load and the big folder");
-    let throttled = throttled::measure().await;
-    progress("download: 4 GiB with a token, memory watched");
-    let download = big_download::measure().await;
-
     let mut rows = vec![
         (
             format!(
@@ -170,8 +172,30 @@ async fn run() -> Vec<(String, String)> {
     ];
     rows.extend(app);
     rows.extend(wire);
-    rows.extend(throttled);
-    rows.extend(download);
+    rows
+}
+
+/// Runs every measurement; returns the table rows. Child processes and the folder are
+/// owned by guards, so they go away on every exit path, panics included.
+async fn run() -> Vec<(String, String)> {
+    let started = Instant::now();
+    let only = std::env::var("SKIFF_BENCH_BROWSE_ONLY").unwrap_or_default();
+    let wanted = |part: &str| only.is_empty() || only.split(',').any(|want| want.trim() == part);
+    let mut rows = Vec::new();
+    if wanted("listing") {
+        rows.extend(listing().await);
+    }
+    if wanted("throttled") {
+        progress("throttled: first load and the big folder");
+        rows.extend(throttled::measure().await);
+    }
+    if wanted("download") {
+        progress("download: 4 GiB with a token, memory watched");
+        rows.extend(big_download::measure().await);
+    }
+    if wanted("zip") {
+        rows.extend(zip_memory::measure().await);
+    }
     progress(&format!("done in {:.1} s", started.elapsed().as_secs_f64()));
     rows
 }

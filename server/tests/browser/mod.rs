@@ -121,6 +121,11 @@ impl Server {
             url,
         }
     }
+
+    /// The server's process id (to watch its memory).
+    pub fn pid(&self) -> u32 {
+        self._process.0.id()
+    }
 }
 
 /// A WebDriver session in a fresh headless Chromium, with its chromedriver.

@@ -1,0 +1,137 @@
+//! Server memory while it streams a 4 GiB folder as one ZIP (issue 12's goal: server RSS
+//! ≤ 64 MiB): a folder of a sparse 4 GiB file and 1,000 small files, fetched as
+//! `{raw}/zip` by a plain HTTP client that reads the body and drops it, while the
+//! server's resident memory (`/proc/PID/status` `VmRSS`) is sampled every 50 ms. Beside
+//! it, in the same run, the same 4 GiB file fetched as itself: the ZIP's throughput is
+//! reported as a ratio of that plain download's.
+
+use std::time::{Duration, Instant};
+
+use crate::browser::Server;
+use crate::progress;
+use crate::support::{mib_label, time_and_rate, GIB};
+
+/// The big file in the folder.
+const BIG: u64 = 4 * GIB;
+/// Small files beside it.
+const SMALL: usize = 1000;
+
+/// Zips the folder and downloads the file, memory watched; returns the rows.
+pub async fn measure() -> Vec<(String, String)> {
+    let tree = tempfile::Builder::new()
+        .prefix("skiff-bench-zip-")
+        .tempdir()
+        .expect("a temp folder for the ZIP benchmark");
+    let folder = tree.path().join("huge");
+    std::fs::create_dir(&folder).expect("mkdir");
+    std::fs::File::create(folder.join("zeros.bin"))
+        .and_then(|file| file.set_len(BIG))
+        .expect("a sparse 4 GiB file");
+    for i in 0..SMALL {
+        std::fs::write(
+            folder.join(format!("small-{i:04}.txt")),
+            format!("{i:08}\n"),
+        )
+        .expect("a small file");
+    }
+    let server = Server::start(tree.path(), &[]);
+    let pid = server.pid();
+    let client = reqwest::Client::new();
+    let raw = skiff_protocol::RAW_PATH;
+    let idle = rss(pid);
+
+    progress("zip: the 4 GiB folder as one ZIP, server memory watched");
+    let zip = fetch(
+        &client,
+        &format!("{}{raw}/zip?ref=path:/huge", server.url),
+        pid,
+    )
+    .await;
+    progress(&format!(
+        "zip: {} in {}, server RSS {} → peak {}",
+        mib_label(zip.bytes as f64),
+        time_and_rate(zip.bytes, zip.time),
+        mib_label(idle as f64),
+        mib_label(zip.peak as f64)
+    ));
+    let plain = fetch(&client, &format!("{}/huge/zeros.bin", server.url), pid).await;
+    progress(&format!(
+        "zip: the file alone in {}",
+        time_and_rate(plain.bytes, plain.time)
+    ));
+    drop(server);
+    assert!(
+        zip.bytes > BIG,
+        "the ZIP holds the whole file: {} bytes",
+        zip.bytes
+    );
+    assert_eq!(plain.bytes, BIG, "the file's length");
+
+    let rate = |bytes: u64, time: Duration| bytes as f64 / time.as_secs_f64().max(1e-9);
+    vec![
+        (
+            format!(
+                "ZIP of a 4 GiB folder ({} small files beside a 4 GiB one): server RSS peak above idle (goal ≤ 64 MiB; VmRSS every 50 ms)",
+                SMALL
+            ),
+            format!(
+                "+{} (idle {} → peak {})",
+                mib_label(zip.peak.saturating_sub(idle) as f64),
+                mib_label(idle as f64),
+                mib_label(zip.peak as f64)
+            ),
+        ),
+        (
+            "ZIP of that folder / the 4 GiB file alone, streamed over loopback (one run each)"
+                .to_owned(),
+            format!(
+                "{} / {} ({:.2}× the plain download's throughput)",
+                time_and_rate(zip.bytes, zip.time),
+                time_and_rate(plain.bytes, plain.time),
+                rate(zip.bytes, zip.time) / rate(plain.bytes, plain.time)
+            ),
+        ),
+    ]
+}
+
+/// What one streamed download took.
+struct Fetched {
+    bytes: u64,
+    time: Duration,
+    /// The server's largest resident memory seen meanwhile, in bytes.
+    peak: u64,
+}
+
+/// GETs `url`, reading and dropping its body, sampling the server's memory.
+async fn fetch(client: &reqwest::Client, url: &str, pid: u32) -> Fetched {
+    use futures_util::StreamExt;
+    let started = Instant::now();
+    let response = client.get(url).send().await.expect("send");
+    assert_eq!(response.status(), 200, "{url}");
+    let mut body = response.bytes_stream();
+    let (mut bytes, mut peak) = (0u64, rss(pid));
+    let mut sampled = Instant::now();
+    while let Some(chunk) = body.next().await {
+        bytes += chunk.expect("the body").len() as u64;
+        if sampled.elapsed() >= Duration::from_millis(50) {
+            peak = peak.max(rss(pid));
+            sampled = Instant::now();
+        }
+    }
+    peak = peak.max(rss(pid));
+    Fetched {
+        bytes,
+        time: started.elapsed(),
+        peak,
+    }
+}
+
+/// The process's resident memory in bytes (0 if unreadable).
+fn rss(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
