@@ -4,7 +4,7 @@
 //! flight. Pure logic, unit-tested natively.
 
 use crate::upload::policy::chunk_size;
-use skiff_protocol::part_count;
+use skiff_protocol::{part_count, part_range, UploadSession};
 
 const MIB: u64 = 1024 * 1024;
 /// Part size aimed for (PROTOCOL.md leaves it to the client).
@@ -112,6 +112,22 @@ pub fn missing_parts(size: u64, part_size: u64, durable: &[[u64; 2]]) -> Vec<u64
     (1..=count)
         .filter(|n| !durable.iter().any(|[first, last]| first <= n && n <= last))
         .collect()
+}
+
+/// Bytes of a `size`-byte file the server holds durably, as its session object says:
+/// the parts it lists for a parts session, else the offset.
+pub fn durable_bytes(size: u64, session: &UploadSession) -> u64 {
+    match (session.part_size, &session.parts) {
+        (Some(part_size), Some(ranges)) if part_size > 0 => {
+            let missing: u64 = missing_parts(size, part_size, ranges)
+                .into_iter()
+                .filter_map(|n| part_range(size, part_size, n))
+                .map(|(start, end)| end - start)
+                .sum();
+            size.saturating_sub(missing)
+        }
+        _ => session.offset.min(size),
+    }
 }
 
 /// How many parts go at once: starts at [`Concurrency::START`], grows by one while each
@@ -265,6 +281,27 @@ mod tests {
         assert_eq!(odd.method_for(3 * MIB), Method::Sequential { chunk: MIB });
         assert_eq!(Route::Put.method_for(10), Method::Small);
         assert_eq!(Route::Put.method_for(SMALL_PUT + 1), Method::WholePut);
+    }
+
+    #[test]
+    fn durable_bytes_count_the_listed_parts_or_the_offset() {
+        let session = |offset, part_size, parts| UploadSession {
+            id: "s".into(),
+            url: "/u/s".into(),
+            offset,
+            size: 10 * MIB + 1,
+            part_size,
+            parts,
+            error: None,
+        };
+        let size = 10 * MIB + 1;
+        // Parts 1-2 and the 1-byte part 11.
+        let parts = session(0, Some(MIB), Some(vec![[1, 2], [11, 11]]));
+        assert_eq!(durable_bytes(size, &parts), 2 * MIB + 1);
+        assert_eq!(durable_bytes(size, &session(0, Some(MIB), Some(vec![]))), 0);
+        assert_eq!(durable_bytes(size, &session(3 * MIB, None, None)), 3 * MIB);
+        // An offset past the size (a confused server) is capped.
+        assert_eq!(durable_bytes(size, &session(u64::MAX, None, None)), size);
     }
 
     #[test]

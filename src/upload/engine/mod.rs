@@ -65,6 +65,12 @@ pub async fn run(item: UploadItem, server: String, route: Route) {
     finish(item, outcome);
 }
 
+/// What the server holds of an interrupted upload (its saved session's durable bytes),
+/// for the progress a restored row shows; `None` if it cannot say.
+pub async fn durable_on_server(fingerprint: &str, server: &str) -> Option<u64> {
+    session::durable_on_server(fingerprint, server).await
+}
+
 /// Records how an upload ended in its status.
 fn finish(item: UploadItem, outcome: Result<(), Stop>) {
     match outcome {

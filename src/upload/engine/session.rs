@@ -54,6 +54,24 @@ pub(super) async fn resume(fingerprint: &str, server: &str, parts: bool) -> Opti
     }
 }
 
+/// Bytes the server holds of the upload saved under `fingerprint` (to show a restored
+/// row's progress before its file is back); `None` if it cannot say.
+pub(super) async fn durable_on_server(fingerprint: &str, server: &str) -> Option<u64> {
+    let saved = persist::load(fingerprint)?;
+    if saved.server != server {
+        return None;
+    }
+    let answer = XhrRequest::new("GET", &saved.url, server)
+        .ok()?
+        .send(None, |_| {})
+        .await
+        .ok()?;
+    let session = (answer.status == 200)
+        .then(|| serde_json::from_str::<UploadSession>(&answer.body).ok())
+        .flatten()?;
+    Some(crate::upload::plan::durable_bytes(saved.size, &session))
+}
+
 /// Remembers the session for a resume after a reload.
 pub(super) fn remember(
     item: UploadItem,
