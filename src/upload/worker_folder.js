@@ -2,7 +2,7 @@
 // starts it). The page posts the folder's File System Access handle; this walks it
 // (`values()`, `getFile()`), sends its tiny files in batches (`POST {batch}`, without a
 // digest, the `File`s themselves as the body) and tells the page only counts, at most
-// every PROGRESS_MS. A file the server already has with exactly these bytes counts as
+// every FOLDER_PROGRESS_MS. A file the server already has with exactly these bytes counts as
 // stored (a folder dropped again after a reload sends only what is missing). Files it does not settle go back to the page, which queues each as
 // its own upload (conflicts, retries and errors as for any file): bigger files, and the
 // files a batch did not store (a conflict, a refusal, a lost batch).
@@ -18,6 +18,10 @@
 //      {op: 'folder-back', id, files: [[[segments...], File]...]}
 //      {op: 'timing', url, timing: [start, end]}   (each batch, as `worker.js` does)
 
+// A folder's counts reach the page at most this often: each message costs the page a
+// re-render of the panel, and a line of counts needs no more than a few a second.
+const FOLDER_PROGRESS_MS = 250;
+
 const folders = new Map();
 
 // Names the server cannot store (as `TreePath::child` refuses them): left for the page to
@@ -31,7 +35,7 @@ const encodeSegment = segment => encodeURIComponent(segment)
 const folderProgress = (folder, now) => {
   if (!now) {
     if (folder.progressTimer === null) {
-      folder.progressTimer = setTimeout(() => folderProgress(folder, true), PROGRESS_MS);
+      folder.progressTimer = setTimeout(() => folderProgress(folder, true), FOLDER_PROGRESS_MS);
     }
     return;
   }
