@@ -19,7 +19,7 @@ use crate::disk::walk::{entry_metadata, visible, visible_name};
 use crate::store::{sort_key, ByteStream, Entry, EntryStream, Page, StoreError};
 
 /// Bytes read from the file per stream item.
-const READ_CHUNK: usize = 64 * 1024;
+const READ_CHUNK: usize = 256 * 1024;
 /// Walk entries buffered ahead of a slow consumer.
 const WALK_BUFFER: usize = 256;
 
