@@ -17,7 +17,8 @@
 //! 3. The services, plain Rust in and out: `uploads/` (§2 sessions, bucket
 //!    listings, whole-file writes), `raw/` (§4), `metadata.rs` (§3), `listing/`
 //!    (RFSAPI listings), `tree/` (writes in a mounted storage), `scrub/`,
-//!    `storages/` (§5 registry and admin). What they share is `services.rs`.
+//!    `storages/` (§5 registry and admin), `jobs/` (an `s3://` ROOT's folder moves
+//!    and deletes, journaled in the bucket). What they share is `services.rs`.
 //! 4. `catalog/`: ids, metadata and checksum records, kept in step on move, copy
 //!    and delete; `database.rs` opens the one redb file they live in.
 //!    `bucket_state/`: the records several instances on one S3 bucket share
@@ -38,6 +39,7 @@ mod database;
 mod disk;
 mod error;
 mod http;
+mod jobs;
 mod listing;
 mod metadata;
 mod raw;

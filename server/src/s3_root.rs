@@ -11,8 +11,9 @@
 //! What is shared so far: the tree, the signing key and, with `--writable`, the
 //! upload sessions (parts sessions; `crate::uploads` keeps them as records in the
 //! bucket, scale-out step 4), so a session made on one instance takes parts on
-//! another and completes on a third. Whole-file writes, `mkdir`, `move` and
-//! `DELETE` go straight to the bucket. Ids are still kept per instance (in
+//! another and completes on a third. Whole-file writes, `mkdir`, and `move` and
+//! `DELETE` of a file go straight to the bucket; a folder's move or recursive
+//! delete runs as a journaled job any instance can finish (`crate::jobs`). Ids are still kept per instance (in
 //! memory), and what would drift apart between instances is refused with 501:
 //! metadata writes, storages added through the API, sessions into a mounted
 //! storage.

@@ -38,6 +38,8 @@ struct Inner {
     ids: Ids,
     /// The storages (§5): the served tree as `default`, the config file's, the API's.
     storages: Arc<StorageRegistry>,
+    /// A writable `s3://` ROOT's journaled folder moves and deletes.
+    jobs: Option<crate::jobs::Jobs>,
 }
 
 impl Services {
@@ -89,6 +91,7 @@ impl Services {
                 uploads,
                 ids,
                 storages,
+                jobs: None,
             }),
         })
     }
@@ -132,8 +135,14 @@ impl Services {
         } else {
             None
         };
+        let jobs = config.writable.then(|| {
+            let jobs = crate::jobs::Jobs::new(root.state.clone(), root.store.clone());
+            crate::jobs::spawn_takeover(&jobs);
+            jobs
+        });
         Ok(Self {
             inner: Arc::new(Inner {
+                jobs,
                 root_label: root.backend.url.clone(),
                 shares_state: true,
                 default_store: store,
@@ -186,6 +195,11 @@ impl Services {
     /// The storages (§5).
     pub fn storages(&self) -> &StorageRegistry {
         &self.inner.storages
+    }
+
+    /// The journaled folder jobs: a writable `s3://` ROOT only.
+    pub fn jobs(&self) -> Option<&crate::jobs::Jobs> {
+        self.inner.jobs.as_ref()
     }
 
     /// The upload sessions; `None` on a read-only server.

@@ -14,6 +14,8 @@
 //! SHA-256 before placing it.
 
 mod common;
+#[path = "scale_out/jobs.rs"]
+mod jobs;
 #[path = "scale_out/rotation.rs"]
 mod rotation;
 

@@ -8,6 +8,7 @@
 //! - `place.rs`: which storage a path is in, and the key inside it
 //! - `within.rs`: `stat`, `list`, `mkdir`, deletes, `move` and `copy` within one storage
 //! - `data.rs`: `data` (the tree's byte serving and whole-file write)
+//! - `journaled.rs`: on a writable `s3://` ROOT, folder moves and deletes as jobs
 //! - `across.rs`: `move` and `copy` between two storages, streamed file by file
 //! - `zip/`: `zip`, files and folders of any storages streamed as one ZIP
 //!
@@ -15,6 +16,7 @@
 
 mod across;
 mod data;
+mod journaled;
 mod place;
 mod within;
 pub mod zip;

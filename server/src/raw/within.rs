@@ -78,6 +78,16 @@ pub async fn serve(services: &Services, places: Places, call: Call) -> Result<An
         return Err(AppError::ReadOnly);
     }
     let store = Arc::clone(from.store()?);
+    if let Some(jobs) = services
+        .jobs()
+        .filter(|_| from.is_default() && call.is_write())
+    {
+        let what = super::journaled::What::of(&call);
+        let served = super::journaled::serve(jobs, &ids, &store, &from, target.as_ref(), what);
+        if let Some(answer) = served.await? {
+            return Ok(answer);
+        }
+    }
     match call {
         Call::Stat => {
             let entry = store.stat(&from.key).await?;
@@ -136,7 +146,7 @@ pub async fn serve(services: &Services, places: Places, call: Call) -> Result<An
 
 /// Refuses the storage's top folder at either end, and a folder into (or onto)
 /// itself: 409.
-fn check_ends(from: &Place, target: &Place) -> Result<(), AppError> {
+pub(super) fn check_ends(from: &Place, target: &Place) -> Result<(), AppError> {
     if from.key.is_root() || target.key.is_root() {
         return Err(from.top_refused());
     }
@@ -154,7 +164,7 @@ fn check_ends(from: &Place, target: &Place) -> Result<(), AppError> {
 /// `overwrite`, a file onto a file is left to the store's atomic replace, and
 /// anything else there (even a folder with children) is removed now. What was
 /// recorded at a taken target is forgotten either way.
-async fn claim(
+pub(super) async fn claim(
     ids: &Ids,
     store: &Arc<dyn Store>,
     from: &Place,

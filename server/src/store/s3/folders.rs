@@ -1,7 +1,8 @@
 //! Folder operations on S3, built from per-object requests: delete (a file, an
 //! empty folder, or recursively), `mkdir -p` (one marker), and rename and copy
-//! (server-side copies object by object, then deletes for a move; a journaled
-//! job that survives a restart is a later step).
+//! (server-side copies object by object, then deletes for a move). On an
+//! `s3://` ROOT a folder's move or delete is instead a journaled job made of the
+//! steps in `steps.rs` (`crate::jobs`).
 //!
 //! A folder that loses its last child keeps existing, as on a disk: its marker
 //! is written when a delete or move empties it.
@@ -44,7 +45,7 @@ impl S3Store {
     }
 
     /// Deletes objects in bulk (S3 DeleteObjects, 1,000 a request).
-    async fn delete_objects(&self, paths: Vec<Path>) -> Result<(), StoreError> {
+    pub(super) async fn delete_objects(&self, paths: Vec<Path>) -> Result<(), StoreError> {
         let locations = futures_util::stream::iter(paths.into_iter().map(Ok)).boxed();
         let mut deleted = self.inner.delete_stream(locations);
         while let Some(result) = deleted.next().await {
@@ -67,7 +68,7 @@ impl S3Store {
     }
 
     /// Keeps `key`'s folder after `key` left it: a marker if nothing else is there.
-    async fn keep_parent(&self, key: &TreePath) -> Result<(), StoreError> {
+    pub(super) async fn keep_parent(&self, key: &TreePath) -> Result<(), StoreError> {
         let Some(parent) = key.parent().filter(|parent| !parent.is_root()) else {
             return Ok(());
         };
@@ -150,7 +151,11 @@ impl S3Store {
     }
 
     /// Server-side copy of one object (S3 CopyObject).
-    async fn copy_object(&self, from: &TreePath, to: &TreePath) -> Result<(), StoreError> {
+    pub(super) async fn copy_object(
+        &self,
+        from: &TreePath,
+        to: &TreePath,
+    ) -> Result<(), StoreError> {
         let options = CopyOptions::new().with_mode(CopyMode::Overwrite);
         self.inner
             .copy_opts(&self.path(from)?, &self.path(to)?, options)
@@ -160,7 +165,7 @@ impl S3Store {
 }
 
 /// Where `key` (at or under `from`) lands when `from` moves to `to`.
-fn moved(key: &TreePath, from: &TreePath, to: &TreePath) -> TreePath {
+pub(super) fn moved(key: &TreePath, from: &TreePath, to: &TreePath) -> TreePath {
     let below = &key.segments()[from.segments().len()..];
     let mut segments = to.segments().to_vec();
     segments.extend(below.iter().cloned());

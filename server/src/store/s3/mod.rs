@@ -21,6 +21,7 @@ mod folders;
 mod keys;
 mod marker;
 mod spec;
+mod steps;
 mod tree;
 mod write;
 
