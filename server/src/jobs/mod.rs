@@ -255,9 +255,18 @@ impl Jobs {
     /// Waits until job `key` is done (another instance may be running it).
     async fn wait(&self, key: &str) -> Result<(), AppError> {
         loop {
-            match self.state.get(key).await?.as_ref().and_then(parse) {
-                Some(job) if job.state == State::Running => {}
-                _ => return Ok(()),
+            match self.state.get(key).await? {
+                Some(record) => match parse(&record) {
+                    Some(job) if job.state == State::Running => {}
+                    _ => return Ok(()),
+                },
+                // Only a finished record is ever removed (10 minutes after it
+                // ended): one gone while waited for is not a success to report.
+                None => {
+                    return Err(AppError::Io(std::io::Error::other(
+                        "the job's record disappeared before it finished; ask again",
+                    )))
+                }
             }
             tokio::time::sleep(WAIT_POLL).await;
         }

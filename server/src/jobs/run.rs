@@ -66,7 +66,14 @@ impl Jobs {
                         .collect::<Result<Vec<_>, StoreError>>()?;
                     futures_util::stream::iter(pairs.into_iter().map(|(from, to)| {
                         let store = self.store.clone();
-                        async move { store.copy_file(&from, &to).await }
+                        async move {
+                            match store.copy_file(&from, &to).await {
+                                // Gone from the source: a runner that lost the lease
+                                // copied it before deleting it (copy, then delete, always).
+                                Err(StoreError::NotFound) => Ok(()),
+                                other => other,
+                            }
+                        }
                     }))
                     .buffer_unordered(COPIES)
                     .try_collect::<Vec<()>>()

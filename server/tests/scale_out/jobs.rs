@@ -21,17 +21,17 @@ use super::common::logged::LoggedServer;
 use super::common::s3_root::command;
 use super::WRITER;
 
-/// Pause after each batch of 64 objects (the documented test-only knob), so
-/// the kill lands mid-job however fast the machine is.
-const PAUSE_MS: &str = "150";
-
-fn instances(endpoint: &str, bucket: &str) -> Vec<LoggedServer> {
+/// Three writable instances; `pause_ms` is the documented test-only knob
+/// `SKIFF_TEST_JOB_BATCH_PAUSE_MS` (a pause after each batch of 64 objects).
+/// The rename needs none (2,000 objects take long enough to kill mid-job); the
+/// delete of a smaller folder uses it, as a bulk delete is fast.
+fn instances(endpoint: &str, bucket: &str, pause_ms: &str) -> Vec<LoggedServer> {
     let root = format!("s3://{bucket}/team");
     let token = format!("writer:{WRITER}:rw");
     (0..3)
         .map(|_| {
             let mut command = command(endpoint, &root, &["--writable", "--token", &token]);
-            command.env("SKIFF_TEST_JOB_BATCH_PAUSE_MS", PAUSE_MS);
+            command.env("SKIFF_TEST_JOB_BATCH_PAUSE_MS", pause_ms);
             LoggedServer::start(command)
         })
         .collect()
@@ -172,7 +172,7 @@ async fn a_folder_renamed_while_its_instance_is_killed_lands_once() {
     let bucket = cluster.new_bucket().await;
     let raw = super::common::seaweed::client(&cluster.endpoint, &bucket);
     let names = fill(&raw, "big", 2_000).await;
-    let mut servers = instances(&cluster.endpoint, &bucket);
+    let mut servers = instances(&cluster.endpoint, &bucket, "0");
     let victim = servers.remove(0);
     let call = "/.skiff/raw/move?ref=path:/big&to=path:/moved";
     let answer = kill_mid_job(
@@ -197,8 +197,7 @@ async fn a_folder_renamed_while_its_instance_is_killed_lands_once() {
     assert_eq!(moved.len(), names.len());
     assert_eq!(moved.iter().cloned().collect::<BTreeSet<_>>(), names);
     assert!(objects(&raw, "big").await.is_empty());
-    for (i, name) in names.iter().enumerate().step_by(7) {
-        let _ = i;
+    for name in names.iter().step_by(7) {
         let stored = raw
             .get(&Key::from(format!("team/moved/{name}")))
             .await
@@ -230,7 +229,7 @@ async fn a_folder_deleted_while_its_instance_is_killed_is_gone() {
     )
     .await
     .expect("put");
-    let mut servers = instances(&cluster.endpoint, &bucket);
+    let mut servers = instances(&cluster.endpoint, &bucket, "100");
     let victim = servers.remove(0);
     let call = "/.skiff/raw/data?ref=path:/old&recursive=true";
     let answer = kill_mid_job(
