@@ -1,6 +1,7 @@
 //! Binding the socket and running the app until shutdown, over HTTP or (with
 //! `--tls-cert/--tls-key`, `crate::tls`) HTTPS with HTTP/2.
 
+use axum::serve::ListenerExt;
 use std::future::Future;
 use std::io::Write;
 
@@ -63,10 +64,20 @@ pub async fn serve(
                 .await?
         }
         None => {
-            axum::serve(listener, app(state))
+            axum::serve(listener.tap_io(no_delay), app(state))
                 .with_graceful_shutdown(shutdown)
                 .await?
         }
     }
     Ok(())
+}
+
+/// `TCP_NODELAY` on an accepted connection: a response made of many small writes (a ZIP
+/// of small files: a header, a few bytes, a descriptor per file) must not wait out
+/// Nagle's algorithm against the client's delayed ACKs, up to 40 ms per write (measured:
+/// a ZIP of 1,000 small files took 15 s longer than the same archive without them).
+pub(crate) fn no_delay(stream: &mut tokio::net::TcpStream) {
+    if let Err(error) = stream.set_nodelay(true) {
+        tracing::debug!(%error, "cannot set TCP_NODELAY");
+    }
 }

@@ -61,7 +61,7 @@ impl TlsListener {
         let acceptor = TlsAcceptor::from(config);
         tokio::spawn(async move {
             loop {
-                let (stream, peer) = match tcp.accept().await {
+                let (mut stream, peer) = match tcp.accept().await {
                     Ok(accepted) => accepted,
                     Err(error) => {
                         // Out of file descriptors and the like: wait, then go on.
@@ -70,6 +70,7 @@ impl TlsListener {
                         continue;
                     }
                 };
+                crate::server::no_delay(&mut stream);
                 let (acceptor, ready) = (acceptor.clone(), sender.clone());
                 tokio::spawn(async move {
                     match tokio::time::timeout(HANDSHAKE_TIME, acceptor.accept(stream)).await {
