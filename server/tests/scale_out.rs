@@ -16,6 +16,8 @@
 mod common;
 #[path = "scale_out/jobs.rs"]
 mod jobs;
+#[path = "scale_out/races.rs"]
+mod races;
 #[path = "scale_out/rotation.rs"]
 mod rotation;
 

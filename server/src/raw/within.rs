@@ -100,7 +100,10 @@ pub async fn serve(services: &Services, places: Places, call: Call) -> Result<An
                 Err(StoreError::NotFound) => {}
                 Err(error) => return Err(error.into()),
             }
-            store.mkdir(&from.key).await?;
+            match store.mkdir_new(&from.key).await {
+                Err(StoreError::Exists) => return Err(exists()),
+                other => other?,
+            }
             // Whatever an earlier entry at this path left in the catalog is not ours.
             forget(&ids, from.tree_key(&from.key)).await?;
             let entry = store.stat(&from.key).await?;

@@ -209,6 +209,17 @@ pub trait Store: Send + Sync + Debug {
     /// Makes folder `key` and its missing parents; an existing folder is fine.
     async fn mkdir(&self, key: &TreePath) -> Result<(), StoreError>;
 
+    /// Makes folder `key` only if nothing is at `key` ([`StoreError::Exists`]
+    /// otherwise). The default checks first; a store shared between instances
+    /// (S3) makes it one conditional write, so a race has one winner.
+    async fn mkdir_new(&self, key: &TreePath) -> Result<(), StoreError> {
+        match self.stat(key).await {
+            Ok(_) => Err(StoreError::Exists),
+            Err(StoreError::NotFound) => self.mkdir(key).await,
+            Err(error) => Err(error),
+        }
+    }
+
     /// Moves `from` (file or folder) to `to`, creating `to`'s missing parents;
     /// an existing `to` is [`StoreError::Exists`] unless `overwrite`, which
     /// replaces a file or an empty folder there (a folder with children is

@@ -9,7 +9,7 @@
 
 use futures_util::StreamExt;
 use object_store::path::Path;
-use object_store::{CopyMode, CopyOptions, ObjectStore};
+use object_store::{CopyMode, CopyOptions, GetOptions, ObjectStore, PutOptions};
 use skiff_protocol::TreePath;
 
 use super::tree::Found;
@@ -90,6 +90,17 @@ impl S3Store {
         }
     }
 
+    /// Makes folder `key` only if nothing is there: its marker is written with
+    /// `If-None-Match: *`, so two instances making it at once have one winner
+    /// and the other gets [`StoreError::Exists`].
+    pub(super) async fn make_new_folder(&self, key: &TreePath) -> Result<(), StoreError> {
+        match self.found(key).await? {
+            _ if key.is_root() => Err(StoreError::Exists),
+            Some(_) => Err(StoreError::Exists),
+            None => self.markers.create(&self.object_key(key)).await,
+        }
+    }
+
     /// Copies (and with `remove`, moves) `from` to `to`, object by object.
     pub(super) async fn transfer(
         &self,
@@ -118,7 +129,11 @@ impl S3Store {
             _ => {}
         }
         if source == Found::File {
-            self.copy_object(from, to).await?;
+            if overwrite {
+                self.copy_object(from, to).await?;
+            } else {
+                self.copy_create(from, to).await?;
+            }
             if remove {
                 self.delete_objects(vec![self.path(from)?]).await?;
             }
@@ -161,6 +176,45 @@ impl S3Store {
             .copy_opts(&self.path(from)?, &self.path(to)?, options)
             .await
             .map_err(|error| self.error(error))
+    }
+}
+
+impl S3Store {
+    /// A copy of the file `from` to `to` only if nothing is at `to`: two files
+    /// moved onto one target at once through two instances have one winner
+    /// (the other gets [`StoreError::Exists`]). A file up to one part is read
+    /// and written with `If-None-Match: *` (S3 CopyObject takes no such
+    /// condition everywhere); a bigger one is checked just before a plain copy
+    /// (a race in that moment is possible, as for multipart writes).
+    async fn copy_create(&self, from: &TreePath, to: &TreePath) -> Result<(), StoreError> {
+        let source = self.path(from)?;
+        let meta = self.head(from).await?.ok_or(StoreError::NotFound)?;
+        if meta.size > super::write::PART_SIZE as u64 {
+            return match self.head(to).await? {
+                Some(_) => Err(StoreError::Exists),
+                None => self.copy_object(from, to).await,
+            };
+        }
+        let bytes = self
+            .inner
+            .get_opts(&source, GetOptions::default())
+            .await
+            .map_err(|error| self.error(error))?
+            .bytes()
+            .await
+            .map_err(|error| self.error(error))?;
+        let options = PutOptions::from(object_store::PutMode::Create);
+        match self
+            .inner
+            .put_opts(&self.path(to)?, bytes.into(), options)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) => match self.error(error) {
+                StoreError::Precondition | StoreError::Exists => Err(StoreError::Exists),
+                other => Err(other),
+            },
+        }
     }
 }
 

@@ -22,20 +22,34 @@ pub struct Markers {
 impl Markers {
     /// Writes the marker of folder `key` (a full object key, no trailing `/`).
     pub async fn put(&self, key: &str) -> Result<(), StoreError> {
-        self.send(Method::PUT, key).await
+        self.send(Method::PUT, key, false).await
+    }
+
+    /// Writes the marker of folder `key` only if none is there
+    /// (`If-None-Match: *`): two instances making one folder at once have one
+    /// winner; the other gets [`StoreError::Exists`].
+    pub async fn create(&self, key: &str) -> Result<(), StoreError> {
+        match self.send(Method::PUT, key, true).await {
+            Err(StoreError::Precondition) => Err(StoreError::Exists),
+            other => other,
+        }
     }
 
     /// Removes the marker of folder `key`; none there is fine.
     pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.send(Method::DELETE, key).await
+        self.send(Method::DELETE, key, false).await
     }
 
-    async fn send(&self, method: Method, key: &str) -> Result<(), StoreError> {
+    async fn send(&self, method: Method, key: &str, create: bool) -> Result<(), StoreError> {
         let url = format!("{}/{}/", self.spec.bucket_url(), encode_key(key));
-        let mut request = Request::builder()
+        let mut builder = Request::builder()
             .method(method.clone())
             .uri(&url)
-            .header("content-length", "0")
+            .header("content-length", "0");
+        if create {
+            builder = builder.header("if-none-match", "*");
+        }
+        let mut request = builder
             .body(HttpRequestBody::empty())
             .map_err(|error| StoreError::Unavailable(format!("bad marker request: {error}")))?;
         let credential = self

@@ -290,6 +290,10 @@ impl Store for S3Store {
         self.make_folder(key).await
     }
 
+    async fn mkdir_new(&self, key: &TreePath) -> Result<(), StoreError> {
+        self.make_new_folder(key).await
+    }
+
     async fn rename(
         &self,
         from: &TreePath,

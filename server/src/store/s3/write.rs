@@ -21,7 +21,7 @@ use crate::store::{ByteStream, Entry, MultipartId, PartTag, PutMode, StoreError}
 
 /// Bodies up to this size go up in one PUT; bigger ones in parts of this size
 /// (S3's minimum part is 5 MiB).
-const PART_SIZE: usize = 8 * 1024 * 1024;
+pub(super) const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts of one streamed put in flight at once.
 const PARTS_IN_FLIGHT: usize = 2;
 
