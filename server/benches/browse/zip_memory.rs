@@ -7,6 +7,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::browser::renderers::status_field;
 use crate::browser::Server;
 use crate::progress;
 use crate::support::{mib_label, time_and_rate, GIB};
@@ -155,10 +156,5 @@ async fn fetch(url: &str, path: &str, pid: u32) -> Fetched {
 
 /// The process's resident memory in bytes (0 if unreadable).
 fn rss(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
+    status_field(pid, "VmRSS:").map_or(0, |bytes| bytes as u64)
 }

@@ -66,12 +66,7 @@ fn bad_digest(message: &str) -> AppError {
 /// `sha-256=:<base64>:` for a digest given as lowercase hex (how the store keeps
 /// it); `None` if the text is not 64 hex digits.
 pub fn sha256_field(hex: &str) -> Option<HeaderValue> {
-    if hex.len() != 64 {
-        return None;
-    }
-    let bytes = (0..32)
-        .map(|index| u8::from_str_radix(hex.get(index * 2..index * 2 + 2)?, 16).ok())
-        .collect::<Option<Vec<u8>>>()?;
+    let bytes = crate::uploads::body::unhex_sha256(hex)?;
     let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
     HeaderValue::from_str(&format!("{SHA256_KEY}=:{encoded}:")).ok()
 }

@@ -14,8 +14,8 @@ use super::super::in_store::stored_digests;
 use super::super::parts::PartSet;
 use super::super::session::{now_ms, Uploads};
 use super::{
-    conflict, damaged, decode_hex, file_object, not_parts, object, part_key, Phase, Shared,
-    SharedSession, COMPLETING_STALE,
+    conflict, damaged, file_object, not_parts, object, part_key, Phase, Shared, SharedSession,
+    COMPLETING_STALE,
 };
 use crate::blocking::blocking;
 use crate::disk::place::key_path;
@@ -64,7 +64,8 @@ pub async fn complete(
     }
     let mut over_digests = Sha256::new();
     for (n, part) in &parts {
-        let digest = decode_hex(&part.sha256).ok_or_else(|| damaged(&part_key(id, *n)))?;
+        let digest = super::super::body::unhex_sha256(&part.sha256)
+            .ok_or_else(|| damaged(&part_key(id, *n)))?;
         over_digests.update(digest);
     }
     let content_hash = hex(&over_digests.finalize());

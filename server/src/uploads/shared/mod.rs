@@ -314,18 +314,6 @@ impl Shared {
     }
 }
 
-fn decode_hex(text: &str) -> Option<[u8; 32]> {
-    let mut out = [0u8; 32];
-    if text.len() != 64 {
-        return None;
-    }
-    for (index, pair) in text.as_bytes().chunks(2).enumerate() {
-        let digits = std::str::from_utf8(pair).ok()?;
-        *out.get_mut(index)? = u8::from_str_radix(digits, 16).ok()?;
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,7 +338,10 @@ mod tests {
         let back: SharedSession = serde_json::from_slice(&bytes).expect("read back");
         assert_eq!(back, session);
         let digest = [0xabu8; 32];
-        assert_eq!(decode_hex(&hex(&digest)), Some(digest));
-        assert_eq!(decode_hex("zz"), None);
+        assert_eq!(
+            super::super::body::unhex_sha256(&hex(&digest)),
+            Some(digest)
+        );
+        assert_eq!(super::super::body::unhex_sha256("zz"), None);
     }
 }
