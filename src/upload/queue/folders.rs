@@ -17,10 +17,24 @@ impl UploadQueue {
     /// when it cannot take it (no worker, a server without batches, the route not known
     /// yet): then the caller walks the folder on the page.
     pub fn add_dropped_folder(self, dir: &TreePath, handle: &JsValue) -> bool {
-        let Some(folder) = self.start_folder(dir, handle) else {
+        let name = js_sys::Reflect::get(handle, &"name".into())
+            .ok()
+            .and_then(|name| name.as_string())
+            .unwrap_or_default();
+        let key = persist::folder_key(&self.server.get_value(), &dir.to_url_path(), &name);
+        // Already being sent (resumed from its kept handle after a reload, say): one
+        // walk of it is enough.
+        let running = self.folders.with_untracked(|folders| {
+            folders
+                .iter()
+                .any(|old| old.is_active() && old.key.get_value() == key)
+        });
+        if running {
+            return true;
+        }
+        let Some(folder) = self.start_folder(dir, handle, key.clone()) else {
             return false;
         };
-        let key = folder.key.get_value();
         // The same folder dropped into the same place again takes over its interrupted
         // row: the worker counts what already landed as stored.
         self.folders.update(|folders| {
@@ -31,9 +45,9 @@ impl UploadQueue {
         true
     }
 
-    /// Starts the worker on `handle` into `dir`, remembered for a reload (record and
-    /// handle); `None` if it cannot take it.
-    fn start_folder(self, dir: &TreePath, handle: &JsValue) -> Option<FolderUpload> {
+    /// Starts the worker on `handle` into `dir`, remembered for a reload under `key`
+    /// (record and handle); `None` if it cannot take it.
+    fn start_folder(self, dir: &TreePath, handle: &JsValue, key: String) -> Option<FolderUpload> {
         let route = self.route.get_untracked()?;
         let url = route.batch_url()?;
         if !folder_walk::is_folder(handle) {
@@ -41,11 +55,6 @@ impl UploadQueue {
         }
         let create_only = self.conflict_policy.get_untracked() != Some(ConflictChoice::Replace);
         let server = self.server.get_value();
-        let name = js_sys::Reflect::get(handle, &"name".into())
-            .ok()
-            .and_then(|name| name.as_string())
-            .unwrap_or_default();
-        let key = persist::folder_key(&server, &dir.to_url_path(), &name);
         let folder = folder_upload::start(
             self.take_id(),
             key.clone(),
