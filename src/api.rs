@@ -3,6 +3,7 @@
 //! metadata (§3) in `metadata`; storages (§5) in `storages`.
 
 mod bytes;
+mod listing_stream;
 mod metadata;
 pub mod storages;
 
@@ -15,9 +16,7 @@ pub use metadata::MetadataApi;
 use crate::errors::ApiError;
 use crate::location::Config;
 use crate::model::Listing;
-use skiff_protocol::{
-    Discovery, ErrorBody, FilesetData, RawFileData, TreePath, DISCOVERY_PATH, RFSAPI_HEADER,
-};
+use skiff_protocol::{Discovery, ErrorBody, RawFileData, TreePath, DISCOVERY_PATH, RFSAPI_HEADER};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, Request, RequestInit, Response};
@@ -36,11 +35,22 @@ pub fn url_of(config: &Config, path: &TreePath) -> String {
     format!("{}{}", config.server, path.to_url_path())
 }
 
+/// Entries read before a folder's rows are first shown while the rest still comes.
+const FIRST_SHOWN: usize = 500;
+/// Milliseconds between later showings of a listing still coming.
+const SHOWN_EVERY_MS: f64 = 1000.0;
+
 /// Fetches the RFSAPI listing of `path`; `signal` aborts it when the user moves on.
+///
+/// The body is read as it arrives (`listing_stream`): when `partial` is given, a big
+/// folder's entries read so far are handed to it (first once [`FIRST_SHOWN`] have come,
+/// then every [`SHOWN_EVERY_MS`]), each time after the browser has had a frame to paint
+/// the one before, and the whole listing is the answer.
 pub async fn fetch_listing(
     config: &Config,
     path: &TreePath,
     signal: Option<&AbortSignal>,
+    mut partial: Option<&mut dyn FnMut(Listing)>,
 ) -> Result<Fetched, ApiError> {
     let url = format!("{}{}", config.server, path.to_dir_url_path());
     let response = get(config, &url, signal).await?;
@@ -60,12 +70,40 @@ pub async fn fetch_listing(
             format!("no {RFSAPI_HEADER} header in the response"),
         ));
     }
-    // Bytes, not text: a 100,000-entry listing is ~15 MiB, and `text()` would decode it to
-    // a JS (UTF-16) string only for wasm-bindgen to re-encode it as UTF-8.
-    let bytes = response_bytes(config, &response).await?;
-    let data: FilesetData = serde_json::from_slice(&bytes)
-        .map_err(|error| not_rfsapi(config, format!("the listing is not valid JSON: {error}")))?;
-    drop(bytes);
+    let invalid =
+        |error: String| not_rfsapi(config, format!("the listing is not valid JSON: {error}"));
+    let unreachable = || ApiError::Unreachable {
+        server: config.server_label(),
+    };
+    let mut stream = listing_stream::ListingStream::default();
+    let mut shown = (0, 0.0);
+    if let Some(body) = response.body() {
+        let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+        while let Some(chunk) = next_chunk(&reader).await.map_err(|()| unreachable())? {
+            stream.feed(&chunk).map_err(invalid)?;
+            let Some(show) = partial.as_mut() else {
+                continue;
+            };
+            let count = stream.entries().len();
+            let now = js_sys::Date::now();
+            let due = if shown.0 == 0 {
+                count >= FIRST_SHOWN
+            } else {
+                count > shown.0 && now - shown.1 >= SHOWN_EVERY_MS
+            };
+            if let (true, Some((false, is_root, writes_supported))) = (due, stream.flags()) {
+                show(Listing::partial(
+                    path.clone(),
+                    is_root,
+                    writes_supported,
+                    stream.entries().to_vec(),
+                ));
+                shown = (count, now);
+                after_paint().await;
+            }
+        }
+    }
+    let data = stream.finish().map_err(invalid)?;
     mark("skiff:listing-parsed");
     if data.is_file {
         let file = data
@@ -81,6 +119,38 @@ pub async fn fetch_listing(
         data.writes_supported,
         data.files,
     )))
+}
+
+/// The next chunk of a body; `None` at its end, `Err` when it broke off.
+async fn next_chunk(reader: &web_sys::ReadableStreamDefaultReader) -> Result<Option<Vec<u8>>, ()> {
+    let read = JsFuture::from(reader.read()).await.map_err(|_| ())?;
+    let done = js_sys::Reflect::get(&read, &"done".into()).map_err(|_| ())?;
+    if done.as_bool().unwrap_or(true) {
+        return Ok(None);
+    }
+    let value = js_sys::Reflect::get(&read, &"value".into()).map_err(|_| ())?;
+    let bytes: js_sys::Uint8Array = value.dyn_into().map_err(|_| ())?;
+    Ok(Some(bytes.to_vec()))
+}
+
+/// Resolves once the browser has painted a frame, or after 100 ms where it paints none
+/// (a hidden tab), so a listing still coming never waits on a frame that never comes.
+async fn after_paint() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let Some(window) = web_sys::window() else {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+            return;
+        };
+        let later = resolve.clone();
+        let after_frame = wasm_bindgen::closure::Closure::once_into_js(move || {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback(later.unchecked_ref());
+            }
+        });
+        let _ = window.request_animation_frame(after_frame.unchecked_ref());
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 100);
+    });
+    let _ = JsFuture::from(promise).await;
 }
 
 /// `GET /.well-known/skiff`; `Ok(None)` when the server is plain RFSAPI (404 or no JSON).

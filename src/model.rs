@@ -16,6 +16,8 @@ pub struct Listing {
     pub writes_supported: bool,
     /// The entries in server order.
     pub entries: Vec<RawFileData>,
+    /// Only the entries read so far: the rest of the folder is still coming.
+    pub partial: bool,
     /// Lower-cased names, index-aligned with `entries` (sorting 100,000 names
     /// must not lower-case each one ~17 times).
     name_keys: Vec<String>,
@@ -49,8 +51,22 @@ impl Listing {
             is_root,
             writes_supported,
             entries,
+            partial: false,
             name_keys,
             modified_ms,
+        }
+    }
+
+    /// The entries of a big folder read so far, shown while the rest still comes.
+    pub fn partial(
+        path: TreePath,
+        is_root: bool,
+        writes_supported: bool,
+        entries: Vec<RawFileData>,
+    ) -> Self {
+        Self {
+            partial: true,
+            ..Self::new(path, is_root, writes_supported, entries)
         }
     }
 

@@ -7,7 +7,7 @@
 use crate::api::{self, Fetched};
 use crate::errors::ApiError;
 use crate::location::Config;
-use crate::model::{SharedListing, Sort};
+use crate::model::{Listing, SharedListing, Sort};
 use crate::route::Route;
 use crate::tree_state::{Children, TreeState};
 use leptos::prelude::*;
@@ -158,7 +158,21 @@ impl Browser {
             self.reveal_in_tree(&dir);
             let config = self.config.get_value();
             spawn_local(async move {
-                let result = api::fetch_listing(&config, &dir, signal.as_ref()).await;
+                // A big folder's first entries are shown while the rest comes, unless
+                // the folder is already on screen (a reload keeps the whole of it up).
+                let mut show_partial = |listing: Listing| {
+                    let fresh = self
+                        .listing
+                        .with_untracked(|shown| shown.as_ref().is_none_or(|shown| shown.partial));
+                    if generation.get_value() == this_generation && fresh {
+                        self.error.set(None);
+                        self.listing.set(Some(Arc::new(listing)));
+                        mark_after_paint("skiff:first-rows-painted");
+                    }
+                };
+                let result =
+                    api::fetch_listing(&config, &dir, signal.as_ref(), Some(&mut show_partial))
+                        .await;
                 if generation.get_value() != this_generation {
                     return; // the user moved on; this answer is stale
                 }
@@ -380,7 +394,7 @@ impl Browser {
             .update(|tree| tree.set_children(&path, Children::Loading));
         let config = self.config.get_value();
         spawn_local(async move {
-            let children = match api::fetch_listing(&config, &path, None).await {
+            let children = match api::fetch_listing(&config, &path, None, None).await {
                 Ok(Fetched::Directory(listing)) => {
                     Children::Loaded(Arc::new(listing.directory_names()))
                 }

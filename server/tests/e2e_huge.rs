@@ -1,6 +1,7 @@
-//! End-to-end: a 100,000-entry folder stays usable. Only the visible rows exist in the
-//! DOM, the keyboard reaches the last entry, and a folder with thousands of subfolders
-//! does the same in the tree. (Speed is measured by `cargo xtask bench`, not here.)
+//! End-to-end: a 100,000-entry folder stays usable. Its first rows are shown while the
+//! rest of its listing still comes (saying so), only the visible rows exist in the DOM,
+//! the keyboard reaches the last entry, and a folder with thousands of subfolders does
+//! the same in the tree. (Speed is measured by `cargo xtask bench`, not here.)
 
 mod browser;
 
@@ -9,6 +10,25 @@ use fantoccini::key::Key;
 
 const FILES: usize = 100_000;
 const SUBFOLDERS: usize = 5_000;
+
+/// Added to every new document: notes what the grid said when its first row appeared,
+/// and whether the "so far" status was ever shown.
+const WATCH_FIRST_ROWS: &str = r#"
+    (() => {
+        const seen = window.firstRows = { busy: null, count: null, soFar: false };
+        new MutationObserver(() => {
+            const grid = document.querySelector('[role=grid]');
+            if (seen.busy === null && grid && document.querySelector('[role=row][data-name]')) {
+                seen.busy = grid.getAttribute('aria-busy');
+                seen.count = Number(grid.getAttribute('aria-rowcount'));
+            }
+            if (!seen.soFar) {
+                seen.soFar = [...document.querySelectorAll('[role=status]')]
+                    .some(status => /Loading… [0-9,]+ items so far/.test(status.textContent));
+            }
+        }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+    })();
+"#;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_folder_of_100000_files_renders_only_visible_rows() {
@@ -20,6 +40,12 @@ async fn a_folder_of_100000_files_renders_only_visible_rows() {
     }
     let server = Server::start(tree.path(), &[]);
     let browser = Browser::start().await;
+    browser
+        .cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            serde_json::json!({ "source": WATCH_FIRST_ROWS }),
+        )
+        .await;
     browser.open(&format!("{}/big/", server.url)).await;
     browser
         .wait_until(
@@ -27,6 +53,35 @@ async fn a_folder_of_100000_files_renders_only_visible_rows() {
             "document.querySelector('[role=row][data-name=\"file-000000.txt\"]') !== null",
         )
         .await;
+    browser
+        .wait_until_within(
+            "the whole folder read",
+            "document.querySelector('[role=grid]').getAttribute('aria-busy') === 'false'",
+            std::time::Duration::from_secs(60),
+        )
+        .await;
+    // The first rows came while the listing was still being read, and the page said so.
+    let first = browser
+        .client
+        .execute("return window.firstRows", vec![])
+        .await
+        .expect("what the watcher saw");
+    assert_eq!(first["busy"], "true", "first rows only at the end: {first}");
+    let first_count = first["count"].as_u64().expect("a row count");
+    assert!(
+        first_count > 1 && first_count < FILES as u64 / 2,
+        "the first rows came with {first_count} rows counted"
+    );
+    assert_eq!(first["soFar"], true, "no \"so far\" status: {first}");
+    let so_far_now = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('[role=status]')].some(s => /so far/.test(s.textContent))",
+            vec![],
+        )
+        .await
+        .expect("status");
+    assert_eq!(so_far_now, false, "the status stays after the whole folder came");
     let rows_in_dom = browser.row_names().await.len();
     assert!(
         (10..200).contains(&rows_in_dom),

@@ -5,6 +5,7 @@
 
 use super::style;
 use crate::errors::ApiError;
+use crate::model::group_thousands;
 use crate::state::Browser;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -61,6 +62,22 @@ pub fn ListingState() -> impl IntoView {
                 <div class=style::state role="status">
                     {format!("No items match “{}”.", filter.trim())}
                     <button type="button" on:click=move |_| browser.filter.set(String::new())>"Clear filter"</button>
+                </div>
+            }
+            .into_any();
+        }
+        let partial = browser.listing.with(|listing| {
+            listing
+                .as_ref()
+                .filter(|listing| listing.partial)
+                .map(|listing| listing.entries.len())
+        });
+        if let Some(count) = partial {
+            // A big folder shown while the rest of it comes: say so under its rows.
+            return view! {
+                <div class=style::more role="status">
+                    <span class=style::spinner aria-hidden="true"></span>
+                    {format!("Loading… {} items so far", group_thousands(count as u64))}
                 </div>
             }
             .into_any();

@@ -55,7 +55,7 @@ pub fn ConflictCard(
         let target = target.clone();
         async move {
             let config = browser.config.get_value();
-            let found = match api::fetch_listing(&config, &target, None).await {
+            let found = match api::fetch_listing(&config, &target, None, None).await {
                 Ok(Fetched::File(file)) => ServerCopy::Found {
                     size: file.size,
                     modified: parse_rfc3339_ms(&file.last_modified),

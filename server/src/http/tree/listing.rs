@@ -18,10 +18,13 @@ use crate::listing::ListingChunks;
 /// `X-Raw-Filesystem-API` as a header name (`skiff_protocol::RFSAPI_HEADER`, lowercased).
 pub const RFSAPI: HeaderName = HeaderName::from_static("x-raw-filesystem-api");
 
-/// Listing JSON held to hash before the headers go out (the 100,000-entry folder's
-/// is about 16 MiB); a bigger listing streams on without an ETag, so memory stays
+/// Listing JSON held to hash before the headers go out: a folder of up to about
+/// 1,500 entries gets an ETag (and its 304s); a bigger listing streams on without
+/// one, so its first rows leave at once (a 100,000-entry folder's whole listing,
+/// 16 MiB, takes ~300 ms to make: a client paints its first screenful from the
+/// first chunk, docs/protocol-notes.md "Listings stream") and memory stays
 /// bounded for a folder of any size.
-const HELD_FOR_ETAG: usize = 64 << 20;
+const HELD_FOR_ETAG: usize = 256 << 10;
 
 /// A file's own RFSAPI answer (200).
 pub fn fileset_response(fileset: &FilesetData) -> Response {
