@@ -43,10 +43,15 @@ pub async fn copy_body<W: AsyncWrite + Unpin>(
 /// A SHA-256 digest back from the 64 hex digits [`hex`] wrote; `None` for any
 /// other text.
 pub fn unhex_sha256(text: &str) -> Option<[u8; 32]> {
-    if text.len() != 64 || !text.is_ascii() {
+    unhex(text)
+}
+
+/// `N` bytes back from the `2N` hex digits [`hex`] wrote; `None` for any other text.
+pub fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
+    if text.len() != 2 * N || !text.is_ascii() {
         return None;
     }
-    let mut out = [0u8; 32];
+    let mut out = [0u8; N];
     for (byte, pair) in out.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
         *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
     }

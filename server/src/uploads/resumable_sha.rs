@@ -11,7 +11,7 @@
 
 use sha2::digest::generic_array::GenericArray;
 
-use super::body::hex;
+use super::body::{hex, unhex};
 
 /// SHA-256's initial state (FIPS 180-4, 5.3.3).
 const INITIAL: [u32; 8] = [
@@ -118,13 +118,7 @@ impl ResumableSha256 {
 
     /// A hasher back from [`ResumableSha256::checkpoint`]'s text.
     pub fn resume(text: &str) -> Option<Self> {
-        if text.len() != 80 || !text.is_ascii() {
-            return None;
-        }
-        let mut bytes = [0u8; 40];
-        for (byte, pair) in bytes.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
-            *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
-        }
+        let bytes: [u8; 40] = unhex(text)?;
         let (len, words) = bytes.split_at(8);
         let mut state = [0u32; 8];
         for (word, chunk) in state.iter_mut().zip(words.chunks_exact(4)) {
