@@ -70,12 +70,12 @@ impl Folder {
 
     /// Starts the paging; its chunks arrive as they are made.
     pub fn stream(self) -> ListingChunks {
-        let (sender, receiver) = mpsc::channel::<Bytes>(PAGES_IN_FLIGHT);
+        let (sender, receiver) = mpsc::channel::<std::io::Result<Bytes>>(PAGES_IN_FLIGHT);
         tokio::spawn(self.send_pages(sender));
         chunks_of(receiver)
     }
 
-    async fn send_pages(self, sender: mpsc::Sender<Bytes>) {
+    async fn send_pages(self, sender: mpsc::Sender<std::io::Result<Bytes>>) {
         let Self {
             store,
             ids,
@@ -120,12 +120,12 @@ impl Folder {
                 let data = with_known(describe(entry), known.next().flatten());
                 if !push(&mut chunk, &mut first_entry, &data) {
                     next.inspect(JoinHandle::abort);
-                    return;
+                    return broken_off(&sender).await;
                 }
             }
             let Some(next) = next else { break };
             if sender
-                .send(Bytes::from(std::mem::take(&mut chunk)))
+                .send(Ok(Bytes::from(std::mem::take(&mut chunk))))
                 .await
                 .is_err()
             {
@@ -135,27 +135,34 @@ impl Folder {
             page = match next.await {
                 Ok(Ok(page)) => page,
                 Ok(Err(error)) => {
-                    // End the body short: the HTTP layer answers with an error if it
-                    // still can (`http::tree::listing`), else the client's JSON parser
-                    // fails instead of showing half a folder.
+                    // The HTTP layer answers with an error if it still can
+                    // (`http::tree::listing`), else the response is broken off.
                     tracing::error!(%error, "a storage failed in the middle of a listing");
-                    return;
+                    return broken_off(&sender).await;
                 }
                 Err(error) => {
                     tracing::error!(%error, "a listing's page could not be fetched");
-                    return;
+                    return broken_off(&sender).await;
                 }
             };
         }
         for mount in &mounts {
             if !push(&mut chunk, &mut first_entry, mount) {
-                return;
+                return broken_off(&sender).await;
             }
         }
         chunk.extend_from_slice(b"]}");
         // Nobody to tell if the client has gone.
-        let _ = sender.send(Bytes::from(chunk)).await;
+        let _ = sender.send(Ok(Bytes::from(chunk))).await;
     }
+}
+
+/// Ends a listing that could not be finished with an error, which breaks off a
+/// response already under way.
+async fn broken_off(sender: &mpsc::Sender<std::io::Result<Bytes>>) {
+    let error = std::io::Error::other("the storage failed in the middle of a listing");
+    // Nobody to tell if the client has gone.
+    let _ = sender.send(Err(error)).await;
 }
 
 /// Appends `data` to the listing's JSON; false (and logged) if it cannot be

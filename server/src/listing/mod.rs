@@ -13,7 +13,6 @@ mod folder;
 
 pub use folder::Folder;
 
-use std::convert::Infallible;
 use std::pin::Pin;
 
 use bytes::Bytes;
@@ -26,9 +25,11 @@ use crate::disk::entry::{mime_for_name, rfc3339};
 use crate::error::AppError;
 use crate::store::Entry;
 
-/// A listing's body: the JSON of one [`FilesetData`], chunk by chunk. It ends
-/// short (invalid JSON) if the listing fails half way, never with half a folder.
-pub type ListingChunks = Pin<Box<dyn Stream<Item = Result<Bytes, Infallible>> + Send>>;
+/// A listing's body: the JSON of one [`FilesetData`], chunk by chunk. A listing
+/// that fails half way ends with an error, so a response already under way is
+/// broken off (the client sees a failed transfer, and retries), never a complete
+/// body with half a folder.
+pub type ListingChunks = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
 
 /// The RFSAPI entry of `entry` (without its id).
 fn describe(entry: Entry) -> RawFileData {
@@ -112,11 +113,9 @@ fn listing_prefix(head: &FilesetData) -> Result<Vec<u8>, AppError> {
 }
 
 /// The chunks a producer sends into `receiver`, as a body.
-fn chunks_of(mut receiver: mpsc::Receiver<Bytes>) -> ListingChunks {
+fn chunks_of(mut receiver: mpsc::Receiver<std::io::Result<Bytes>>) -> ListingChunks {
     Box::pin(futures_util::stream::poll_fn(move |cx| {
-        receiver
-            .poll_recv(cx)
-            .map(|chunk| chunk.map(Ok::<_, Infallible>))
+        receiver.poll_recv(cx)
     }))
 }
 

@@ -1,5 +1,5 @@
-//! An S3 endpoint that goes away (at completion, between parts, inside a part)
-//! and comes back.
+//! An S3 endpoint that goes away (at completion, between parts, inside a part,
+//! in the middle of a big folder's listing) and comes back.
 
 use skiff_protocol::{FileObject, UploadSession};
 
@@ -225,4 +225,74 @@ async fn an_s3_outage_between_and_inside_parts_is_503_and_the_session_resumes() 
         Some(&data[..])
     );
     assert_eq!(backend.stored("seq.bin").await.as_deref(), Some(&data[..]));
+}
+
+/// Objects in the folder listed while its S3 endpoint goes away: 12 of the
+/// store's 1,000-key pages, ~2 MiB of listing, more than the sockets take in
+/// while the client does not read, so the server is still paging when it is cut.
+const LISTED: usize = 12_000;
+
+/// An S3 endpoint that goes away in the middle of a big listing (one that streams,
+/// its 200 already sent): the response is broken off, so the client sees a failed
+/// transfer (and the app retries), never a well-formed body with part of the folder.
+#[tokio::test]
+async fn an_s3_outage_in_the_middle_of_a_listing_breaks_the_response_off() {
+    use futures_util::StreamExt;
+    use object_store::ObjectStoreExt;
+
+    let (mut proxy, backend, _fixture, server) = behind_a_proxy().await;
+    let Backend::S3 { bucket, .. } = &backend else {
+        unreachable!("behind_a_proxy mounts S3")
+    };
+    let seaweed = crate::common::seaweed::seaweed().await;
+    let s3 = crate::common::seaweed::client(&seaweed.endpoint, bucket);
+    futures_util::stream::iter(0..LISTED)
+        .for_each_concurrent(32, |index| {
+            let s3 = &s3;
+            async move {
+                let key = object_store::path::Path::from(format!("team/big/f{index:05}"));
+                s3.put(&key, object_store::PutPayload::from_static(b"x"))
+                    .await
+                    .unwrap_or_else(|error| panic!("put {key}: {error}"));
+            }
+        })
+        .await;
+
+    let url = server.url(&format!("/{}/big/", crate::common::mounted::MOUNT));
+    let whole = send(client().get(&url).header("x-raw-filesystem-api", "1")).await;
+    assert_eq!(whole.status(), 200);
+    let body = whole.bytes().await.expect("the whole listing, endpoint up");
+    let listing: skiff_protocol::FilesetData =
+        serde_json::from_slice(&body).expect("one FilesetData");
+    assert_eq!(listing.files.len(), LISTED);
+
+    let response = send(client().get(&url).header("x-raw-filesystem-api", "1")).await;
+    assert_eq!(response.status(), 200, "the listing's first pages came");
+    assert!(response.headers().get("etag").is_none(), "it streams");
+    proxy.cut();
+    let mut chunks = response.bytes_stream();
+    let mut read = Vec::new();
+    let broken = loop {
+        match chunks.next().await {
+            Some(Ok(chunk)) => read.extend_from_slice(&chunk),
+            Some(Err(_)) => break true,
+            None => break false,
+        }
+    };
+    assert!(
+        broken,
+        "the body ended cleanly after {} bytes, though the endpoint went away",
+        read.len()
+    );
+    assert!(
+        serde_json::from_slice::<skiff_protocol::FilesetData>(&read).is_err(),
+        "what came is a whole listing"
+    );
+
+    proxy.restore().await;
+    let again = send(client().get(&url).header("x-raw-filesystem-api", "1")).await;
+    let body = again.bytes().await.expect("the whole listing again");
+    let listing: skiff_protocol::FilesetData =
+        serde_json::from_slice(&body).expect("one FilesetData again");
+    assert_eq!(listing.files.len(), LISTED, "the endpoint is back");
 }

@@ -96,7 +96,7 @@ pub fn listing_response(listed: Listed, with_body: bool) -> Response {
     let body = match listed {
         _ if !with_body => Body::empty(),
         Listed::Whole { chunks, .. } => Body::from_stream(futures_util::stream::iter(
-            chunks.into_iter().map(Ok::<_, std::convert::Infallible>),
+            chunks.into_iter().map(Ok::<_, std::io::Error>),
         )),
         Listed::Streamed(chunks) => Body::from_stream(chunks),
     };
