@@ -13,7 +13,10 @@
 //! - `probe.rs`: the startup check that the endpoint really enforces those
 //!   conditions (some S3-compatible servers silently ignore `If-None-Match`)
 //! - `lease.rs`: a lease in the bucket, so one instance at a time runs a job
+//! - `claim.rs`: a claim in the bucket, so one instance at a time makes a thing
+//!   whose own conditional write the S3 server does not reliably enforce
 
+mod claim;
 mod lease;
 mod probe;
 
@@ -28,6 +31,7 @@ use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
 use crate::store::s3::S3Store;
 use crate::store::StoreError;
 
+pub use claim::{Claim, ClaimRecord, ClaimState};
 pub use lease::{Lease, LeaseRecord};
 pub use probe::NoConditionalWrites;
 

@@ -146,6 +146,16 @@ impl Jobs {
         }
     }
 
+    /// The records of the root's bucket.
+    pub fn state(&self) -> &BucketState {
+        &self.state
+    }
+
+    /// This instance, as a lease or claim holder.
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
     /// Before a move or delete of `source`: if a job for exactly this call is
     /// running, waits for it; `Finished` if it is done and `source` is gone (a
     /// retry of a call that succeeded).
@@ -182,20 +192,9 @@ impl Jobs {
         }
     }
 
-    /// 409 if a running job other than `own` touches any of `keys`.
+    /// 409 `job_running` if a running job touches any of `keys` (tree keys).
     pub async fn refuse_busy(&self, keys: &[&str]) -> Result<(), AppError> {
-        for key in self.state.list("jobs").await? {
-            let Some(job) = self.state.get(&key).await?.as_ref().and_then(parse) else {
-                continue;
-            };
-            if job.state == State::Running && keys.iter().any(|k| job.touches(k)) {
-                return Err(AppError::Conflict {
-                    code: "job_running",
-                    message: job.sentence(),
-                });
-            }
-        }
-        Ok(())
+        refuse_busy(&self.state, keys).await
     }
 
     /// Runs `kind` on folder `source` (to `target`) as a job and waits for it:
@@ -271,6 +270,25 @@ impl Jobs {
             tokio::time::sleep(WAIT_POLL).await;
         }
     }
+}
+
+/// 409 `job_running` (its sentence says how far the job is) if a running job
+/// in `state` touches any of `keys` (tree keys: at, inside or above its source
+/// or target). For every write into the tree of an `s3://` ROOT: the raw API,
+/// `PUT`/`DELETE`, and upload sessions at create and complete.
+pub async fn refuse_busy(state: &BucketState, keys: &[&str]) -> Result<(), AppError> {
+    for key in state.list("jobs").await? {
+        let Some(job) = state.get(&key).await?.as_ref().and_then(parse) else {
+            continue;
+        };
+        if job.state == State::Running && keys.iter().any(|k| job.touches(k)) {
+            return Err(AppError::Conflict {
+                code: "job_running",
+                message: job.sentence(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The lease a job runs under.

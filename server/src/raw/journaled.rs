@@ -3,6 +3,7 @@
 //! `job_running` (its sentence says how far the job is); a move, or a recursive
 //! delete, of a folder runs as a journaled job the request waits for; the same
 //! call retried (while the job runs, or once it is done) answers as the first.
+//! A `mkdir` there goes on to `new_folder.rs` (one winner between instances).
 
 use std::sync::Arc;
 
@@ -23,6 +24,7 @@ pub enum What {
     },
     /// `DELETE data` with `recursive=true`.
     DeleteAll,
+    Mkdir,
     Other,
 }
 
@@ -33,6 +35,7 @@ impl What {
                 overwrite: *overwrite,
             },
             Call::Delete { recursive: true } => What::DeleteAll,
+            Call::Mkdir => What::Mkdir,
             _ => What::Other,
         }
     }
@@ -70,6 +73,11 @@ pub async fn serve(
     let mut touched = vec![source.as_str()];
     touched.extend(to.as_deref());
     jobs.refuse_busy(&touched).await?;
+    if let What::Mkdir = call {
+        return super::new_folder::make(jobs, ids, store, from)
+            .await
+            .map(Some);
+    }
     let Some(kind) = kind else {
         return Ok(None);
     };

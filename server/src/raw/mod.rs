@@ -9,6 +9,7 @@
 //! - `within.rs`: `stat`, `list`, `mkdir`, deletes, `move` and `copy` within one storage
 //! - `data.rs`: `data` (the tree's byte serving and whole-file write)
 //! - `journaled.rs`: on a writable `s3://` ROOT, folder moves and deletes as jobs
+//! - `new_folder.rs`: on a writable `s3://` ROOT, `mkdir` under a claim record
 //! - `across.rs`: `move` and `copy` between two storages, streamed file by file
 //! - `zip/`: `zip`, files and folders of any storages streamed as one ZIP
 //!
@@ -17,6 +18,7 @@
 mod across;
 mod data;
 mod journaled;
+mod new_folder;
 mod place;
 mod within;
 pub mod zip;

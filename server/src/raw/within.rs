@@ -299,12 +299,12 @@ fn kind(entry: &Entry) -> EntryKind {
     }
 }
 
-async fn forget(ids: &Ids, key: String) -> Result<(), AppError> {
+pub(super) async fn forget(ids: &Ids, key: String) -> Result<(), AppError> {
     let ids = ids.clone();
     blocking(move || ids.forget_tree(&key)).await
 }
 
-fn exists() -> AppError {
+pub(super) fn exists() -> AppError {
     AppError::Conflict {
         code: "exists",
         message: "something already exists at that path".to_owned(),

@@ -1,19 +1,23 @@
-//! Two instances racing over HTTP on one `s3://` ROOT (issue 13): two files
-//! moved onto one target at once (no overwrite), and a whole-file `PUT` with
-//! `If-None-Match: *` of one path through two instances at once. Each race has exactly one winner, the
+//! Two instances racing over HTTP on one `s3://` ROOT (issue 13): the same new
+//! folder made through two instances at once, two files moved onto one target
+//! at once (no overwrite), and a whole-file `PUT` with `If-None-Match: *` of one
+//! path through two instances at once. Each race has exactly one winner, the
 //! loser is told with a 409/412 and a JSON error, and the bucket holds the
 //! winner's result. Each race runs for several rounds to catch a lost one.
 //!
-//! Not here yet: the same new folder made through two instances at once. Its
-//! marker (`name/`) is written with `If-None-Match: *`, yet SeaweedFS 4.48
-//! sometimes answers both racing marker PUTs 200, so both mkdirs answer 201.
+//! The folder's one winner comes from a claim record (`claims/folder/HASH`),
+//! since SeaweedFS 4.48 sometimes lets two racing `If-None-Match: *` PUTs of a
+//! folder marker (`name/`) both through: so a folder deleted and made again,
+//! and a claim left by a maker that died, are tried here too.
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
+use sha2::{Digest, Sha256};
+
 use super::common::client;
 use super::common::logged::LoggedServer;
-use super::{in_bucket, writable_instances, WRITER};
+use super::{in_bucket, put_state_record, writable_instances, WRITER};
 
 const ROUNDS: usize = 5;
 
@@ -57,6 +61,22 @@ async fn racing_writes_over_http_have_one_winner() {
     let (a, b) = (&servers[0], &servers[1]);
 
     for round in 0..ROUNDS {
+        // The same new folder through two instances at once.
+        let mkdir = format!("/.skiff/raw/mkdir?ref=path:/made-{round}");
+        let (one, two) = tokio::join!(
+            call(a, Method::POST, &mkdir, None),
+            call(b, Method::POST, &mkdir, None),
+        );
+        let mut answers = [one, two];
+        answers.sort_by_key(|(status, _)| *status);
+        let [(won, body), (lost, told)] = answers;
+        assert_eq!(won, StatusCode::CREATED, "round {round}: {body}");
+        assert_eq!(lost, StatusCode::CONFLICT, "round {round}: {told}");
+        assert_told(lost, &told, "mkdir");
+        let listed = super::names_with(&servers[2], "/").await;
+        let name = format!("made-{round}");
+        assert_eq!(listed.iter().filter(|n| **n == name).count(), 1);
+
         // Two files moved onto one target at once, through two instances.
         let dir = format!("moves-{round}");
         let ends = ["left", "right"].map(|side| {
@@ -110,4 +130,62 @@ async fn racing_writes_over_http_have_one_winner() {
         let stored = in_bucket(&raw, &format!("put-{round}.bin")).await;
         assert_eq!(stored, bodies[winner], "round {round}: the object");
     }
+}
+
+/// The claim record of the new folder at tree key `key` (`raw/new_folder.rs`).
+fn claim_of(key: &str) -> String {
+    let digest = Sha256::digest(key.as_bytes());
+    let hash: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("claims/folder/{hash}")
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_millis() as u64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_claim_neither_blocks_a_remake_nor_outlives_its_maker() {
+    let cluster = super::common::seaweed_cluster::cluster().await;
+    let bucket = cluster.new_bucket().await;
+    let raw = super::common::seaweed::client(&cluster.endpoint, &bucket);
+    let (servers, _client) = writable_instances(&cluster.endpoint, &bucket);
+    let (a, b) = (&servers[0], &servers[1]);
+    let mkdir = "/.skiff/raw/mkdir?ref=path:/again";
+
+    // Made on one instance, deleted on another, made again on the first.
+    let (status, body) = call(a, Method::POST, mkdir, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = call(b, Method::POST, mkdir, None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let delete = "/.skiff/raw/data?ref=path:/again";
+    let (status, body) = call(b, Method::DELETE, delete, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, body) = call(a, Method::POST, mkdir, None).await;
+    assert_eq!(status, StatusCode::CREATED, "made again: {body}");
+
+    // A claim another maker holds right now: the folder is being made, 409.
+    let busy = serde_json::json!({
+        "what": "busy", "holder": "another instance", "state": "making", "at_ms": now_ms(),
+    });
+    put_state_record(&raw, &claim_of("busy"), &busy).await;
+    let (status, body) = call(a, Method::POST, "/.skiff/raw/mkdir?ref=path:/busy", None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(!super::names_with(b, "/").await.contains(&"busy".to_owned()));
+
+    // A claim whose maker died a minute ago blocks nobody.
+    let dead = serde_json::json!({
+        "what": "orphan", "holder": "a dead instance", "state": "making",
+        "at_ms": now_ms() - 60_000,
+    });
+    put_state_record(&raw, &claim_of("orphan"), &dead).await;
+    let (status, body) = call(b, Method::POST, "/.skiff/raw/mkdir?ref=path:/orphan", None).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let claim = super::state_record(&raw, &claim_of("orphan")).await;
+    assert_eq!(claim["state"], "made", "{claim}");
+    assert!(super::names_with(a, "/")
+        .await
+        .contains(&"orphan".to_owned()));
 }
