@@ -13,6 +13,8 @@
 //! sent twice at once; one instance killed midway) and checks the whole file's
 //! SHA-256 before placing it.
 
+#[path = "scale_out/busy.rs"]
+mod busy;
 mod common;
 #[path = "scale_out/jobs.rs"]
 mod jobs;

@@ -25,7 +25,7 @@ use super::WRITER;
 /// `SKIFF_TEST_JOB_BATCH_PAUSE_MS` (a pause after each batch of 64 objects).
 /// The rename needs none (2,000 objects take long enough to kill mid-job); the
 /// delete of a smaller folder uses it, as a bulk delete is fast.
-fn instances(endpoint: &str, bucket: &str, pause_ms: &str) -> Vec<LoggedServer> {
+pub(super) fn instances(endpoint: &str, bucket: &str, pause_ms: &str) -> Vec<LoggedServer> {
     let root = format!("s3://{bucket}/team");
     let token = format!("writer:{WRITER}:rw");
     (0..3)
@@ -42,7 +42,7 @@ fn bytes_of(i: usize) -> Vec<u8> {
 }
 
 /// `team/DIR/dNN/fNNNN.txt` for `count` objects, written straight to the bucket.
-async fn fill(raw: &AmazonS3, dir: &str, count: usize) -> BTreeSet<String> {
+pub(super) async fn fill(raw: &AmazonS3, dir: &str, count: usize) -> BTreeSet<String> {
     let names: Vec<(usize, String)> = (0..count)
         .map(|i| (i, format!("d{:02}/f{i:04}.txt", i % 10)))
         .collect();
@@ -80,7 +80,7 @@ async fn objects(raw: &AmazonS3, dir: &str) -> Vec<String> {
 }
 
 /// The one job record, once it exists.
-async fn job(raw: &AmazonS3) -> Option<Value> {
+pub(super) async fn job(raw: &AmazonS3) -> Option<Value> {
     let keys = objects(raw, ".skiff/state/jobs").await;
     let key = keys.first()?;
     let bytes = raw

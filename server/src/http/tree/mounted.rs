@@ -89,6 +89,11 @@ pub async fn serve(
                 allow: TREE_METHODS,
             });
         }
+        // On an `s3://` ROOT, a folder a job is moving or deleting takes no
+        // writes meanwhile: 409 `job_running`, saying how far the job is.
+        if let Some(jobs) = services.jobs().filter(|_| tree_root.is_some()) {
+            jobs.refuse_busy(&[&mounted.tree_key(&key)]).await?;
+        }
         return match *method {
             // The default storage first refuses (507) a `Content-Length` its disk
             // cannot take.

@@ -90,6 +90,8 @@ pub async fn complete(
             object(&session, &durable),
         ));
     }
+    // Nothing lands in a folder a job is moving or deleting (409 `job_running`).
+    crate::jobs::refuse_busy(&shared.state, &[&session.key]).await?;
     // The one conditional step that makes this request the completer.
     session.phase = Phase::Completing { since_ms: now_ms() };
     let completing_version = match shared.replace(&session, &version).await {

@@ -24,6 +24,8 @@ pub async fn create(
     if under_mount(uploads.buckets(), &path) {
         return Err(AppError::Reserved);
     }
+    // A folder a job is moving or deleting takes no new files meanwhile.
+    crate::jobs::refuse_busy(&shared.state, &[&key_of(&path)]).await?;
     if request.size > uploads.max_size().min(S3_MAX_OBJECT) {
         return Err(AppError::TooLarge {
             code: "file_too_large",

@@ -201,6 +201,11 @@ pub(super) async fn append(
     if announced.is_some_and(|length| length > remaining) {
         return Err(past_size());
     }
+    if announced.is_none_or(|length| length >= remaining) {
+        // A chunk that may complete the file: nothing lands in a folder a job
+        // is moving or deleting (409 `job_running`).
+        crate::jobs::refuse_busy(&shared.state, &[&session.key]).await?;
+    }
     if remaining == 0 && sequential.sha256.is_some() {
         // Every byte is in S3 already: a completion that failed (the storage
         // was down) or whose instance died is tried again, by one request.
