@@ -138,6 +138,7 @@ impl Services {
         let jobs = config.writable.then(|| {
             let jobs = crate::jobs::Jobs::new(root.state.clone(), root.store.clone());
             crate::jobs::spawn_takeover(&jobs);
+            crate::scrub::spawn_shared_scrub(&root.state);
             jobs
         });
         Ok(Self {

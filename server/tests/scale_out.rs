@@ -22,6 +22,8 @@ mod jobs;
 mod races;
 #[path = "scale_out/rotation.rs"]
 mod rotation;
+#[path = "scale_out/scrub_lease.rs"]
+mod scrub_lease;
 
 use bytes::Bytes;
 use common::client;

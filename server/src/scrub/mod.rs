@@ -5,7 +5,10 @@
 //! [`crate::store::Store`].
 //!
 //! - `walk.rs`: the store walked, the files hashed from its bytes, the lines sent
+//! - `shared.rs`: on a writable `s3://` ROOT, the background scrub of the
+//!   bucket's state, one instance at a time under the lease `leases/scrub`
 
+mod shared;
 mod walk;
 
 use std::pin::Pin;
@@ -17,6 +20,8 @@ use skiff_protocol::{Storage, DEFAULT_BUCKET};
 
 use crate::error::AppError;
 use crate::services::Services;
+
+pub use shared::spawn_shared_scrub;
 
 /// A scrub's body: chunks of whole lines; an error cuts it off, so a client never
 /// takes a partial scrub for a whole one.

@@ -70,6 +70,11 @@ impl LoggedServer {
         format!("http://{}{path}", self.addr)
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the server; everything it printed: (stdout, stderr).
     pub fn stop(mut self) -> (String, String) {
         let _ = self.child.kill();
