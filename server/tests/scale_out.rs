@@ -18,6 +18,8 @@ mod busy;
 mod common;
 #[path = "scale_out/jobs.rs"]
 mod jobs;
+#[path = "scale_out/load.rs"]
+mod load;
 #[path = "scale_out/races.rs"]
 mod races;
 #[path = "scale_out/rotation.rs"]
