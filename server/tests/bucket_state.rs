@@ -2,7 +2,8 @@
 //! against a real S3 server (SeaweedFS): writers racing on one record have
 //! exactly one winner and the loser is told; merges from many writers lose no
 //! update; a lease has one holder at a time and passes on when released or
-//! expired; and the startup check passes on SeaweedFS but refuses an endpoint
+//! expired; a claim has one winner, made or stale ones are won again by one;
+//! and the startup check passes on SeaweedFS but refuses an endpoint
 //! that answers conditional writes without enforcing them (SeaweedFS behind a
 //! proxy that turns its `412 Precondition Failed` into `200 OK`, which is what
 //! such an endpoint answers).
@@ -12,7 +13,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use skiff_server::bucket_state::BucketState;
+use skiff_server::bucket_state::{BucketState, Claim, ClaimState};
 use skiff_server::store::s3::{S3Spec, S3Store};
 use skiff_server::store::StoreError;
 
@@ -255,6 +256,78 @@ async fn a_lease_has_one_holder_and_passes_on() {
         other_name
     );
     holder.release(takeover).await.expect("release");
+}
+
+/// Sixteen claimants of `key` at once (half through another instance), none
+/// finishing: the claims won.
+async fn claimants(state: &BucketState, spec: &S3Spec, key: &str) -> Vec<Claim> {
+    let tries: Vec<_> = (0..16)
+        .map(|n| {
+            let state = if n % 2 == 0 {
+                state.clone()
+            } else {
+                other_instance(spec)
+            };
+            let key = key.to_owned();
+            tokio::spawn(async move {
+                let holder = format!("claimant {n}");
+                let minute = Duration::from_secs(60);
+                state
+                    .claim(&key, "a/b", &holder, minute)
+                    .await
+                    .expect("claim")
+            })
+        })
+        .collect();
+    let mut won = Vec::new();
+    for attempt in tries {
+        won.extend(attempt.await.expect("join"));
+    }
+    won
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_has_one_winner_and_is_won_again_once_made_or_stale() {
+    let (state, spec) = state().await;
+    let key = "claims/folder/0123456789abcdef";
+    // A new claim: one winner; while it works, nobody else wins it.
+    let mut won = claimants(&state, &spec, key).await;
+    assert_eq!(won.len(), 1);
+    let made = won.pop().expect("a winner");
+    assert!(claimants(&state, &spec, key).await.is_empty());
+    // Made (and its thing gone again, as the caller checks): one winner again.
+    state.finish_claim(made).await.expect("finish");
+    let record = state
+        .claim_record(key)
+        .await
+        .expect("read")
+        .expect("a claim");
+    assert_eq!(record.state, ClaimState::Made);
+    let mut won = claimants(&state, &spec, key).await;
+    assert_eq!(won.len(), 1);
+    let dead = won.pop().expect("a winner");
+    // A maker taken for dead (its claim older than `stale`) loses it to the
+    // next claimant, and its late finish changes nothing.
+    let other = other_instance(&spec);
+    let taken = other
+        .claim(key, "a/b", "next", Duration::ZERO)
+        .await
+        .expect("claim");
+    assert!(taken.is_some(), "a stale claim is won");
+    let record = state
+        .claim_record(key)
+        .await
+        .expect("read")
+        .expect("a claim");
+    assert_eq!(
+        (record.holder.as_str(), record.state),
+        ("next", ClaimState::Making)
+    );
+    state
+        .finish_claim(dead)
+        .await
+        .expect("a lost claim's finish is fine");
+    assert_eq!(state.claim_record(key).await.expect("read"), Some(record));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
