@@ -15,6 +15,13 @@
 //!   listed *before* the sessions, so a session made meanwhile is seen with its
 //!   parts and never taken for gone.
 //!
+//! Removing is a plain `DELETE` (S3 has no conditional delete everywhere): a
+//! claim that a maker re-took in the instant between the pass's read and its
+//! delete would vanish, and a third maker could then claim the same folder
+//! while the second still makes it. That takes a folder made again at that
+//! very moment, after ten quiet minutes, by three instances at once; it is
+//! left at that.
+//!
 //! Then it writes `scrub/last` (who, when, what it removed), so an operator (and
 //! the tests) can see which instance scrubs. The bytes themselves are S3's to
 //! keep whole; the streamed `checksums` scrub (`walk.rs`) still reads them on
