@@ -81,7 +81,10 @@ async fn a_folder_of_100000_files_renders_only_visible_rows() {
         )
         .await
         .expect("status");
-    assert_eq!(so_far_now, false, "the status stays after the whole folder came");
+    assert_eq!(
+        so_far_now, false,
+        "the status stays after the whole folder came"
+    );
     let rows_in_dom = browser.row_names().await.len();
     assert!(
         (10..200).contains(&rows_in_dom),
