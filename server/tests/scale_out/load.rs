@@ -166,21 +166,22 @@ impl Load {
         }
     }
 
-    /// A file of the mix: 1 in 24 a parts session of 5–8 MiB, 1 in 24 a `PUT`
-    /// of 1–4 MiB, the rest `PUT`s of 1–64 KiB.
+    /// A file of the mix: 1 in 48 a parts session of 5–8 MiB, 1 in 48 a `PUT`
+    /// of 1–4 MiB, the rest `PUT`s of 1–64 KiB (the cluster keeps two copies of
+    /// each on the one disk of the machine: some 400 MiB a run, not more).
     async fn upload(&self, dir: &str, c: usize, mine: &mut Vec<String>) -> Result<(), String> {
         let n = mine.len() + 1;
         let seed = (c * 100_003 + n) as u64;
         let name = format!("f{n:04}.bin");
         let key = format!("{dir}/{name}");
-        let bytes = match (c + n) % 24 {
+        let bytes = match (c + n) % 48 {
             0 => {
                 let len = (5 << 20) + (seed as usize * 7919) % (3 << 20);
                 let bytes = random_bytes(seed, len);
                 self.parts(&key, &bytes).await?;
                 bytes
             }
-            12 => {
+            24 => {
                 let bytes = random_bytes(seed, (1 << 20) + (seed as usize * 7919) % (3 << 20));
                 self.put(&key, bytes.clone()).await?;
                 bytes
