@@ -346,7 +346,7 @@ async fn sixty_four_clients_on_three_instances_then_one() {
 
     let ratio = three.files_per_s() / single.files_per_s();
     let table = format!(
-        "# Scale-out load test (`cargo test -p skiff-server --test scale_out -- load`)\n\n\
+        "# Scale-out load test (`cargo test -p skiff-server --test scale_out -- load::`)\n\n\
          {CLIENTS} concurrent clients for {} s per run, on one SeaweedFS cluster (a master, \
          three volume servers, a filer with S3) on loopback, debug build, a shared 2-core \
          machine: whole-file PUTs of 1 KiB–4 MiB and parts sessions of 5–8 MiB, with a \
