@@ -29,8 +29,8 @@ async fn writes_into_a_folder_under_a_job_are_refused_until_it_ends() {
     let bucket = cluster.new_bucket().await;
     let raw = super::common::seaweed::client(&cluster.endpoint, &bucket);
     fill(&raw, "big", 640).await;
-    // 10 batches of 64 objects, 400 ms apart: the job runs for 4 s or more.
-    let servers = instances(&cluster.endpoint, &bucket, "400");
+    // 10 batches of 64 objects, 600 ms apart: the job runs for 6 s or more.
+    let servers = instances(&cluster.endpoint, &bucket, "600");
     let urls = servers.iter().map(|server| server.url("")).collect();
     let client = Rotation::new(urls, WRITER);
 
