@@ -4,6 +4,7 @@
 //! Only `serde` is a dependency: this crate compiles unchanged for wasm32 and native.
 
 mod batch;
+mod display;
 mod files;
 mod path;
 mod storages;
@@ -13,6 +14,7 @@ pub use batch::{
     BatchAnswer, BatchItem, BatchResult, BATCH_CONTENT_TYPE, BATCH_HEADER_LIMIT, BATCH_MAX_ITEMS,
     BATCH_PATH,
 };
+pub use display::{display_cmp, human_size, natural_cmp};
 pub use files::{
     EntryKind, FileMetadata, MetadataValue, RawList, RawListEntry, RawStat, FORMAT_KEY,
     METADATA_BODY_LIMIT, METADATA_PATH, RAW_PATH,

@@ -356,3 +356,30 @@ fn a_batch_item_header_is_one_line_and_leaves_out_what_is_off() {
         .expect("serializes")
         .contains('\n'));
 }
+
+#[test]
+fn display_order_is_folders_first_then_names_as_people_read_them() {
+    let entry = |name: &str, is_file: bool| RawFileData {
+        mime_type: String::new(),
+        name: name.to_owned(),
+        last_modified: String::new(),
+        size: 0,
+        is_file,
+        id: None,
+        etag: None,
+    };
+    let mut entries = [
+        entry("b10.txt", true),
+        entry("B2.txt", true),
+        entry("zeta", false),
+        entry("a", true),
+        entry("Alpha", false),
+        entry("b2.txt", true),
+    ];
+    entries.sort_by(display_cmp);
+    let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["Alpha", "zeta", "a", "B2.txt", "b2.txt", "b10.txt"]);
+    assert_eq!(human_size(1023), "1023 B");
+    assert_eq!(human_size(1536), "1.5 KiB");
+    assert_eq!(human_size(10 << 30), "10 GiB");
+}

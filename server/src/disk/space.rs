@@ -7,6 +7,8 @@
 
 use std::path::Path;
 
+use skiff_protocol::human_size;
+
 use crate::error::AppError;
 
 /// Never let one write take the last of the disk: the state database and
@@ -74,38 +76,11 @@ fn check_room(space: Space, bytes: u64) -> Result<(), AppError> {
     })
 }
 
-/// `1.2 GiB`-style sizes for messages people read (bytes below 1 KiB as is).
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    if bytes < 1024 {
-        return format!("{bytes} bytes");
-    }
-    // f64 is exact enough for one decimal of any u64.
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const GIB: u64 = 1024 * 1024 * 1024;
-
-    #[test]
-    fn sizes_read_like_people_write_them() {
-        assert_eq!(human_size(0), "0 bytes");
-        assert_eq!(human_size(1023), "1023 bytes");
-        assert_eq!(human_size(1024), "1.0 KiB");
-        assert_eq!(human_size(2 * GIB), "2.0 GiB");
-        assert_eq!(human_size(GIB + GIB / 5), "1.2 GiB");
-        assert_eq!(human_size(1 << 62), "4.0 EiB");
-        assert_eq!(human_size(u64::MAX), "16.0 EiB");
-    }
 
     #[test]
     fn room_counts_the_margin() {
@@ -123,7 +98,7 @@ mod tests {
         assert_eq!(code, "insufficient_storage");
         assert_eq!(
             message,
-            "this upload needs 10.0 GiB but the server has only 9.9 GiB free"
+            "this upload needs 10 GiB but the server has only 9.9 GiB free"
         );
         let small = Space {
             available: 20 << 20,
