@@ -99,12 +99,12 @@ impl Services {
     /// An `s3://bucket[/prefix]` ROOT (`crate::s3_root` checked it): the bucket
     /// is the default storage. With `--writable` the upload sessions are records
     /// in the bucket (`crate::uploads` on `Uploads::open_s3`), shared by every
-    /// instance. Ids live in memory for now, as on a read-only local root
-    /// without a state file; sharing them through records in the bucket is
-    /// step 3 of docs/design/scale-out.md.
+    /// instance, and so are ids and metadata (`crate::catalog::shared`); the
+    /// in-memory database keeps only this instance's own records.
     pub fn open_s3(config: &Config, root: &crate::s3_root::S3Root) -> Result<Self, ConfigError> {
-        let db = crate::database::in_memory()
-            .map_err(|error| ConfigError::S3Root(format!("cannot keep ids in memory: {error}")))?;
+        let db = crate::database::in_memory().map_err(|error| {
+            ConfigError::S3Root(format!("cannot open the in-memory records: {error}"))
+        })?;
         let store: Arc<dyn Store> = Arc::new(root.store.clone());
         let default = DefaultStorage {
             backend: root.backend.clone(),
@@ -116,7 +116,8 @@ impl Services {
             StorageRegistry::open(db.clone(), default, config.writable, &config.storages)
                 .map_err(ConfigError::Storage)?;
         let storages = Arc::new(storages);
-        let ids = Ids::new(db);
+        let catalog = crate::catalog::shared::SharedCatalog::new(root.state.clone());
+        let ids = Ids::shared(db, catalog);
         let uploads = if config.writable {
             let buckets: Arc<dyn Buckets> = storages.clone();
             let uploads = Uploads::open_s3(
@@ -155,8 +156,8 @@ impl Services {
     }
 
     /// Whether ROOT is an `s3://` bucket whose state other instances share:
-    /// what is still kept per instance (metadata, storages made through the
-    /// API) is refused there rather than left to drift apart.
+    /// what is still kept per instance (storages made through the API) is
+    /// refused there rather than left to drift apart.
     pub fn shares_state(&self) -> bool {
         self.inner.shares_state
     }

@@ -3,8 +3,9 @@
 //! variables: the prefix is the served tree (listings, bytes, ranges, ZIP; never
 //! `.skiff`, never what lies outside the prefix); with `--writable`, whole-file
 //! `PUT`, `mkdir`, `move` and `DELETE` into the bucket and an upload in parts,
-//! while what is still kept per instance (metadata, storages added through the
-//! API) is refused with 501, and an idle session expires with its records;
+//! metadata as records in the bucket, while what is still kept per instance
+//! (storages added through the API) is refused with 501, and an idle session
+//! expires with its records;
 //! two instances on one bucket share the URL-signing
 //! key, so a link signed by one opens on the other; and the server refuses to
 //! start, exit code 2 and a sentence, on an endpoint that ignores conditional
@@ -338,13 +339,20 @@ async fn a_writable_root_writes_into_the_bucket() {
     assert!(!record(format!("sessions/{id}")).await);
     assert!(!record(format!("parts/{id}/2")).await);
 
-    // Per instance still: refused in words rather than left to drift apart.
+    // Metadata is a record in the bucket (shared by every instance on it).
     let metadata = send(Method::PUT, &format!("{METADATA_PATH}/big.bin"))
         .json(&serde_json::json!({ "note": "x" }))
         .send()
         .await
         .expect("send");
-    assert_eq!(metadata.status(), 501);
+    assert_eq!(metadata.status(), 200);
+    let metadata: Value = metadata.json().await.expect("JSON");
+    assert_eq!(metadata["note"], "x", "{metadata}");
+    let file_id = metadata["_id"].as_str().expect("an id");
+    assert!(record(format!("metadata/{file_id}")).await);
+    assert!(record(format!("ids/node/{file_id}")).await);
+
+    // Per instance still: refused in words rather than left to drift apart.
     let made = http
         .post(server.url("/.skiff/api/storages"))
         .bearer_auth(ADMIN)

@@ -16,10 +16,14 @@
 #[path = "scale_out/busy.rs"]
 mod busy;
 mod common;
+#[path = "scale_out/ids.rs"]
+mod ids;
 #[path = "scale_out/jobs.rs"]
 mod jobs;
 #[path = "scale_out/load.rs"]
 mod load;
+#[path = "scale_out/metadata.rs"]
+mod metadata;
 #[path = "scale_out/races.rs"]
 mod races;
 #[path = "scale_out/rotation.rs"]

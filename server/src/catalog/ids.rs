@@ -12,6 +12,8 @@
 //! in one write transaction; whole-file writes share commits (`group_commit.rs`).
 //! Checksum records (`checksums.rs`) and metadata (`metadata.rs`) are kept in
 //! step here: a move carries a whole subtree's, a delete forgets them all.
+//! On an `s3://` ROOT the ids are records in the bucket instead (`super::shared`),
+//! behind these same calls; redb then keeps only the recorded digests.
 //! All calls block: run them on a blocking thread.
 
 use std::sync::Arc;
@@ -21,6 +23,7 @@ use redb::{Database, ReadableTable, TableDefinition, WriteTransaction};
 use super::checksums::FILES;
 use super::group_commit::{GroupCommit, WrittenFile};
 use super::keys::{file_subtree, subtree};
+use super::shared::{self, Child, SharedCatalog};
 pub use crate::error::store_error;
 use crate::error::AppError;
 
@@ -41,12 +44,16 @@ pub struct Known {
     pub format: Option<String>,
 }
 
-/// The id tables of one server.
+/// The ids of one server: redb tables, or on an `s3://` ROOT records in the
+/// bucket shared with every instance (`super::shared`), behind the same calls.
 #[derive(Debug, Clone)]
 pub struct Ids {
     db: Arc<Database>,
     /// Shares one commit among the whole-file writes in flight.
     group: Arc<GroupCommit>,
+    /// An `s3://` ROOT's ids and metadata; `db` then keeps only this instance's
+    /// own records (recorded digests).
+    shared: Option<Arc<SharedCatalog>>,
 }
 
 /// Creates the id and metadata tables now, so read transactions never meet a
@@ -66,7 +73,22 @@ impl Ids {
         Self {
             db,
             group: Arc::default(),
+            shared: None,
         }
+    }
+
+    /// Ids and metadata as records in an `s3://` ROOT's bucket; `db` keeps the
+    /// rest (recorded digests).
+    pub fn shared(db: Arc<Database>, catalog: SharedCatalog) -> Self {
+        Self {
+            shared: Some(Arc::new(catalog)),
+            ..Self::new(db)
+        }
+    }
+
+    /// The records catalog, on an `s3://` ROOT.
+    pub fn records(&self) -> Option<&SharedCatalog> {
+        self.shared.as_deref()
     }
 
     /// Records a file just placed in the tree — its id, kept if it replaced a
@@ -74,7 +96,42 @@ impl Ids {
     /// shared with the other writes in flight; returns its id and `_format`
     /// once durable.
     pub fn commit_written(&self, file: WrittenFile) -> Result<Known, AppError> {
-        self.group.commit(&self.db, file)
+        let Some(shared) = &self.shared else {
+            return self.group.commit(&self.db, file);
+        };
+        let known = shared::run(async {
+            let mut kept = None;
+            if file.replaced {
+                kept = shared
+                    .known(std::slice::from_ref(&file.key))
+                    .await?
+                    .pop()
+                    .flatten();
+            } else {
+                shared.forget_tree(&file.key).await?;
+            }
+            let child = match kept {
+                Some(child) => child,
+                None => Child {
+                    id: shared
+                        .ids_for(std::slice::from_ref(&file.key))
+                        .await?
+                        .remove(0),
+                    format: None,
+                },
+            };
+            Ok(Known {
+                id: child.id,
+                format: child.format,
+            })
+        })?;
+        let txn = self.db.begin_write().map_err(store_error)?;
+        if !file.replaced {
+            forget_in(&txn, &file.key)?;
+        }
+        (file.extra)(&txn, &known)?;
+        txn.commit().map_err(store_error)?;
+        Ok(known)
     }
 
     /// The shared database, for the other tables.
@@ -85,6 +142,13 @@ impl Ids {
     /// The ids (and `_format`s) `keys` already have, in order, without creating
     /// any (one read transaction): what RFSAPI listings and file bytes use.
     pub fn known(&self, keys: &[String]) -> Result<Vec<Option<Known>>, AppError> {
+        if let Some(shared) = &self.shared {
+            let found = shared::run(shared.known(keys))?;
+            return Ok(found
+                .into_iter()
+                .map(|child| child.map(|Child { id, format }| Known { id, format }))
+                .collect());
+        }
         let txn = self.db.begin_read().map_err(store_error)?;
         let table = txn.open_table(ID_BY_PATH).map_err(store_error)?;
         let formats = txn.open_table(FORMATS).map_err(store_error)?;
@@ -124,6 +188,9 @@ impl Ids {
     /// The id of each of `keys`, in order, creating the missing ones (one read
     /// transaction; one write transaction only if some are new).
     pub fn ids_for(&self, keys: &[String]) -> Result<Vec<String>, AppError> {
+        if let Some(shared) = &self.shared {
+            return shared::run(shared.ids_for(keys));
+        }
         let mut ids = Vec::with_capacity(keys.len());
         let mut missing = Vec::new();
         {
@@ -178,6 +245,9 @@ impl Ids {
 
     /// The key an id names, if any.
     pub fn path_of(&self, id: &str) -> Result<Option<String>, AppError> {
+        if let Some(shared) = &self.shared {
+            return shared::run(shared.path_of(id));
+        }
         let txn = self.db.begin_read().map_err(store_error)?;
         let table = txn.open_table(PATH_BY_ID).map_err(store_error)?;
         Ok(table
@@ -189,6 +259,9 @@ impl Ids {
     /// Forgets `key` and everything below it, with their metadata: the entry was
     /// deleted (or is about to be replaced by a move or copy onto it).
     pub fn forget_tree(&self, key: &str) -> Result<(), AppError> {
+        if let Some(shared) = &self.shared {
+            shared::run(shared.forget_tree(key))?;
+        }
         let txn = self.db.begin_write().map_err(store_error)?;
         forget_in(&txn, key)?;
         txn.commit().map_err(store_error)
@@ -199,6 +272,13 @@ impl Ids {
     /// forgotten first (an overwriting move). A moved file keeps its inode and
     /// mtime, hence its ETag, so its recorded digest stays valid.
     pub fn move_tree(&self, from: &str, to: &str) -> Result<(), AppError> {
+        // On records a move whose source has no id (e.g. done already) changes
+        // nothing, not even at `to`, so a retried move cannot undo the first.
+        if let Some(shared) = &self.shared {
+            if !shared::run(shared.move_tree(from, to))? {
+                return Ok(());
+            }
+        }
         let txn = self.db.begin_write().map_err(store_error)?;
         forget_in(&txn, to)?;
         {
@@ -285,85 +365,5 @@ fn forget_in(txn: &WriteTransaction, key: &str) -> Result<(), AppError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ids() -> Ids {
-        let db = Database::builder()
-            .create_with_backend(redb::backends::InMemoryBackend::new())
-            .expect("in-memory db");
-        create_tables(&db).expect("tables");
-        Ids::new(Arc::new(db))
-    }
-
-    fn put_records(ids: &Ids, keys: &[&str]) {
-        let txn = ids.database().begin_write().expect("txn");
-        {
-            let mut files = txn.open_table(FILES).expect("files");
-            for key in keys {
-                files.insert(*key, key.as_bytes()).expect("insert");
-            }
-        }
-        txn.commit().expect("commit");
-    }
-
-    fn record_keys(ids: &Ids) -> Vec<String> {
-        let txn = ids.database().begin_read().expect("txn");
-        let files = txn.open_table(FILES).expect("files");
-        let rows = files.iter().expect("iter");
-        rows.map(|row| row.expect("row").0.value().to_owned())
-            .collect()
-    }
-
-    #[test]
-    fn digest_records_follow_subtree_moves_and_die_with_deletes() {
-        let ids = ids();
-        put_records(&ids, &["a", "a/b", "a/b/c", "ab", "a0"]);
-        ids.move_tree("a", "z").expect("move");
-        assert_eq!(record_keys(&ids), ["a0", "ab", "z", "z/b", "z/b/c"]);
-        ids.forget_tree("z/b").expect("forget");
-        assert_eq!(record_keys(&ids), ["a0", "ab", "z"]);
-        ids.forget_tree("").expect("forget all");
-        assert!(record_keys(&ids).is_empty());
-    }
-
-    #[test]
-    fn ids_are_stable_and_follow_moves_of_whole_subtrees() {
-        let ids = ids();
-        let keys: Vec<String> = ["a", "a/b", "a/b/c", "ab", "a0"].map(String::from).to_vec();
-        let first = ids.ids_for(&keys).expect("ids");
-        assert_eq!(ids.ids_for(&keys).expect("again"), first);
-        ids.move_tree("a", "z/y").expect("move");
-        assert_eq!(ids.id_for("z/y").expect("id"), first[0]);
-        assert_eq!(ids.id_for("z/y/b/c").expect("id"), first[2]);
-        assert_eq!(ids.id_for("ab").expect("id"), first[3], "a sibling stays");
-        assert_eq!(ids.id_for("a0").expect("id"), first[4], "a sibling stays");
-        assert_eq!(
-            ids.path_of(&first[1]).expect("path").as_deref(),
-            Some("z/y/b")
-        );
-        assert_ne!(ids.id_for("a").expect("new id"), first[0]);
-        ids.forget_tree("z").expect("forget");
-        assert_eq!(ids.path_of(&first[2]).expect("path"), None);
-    }
-
-    #[test]
-    fn a_written_file_keeps_its_id_only_when_it_replaced_one() {
-        let ids = ids();
-        let first = ids.id_for("f").expect("id");
-        let child = ids.id_for("f/stale").expect("id");
-        let write = |replaced| {
-            let txn = ids.database().begin_write().expect("txn");
-            let known = written_in(&txn, "f", replaced).expect("written");
-            txn.commit().expect("commit");
-            known
-        };
-        assert_eq!(write(true).id, first, "a replaced file keeps its id");
-        let fresh = write(false);
-        assert_ne!(fresh.id, first, "a new file starts afresh");
-        assert_eq!(ids.id_for("f").expect("id"), fresh.id);
-        assert_eq!(ids.path_of(&first).expect("path"), None);
-        assert_eq!(ids.path_of(&child).expect("path"), None);
-        assert_eq!(ids.path_of(&fresh.id).expect("path").as_deref(), Some("f"));
-    }
-}
+#[path = "ids_tests.rs"]
+mod tests;

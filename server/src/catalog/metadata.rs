@@ -1,6 +1,7 @@
 //! What the store keeps per entry for §3, and the rules a client's metadata body
 //! must follow. Records live in the `metadata` table keyed by the entry's stable
-//! id (so they follow moves), `_format` in the `formats` table beside it.
+//! id (so they follow moves), `_format` in the `formats` table beside it; on an
+//! `s3://` ROOT, records in the bucket instead (`super::shared`).
 
 use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
@@ -96,6 +97,9 @@ fn is_header_value(text: &str) -> bool {
 
 /// The record and `_format` of entry `id` (empty if none was ever written).
 pub fn load(ids: &Ids, id: &str) -> Result<(Record, Option<String>), AppError> {
+    if let Some(shared) = ids.records() {
+        return super::shared::run(shared.load_metadata(id));
+    }
     let txn = ids.database().begin_read().map_err(store_error)?;
     let metadata = txn.open_table(METADATA).map_err(store_error)?;
     let formats = txn.open_table(FORMATS).map_err(store_error)?;
@@ -119,6 +123,9 @@ pub fn apply(
     replace: bool,
     owner: Option<&str>,
 ) -> Result<(), AppError> {
+    if let Some(shared) = ids.records() {
+        return super::shared::run(shared.apply_metadata(id, change, replace, owner));
+    }
     let txn = ids.database().begin_write().map_err(store_error)?;
     {
         let mut metadata = txn.open_table(METADATA).map_err(store_error)?;

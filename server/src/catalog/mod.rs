@@ -8,6 +8,8 @@
 //! - `group_commit.rs`: many whole-file writes sharing one commit
 //! - `keys.rs`: tree keys and the key ranges of a subtree
 //! - `secrets.rs`: the server's own secrets (the key that signs URLs)
+//! - `shared/`: on an `s3://` ROOT, ids and metadata as records in the bucket,
+//!   shared by every instance; `ids::Ids` and `metadata.rs` pick it or redb
 
 pub mod checksums;
 pub mod group_commit;
@@ -15,5 +17,6 @@ pub mod ids;
 mod keys;
 pub mod metadata;
 pub mod secrets;
+pub mod shared;
 
 pub use keys::tree_key;

@@ -66,16 +66,6 @@ async fn serve(
     if !state.writable() {
         return Err(AppError::ReadOnly);
     }
-    if state.services().shares_state() {
-        // Kept per instance until metadata moves onto records (scale-out step 3):
-        // a write here would be missing on every other instance.
-        return Err(AppError::NotShared {
-            code: "metadata_not_shared",
-            message: "metadata cannot be written on an s3:// root yet: each instance would \
-                      keep its own copy"
-                .to_owned(),
-        });
-    }
     let bytes = axum::body::to_bytes(body, METADATA_BODY_LIMIT)
         .await
         .map_err(|_| AppError::TooLarge {

@@ -67,7 +67,7 @@ pub async fn serve(
             None
         };
         if let Earlier::Finished = jobs.earlier(kind, &source, to).await? {
-            return answer(ids, store, kind, source, target).await.map(Some);
+            return answer(ids, store, kind, target).await.map(Some);
         }
     }
     let mut touched = vec![source.as_str()];
@@ -93,29 +93,32 @@ pub async fn serve(
     } else {
         None
     };
+    // The ids go first (on records a folder's move is one entry, whatever is
+    // below it), so they are where the objects go however the job ends: finished
+    // here, or taken over by another instance after this one died.
+    let (catalog, from_key, to_key) = (ids.clone(), source.clone(), to.map(str::to_owned));
+    blocking(move || match to_key {
+        Some(to_key) => catalog.move_tree(&from_key, &to_key),
+        None => catalog.forget_tree(&from_key),
+    })
+    .await?;
     jobs.run_folder_job(kind, &source, to).await?;
-    answer(ids, store, kind, source, target).await.map(Some)
+    answer(ids, store, kind, target).await.map(Some)
 }
 
-/// What a finished job answers: the moved folder's stat object, or 204.
+/// What a finished job answers: the moved folder's stat object, or 204 (its
+/// ids were moved or forgotten when the job began).
 async fn answer(
     ids: &Ids,
     store: &Arc<dyn Store>,
     kind: Kind,
-    source: String,
     target: Option<&Place>,
 ) -> Result<Answer, AppError> {
-    let catalog = ids.clone();
     match (kind, target) {
         (Kind::Move, Some(target)) => {
-            let to = target.tree_key(&target.key);
-            blocking(move || catalog.move_tree(&source, &to)).await?;
             let entry = store.stat(&target.key).await?;
             Ok(Answer::Stat(stat(ids, target, &entry).await?))
         }
-        _ => {
-            blocking(move || catalog.forget_tree(&source)).await?;
-            Ok(Answer::Deleted)
-        }
+        _ => Ok(Answer::Deleted),
     }
 }
