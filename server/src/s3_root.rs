@@ -8,15 +8,16 @@
 //! why), and takes the URL-signing key from the bucket, made once by whichever
 //! instance came first, so a link signed by one instance opens on every other.
 //!
-//! What is shared so far: the tree, the signing key and, with `--writable`, the
-//! upload sessions (parts sessions; `crate::uploads` keeps them as records in the
-//! bucket, scale-out step 4), so a session made on one instance takes parts on
-//! another and completes on a third. Whole-file writes, `mkdir`, and `move` and
-//! `DELETE` of a file go straight to the bucket; a folder's move or recursive
-//! delete runs as a journaled job any instance can finish (`crate::jobs`). Ids are still kept per instance (in
-//! memory), and what would drift apart between instances is refused with 501:
-//! metadata writes, storages added through the API, sessions into a mounted
-//! storage.
+//! What is shared so far: the tree, the signing key, ids and metadata (records
+//! in the bucket, `crate::catalog::shared`, scale-out step 3: every instance
+//! gives an entry the same id and reads the same metadata) and, with
+//! `--writable`, the upload sessions (parts sessions; `crate::uploads` keeps
+//! them as records in the bucket, scale-out step 4), so a session made on one
+//! instance takes parts on another and completes on a third. Whole-file writes,
+//! `mkdir`, and `move` and `DELETE` of a file go straight to the bucket; a
+//! folder's move or recursive delete runs as a journaled job any instance can
+//! finish (`crate::jobs`). What would drift apart between instances is refused
+//! with 501: storages added through the API, sessions into a mounted storage.
 
 use std::path::Path;
 
