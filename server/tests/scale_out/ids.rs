@@ -204,3 +204,61 @@ async fn ids_are_shared_by_every_instance_and_follow_moves() {
     assert_eq!(path_of(b, &again).await, Err(StatusCode::NOT_FOUND));
     assert_eq!(path_of(c, &folder).await, Err(StatusCode::NOT_FOUND));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ids_made_and_moved_at_once_in_one_folder_are_all_kept() {
+    use futures_util::StreamExt;
+    let cluster = super::common::seaweed_cluster::cluster().await;
+    let bucket = cluster.new_bucket().await;
+    let (servers, _client) = writable_instances(&cluster.endpoint, &bucket);
+    // 30 new files in one folder, written through the three instances at once:
+    // every new id is a merge into the folder's one children map.
+    let servers = &servers;
+    let writes = (0..30).map(|i| async move {
+        put(
+            &servers[i % 3],
+            &format!("/crowd/f{i:02}.txt"),
+            format!("{i}").as_bytes(),
+        )
+        .await;
+    });
+    futures_util::stream::iter(writes)
+        .buffer_unordered(12)
+        .collect::<Vec<()>>()
+        .await;
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        let path = format!("/crowd/f{i:02}.txt");
+        let id = id_at(&servers[0], &path).await;
+        assert_eq!(id_at(&servers[1], &path).await, id, "{path}");
+        assert_eq!(id_at(&servers[2], &path).await, id, "{path}");
+        ids.push(id);
+    }
+    let distinct: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), 30, "two files share an id");
+
+    // Ten of them renamed in that folder at once through the three instances:
+    // each keeps its id under its new name, and the others are untouched.
+    let renames = (0..10).map(|i| async move {
+        let call = format!("move?ref=path:/crowd/f{i:02}.txt&to=path:/crowd/renamed-{i:02}.txt");
+        let (status, body) = raw(&servers[(i + 1) % 3], Method::POST, &call, b"").await;
+        assert_eq!(status, StatusCode::OK, "{call}: {body}");
+    });
+    futures_util::stream::iter(renames)
+        .buffer_unordered(10)
+        .collect::<Vec<()>>()
+        .await;
+    let listed = listed_ids(&servers[2], "/crowd/").await;
+    assert_eq!(listed.len(), 30, "{listed:?}");
+    for (i, id) in ids.iter().enumerate() {
+        let name = if i < 10 {
+            format!("renamed-{i:02}.txt")
+        } else {
+            format!("f{i:02}.txt")
+        };
+        assert!(
+            listed.contains(&(name.clone(), Some(id.clone()))),
+            "{name}: {listed:?}"
+        );
+    }
+}
