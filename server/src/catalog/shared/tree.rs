@@ -149,7 +149,7 @@ impl SharedCatalog {
                 parent: parent.to_owned(),
                 name: name.clone(),
             };
-            self.write_node(id, node)
+            self.create_node(id, node)
         });
         {
             let mut written = futures_util::stream::iter(writes).buffer_unordered(NODES_IN_FLIGHT);
@@ -182,6 +182,17 @@ impl SharedCatalog {
             ids.push(winner.ok_or_else(|| AppError::Store("a new id was not kept".to_owned()))?);
         }
         Ok(ids)
+    }
+
+    /// Writes the node of `id`, which is new (a fresh UUID: nobody else writes it).
+    async fn create_node(&self, id: &str, node: Node) -> Result<(), AppError> {
+        let key = node_key(id);
+        let bytes = serde_json::to_vec(&node).map_err(|error| records::damaged(&key, error))?;
+        self.state
+            .create(&key, bytes)
+            .await
+            .map(drop)
+            .map_err(records::records_error)
     }
 
     /// Sets the node of `id` (whatever it said before).
