@@ -111,3 +111,36 @@ where
         None => Ok(T::default()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_children_map_is_the_json_the_docs_describe() {
+        let mut map = Children::new();
+        map.insert(
+            "a b.txt".to_owned(),
+            Child {
+                id: "1".to_owned(),
+                format: Some("text/markdown".to_owned()),
+            },
+        );
+        map.insert(
+            "sub".to_owned(),
+            Child {
+                id: "2".to_owned(),
+                format: None,
+            },
+        );
+        let json = serde_json::to_string(&map).expect("JSON");
+        assert_eq!(
+            json,
+            r#"{"a b.txt":{"id":"1","format":"text/markdown"},"sub":{"id":"2"}}"#
+        );
+        assert_eq!(serde_json::from_str::<Children>(&json).expect("back"), map);
+        assert_eq!(node_key("x"), "ids/node/x");
+        assert_eq!(children_key("x"), "ids/children/x");
+        assert_eq!(metadata_key("x"), "metadata/x");
+    }
+}

@@ -335,3 +335,12 @@ impl SharedCatalog {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_key_splits_into_its_folder_and_name() {
+        assert_eq!(super::split("a/b/c.txt"), ("a/b", "c.txt"));
+        assert_eq!(super::split("top"), ("", "top"));
+    }
+}
