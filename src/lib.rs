@@ -9,6 +9,7 @@ pub mod api;
 pub mod auth;
 pub mod components;
 pub mod errors;
+pub mod first_screen;
 pub mod location;
 pub mod model;
 pub mod opener;

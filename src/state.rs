@@ -166,6 +166,7 @@ impl Browser {
                         .with_untracked(|shown| shown.as_ref().is_none_or(|shown| shown.partial));
                     if generation.get_value() == this_generation && fresh {
                         self.error.set(None);
+                        crate::first_screen::app_ready();
                         self.listing.set(Some(Arc::new(listing)));
                         mark_after_paint("skiff:first-rows-painted");
                     }
@@ -177,6 +178,9 @@ impl Browser {
                     return; // the user moved on; this answer is stale
                 }
                 self.loading.set(false);
+                if !matches!(result, Ok(Fetched::File(_))) {
+                    crate::first_screen::app_ready();
+                }
                 match result {
                     Ok(Fetched::Directory(listing)) => {
                         self.error.set(None);

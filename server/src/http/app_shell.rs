@@ -18,7 +18,9 @@ use tokio_util::io::ReaderStream;
 use crate::disk::entry::mime_for_name;
 use crate::error::AppError;
 use crate::http::app_files::{acceptable, etag_of, is_hashed};
+use crate::http::compression::OwnPage;
 use crate::http::conditional::if_none_match;
+use crate::http::first_screen::FirstScreen;
 use crate::http::state::AppState;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_app.rs"));
@@ -53,10 +55,17 @@ fn embedded(name: &str) -> Option<&'static [u8]> {
         .map(|(_, bytes)| *bytes)
 }
 
-/// The app shell: `index.html` for any deep link. Public and identical for every
-/// path, so it reveals nothing about the tree. `no-cache` with a validator: a new
-/// release reaches users on their next visit, an unchanged one costs a `304`.
-pub async fn shell(state: &AppState, method: &Method, headers: &HeaderMap) -> Response {
+/// The app shell: `index.html` for any deep link, with the folder's `first` screen
+/// in it where the caller gives one (a server open to all, `first_screen.rs`);
+/// else identical for every path, so it reveals nothing about the tree. `no-cache`
+/// with a validator: a new release (or a changed folder) reaches users on their
+/// next visit, an unchanged one costs a `304`.
+pub async fn shell(
+    state: &AppState,
+    method: &Method,
+    headers: &HeaderMap,
+    first: Option<FirstScreen>,
+) -> Response {
     let index = match state.app_source() {
         AppSource::Dir(dir) => match tokio::fs::read(dir.join(SHELL)).await {
             Ok(bytes) => Some(Cow::Owned(bytes)),
@@ -69,6 +78,12 @@ pub async fn shell(state: &AppState, method: &Method, headers: &HeaderMap) -> Re
     };
     let built = index.is_some();
     let plain = index.unwrap_or(Cow::Borrowed(NOT_BUILT_PAGE.as_bytes()));
+    // A page with a folder in it is made here, and compressed on the fly.
+    let page = first
+        .filter(|_| built)
+        .and_then(|first| first.put_into(&plain));
+    let made = page.is_some();
+    let plain = page.map_or(plain, Cow::Owned);
     let etag = etag_of(&plain);
     let mut response = if if_none_match(headers, etag.to_str().unwrap_or_default()) {
         let mut response = Response::new(Body::empty());
@@ -78,7 +93,7 @@ pub async fn shell(state: &AppState, method: &Method, headers: &HeaderMap) -> Re
             .append(header::VARY, HeaderValue::from_static("accept-encoding"));
         response
     } else {
-        let variant = if built {
+        let variant = if built && !made {
             read_variant(state, SHELL, headers).await
         } else {
             None
@@ -96,6 +111,9 @@ pub async fn shell(state: &AppState, method: &Method, headers: &HeaderMap) -> Re
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert(header::ETAG, etag);
+    if made {
+        response.extensions_mut().insert(OwnPage);
+    }
     response
 }
 

@@ -49,7 +49,7 @@ pub async fn require(State(state): State<AppState>, mut request: Request, next: 
     let Some(grant) = grant else {
         if is_navigation(request.method(), request.headers(), path) {
             // The shell is public and the same for every path: it says nothing about the tree.
-            return app_shell::shell(&state, request.method(), request.headers()).await;
+            return app_shell::shell(&state, request.method(), request.headers(), None).await;
         }
         return AppError::Unauthorized.into_response();
     };

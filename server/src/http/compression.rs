@@ -17,6 +17,11 @@ use tower_http::compression::{CompressionLayer, CompressionLevel, Predicate};
 #[derive(Debug, Clone, Copy)]
 pub struct OwnJson;
 
+/// Marks a page the server made itself: the app's shell with a folder's first
+/// screen in it (`first_screen.rs`), which has no precompressed copy.
+#[derive(Debug, Clone, Copy)]
+pub struct OwnPage;
+
 /// Smaller bodies go out as they are: the encoding's framing and the CPU cost
 /// outweigh the saving (an error, a session object).
 const MIN_SIZE: u64 = 1024;
@@ -44,7 +49,8 @@ pub struct OwnJsonOnly;
 
 impl Predicate for OwnJsonOnly {
     fn should_compress<B: HttpBody>(&self, response: &Response<B>) -> bool {
-        response.extensions().get::<OwnJson>().is_some()
+        (response.extensions().get::<OwnJson>().is_some()
+            || response.extensions().get::<OwnPage>().is_some())
             && !matches!(
                 response.status(),
                 StatusCode::PARTIAL_CONTENT | StatusCode::NOT_MODIFIED | StatusCode::NO_CONTENT

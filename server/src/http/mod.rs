@@ -25,6 +25,7 @@ pub mod conditional;
 pub mod digest;
 mod discovery;
 pub mod errors;
+pub mod first_screen;
 pub mod headers;
 pub mod json;
 mod metadata;

@@ -29,6 +29,7 @@ pub use files::{facts, prepare, Described, FileFacts, Prepared};
 pub use listing::RFSAPI;
 
 use super::app_shell;
+use super::first_screen;
 use super::state::AppState;
 use crate::config::tokens::Grant;
 use crate::disk::paths::{is_reserved, parse_tree_path};
@@ -153,15 +154,24 @@ async fn serve_in(
 ) -> Result<Response, AppError> {
     let rfsapi = wants_rfsapi(headers);
     let browser = !rfsapi && accepts_html(headers);
+    let (mounted, mounts, folder) = (place.mounted, place.tree_root.clone(), key.clone());
     match mounted::serve(state, place, key, method, headers, rfsapi, body).await {
         Ok(mounted::Served::Response(response)) => Ok(response),
         Ok(mounted::Served::Folder) if browser || any_folder_shell => {
-            let mut response = app_shell::shell(state, method, headers).await;
+            // Only a server open to all shows a folder in its public page.
+            let first = if state.tokens().is_empty() {
+                first_screen::of_folder(mounted, &folder, mounts).await
+            } else {
+                None
+            };
+            let mut response = app_shell::shell(state, method, headers, first).await;
             vary_by_representation(response.headers_mut());
             Ok(response)
         }
         Ok(mounted::Served::Folder) => Err(AppError::NotFound),
-        Err(AppError::NotFound) if browser => Ok(app_shell::shell(state, method, headers).await),
+        Err(AppError::NotFound) if browser => {
+            Ok(app_shell::shell(state, method, headers, None).await)
+        }
         Err(error) => Err(error),
     }
 }
