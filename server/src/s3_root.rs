@@ -17,7 +17,8 @@
 //! `mkdir`, and `move` and `DELETE` of a file go straight to the bucket; a
 //! folder's move or recursive delete runs as a journaled job any instance can
 //! finish (`crate::jobs`). What would drift apart between instances is refused
-//! with 501: storages added through the API, sessions into a mounted storage.
+//! with 501: storages added through the API, sessions into a mounted local folder
+//! (each instance's own; sessions into a mounted S3 storage are shared).
 
 use std::path::Path;
 

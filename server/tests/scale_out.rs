@@ -24,6 +24,8 @@ mod jobs;
 mod load;
 #[path = "scale_out/metadata.rs"]
 mod metadata;
+#[path = "scale_out/mounted.rs"]
+mod mounted;
 #[path = "scale_out/races.rs"]
 mod races;
 #[path = "scale_out/rotation.rs"]

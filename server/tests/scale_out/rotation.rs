@@ -132,8 +132,13 @@ impl Rotation {
 
     /// Creates a parts session for `key` of `size` bytes on instance `at`: its url.
     pub async fn create(&self, at: usize, key: &str, size: u64) -> String {
+        self.create_in(at, "default", key, size).await
+    }
+
+    /// [`Rotation::create`] into the storage named `bucket`.
+    pub async fn create_in(&self, at: usize, bucket: &str, key: &str, size: u64) -> String {
         let body = json!({
-            "key": key, "bucket": "default", "mime_type": "application/octet-stream",
+            "key": key, "bucket": bucket, "mime_type": "application/octet-stream",
             "size": size, "part_size": PART,
         });
         let (_, status, session) = self
@@ -192,8 +197,13 @@ impl Rotation {
     /// Uploads `bytes` as `key`: created on instance `first`, part n sent to
     /// instance `first + n`, completed on the instance after the last part's.
     pub async fn upload(&self, first: usize, key: &str, bytes: &[u8]) -> Value {
+        self.upload_in(first, "default", key, bytes).await
+    }
+
+    /// [`Rotation::upload`] into the storage named `bucket`.
+    pub async fn upload_in(&self, first: usize, bucket: &str, key: &str, bytes: &[u8]) -> Value {
         let size = bytes.len() as u64;
-        let url = self.create(first, key, size).await;
+        let url = self.create_in(first, bucket, key, size).await;
         let parts = size.div_ceil(PART).max(1);
         for n in 1..=parts {
             let session = self.part(first + n as usize, &url, bytes, n).await;

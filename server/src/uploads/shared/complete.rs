@@ -15,7 +15,7 @@ use super::super::parts::PartSet;
 use super::super::session::{now_ms, Uploads};
 use super::{
     conflict, damaged, file_object, not_parts, object, part_key, Phase, Shared, SharedSession,
-    COMPLETING_STALE,
+    Target, COMPLETING_STALE,
 };
 use crate::blocking::blocking;
 use crate::disk::place::key_path;
@@ -91,7 +91,8 @@ pub async fn complete(
         ));
     }
     // Nothing lands in a folder a job is moving or deleting (409 `job_running`).
-    crate::jobs::refuse_busy(&shared.state, &[&session.key]).await?;
+    let Target { store, tree_key } = session.target(uploads)?;
+    crate::jobs::refuse_busy(&shared.state, &[&tree_key]).await?;
     // The one conditional step that makes this request the completer.
     session.phase = Phase::Completing { since_ms: now_ms() };
     let completing_version = match shared.replace(&session, &version).await {
@@ -102,7 +103,6 @@ pub async fn complete(
         Err(error) => return Err(error.into()),
     };
     let path = key_path(&session.key)?;
-    let store = Arc::clone(uploads.default_store());
     let tags = parts
         .iter()
         .map(|(n, part)| PartTag {
@@ -143,8 +143,7 @@ pub async fn complete(
         return Err(error);
     }
     let ids = uploads.ids().clone();
-    let key = session.key.clone();
-    let file_id = blocking(move || ids.id_for(&key)).await?;
+    let file_id = blocking(move || ids.id_for(&tree_key)).await?;
     session.phase = Phase::Completed {
         created_at: i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX),
         content_hash: Some(content_hash),

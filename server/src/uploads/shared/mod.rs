@@ -22,8 +22,10 @@
 //!   parts, the object's content hash is read back and must match.
 //!
 //! Each request is `requests.rs`; completion is `complete.rs`. Sequential
-//! sessions (§2) are shared too: `sequential/`. Sessions into a mounted storage are refused
-//! with 501 on an `s3://` root for now.
+//! sessions (§2) are shared too: `sequential/`. A session into a mounted S3 storage is
+//! shared the same way (its bytes an S3 multipart upload in that storage's bucket, its
+//! records in the root's); one into a mounted local folder is refused with 501, as that
+//! folder is each instance's own.
 //!
 //! Expiry ([`spawn_sweeper`]): one instance at a time (lease `uploads-sweep`)
 //! removes sessions idle for the session TTL (since their creation, their last
@@ -94,6 +96,9 @@ pub struct SharedSession {
     /// Created with `If-None-Match: *`: placed only if nothing is there.
     #[serde(default)]
     pub create_only: bool,
+    /// The mounted storage its bytes go to (`None`: the default storage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
     pub created_ms: u64,
     #[serde(flatten)]
     pub phase: Phase,
@@ -143,6 +148,32 @@ impl PartRecord {
     /// The same bytes, as S3 holds them (whenever they were sent).
     fn same_part(&self, other: &PartRecord) -> bool {
         (self.len, &self.sha256, &self.etag) == (other.len, &other.sha256, &other.etag)
+    }
+}
+
+/// Where a session's bytes go: the store and the session key's tree key (ids and
+/// the job checks are kept under it: mount + key in a mounted storage).
+struct Target {
+    store: Arc<dyn crate::store::Store>,
+    tree_key: String,
+}
+
+impl SharedSession {
+    /// Its storage, looked up again on every request (it may have been removed).
+    fn target(&self, uploads: &Uploads) -> Result<Target, AppError> {
+        let Some(name) = &self.bucket else {
+            return Ok(Target {
+                store: Arc::clone(uploads.default_store()),
+                tree_key: self.key.clone(),
+            });
+        };
+        match bucket(uploads.buckets(), name)? {
+            Bucket::Default => Err(damaged(&session_key(&self.id))),
+            Bucket::Mounted(mounted) => Ok(Target {
+                store: Arc::clone(mounted.store()?),
+                tree_key: mounted.tree_key(&self.key),
+            }),
+        }
     }
 }
 
@@ -208,7 +239,10 @@ fn file_object(session: &SharedSession) -> Option<FileObject> {
     let parts = session.sequential.is_none();
     Some(FileObject {
         key: session.key.clone(),
-        bucket: skiff_protocol::DEFAULT_BUCKET.to_owned(),
+        bucket: session
+            .bucket
+            .clone()
+            .unwrap_or_else(|| skiff_protocol::DEFAULT_BUCKET.to_owned()),
         mime_type: session.mime_type.clone(),
         bytes: session.size,
         created_at: *created_at,
@@ -328,6 +362,7 @@ mod tests {
             part_size: 5 << 20,
             upload: MultipartId("up".to_owned()),
             create_only: false,
+            bucket: None,
             created_ms: 1,
             phase: Phase::Completing { since_ms: 7 },
             sequential: None,

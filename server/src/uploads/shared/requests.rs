@@ -1,6 +1,8 @@
 //! Each §2 request on a shared session (create, status, a chunk, a part,
 //! abort); completion is `complete.rs`, sequential chunks `sequential.rs`.
 
+use skiff_protocol::StorageKind;
+
 use super::*;
 
 /// `POST {uploads}` on an `s3://` root.
@@ -10,22 +12,34 @@ pub async fn create(
     request: UploadCreate,
     if_none_match: bool,
 ) -> Result<UploadSession, AppError> {
-    match bucket(uploads.buckets(), &request.bucket)? {
-        Bucket::Default => {}
-        Bucket::Mounted(_) => {
-            return Err(not_shared(
-                "mounted_sessions_not_shared",
-                "on an s3:// root, upload sessions go into the default storage only for now; \
-                 write to a mounted storage with a whole-file PUT",
-            ))
-        }
-    }
     let path = key_path(&request.key)?;
-    if under_mount(uploads.buckets(), &path) {
-        return Err(AppError::Reserved);
-    }
+    let (bucket_name, target) = match bucket(uploads.buckets(), &request.bucket)? {
+        Bucket::Default if under_mount(uploads.buckets(), &path) => {
+            return Err(AppError::Reserved);
+        }
+        Bucket::Default => (
+            None,
+            Target {
+                store: Arc::clone(uploads.default_store()),
+                tree_key: key_of(&path),
+            },
+        ),
+        Bucket::Mounted(mounted) if !mounted.writable => return Err(AppError::ReadOnly),
+        Bucket::Mounted(mounted) => {
+            let store = Arc::clone(mounted.store()?);
+            if store.kind() != StorageKind::S3 {
+                return Err(not_shared(
+                    "mounted_sessions_not_shared",
+                    "on an s3:// root a mounted local folder is each instance's own, so \
+                     upload sessions cannot go into it; write to it with a whole-file PUT",
+                ));
+            }
+            let tree_key = mounted.tree_key(&key_of(&path));
+            (Some(request.bucket.clone()), Target { store, tree_key })
+        }
+    };
     // A folder a job is moving or deleting takes no new files meanwhile.
-    crate::jobs::refuse_busy(&shared.state, &[&key_of(&path)]).await?;
+    crate::jobs::refuse_busy(&shared.state, &[&target.tree_key]).await?;
     if request.size > uploads.max_size().min(S3_MAX_OBJECT) {
         return Err(AppError::TooLarge {
             code: "file_too_large",
@@ -33,7 +47,12 @@ pub async fn create(
         });
     }
     let Some(part_size) = request.part_size else {
-        return sequential::create(uploads, shared, request, path, if_none_match).await;
+        let into = sequential::Destination {
+            path,
+            bucket: bucket_name,
+            store: target.store,
+        };
+        return sequential::create(shared, request, into, if_none_match).await;
     };
     if part_size < S3_MIN_PART || part_size > uploads.max_chunk {
         return Err(AppError::BadRequest {
@@ -62,7 +81,7 @@ pub async fn create(
                 .to_owned(),
         });
     }
-    let store = Arc::clone(uploads.default_store());
+    let store = target.store;
     if if_none_match {
         match store.stat(&path).await {
             Ok(_) => return Err(AppError::AlreadyExists),
@@ -79,6 +98,7 @@ pub async fn create(
         part_size,
         upload,
         create_only: if_none_match,
+        bucket: bucket_name,
         created_ms: now_ms(),
         phase: Phase::Open,
         sequential: None,
@@ -178,7 +198,7 @@ pub async fn put_part(
         max_chunk: uploads.max_chunk,
     };
     let path = key_path(&session.key)?;
-    let store = Arc::clone(uploads.default_store());
+    let store = session.target(uploads)?.store;
     let (digest, etag) = send_into(
         &*store,
         &path,
@@ -226,8 +246,9 @@ pub async fn abort(uploads: &Arc<Uploads>, shared: &Shared, id: &str) -> Result<
         Phase::Completed { .. } => {}
         _ => {
             let path = key_path(&session.key)?;
-            uploads
-                .default_store()
+            session
+                .target(uploads)?
+                .store
                 .multipart_abort(&path, &session.upload)
                 .await?;
         }

@@ -105,10 +105,10 @@ async fn sweep_held(
         }
         if !matches!(session.phase, Phase::Completed { .. }) {
             let path = key_path(&session.key)?;
-            uploads
-                .default_store()
-                .multipart_abort(&path, &session.upload)
-                .await?;
+            // A storage removed since leaves nothing this instance can abort.
+            if let Ok(target) = session.target(uploads) {
+                target.store.multipart_abort(&path, &session.upload).await?;
+            }
         }
         shared.drop_parts(id).await;
         shared

@@ -2,6 +2,7 @@
 //! bytes after it kept as tail records (`tails/ID/NAME`) until a part is whole,
 //! and the last chunk's finish (the parts joined, the file checked and placed).
 
+use super::super::Target;
 use super::*;
 
 /// Joins the parts of a session whose every byte is in, and records it completed.
@@ -27,7 +28,7 @@ pub(super) async fn finish(
     } else {
         PutMode::Overwrite
     };
-    let store = Arc::clone(uploads.default_store());
+    let Target { store, tree_key } = session.target(uploads)?;
     let placed = match store
         .multipart_complete(&path, &session.upload, tags, mode)
         .await
@@ -51,8 +52,7 @@ pub(super) async fn finish(
         return Err(error);
     }
     let ids = uploads.ids().clone();
-    let key = session.key.clone();
-    let file_id = blocking(move || ids.id_for(&key)).await?;
+    let file_id = blocking(move || ids.id_for(&tree_key)).await?;
     session.phase = Phase::Completed {
         created_at: i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX),
         content_hash: None,

@@ -90,20 +90,33 @@ pub(super) fn object(session: &SharedSession, sequential: &Sequential) -> Upload
     }
 }
 
+/// Where a new sequential session's bytes go.
+pub(in crate::uploads::shared) struct Destination {
+    /// The file's key inside its storage.
+    pub path: TreePath,
+    /// The mounted storage (`None`: the default storage).
+    pub bucket: Option<String>,
+    /// That storage's store.
+    pub store: Arc<dyn crate::store::Store>,
+}
+
 /// `POST {uploads}` without `part_size` on an `s3://` root.
 pub(super) async fn create(
-    uploads: &Arc<Uploads>,
     shared: &Shared,
     request: UploadCreate,
-    path: TreePath,
+    destination: Destination,
     if_none_match: bool,
 ) -> Result<UploadSession, AppError> {
+    let Destination {
+        path,
+        bucket,
+        store,
+    } = destination;
     let expected_sha256 = request
         .sha256
         .as_deref()
         .map(super::super::create::parse_sha256)
         .transpose()?;
-    let store = Arc::clone(uploads.default_store());
     if if_none_match {
         match store.stat(&path).await {
             Ok(_) => return Err(AppError::AlreadyExists),
@@ -121,6 +134,7 @@ pub(super) async fn create(
         part_size,
         upload,
         create_only: if_none_match,
+        bucket,
         created_ms: now_ms(),
         phase: Phase::Open,
         sequential: Some(Sequential {
@@ -204,7 +218,8 @@ pub(super) async fn append(
     if announced.is_none_or(|length| length >= remaining) {
         // A chunk that may complete the file: nothing lands in a folder a job
         // is moving or deleting (409 `job_running`).
-        crate::jobs::refuse_busy(&shared.state, &[&session.key]).await?;
+        let target = session.target(uploads)?;
+        crate::jobs::refuse_busy(&shared.state, &[&target.tree_key]).await?;
     }
     if remaining == 0 && sequential.sha256.is_some() {
         // Every byte is in S3 already: a completion that failed (the storage
@@ -250,7 +265,7 @@ pub(super) async fn append(
     let sent = (sequential.etags.len() as u64).saturating_mul(part_size);
     let tail_len = offset.saturating_sub(sent);
     let path = crate::disk::place::key_path(&session.key)?;
-    let store = Arc::clone(uploads.default_store());
+    let store = session.target(uploads)?.store;
     let consumed = sequential.tail.clone();
     let mut written_tail = None;
     if tail_len + data.len() as u64 >= part_size || last {
