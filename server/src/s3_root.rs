@@ -16,16 +16,20 @@
 //! instance takes parts on another and completes on a third. Whole-file writes,
 //! `mkdir`, and `move` and `DELETE` of a file go straight to the bucket; a
 //! folder's move or recursive delete runs as a journaled job any instance can
-//! finish (`crate::jobs`). What would drift apart between instances is refused
-//! with 501: storages added through the API, sessions into a mounted local folder
-//! (each instance's own; sessions into a mounted S3 storage are shared).
+//! finish (`crate::jobs`). Storages added through the API are one record in the
+//! bucket (`crate::storages::shared`), checked by every request. What would
+//! drift apart between instances is refused with 501: sessions into a mounted
+//! local folder (each instance's own; sessions into a mounted S3 storage are
+//! shared).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use skiff_protocol::{StorageKind, TreePath};
 
 use crate::bucket_state::BucketState;
 use crate::config::{Config, ConfigError};
+use crate::storages::shared::{Records, SharedStorages};
 use crate::storages::spec::{BackendInput, BackendSpec};
 use crate::store::s3::{S3Spec, S3Store};
 use crate::store::{Store, StoreError};
@@ -44,6 +48,8 @@ pub struct S3Root {
     pub state: BucketState,
     /// The key that signs URLs, the same on every instance.
     pub signing_key: [u8; 32],
+    /// The storages record (`crate::storages::shared`) and what it held at startup.
+    pub storages: (Arc<SharedStorages>, Records),
 }
 
 impl S3Root {
@@ -82,6 +88,12 @@ pub async fn prepare(config: &Config) -> Result<Option<S3Root>, ConfigError> {
         .await
         .map_err(|why| ConfigError::S3Root(why.0))?;
     let signing_key = shared_signing_key(&state).await.map_err(refused)?;
+    // Every instance shows the default and `--config` storages with one id each.
+    let mut names = vec![skiff_protocol::DEFAULT_BUCKET.to_owned()];
+    names.extend(config.storages.iter().map(|spec| spec.name.clone()));
+    let (shared, records) = SharedStorages::open(state.clone(), &names)
+        .await
+        .map_err(refused)?;
     let backend = BackendSpec::parse(
         BackendInput {
             kind: StorageKind::S3,
@@ -98,6 +110,7 @@ pub async fn prepare(config: &Config) -> Result<Option<S3Root>, ConfigError> {
         backend,
         state,
         signing_key,
+        storages: (Arc::new(shared), records),
     }))
 }
 

@@ -112,9 +112,14 @@ impl Services {
             label: root.label(),
             local_root: None,
         };
-        let storages =
-            StorageRegistry::open(db.clone(), default, config.writable, &config.storages)
-                .map_err(ConfigError::Storage)?;
+        let storages = StorageRegistry::open_shared(
+            db.clone(),
+            default,
+            config.writable,
+            &config.storages,
+            root.storages.clone(),
+        )
+        .map_err(ConfigError::Storage)?;
         let storages = Arc::new(storages);
         let catalog = crate::catalog::shared::SharedCatalog::new(root.state.clone());
         let ids = Ids::shared(db, catalog);
@@ -155,9 +160,8 @@ impl Services {
         })
     }
 
-    /// Whether ROOT is an `s3://` bucket whose state other instances share:
-    /// what is still kept per instance (storages made through the API) is
-    /// refused there rather than left to drift apart.
+    /// Whether ROOT is an `s3://` bucket whose state other instances share
+    /// (then every request first checks the bucket's storages record).
     pub fn shares_state(&self) -> bool {
         self.inner.shares_state
     }

@@ -3,9 +3,8 @@
 //! variables: the prefix is the served tree (listings, bytes, ranges, ZIP; never
 //! `.skiff`, never what lies outside the prefix); with `--writable`, whole-file
 //! `PUT`, `mkdir`, `move` and `DELETE` into the bucket and an upload in parts,
-//! metadata as records in the bucket, while what is still kept per instance
-//! (storages added through the API) is refused with 501, and an idle session
-//! expires with its records;
+//! metadata and storages added through the API as records in the bucket, and
+//! an idle session expires with its records;
 //! two instances on one bucket share the URL-signing
 //! key, so a link signed by one opens on the other; and the server refuses to
 //! start, exit code 2 and a sentence, on an endpoint that ignores conditional
@@ -352,18 +351,28 @@ async fn a_writable_root_writes_into_the_bucket() {
     assert!(record(format!("metadata/{file_id}")).await);
     assert!(record(format!("ids/node/{file_id}")).await);
 
-    // Per instance still: refused in words rather than left to drift apart.
+    // Storages added through the API are one record in the bucket, shared by
+    // every instance on it (scale_out/storages.rs), no longer refused with 501.
+    let folder = tempfile::tempdir().expect("a folder");
     let made = http
         .post(server.url("/.skiff/api/storages"))
         .bearer_auth(ADMIN)
         .json(
             &serde_json::json!({ "name": "extra", "label": "Extra", "type": "local",
-            "url": "file:///tmp" }),
+            "url": folder.path().display().to_string() }),
         )
         .send()
         .await
         .expect("send");
-    assert_eq!(made.status(), 501);
+    assert_eq!(made.status(), 201);
+    assert!(record("storages/list".to_owned()).await);
+    let gone = http
+        .delete(server.url("/.skiff/api/storages/extra"))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(gone.status(), 204);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -32,6 +32,8 @@ mod races;
 mod rotation;
 #[path = "scale_out/scrub_lease.rs"]
 mod scrub_lease;
+#[path = "scale_out/storages.rs"]
+mod storages;
 
 use bytes::Bytes;
 use common::client;

@@ -26,7 +26,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use object_store::aws::AmazonS3;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
+use object_store::{
+    GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion,
+};
 
 use crate::store::s3::S3Store;
 use crate::store::StoreError;
@@ -72,6 +74,17 @@ impl Version {
 pub struct Record {
     pub bytes: Bytes,
     pub version: Version,
+}
+
+/// What a conditional read found.
+#[derive(Debug, Clone)]
+pub enum Fresh {
+    /// The record is still the version seen.
+    Same,
+    /// There is no record.
+    Absent,
+    /// The record as it is now.
+    Changed(Record),
 }
 
 impl BucketState {
@@ -126,6 +139,38 @@ impl BucketState {
         };
         let bytes = result.bytes().await.map_err(|error| self.error(error))?;
         Ok(Some(Record { bytes, version }))
+    }
+
+    /// Record `key` unless it is still at `seen` (a conditional `GET` with
+    /// `If-None-Match` on the ETag read before: a 304 carries no bytes).
+    pub async fn get_if_changed(
+        &self,
+        key: &str,
+        seen: Option<&Version>,
+    ) -> Result<Fresh, StoreError> {
+        let Some(e_tag) = seen.and_then(|version| version.e_tag.clone()) else {
+            return Ok(match self.get(key).await? {
+                Some(record) => Fresh::Changed(record),
+                None => Fresh::Absent,
+            });
+        };
+        let path = self.path(key)?;
+        let options = GetOptions {
+            if_none_match: Some(e_tag),
+            ..GetOptions::default()
+        };
+        let result = match self.client.get_opts(&path, options).await {
+            Ok(result) => result,
+            Err(object_store::Error::NotModified { .. }) => return Ok(Fresh::Same),
+            Err(object_store::Error::NotFound { .. }) => return Ok(Fresh::Absent),
+            Err(error) => return Err(self.error(error)),
+        };
+        let version = Version {
+            e_tag: result.meta.e_tag.clone(),
+            version: result.meta.version.clone(),
+        };
+        let bytes = result.bytes().await.map_err(|error| self.error(error))?;
+        Ok(Fresh::Changed(Record { bytes, version }))
     }
 
     /// Writes record `key` if there is none: [`StoreError::Exists`] if another

@@ -26,6 +26,7 @@ pub mod digest;
 mod discovery;
 pub mod errors;
 pub mod first_screen;
+mod fresh_storages;
 pub mod headers;
 pub mod json;
 mod metadata;

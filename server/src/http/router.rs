@@ -21,7 +21,9 @@ use super::app_shell::{self, ASSET_PREFIX};
 use super::discovery::discovery;
 use super::state::AppState;
 use super::tree::listing::RFSAPI;
-use super::{auth, batch, compression, metadata, raw, signed, storages, tree, uploads};
+use super::{
+    auth, batch, compression, fresh_storages, metadata, raw, signed, storages, tree, uploads,
+};
 use crate::error::AppError;
 
 /// The whole server as a `Router`, ready for `axum::serve` or `oneshot`.
@@ -43,7 +45,14 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require,
-        ))
+        ));
+    if state.services().shares_state() {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            fresh_storages::refresh,
+        ));
+    }
+    let mut router = router
         .with_state(state)
         .layer(CatchPanicLayer::custom(panic_response));
     if let Some(cors) = cors {

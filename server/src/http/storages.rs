@@ -186,15 +186,5 @@ fn admit(state: &AppState, grant: &Grant) -> Result<(), Refusal> {
     if !state.writable() {
         return Err(Refusal::ReadOnlyServer);
     }
-    if state.services().shares_state() {
-        // Kept per instance until storages move onto records: one instance
-        // would have a storage the others do not.
-        return Err(Refusal::Error(AppError::NotShared {
-            code: "storages_not_shared",
-            message: "storages cannot be added or changed through the API on an s3:// root \
-                      yet: each instance would keep its own list; use [[storage]] in --config"
-                .to_owned(),
-        }));
-    }
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! - `record.rs`: storage records in the server's redb database
 //! - `backend.rs`: opening a backend and proving it can be listed and written
 //! - `admin.rs`: add, change, remove (bodies checked)
+//! - `shared.rs`: on an `s3://` root, the records as one record in the bucket
 //!
 //! The default storage is the served tree, named `default` like the upload
 //! bucket (§2). Its record (a UUID and when it was made) lives in redb, so the
@@ -16,6 +17,7 @@ pub mod admin;
 mod backend;
 mod record;
 mod registry;
+pub mod shared;
 pub mod spec;
 
 pub use registry::{DefaultStorage, StorageRegistry, StoreSlot};

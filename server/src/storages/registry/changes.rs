@@ -34,6 +34,11 @@ impl StorageRegistry {
             default_url: spec.backend.url.clone(),
             backend: spec.backend.clone(),
         }));
+        if let Some(shared) = self.shared() {
+            let storage = self.create_shared(shared, &spec, record, Ok(store)).await?;
+            tracing::info!(storage = %spec.name, url = %spec.backend.url, "storage created");
+            return Ok(storage);
+        }
         self.persist(spec.name.clone(), record.clone(), None)
             .await?;
         let storage = wire(
@@ -82,10 +87,11 @@ impl StorageRegistry {
             }
         }
         let mut made = current.record.made.clone().ok_or(AppError::NotFound)?;
-        if let Some(label) = label {
-            made.label = crate::storages::checked_label(&label)?;
-        }
+        let label = label
+            .map(|label| crate::storages::checked_label(&label))
+            .transpose()?;
         let mut store = current.store.clone();
+        let mut moved_to = None;
         if let Some(url) = url {
             let moved = made
                 .backend
@@ -94,10 +100,21 @@ impl StorageRegistry {
             if moved != made.backend {
                 self.check_no_overlap(&moved)?;
                 store = Ok(backend::open_and_probe(&moved).await.map_err(unusable)?);
-                // PATCH sets the URL the storage is defined with: both URLs follow.
-                made.default_url = moved.url.clone();
-                made.backend = moved;
+                moved_to = Some(moved);
             }
+        }
+        if let Some(shared) = self.shared() {
+            return self
+                .patch_shared(shared, name, &new_name, label, moved_to, store)
+                .await;
+        }
+        if let Some(label) = label {
+            made.label = label;
+        }
+        if let Some(moved) = moved_to {
+            // PATCH sets the URL the storage is defined with: both URLs follow.
+            made.default_url = moved.url.clone();
+            made.backend = moved;
         }
         let record = StorageRecord {
             made: Some(made.clone()),
@@ -134,6 +151,11 @@ impl StorageRegistry {
             .read(|entries| find(entries, name).cloned())
             .ok_or_else(|| AppError::UnknownStorage(name.to_owned()))?;
         fixed(&current, "removed")?;
+        if let Some(shared) = self.shared() {
+            self.remove_shared(shared, name).await?;
+            tracing::info!(storage = %name, "storage removed (its bytes stay in the backend)");
+            return Ok(());
+        }
         let db = Arc::clone(&self.db);
         let owned = name.to_owned();
         crate::blocking::blocking(move || record::remove(&db, &owned)).await?;
@@ -210,7 +232,7 @@ fn fixed(entry: &Mounted, what: &str) -> Result<(), AppError> {
     ))
 }
 
-fn conflict(code: &'static str, message: String) -> AppError {
+pub(super) fn conflict(code: &'static str, message: String) -> AppError {
     AppError::Conflict { code, message }
 }
 

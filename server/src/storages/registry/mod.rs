@@ -9,8 +9,11 @@
 //!
 //! - `startup.rs`: bringing every storage up when the server starts
 //! - `changes.rs`: create, patch and remove, with their checks
+//! - `shared.rs`: on an `s3://` root, the API's storages kept in the bucket's
+//!   record (`crate::storages::shared`) instead of redb, checked by every request
 
 mod changes;
+mod shared;
 mod startup;
 
 pub use startup::DefaultStorage;
@@ -22,6 +25,7 @@ use redb::Database;
 use skiff_protocol::{Storage, StorageKind};
 
 use super::record::StorageRecord;
+use super::shared::SharedStorages;
 use super::spec::BackendSpec;
 use crate::store::Store;
 
@@ -59,6 +63,8 @@ pub struct StorageRegistry {
     /// Default first, then by name.
     entries: RwLock<Vec<Mounted>>,
     changes: tokio::sync::Mutex<()>,
+    /// On an `s3://` root: the bucket's record, which holds the API's storages.
+    shared: Option<Arc<SharedStorages>>,
 }
 
 impl std::fmt::Debug for StorageRegistry {

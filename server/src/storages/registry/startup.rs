@@ -149,6 +149,7 @@ impl StorageRegistry {
             writable,
             entries: RwLock::new(entries),
             changes: tokio::sync::Mutex::new(()),
+            shared: None,
         })
     }
 }
