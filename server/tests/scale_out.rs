@@ -11,7 +11,8 @@
 //! instance died (before or after S3 joined the parts) is taken over; a
 //! sequential session takes its chunks on any instance (one winner for a chunk
 //! sent twice at once; one instance killed midway) and checks the whole file's
-//! SHA-256 before placing it.
+//! SHA-256 before placing it. Storages added through the API on one instance
+//! are every instance's at once (`scale_out/storages.rs`).
 
 #[path = "scale_out/busy.rs"]
 mod busy;

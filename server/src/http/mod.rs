@@ -4,6 +4,7 @@
 //!
 //! - `router.rs`: which URL goes to which API, and the layers every response gets
 //! - `state.rs`: [`AppState`], what every handler is handed
+//! - `fresh_storages.rs`: on an `s3://` root, the storages revalidated before each request
 //! - `auth.rs`: the bearer-token middleware; `signed.rs`: signed URLs (§6) that stand
 //!   for a token's read rights
 //! - `errors.rs`, `json.rs`: error statuses and JSON bodies
