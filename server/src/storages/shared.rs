@@ -70,27 +70,37 @@ impl SharedStorages {
         Ok((shared, records.unwrap_or_default()))
     }
 
-    /// The records if they changed since this instance last read them. Every
-    /// call sends (or waits for) a conditional `GET` sent after it began.
-    pub async fn check(&self) -> Result<Option<Records>, StoreError> {
+    /// Runs `apply` on the records if they changed since this instance last
+    /// read them. Every call sends (or waits for) a conditional `GET` sent after
+    /// it began, and returns once what that `GET` found is applied.
+    pub async fn check(&self, apply: impl FnOnce(Records)) -> Result<(), StoreError> {
         let arrived = Instant::now();
         let _one = self.checking.lock().await;
-        if self
-            .seen()
-            .checked
-            .is_some_and(|checked| checked >= arrived)
-        {
+        let checked = self.seen().checked;
+        if checked.is_some_and(|checked| checked >= arrived) {
             // A check sent after this request arrived has just been applied.
-            return Ok(None);
+            return Ok(());
         }
-        self.changed_since_seen(Instant::now()).await
+        if let Some(records) = self.changed_since_seen(Instant::now()).await? {
+            apply(records);
+        }
+        Ok(())
     }
 
     async fn changed_since_seen(&self, sent: Instant) -> Result<Option<Records>, StoreError> {
-        let version = self.seen().version.clone();
+        let (version, checked) = {
+            let seen = self.seen();
+            (seen.version.clone(), seen.checked)
+        };
         let fresh = self.state.get_if_changed(KEY, version.as_ref()).await?;
+        // No record, as at the last check (someone removed it): nothing to rebuild.
+        let still_absent = version.is_none() && checked.is_some();
         let (records, version) = match fresh {
             Fresh::Same => {
+                self.seen().checked = Some(sent);
+                return Ok(None);
+            }
+            Fresh::Absent if still_absent => {
                 self.seen().checked = Some(sent);
                 return Ok(None);
             }

@@ -45,10 +45,10 @@ impl StorageRegistry {
         let Some(shared) = &self.shared else {
             return Ok(());
         };
-        if let Some(records) = shared.check().await? {
-            self.apply(&records, None);
-        }
-        Ok(())
+        shared
+            .check(|records| self.apply(&records, None))
+            .await
+            .map_err(AppError::from)
     }
 
     /// The bucket's record, if this registry keeps its storages there.
