@@ -163,3 +163,27 @@ fn encode(records: &Records) -> Vec<u8> {
     // A map of plain structs: serialising cannot fail.
     serde_json::to_vec(records).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip_and_identities_read_without_a_definition() {
+        let mut records = Records::new();
+        records.insert("default".to_owned(), StorageRecord::new(None));
+        let bytes = encode(&records);
+        assert_eq!(parse(Some(&bytes)), records);
+        assert_eq!(parse_strict(Some(&bytes)), Ok(records));
+        let old = br#"{"default":{"id":"x","created_at":1}}"#;
+        assert_eq!(parse(Some(old))["default"].made, None);
+    }
+
+    #[test]
+    fn an_unreadable_record_reads_empty_but_a_change_is_refused() {
+        assert_eq!(parse(Some(b"not json")), Records::new());
+        let refused = parse_strict(Some(b"not json")).expect_err("refused");
+        assert!(refused.contains("unreadable"), "{refused}");
+        assert_eq!(parse_strict(None), Ok(Records::new()));
+    }
+}
