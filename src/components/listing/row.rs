@@ -60,7 +60,6 @@ pub fn Row(
     };
     let open_entry = entry.clone();
     let actions = expect_context::<Actions>();
-    let can_move = actions.can_move(browser);
     let renaming = {
         let name = name.clone();
         Memo::new(move |_| {
@@ -153,8 +152,9 @@ pub fn Row(
                     browser.open_entry(&open_entry)
                 }
             }
-            // Rows drag onto folders (in the listing or the tree) to move there.
-            draggable=move || (can_move && !renaming.get()).then_some("true")
+            // Rows drag onto folders (in the listing or the tree) to move there, once
+            // discovery says the server moves (it may answer after the rows are drawn).
+            draggable=move || (actions.can_move(browser) && !renaming.get()).then_some("true")
             on:dragstart=move |event: leptos::ev::DragEvent| {
                 if !is_selected.get_untracked() {
                     click(position, false, false);
