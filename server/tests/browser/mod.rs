@@ -137,6 +137,19 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start() -> Browser {
+        // A chromedriver that lost its port to another process between `free_port` and
+        // its own bind (the suite starts many servers on free ports) is started again.
+        let mut last = String::new();
+        for _ in 0..3 {
+            match Browser::try_start().await {
+                Ok(browser) => return browser,
+                Err(error) => last = error,
+            }
+        }
+        panic!("a WebDriver session in Chromium: {last}");
+    }
+
+    async fn try_start() -> Result<Browser, String> {
         let chromedriver = required_env("CHROMEDRIVER");
         let chromium = required_env("SKIFF_CHROMIUM");
         let port = free_port();
@@ -162,12 +175,12 @@ impl Browser {
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
-            .expect("a WebDriver session in Chromium");
-        Browser {
+            .map_err(|error| error.to_string())?;
+        Ok(Browser {
             client,
             _driver: driver,
             _profile: profile,
-        }
+        })
     }
 
     /// Opens `url` in the page.
