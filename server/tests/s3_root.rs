@@ -402,9 +402,11 @@ async fn abandoned_shared_sessions_expire() {
         .expect("JSON");
     let url = created["url"].as_str().expect("a url").to_owned();
     let id = created["id"].as_str().expect("an id").to_owned();
-    // A part now and then keeps it alive past its TTL since creation.
-    for _ in 0..3 {
-        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // A part now and then keeps it alive past its TTL since creation, the same
+    // part again too (5 × 1.2 s: a sweep every 1.5 s would surely end it if only
+    // the part's first sending counted).
+    for _ in 0..5 {
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
         let sent = http
             .put(server.url(&format!("{url}/parts/2")))
             .bearer_auth(TOKEN)

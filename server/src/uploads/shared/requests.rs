@@ -216,15 +216,18 @@ pub async fn put_part(
         touched_ms: now_ms(),
     };
     let bytes = serde_json::to_vec(&record).map_err(crate::error::store_error)?;
-    // First record wins; the same bytes again leave it as it is (a repeated
-    // part); other bytes replace it, conditionally on the record they read.
+    // Written conditionally on the record read: other bytes replace it, and the
+    // same bytes again (a repeated part) refresh its time, which keeps the session
+    // alive (the sweep goes by the newest part); a newer time already there stays.
     let written = shared
         .state
         .update(&part_key(id, n), |current| {
-            let same = current
+            let newer = current
                 .and_then(|bytes| serde_json::from_slice::<PartRecord>(bytes).ok())
-                .is_some_and(|current| current.same_part(&record));
-            Ok::<_, AppError>((!same).then(|| bytes.clone()))
+                .is_some_and(|current| {
+                    current.same_part(&record) && current.touched_ms >= record.touched_ms
+                });
+            Ok::<_, AppError>((!newer).then(|| bytes.clone()))
         })
         .await
         .map_err(state_error)?;
