@@ -340,3 +340,80 @@ async fn expired_parts_sessions_are_reclaimed(kind: Kind) {
     let late = put_part(&server, &session.url, 2, vec![2; 16], &[]).await;
     expect_error(late, 404, "part of an expired session").await;
 }
+
+/// A part refused before its body was read (here its length, from
+/// `Content-Length`) still has its body read: the client hears the 400 instead
+/// of a broken pipe, and the connection stays open for the next request. Raw
+/// TCP, so nothing between the test and the server retries or hides a reset.
+#[tokio::test]
+async fn a_refused_part_is_read_so_its_answer_arrives() {
+    let target = Target::new(Kind::Local).await;
+    let server = target.serve_writable(&[]);
+    let part = 4 * MIB;
+    let session = create_parts_in(
+        &server,
+        target.bucket(),
+        "a.bin",
+        2 * part as u64,
+        part as u64,
+    )
+    .await;
+    let addr = server.addr();
+    let path = format!("{}/parts/1", session.url);
+    let (refused, next) = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut socket = std::net::TcpStream::connect(addr).expect("connect");
+        socket
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        let body = vec![7u8; part + 1];
+        let head = format!(
+            "PUT {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        socket.write_all(head.as_bytes()).expect("the head");
+        for piece in body.chunks(64 << 10) {
+            socket.write_all(piece).expect("the body, to its last byte");
+        }
+        let refused = read_response(&mut socket);
+        let again = format!(
+            "GET {} HTTP/1.1\r\nHost: {addr}\r\n\r\n",
+            skiff_protocol::DISCOVERY_PATH
+        );
+        socket
+            .write_all(again.as_bytes())
+            .expect("a second request");
+        (refused, read_response(&mut socket))
+    })
+    .await
+    .expect("the raw client");
+    assert_eq!(refused.0, 400, "{}", String::from_utf8_lossy(&refused.1));
+    assert!(String::from_utf8_lossy(&refused.1).contains("bad_part_length"));
+    assert_eq!(next.0, 200, "the same connection answers again");
+}
+
+/// One HTTP/1.1 response with a `Content-Length` off `socket`: status and body.
+fn read_response(socket: &mut std::net::TcpStream) -> (u16, Vec<u8>) {
+    use std::io::Read;
+    let mut head = Vec::new();
+    let mut byte = [0u8];
+    while !head.ends_with(b"\r\n\r\n") {
+        let read = socket.read(&mut byte).expect("the answer's head");
+        assert_eq!(read, 1, "the connection ended before an answer: {head:?}");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .expect("a status");
+    let len: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .and_then(|value| value.trim().parse().ok())
+        .expect("a Content-Length");
+    let mut body = vec![0; len];
+    socket.read_exact(&mut body).expect("the answer's body");
+    (status, body)
+}

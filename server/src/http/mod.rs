@@ -9,6 +9,7 @@
 //!   for a token's read rights
 //! - `errors.rs`, `json.rs`: error statuses and JSON bodies
 //! - `compression.rs`: the JSON compressed on the fly
+//! - `drain.rs`: a refused request's body read to its end, so the client hears why
 //! - `headers.rs`, `digest.rs`, `conditional.rs`: request headers into plain values
 //! - `app_shell.rs` with `app_files.rs`, `discovery.rs`: the app's files (precompressed
 //!   variants, validators) and `/.well-known/skiff`
@@ -25,6 +26,7 @@ pub mod compression;
 pub mod conditional;
 pub mod digest;
 mod discovery;
+mod drain;
 pub mod errors;
 pub mod first_screen;
 mod fresh_storages;

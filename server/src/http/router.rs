@@ -22,7 +22,7 @@ use super::discovery::discovery;
 use super::state::AppState;
 use super::tree::listing::RFSAPI;
 use super::{
-    auth, batch, compression, fresh_storages, metadata, raw, signed, storages, tree, uploads,
+    auth, batch, compression, drain, fresh_storages, metadata, raw, signed, storages, tree, uploads,
 };
 use crate::error::AppError;
 
@@ -59,6 +59,8 @@ pub fn app(state: AppState) -> Router {
         router = router.layer(cors);
     }
     router
+        // Outside auth and CORS: their refusals of an upload get its body read too.
+        .layer(axum::middleware::from_fn(drain::drain_refused))
         .layer(compression::layer())
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
