@@ -143,6 +143,20 @@ pub struct RawFileData {
 }
 
 impl RawFileData {
+    /// An entry with a name and a size only (no MIME type, time, id or ETag):
+    /// what a listing's order, counts and sizes go by; tests build theirs with it.
+    pub fn named(name: &str, is_file: bool, size: u64) -> Self {
+        RawFileData {
+            mime_type: String::new(),
+            name: name.to_owned(),
+            last_modified: String::new(),
+            size,
+            is_file,
+            id: None,
+            etag: None,
+        }
+    }
+
     /// Whether the entry is a directory (RFSAPI says so through `is_file`).
     pub fn is_dir(&self) -> bool {
         !self.is_file

@@ -359,15 +359,7 @@ fn a_batch_item_header_is_one_line_and_leaves_out_what_is_off() {
 
 #[test]
 fn display_order_is_folders_first_then_names_as_people_read_them() {
-    let entry = |name: &str, is_file: bool| RawFileData {
-        mime_type: String::new(),
-        name: name.to_owned(),
-        last_modified: String::new(),
-        size: 0,
-        is_file,
-        id: None,
-        etag: None,
-    };
+    let entry = |name: &str, is_file: bool| RawFileData::named(name, is_file, 0);
     let mut entries = [
         entry("b10.txt", true),
         entry("B2.txt", true),

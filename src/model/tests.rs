@@ -5,12 +5,8 @@ use super::*;
 fn entry(name: &str, is_file: bool, size: u64, modified: &str, mime: &str) -> RawFileData {
     RawFileData {
         mime_type: mime.into(),
-        name: name.into(),
         last_modified: modified.into(),
-        size,
-        is_file,
-        id: None,
-        etag: None,
+        ..RawFileData::named(name, is_file, size)
     }
 }
 

@@ -162,18 +162,6 @@ mod tests {
     use super::*;
     use skiff_protocol::RawFileData;
 
-    fn entry(name: &str, is_file: bool, size: u64) -> RawFileData {
-        RawFileData {
-            mime_type: String::new(),
-            name: name.to_owned(),
-            last_modified: String::new(),
-            size,
-            is_file,
-            id: None,
-            etag: None,
-        }
-    }
-
     #[test]
     fn rows_in_display_order_escaped_and_linked() {
         let screen = FirstScreen {
@@ -183,9 +171,9 @@ mod tests {
                 is_root: false,
                 is_file: false,
                 files: vec![
-                    entry("z<script>.txt", true, 1536),
-                    entry("docs", false, 0),
-                    entry("\"q\" & 'a'#?", true, 5),
+                    RawFileData::named("z<script>.txt", true, 1536),
+                    RawFileData::named("docs", false, 0),
+                    RawFileData::named("\"q\" & 'a'#?", true, 5),
                 ],
             },
         };

@@ -278,18 +278,6 @@ mod tests {
     use super::{file_sizes, Progress};
     use skiff_protocol::RawFileData;
 
-    fn entry(name: &str, is_file: bool, size: u64) -> RawFileData {
-        RawFileData {
-            mime_type: String::new(),
-            name: name.to_owned(),
-            last_modified: String::new(),
-            size,
-            is_file,
-            id: None,
-            etag: None,
-        }
-    }
-
     #[test]
     fn progress_counts_bytes_when_the_sizes_are_known() {
         let mut progress = Progress {
@@ -306,9 +294,9 @@ mod tests {
     #[test]
     fn sizes_are_known_only_when_every_entry_is_a_listed_file() {
         let listing = [
-            entry("a", true, 5),
-            entry("b", true, 7),
-            entry("d", false, 0),
+            RawFileData::named("a", true, 5),
+            RawFileData::named("b", true, 7),
+            RawFileData::named("d", false, 0),
         ];
         let names = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
         let sizes = file_sizes(listing.iter(), &names(&["a", "b"])).expect("files");
