@@ -1,5 +1,5 @@
-//! A refused request's body is read to its end (up to a bound) before the answer
-//! goes. A server that answers before reading a body and then closes the
+//! A refused request's body is read to its end (up to a bound) beside the answer.
+//! A server that answers before reading a body and then closes the
 //! connection leaves a client still sending that body with a broken pipe or a
 //! reset instead of the answer (a part of the wrong length, a 412 on a
 //! create-only `PUT`, a 401 on an upload): the client cannot tell why it failed.
