@@ -375,7 +375,7 @@ async fn a_refused_part_is_read_so_its_answer_arrives() {
         for piece in body.chunks(64 << 10) {
             socket.write_all(piece).expect("the body, to its last byte");
         }
-        let refused = read_response(&mut socket);
+        let refused = common::read_one_response(&mut socket);
         let again = format!(
             "GET {} HTTP/1.1\r\nHost: {addr}\r\n\r\n",
             skiff_protocol::DISCOVERY_PATH
@@ -383,37 +383,11 @@ async fn a_refused_part_is_read_so_its_answer_arrives() {
         socket
             .write_all(again.as_bytes())
             .expect("a second request");
-        (refused, read_response(&mut socket))
+        (refused, common::read_one_response(&mut socket))
     })
     .await
     .expect("the raw client");
-    assert_eq!(refused.0, 400, "{}", String::from_utf8_lossy(&refused.1));
-    assert!(String::from_utf8_lossy(&refused.1).contains("bad_part_length"));
-    assert_eq!(next.0, 200, "the same connection answers again");
-}
-
-/// One HTTP/1.1 response with a `Content-Length` off `socket`: status and body.
-fn read_response(socket: &mut std::net::TcpStream) -> (u16, Vec<u8>) {
-    use std::io::Read;
-    let mut head = Vec::new();
-    let mut byte = [0u8];
-    while !head.ends_with(b"\r\n\r\n") {
-        let read = socket.read(&mut byte).expect("the answer's head");
-        assert_eq!(read, 1, "the connection ended before an answer: {head:?}");
-        head.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .expect("a status");
-    let len: usize = head
-        .lines()
-        .find_map(|line| line.strip_prefix("content-length:"))
-        .and_then(|value| value.trim().parse().ok())
-        .expect("a Content-Length");
-    let mut body = vec![0; len];
-    socket.read_exact(&mut body).expect("the answer's body");
-    (status, body)
+    assert_eq!(refused.status, 400, "{}", refused.text());
+    assert!(refused.text().contains("bad_part_length"));
+    assert_eq!(next.status, 200, "the same connection answers again");
 }

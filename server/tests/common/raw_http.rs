@@ -76,6 +76,29 @@ pub fn raw_request(
     })
 }
 
+/// Reads one response with a `Content-Length` off `stream` and no more, so the
+/// connection can carry another request (the raw requests above close it instead).
+pub fn read_one_response(stream: &mut TcpStream) -> RawResponse {
+    let mut head = Vec::new();
+    let mut byte = [0u8];
+    while !head.ends_with(b"\r\n\r\n") {
+        let read = stream.read(&mut byte).expect("the response's head");
+        assert_eq!(read, 1, "the connection ended before a response: {head:?}");
+        head.push(byte[0]);
+    }
+    let mut response = parse_response(&head, true)
+        .unwrap_or_else(|why| panic!("malformed response: {why}; raw: {head:?}"));
+    let len: usize = response
+        .header("content-length")
+        .and_then(|value| value.parse().ok())
+        .expect("a Content-Length");
+    response.body = vec![0; len];
+    stream
+        .read_exact(&mut response.body)
+        .expect("the response's body");
+    response
+}
+
 fn parse_response(raw: &[u8], is_head: bool) -> Result<RawResponse, String> {
     let split = raw
         .windows(4)
