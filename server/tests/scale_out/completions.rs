@@ -95,24 +95,7 @@ async fn a_completion_cut_short_is_taken_over() {
         let url = client.create(2, name, bytes.len() as u64).await;
         client.part(0, &url, &bytes, 1).await;
         client.part(1, &url, &bytes, 2).await;
-        let key = format!("sessions/{}", id_of(&url));
-        let mut session = state_record(&raw, &key).await;
-        let upload = session["upload"]
-            .as_str()
-            .expect("the upload id")
-            .to_owned();
-        raw.abort_multipart(&Key::from(format!("team/{name}")), &upload)
-            .await
-            .expect("abort");
-        raw.put(
-            &Key::from(format!("team/{name}")),
-            PutPayload::from(stored.clone()),
-        )
-        .await
-        .expect("put");
-        session["state"] = "completing".into();
-        session["since_ms"] = 0.into();
-        put_state_record(&raw, &key, &session).await;
+        let key = upload_gone(&raw, &url, name, &stored).await;
         let (_, answered, file) = client
             .send(1, Method::POST, &format!("{url}/complete"), &body)
             .await;
@@ -133,7 +116,6 @@ async fn a_completion_cut_short_is_taken_over() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sequential_completion_cut_short_is_taken_over() {
-    use object_store::multipart::MultipartStore;
     let cluster = common::seaweed_cluster::cluster().await;
     let bucket = cluster.new_bucket().await;
     let raw = common::seaweed::client(&cluster.endpoint, &bucket);
@@ -165,24 +147,7 @@ async fn a_sequential_completion_cut_short_is_taken_over() {
         let url = session["url"].as_str().expect("a url").to_owned();
         let (done, file) = append(&client, 1, &url, 0, &bytes).await;
         assert_eq!(done, StatusCode::OK, "{file}");
-        let key = format!("sessions/{}", url.rsplit(':').next().expect("an id"));
-        let mut session = state_record(&raw, &key).await;
-        let upload = session["upload"]
-            .as_str()
-            .expect("the upload id")
-            .to_owned();
-        raw.abort_multipart(&Key::from(format!("team/{name}")), &upload)
-            .await
-            .expect("abort");
-        raw.put(
-            &Key::from(format!("team/{name}")),
-            PutPayload::from(stored.clone()),
-        )
-        .await
-        .expect("put");
-        session["state"] = "completing".into();
-        session["since_ms"] = 0.into();
-        put_state_record(&raw, &key, &session).await;
+        let key = upload_gone(&raw, &url, name, &stored).await;
         let (answered, answer) = append(&client, 2, &url, bytes.len(), &[]).await;
         assert_eq!(answered, status, "{name}: {answer}");
         let after = state_record(&raw, &key).await;
@@ -196,4 +161,35 @@ async fn a_sequential_completion_cut_short_is_taken_over() {
             assert_eq!(answer["sha256"], hex_sha256(&bytes).as_str(), "{answer}");
         }
     }
+}
+
+/// What a completer that died after S3 joined the parts leaves once S3 has
+/// forgotten the upload: no multipart upload, `stored` at `team/NAME`, and the
+/// session (`url`) marked completing long ago. Returns its record's key.
+async fn upload_gone(
+    raw: &object_store::aws::AmazonS3,
+    url: &str,
+    name: &str,
+    stored: &[u8],
+) -> String {
+    use object_store::multipart::MultipartStore;
+    let key = format!("sessions/{}", url.rsplit(':').next().expect("an id"));
+    let mut session = state_record(raw, &key).await;
+    let upload = session["upload"]
+        .as_str()
+        .expect("the upload id")
+        .to_owned();
+    raw.abort_multipart(&Key::from(format!("team/{name}")), &upload)
+        .await
+        .expect("abort");
+    raw.put(
+        &Key::from(format!("team/{name}")),
+        PutPayload::from(stored.to_vec()),
+    )
+    .await
+    .expect("put");
+    session["state"] = "completing".into();
+    session["since_ms"] = 0.into();
+    put_state_record(raw, &key, &session).await;
+    key
 }
